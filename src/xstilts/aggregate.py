@@ -1,0 +1,163 @@
+"""Aggregation: per-cell score files → long table, arm × target table, gains over the baseline.
+
+Reads only the score JSON files the evaluation jobs write (task, languages, metrics, the
+expected languages); knows nothing task-specific beyond the XTREME task table. Averages follow
+google-research/xtreme's evaluate.py: per task, each metric is averaged uniformly over
+languages and the task's summary score is the mean of its ``avg_metrics`` (accuracy for
+XNLI/PAWS-X); the XTREME score is the unweighted mean of the task summaries. A task average over
+fewer languages than the task has, or an XTREME average over fewer than its nine tasks, is
+computed over what is there and marked incomplete, never passed off as complete.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts.benchmarks import XTREME_TASKS
+
+BASELINE = "baseline"
+CELL = ["model", "arm", "seed"]
+
+
+def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long table (model, arm, seed, target, language, metric, value) + task metadata."""
+    rows, meta = [], []
+    for path in paths:
+        doc = json.loads(Path(path).read_text())
+        cell = doc["cell"]
+        for lang, scores in doc["languages"].items():
+            for metric, value in scores.items():
+                rows.append({"model": cell["model"], "arm": cell["arm"], "seed": cell["seed"],
+                             "target": doc["task"], "language": lang, "metric": metric,
+                             "value": float(value)})
+        meta.append({"target": doc["task"], "avg_metrics": tuple(doc["avg_metrics"]),
+                     "expected_languages": tuple(doc["expected_languages"])})
+    long = pd.DataFrame(rows, columns=[*CELL, "target", "language", "metric", "value"])
+    meta_df = pd.DataFrame(meta).drop_duplicates("target").set_index("target")
+    return long, meta_df
+
+
+def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, arm, seed, target): summary score and language coverage."""
+    out = []
+    for (model, arm, seed, target), g in long.groupby([*CELL, "target"], sort=False):
+        keys = meta.loc[target, "avg_metrics"]
+        expected = meta.loc[target, "expected_languages"]
+        per_metric = g[g.metric.isin(keys)].groupby("metric")["value"].mean()
+        langs = set(g.language)
+        out.append({"model": model, "arm": arm, "seed": seed, "target": target,
+                    "score": float(per_metric.reindex(list(keys)).mean()),
+                    "n_languages": len(langs & set(expected)),
+                    "expected_languages": len(expected),
+                    "complete": set(expected) <= langs})
+    return pd.DataFrame(out)
+
+
+def arm_target_table(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Arm × target summary (mean over seeds) with the XTREME average and its coverage."""
+    by = ["model", "arm", "target"]
+    agg = tasks.groupby(by, sort=False).agg(score=("score", "mean"), seeds=("seed", "nunique"),
+                                            complete=("complete", "all")).reset_index()
+    table = agg.pivot_table(index=["model", "arm"], columns="target", values="score", sort=False)
+    complete = agg.pivot_table(index=["model", "arm"], columns="target", values="complete",
+                               aggfunc="all", sort=False)
+    present = [t for t in XTREME_TASKS if t in table.columns]
+    table["xtreme_avg"] = table[present].mean(axis=1, skipna=False)
+    n_complete = complete.reindex(columns=present).fillna(False).astype(bool).sum(axis=1)
+    table["xtreme_tasks"] = [f"{int(n)}/{len(XTREME_TASKS)}" for n in n_complete]
+    table["xtreme_complete"] = n_complete == len(XTREME_TASKS)
+    incomplete_cells = {(m, a, t) for (m, a), row in complete.iterrows()
+                        for t, ok in row.items() if not bool(ok)}
+    table.attrs["incomplete_cells"] = sorted(incomplete_cells)
+    return table
+
+
+def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Per-language gain of every arm over the baseline arm (same model, seed, metric)."""
+    base = long[long.arm == BASELINE].drop(columns="arm").rename(columns={"value": "baseline"})
+    other = long[long.arm != BASELINE]
+    merged = other.merge(base, on=["model", "seed", "target", "language", "metric"], how="inner")
+    merged["gain"] = merged["value"] - merged["baseline"]
+    return merged[["model", "arm", "seed", "target", "language", "metric", "value", "baseline",
+                   "gain"]]
+
+
+def gains_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Arm × target gains over the baseline arm of the same model (summary scores)."""
+    scores = table.drop(columns=["xtreme_tasks", "xtreme_complete"])
+    out = []
+    for model, g in scores.groupby(level="model", sort=False):
+        if (model, BASELINE) not in g.index:
+            continue
+        diff = g.sub(g.loc[(model, BASELINE)], axis=1).drop(index=(model, BASELINE))
+        out.append(diff)
+    return pd.concat(out) if out else scores.iloc[0:0]
+
+
+def _fmt(value: float, complete: bool) -> str:
+    if pd.isna(value):
+        return "–"
+    return f"{value:.1f}" + ("" if complete else "*")
+
+
+def markdown(table: pd.DataFrame, metric_names: dict[str, str]) -> str:
+    targets = [c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks",
+                                                     "xtreme_complete")]
+    incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
+    header = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in targets] + [
+        "XTREME avg"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, arm), row in table.iterrows():
+        cells = [model, arm] + [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]
+        avg = _fmt(row["xtreme_avg"], bool(row["xtreme_complete"]))
+        cells.append(avg if row["xtreme_complete"] else f"{avg} ({row['xtreme_tasks']} tasks)")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "`*` incomplete: the average covers fewer languages or tasks than the "
+              "benchmark has (XTREME has 9 tasks); it is not comparable to a full score."]
+    return "\n".join(lines) + "\n"
+
+
+def latex(table: pd.DataFrame) -> str:
+    targets = [c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks",
+                                                     "xtreme_complete")]
+    incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
+    cols = "ll" + "r" * (len(targets) + 1)
+    lines = [r"\begin{tabular}{" + cols + "}", r"\toprule",
+             " & ".join(["Model", "Arm", *targets, "XTREME avg"]) + r" \\", r"\midrule"]
+    for (model, arm), row in table.iterrows():
+        cells = [model.replace("_", r"\_"), arm.replace("_", r"\_")]
+        cells += [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]
+        cells.append(_fmt(row["xtreme_avg"], bool(row["xtreme_complete"])))
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def summarize(score_files: list[str | Path], out_dir: str | Path) -> dict[str, Path]:
+    from xstilts import plots  # seaborn only where figures are drawn
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    long, meta = read_scores(score_files)
+    tasks = task_scores(long, meta)
+    table = arm_target_table(tasks)
+    gains = gains_by_language(long, meta)
+    metric_names = {t: "+".join(m) for t, m in meta["avg_metrics"].items()}
+    files = {
+        "scores_long.parquet": lambda p: long.to_parquet(p, index=False),
+        "scores_long.csv": lambda p: long.to_csv(p, index=False),
+        "arm_target.csv": lambda p: table.to_csv(p),
+        "arm_target.md": lambda p: Path(p).write_text(markdown(table, metric_names)),
+        "arm_target.tex": lambda p: Path(p).write_text(latex(table)),
+        "gains_by_language.parquet": lambda p: gains.to_parquet(p, index=False),
+        "gains_by_language.csv": lambda p: gains.to_csv(p, index=False),
+        "gains_heatmap.png": lambda p: plots.gain_heatmap(gains_table(table), p),
+    }
+    written = {}
+    for name, write in files.items():
+        write(out_dir / name)
+        written[name] = out_dir / name
+    return written

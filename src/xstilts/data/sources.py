@@ -1,0 +1,74 @@
+"""Data sources: one parquet file per (hub dataset, config, split).
+
+A source is where a task's rows come from. Real sources are fetched once from the Hugging Face
+Hub into ``resources/datasets/<repo>/<config>/<split>.parquet``; the demo writes files with the
+same schema into ``resources/demo/datasets/...``. Everything downstream reads the parquet file,
+so real and demo data go through one code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+
+from xstilts.errors import UserError
+
+DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One split of one Hugging Face dataset config, in that dataset's exact schema."""
+
+    repo: str  # hub id, e.g. "nyu-mll/glue"
+    config: str  # dataset config name, e.g. "mnli"
+    split: str  # e.g. "train", "validation_matched"
+    features: datasets.Features = field(compare=False, hash=False, repr=False)
+    language: str = "en"
+    num_rows: int = 0  # size of the real split (dataset card), scales the demo copy
+    # rows to drop after loading, as (column, value): e.g. SNLI's unlabelled rows (label -1)
+    drop: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.repo}/{self.config}/{self.split}"
+
+    def path(self, source_kind: str) -> Path:
+        return Path(DATA_ROOTS[source_kind]) / f"{self.key}.parquet"
+
+
+def fetch(repo: str, config: str, split: str, out: str | Path) -> int:
+    """Download one split from the Hub and store it as parquet (features kept in its metadata)."""
+    ds = datasets.load_dataset(repo, config, split=split)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    ds.to_parquet(str(out))
+    return len(ds)
+
+
+def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
+    """Read a source parquet file, with its Hugging Face features restored from the metadata."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(
+            f"data file {path} is missing: run the workflow (it fetches or builds it) "
+            "instead of calling this step on its own"
+        )
+    try:
+        ds = datasets.Dataset.from_parquet(str(path), keep_in_memory=False)
+    except Exception as err:  # pyarrow raises several types for a corrupt file
+        raise UserError(
+            f"data file {path} is not a readable parquet file ({err}); delete it and run the "
+            "workflow again to fetch or rebuild it"
+        ) from None
+    if source is not None:
+        missing = [c for c in source.features if c not in ds.column_names]
+        if missing:
+            raise UserError(
+                f"data file {path} lacks the column(s) {missing} of {source.repo} "
+                f"({source.config}); delete it and run the workflow again"
+            )
+        for column, value in source.drop:
+            ds = ds.filter(lambda v, value=value: v != value, input_columns=column)
+    return ds

@@ -1,0 +1,95 @@
+"""Evaluation: one loaded model scores every language of its target task.
+
+Predictions go to the XTREME submission layout (``<dir>/test-<lang>.<ext>``, as
+google-research/xtreme's evaluate.py reads them) and scores to one JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import datasets
+import torch
+
+from xstilts import tasks as task_registry
+from xstilts.errors import UserError
+from xstilts.modeling import model as modeling
+from xstilts.tasks.base import Task
+
+log = logging.getLogger("xstilts")
+
+
+def device_and_autocast(precision: str = "bf16") -> tuple[torch.device, object]:
+    """The CUDA device when there is one (bf16 autocast if asked), else the CPU in fp32."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        if precision == "bf16":
+            return device, lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+        return device, nullcontext
+    return torch.device("cpu"), nullcontext
+
+
+@torch.no_grad()
+def predict(model, task: Task, features: datasets.Dataset, pad_id: int, batch_size: int = 64,
+            precision: str = "bf16") -> list[torch.Tensor]:
+    """Logits per feature row, in row order; batches are formed by length to save padding."""
+    device, autocast = device_and_autocast(precision)
+    model.eval()
+    lengths = features["length"]
+    order = sorted(range(len(features)), key=lambda i: lengths[i])
+    out: list[torch.Tensor | None] = [None] * len(features)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = {k: v.to(device) for k, v in task.collate(features[idx], pad_id).items()}
+        with autocast():
+            logits = model(task.name, batch).float().cpu()
+        for i, row in zip(idx, logits, strict=True):
+            out[i] = row
+    return out  # type: ignore[return-value]
+
+
+def score_split(model, task: Task, features: datasets.Dataset, pad_id: int,
+                precision: str = "bf16") -> tuple[list, dict[str, float]]:
+    logits = predict(model, task, features, pad_id, precision=precision)
+    predictions = task.decode(logits, features)
+    return predictions, task.score(predictions, task.gold(features))
+
+
+def evaluate_target(model_dir: str | Path, task_name: str, features_dir: str | Path,
+                    languages: list[str], predictions_dir: str | Path, scores_path: str | Path,
+                    cell: dict, precision: str = "bf16") -> dict:
+    task = task_registry.get(task_name)
+    device, _ = device_and_autocast(precision)
+    model, tokenizer = modeling.load(model_dir, device)
+    predictions_dir = Path(predictions_dir)
+    predictions_dir.mkdir(parents=True, exist_ok=True)
+    per_lang: dict[str, dict[str, float]] = {}
+    for lang in languages:
+        t0 = time.time()
+        split = Path(features_dir) / task.test_split(lang)
+        if not split.exists():
+            raise UserError(
+                f"features {split} are missing: the prepare step for {task_name} did not "
+                f"produce language {lang}; delete {features_dir} and run again"
+            )
+        features = datasets.load_from_disk(str(split))
+        predictions, scores = score_split(model, task, features, tokenizer.pad_token_id, precision)
+        task.write_predictions(predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}")
+        per_lang[lang] = scores
+        log.info("%s %s: %s (%d examples, %.1fs)", task_name, lang,
+                 ", ".join(f"{k}={v:.2f}" for k, v in scores.items()), len(features),
+                 time.time() - t0)
+    result = {
+        "task": task_name,
+        "metrics": list(task.metrics),
+        "avg_metrics": list(task.avg_metrics),
+        "expected_languages": list(task.languages),
+        "languages": per_lang,
+        "cell": cell,
+    }
+    Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result

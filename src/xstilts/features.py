@@ -1,0 +1,42 @@
+"""Tokenize a task's data once per (task, model); every grid cell reuses the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import datasets
+from transformers import AutoTokenizer
+
+from xstilts import tasks as task_registry
+from xstilts.data import sources as data_sources
+
+log = logging.getLogger("xstilts")
+
+
+def prepare(task_name: str, model_dir: str | Path, data_kind: str, max_seq_length: int,
+            out_dir: str | Path) -> dict[str, int]:
+    """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir."""
+    task = task_registry.get(task_name)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    out_dir = Path(out_dir)
+    sizes: dict[str, int] = {}
+    for split, srcs in task.splits().items():
+        parts = []
+        for src in srcs:
+            ds = data_sources.load(src.path(data_kind), src)
+            parts.append(task.featurize(ds, src, tokenizer, max_seq_length))
+        feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+        feats.save_to_disk(str(out_dir / split))
+        sizes[split] = len(feats)
+        log.info("%s %s: %d features from %s", task_name, split, len(feats),
+                 ", ".join(s.key for s in srcs))
+    (out_dir / "sizes.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
+    return sizes
+
+
+def source_paths(task_name: str, data_kind: str) -> list[str]:
+    """Every parquet file the task reads (the prepare rule's inputs)."""
+    task = task_registry.get(task_name)
+    return sorted({str(s.path(data_kind)) for srcs in task.splits().values() for s in srcs})

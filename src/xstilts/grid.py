@@ -1,0 +1,220 @@
+"""The experiment grid: a validated config → cells, their settings and their paths.
+
+A cell is (model, arm, seed) for the intermediate phase and (model, arm, seed, target) for the
+target phase; its identity is its path. Each cell's resolved settings travel to its rule as one
+canonical JSON string (sorted keys), so Snakemake's params trigger reruns exactly the changed
+cells. The Snakefile builds every target path from here; scripts never read the config.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, validators
+
+from xstilts import tasks as task_registry
+from xstilts.data.sources import DATA_ROOTS
+from xstilts.errors import UserError
+
+BASELINE, MULTITASK = "baseline", "multitask"
+TRAINING_KEYS = (
+    "learning_rate", "batch_size", "gradient_accumulation_steps", "epochs", "max_steps",
+    "warmup_ratio", "weight_decay", "adam_epsilon", "max_grad_norm",
+)
+
+
+class ConfigError(UserError):
+    """A user error in the config: the message is one sentence naming the key and the fix."""
+
+
+def _with_defaults(cls):
+    validate_properties = cls.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(cls, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(Draft202012Validator)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def validate(config: dict, schema_path: str | Path) -> dict:
+    """Check the config against the JSON schema, fill defaults, check tasks and languages.
+
+    Raises ConfigError with one sentence naming the offending key.
+    """
+    config = copy.deepcopy(config)
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    errors = list(_Validator(schema).iter_errors(config))
+    if errors:
+        # the deepest error names the most specific key; oneOf/allOf wrappers are less useful
+        err = max(errors, key=lambda e: (len(e.absolute_path), -len(e.context)))
+        while err.context:
+            err = max(err.context, key=lambda e: len(e.absolute_path))
+        message = err.message
+        if err.validator == "oneOf":
+            options = [" ".join(s.get("required", [])) for s in err.validator_value]
+            message = f"set exactly one of: {', '.join(options)}"
+        raise ConfigError(f"config key '{_key(err.absolute_path)}': {message}; "
+                          "fix it in your config file (every key is explained in config/README.md)")
+    # a second pass: the defaults filled in the first pass are validated too
+    for err in _Validator(schema).iter_errors(config):
+        raise ConfigError(f"config key '{_key(err.absolute_path)}': {err.message}")
+    for target, settings in config["targets"].items():
+        known = task_registry.get(target).languages
+        langs = settings.get("languages", list(known))
+        unknown = [lang for lang in langs if lang not in known]
+        if unknown:
+            raise ConfigError(
+                f"config key 'targets.{target}.languages': {', '.join(unknown)} "
+                f"{'is' if len(unknown) == 1 else 'are'} not {target} test language(s); "
+                f"choose from {' '.join(known)}"
+            )
+        settings["languages"] = [lang for lang in known if lang in langs]  # canonical order
+    return config
+
+
+def load(path: str | Path, schema_path: str | Path) -> dict:
+    return validate(yaml.safe_load(Path(path).read_text()), schema_path)
+
+
+def canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Grid:
+    config: dict  # validated, defaults filled
+
+    # ---- axes ----
+    @property
+    def models(self) -> list[str]:
+        return list(self.config["models"])
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(self.config["seeds"])
+
+    @property
+    def trained_arms(self) -> list[str]:
+        arms = list(self.config["intermediate"])
+        if self.config["multitask"]["enabled"]:
+            arms.append(MULTITASK)
+        return arms
+
+    @property
+    def arms(self) -> list[str]:
+        return ([BASELINE] if self.config["baseline"] else []) + self.trained_arms
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.config["targets"])
+
+    @property
+    def data_kind(self) -> str:
+        return self.config["data"]["source"]
+
+    @property
+    def data_root(self) -> str:
+        return DATA_ROOTS[self.data_kind]
+
+    # ---- models ----
+    def model_spec(self, model: str) -> dict:
+        return self.config["models"][model]
+
+    def is_demo_model(self, model: str) -> bool:
+        return "demo" in self.model_spec(model)
+
+    @staticmethod
+    def model_dir(model: str) -> str:
+        return f"resources/models/{model}"
+
+    # ---- tasks used and their features ----
+    def arm_tasks(self, arm: str) -> list[str]:
+        if arm == MULTITASK:
+            return sorted(self.config["multitask"]["tasks"])
+        if arm == BASELINE:
+            return []
+        return [arm]
+
+    def max_seq_length(self, task: str) -> int:
+        if task in self.config["targets"]:
+            return self.config["targets"][task]["max_seq_length"]
+        if task in self.config["intermediate"]:
+            return self.config["intermediate"][task]["max_seq_length"]
+        return 256  # a multitask-only task without its own arm: jiant's default
+
+    def tasks_used(self) -> list[str]:
+        used = {t for arm in self.trained_arms for t in self.arm_tasks(arm)} | set(self.targets)
+        return sorted(used)
+
+    @staticmethod
+    def features_dir(model: str, task: str) -> str:
+        return f"results/features/{model}/{task}"
+
+    def prepare_params(self, model: str, task: str) -> str:
+        return canonical({"task": task, "max_seq_length": self.max_seq_length(task),
+                          "data": self.data_kind})
+
+    # ---- cells ----
+    def _training(self, settings: dict) -> dict:
+        return {k: settings[k] for k in TRAINING_KEYS}
+
+    def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
+        if arm == MULTITASK:
+            mt = self.config["multitask"]
+            training = self._training(mt) | {"examples_cap": mt["examples_cap"]}
+        else:
+            training = self._training(self.config["intermediate"][arm])
+        return {"phase": "intermediate", "model": model, "arm": arm, "seed": int(seed),
+                "tasks": self.arm_tasks(arm), "precision": self.config["precision"],
+                "training": training}
+
+    def target_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        settings = self.config["targets"][target]
+        return {"phase": "target", "model": model, "arm": arm, "seed": int(seed),
+                "target": target, "tasks": [target], "precision": self.config["precision"],
+                "training": self._training(settings)}
+
+    def evaluation_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        return {"model": model, "arm": arm, "seed": int(seed), "target": target,
+                "languages": self.config["targets"][target]["languages"],
+                "precision": self.config["precision"]}
+
+    # ---- paths ----
+    def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
+        """The arm's encoder: the pretrained model itself for the baseline (no copy, no job)."""
+        if arm == BASELINE:
+            return self.model_dir(model)
+        return f"results/intermediate/{model}/{arm}/seed{seed}/model"
+
+    def scores_files(self) -> list[str]:
+        return [
+            f"results/eval/{m}/{a}/seed{s}/scores/{t}.json"
+            for m in self.models for a in self.arms for s in self.seeds for t in self.targets
+        ]
+
+
+SUMMARY_FILES = (
+    "results/summary/scores_long.parquet",
+    "results/summary/scores_long.csv",
+    "results/summary/arm_target.csv",
+    "results/summary/arm_target.md",
+    "results/summary/arm_target.tex",
+    "results/summary/gains_by_language.parquet",
+    "results/summary/gains_by_language.csv",
+    "results/summary/gains_heatmap.png",
+)

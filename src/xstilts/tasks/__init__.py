@@ -1,0 +1,35 @@
+"""The task registry: task name → Task, and which tasks serve as intermediate tasks or targets."""
+
+from __future__ import annotations
+
+from xstilts.data.sources import Source
+from xstilts.tasks import pair_classification
+from xstilts.tasks.base import Task
+
+REGISTRY: dict[str, Task] = {t.name: t for t in pair_classification.TASKS}
+
+# Tasks an arm can train on between the pretrained model and the target (the paper's nine; this
+# release implements the ones listed here).
+INTERMEDIATE_TASKS: tuple[str, ...] = ("anli_plus", "mnli", "qqp")
+# XTREME target tasks fine-tuned on English and tested zero-shot on every language.
+TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx")
+
+
+def get(name: str) -> Task:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(sorted(REGISTRY))}") from None
+
+
+def all_sources() -> dict[str, tuple[Task, Source]]:
+    """Every source any task reads, by key, with one task that can build its demo rows."""
+    out: dict[str, tuple[Task, Source]] = {}
+    for task in REGISTRY.values():
+        for sources in task.splits().values():
+            for src in sources:
+                out.setdefault(src.key, (task, src))
+    return out
+
+
+__all__ = ["REGISTRY", "INTERMEDIATE_TASKS", "TARGET_TASKS", "Task", "get", "all_sources"]

@@ -1,0 +1,88 @@
+"""What every task provides. A task owns its data, features, head, decoding and metric.
+
+The training loop, the evaluation loop, the workflow and the aggregation only call these methods,
+so adding a task touches its family module and the registry, nothing else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import torch
+from torch import nn
+
+from xstilts.data.sources import Source
+
+
+def pad(seqs: list[list[int]], value: int, multiple: int = 8) -> torch.Tensor:
+    """Right-pad to the longest sequence, rounded up to ``multiple`` (tensor-core friendly)."""
+    longest = max(len(s) for s in seqs)
+    longest = -(-longest // multiple) * multiple
+    out = torch.full((len(seqs), longest), value, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = torch.as_tensor(s, dtype=torch.long)
+    return out
+
+
+@dataclass(frozen=True)
+class Task(ABC):
+    name: str
+    # languages the task is evaluated on (targets) or ("en",) for intermediate tasks
+    languages: tuple[str, ...]
+    # metrics the task reports per language, and the ones averaged into its summary score
+    # (as google-research/xtreme's evaluate.py: QA = mean of EM and F1, classification = acc)
+    metrics: tuple[str, ...]
+    avg_metrics: tuple[str, ...]
+    description: str = ""
+
+    # ---- data ----
+    @abstractmethod
+    def splits(self) -> dict[str, tuple[Source, ...]]:
+        """Sources of each split: "train", "validation", and "test.<lang>" for every language."""
+
+    @abstractmethod
+    def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+        """``n`` synthetic rows in the exact schema of ``source``, with a learnable signal."""
+
+    # ---- features ----
+    @abstractmethod
+    def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
+        """Turn source rows into model features; must add an int column ``length``."""
+
+    @abstractmethod
+    def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        """A batch of feature rows (column → list) → tensors."""
+
+    # ---- model ----
+    @abstractmethod
+    def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        """The task head: ``head(encoder, batch) -> logits``."""
+
+    @abstractmethod
+    def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor: ...
+
+    # ---- decoding and scoring ----
+    @abstractmethod
+    def decode(self, logits: list[torch.Tensor], features: datasets.Dataset) -> list[Any]:
+        """Per-feature logits → one prediction per example, in example order."""
+
+    @abstractmethod
+    def gold(self, features: datasets.Dataset) -> list[Any]:
+        """Gold answers per example, in the form ``decode`` returns."""
+
+    @abstractmethod
+    def score(self, predictions: list[Any], gold: list[Any]) -> dict[str, float]:
+        """Metrics in percent, keys as in ``self.metrics``."""
+
+    @abstractmethod
+    def write_predictions(self, predictions: list[Any], path: Path) -> None:
+        """Write predictions in the XTREME submission layout (``test-<lang>.<ext>``)."""
+
+    prediction_suffix: str = "tsv"
+
+    def test_split(self, lang: str) -> str:
+        return f"test.{lang}"

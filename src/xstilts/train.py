@@ -1,0 +1,281 @@
+"""The training engine, one for both phases (intermediate and target).
+
+AdamW with linear warm-up and decay; bf16 autocast on CUDA; dynamic padding with length-grouped
+batches; several tasks at once, sampled in proportion to their size (optionally capped, as
+jiant's capped-proportional sampler), each with its own head; periodic checkpoints in a
+directory outside the job's declared outputs, so a restarted job resumes where it stopped;
+deterministic under a seed (the batch plan is a pure function of seed, task and epoch, and every
+random state is checkpointed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+import numpy as np
+import torch
+
+from xstilts import tasks as task_registry
+from xstilts.evaluate import device_and_autocast, score_split
+from xstilts.modeling import model as modeling
+
+log = logging.getLogger("xstilts")
+
+MEGABATCH = 50  # length grouping: sort within windows of 50 batches, as HF's length sampler
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _task_seed(seed: int, task: str, epoch: int) -> int:
+    digest = hashlib.sha256(f"{seed}|{task}|{epoch}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
+    """Shuffle, sort by length inside mega-batches, cut into batches, shuffle the batches."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(lengths))
+    window = batch_size * MEGABATCH
+    batches: list[list[int]] = []
+    for start in range(0, len(perm), window):
+        chunk = sorted(perm[start : start + window].tolist(), key=lambda i: -lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+@dataclass
+class BatchStream:
+    """Endless length-grouped batches of one task; its position is (epoch, index)."""
+
+    task: str
+    lengths: list[int]
+    batch_size: int
+    seed: int
+    epoch: int = 0
+    index: int = 0
+
+    def __post_init__(self):
+        self._plan = self._make_plan()
+
+    def _make_plan(self):
+        return length_grouped_batches(
+            self.lengths, self.batch_size, _task_seed(self.seed, self.task, self.epoch)
+        )
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def next(self) -> list[int]:
+        if self.index >= len(self._plan):
+            self.epoch, self.index = self.epoch + 1, 0
+            self._plan = self._make_plan()
+        batch = self._plan[self.index]
+        self.index += 1
+        return batch
+
+    def state(self) -> dict:
+        return {"epoch": self.epoch, "index": self.index}
+
+    def restore(self, state: dict) -> None:
+        self.epoch, self.index = state["epoch"], state["index"]
+        self._plan = self._make_plan()
+
+
+def sampling_probabilities(sizes: dict[str, int], cap: int | None = None) -> dict[str, float]:
+    """p(task) ∝ min(size, cap): proportional sampling, capped-proportional with a cap."""
+    weights = {t: min(n, cap) if cap else n for t, n in sizes.items()}
+    total = sum(weights.values())
+    return {t: w / total for t, w in weights.items()}
+
+
+def linear_schedule(warmup: int, total: int):
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / max(1, warmup)
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    return factor
+
+
+def _param_groups(model: modeling.MultiTaskModel, lr: float, weight_decay: float):
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if p.ndim < 2 or "LayerNorm" in name or name.endswith("bias") else decay).append(p)
+    return [
+        {"params": decay, "weight_decay": weight_decay, "lr": lr},
+        {"params": no_decay, "weight_decay": 0.0, "lr": lr},
+    ]
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / "checkpoint.pt.tmp"
+    torch.save(state, tmp)
+    tmp.replace(path / "checkpoint.pt")  # atomic: a job killed mid-write keeps the old one
+
+
+def train(
+    *,
+    encoder_dir: str | Path,
+    features: dict[str, str | Path],
+    settings: dict,
+    seed: int,
+    out_dir: str | Path,
+    checkpoint_dir: str | Path,
+    checkpoint_minutes: float = 15.0,
+    checkpoint_every_steps: int | None = None,
+    log_seconds: float = 20.0,
+    stop_at_step: int | None = None,
+) -> dict | None:
+    """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
+
+    ``settings``: learning_rate, batch_size, epochs or max_steps, warmup_ratio, weight_decay,
+    adam_epsilon, max_grad_norm, gradient_accumulation_steps, precision, examples_cap.
+    Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
+    would: the checkpoint stays and the next call resumes from it).
+    """
+    out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
+    fingerprint = hashlib.sha256(
+        json.dumps([str(encoder_dir), sorted(features), settings, seed], sort_keys=True).encode()
+    ).hexdigest()
+    set_seed(seed)
+    device, autocast = device_and_autocast(settings.get("precision", "bf16"))
+    encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
+    names = sorted(features)
+    model = modeling.MultiTaskModel(encoder, names).to(device)
+    task_objs = {n: task_registry.get(n) for n in names}
+    data = {n: datasets.load_from_disk(str(Path(features[n]) / "train")) for n in names}
+    for n, ds in data.items():
+        if len(ds) == 0:
+            raise ValueError(f"task {n} has no training examples in {features[n]}")
+
+    micro = int(settings["batch_size"]) // int(settings.get("gradient_accumulation_steps", 1))
+    accum = int(settings.get("gradient_accumulation_steps", 1))
+    streams = {n: BatchStream(n, data[n]["length"], micro, seed) for n in names}
+    probs = sampling_probabilities({n: len(d) for n, d in data.items()},
+                                   settings.get("examples_cap"))
+    if settings.get("max_steps"):
+        total = int(settings["max_steps"])
+    else:
+        total = math.ceil(
+            settings["epochs"] * sum(s.batches_per_epoch for s in streams.values()) / accum
+        )
+    warmup = int(settings.get("warmup_ratio", 0.1) * total)
+
+    opt = torch.optim.AdamW(
+        _param_groups(model, settings["learning_rate"], settings.get("weight_decay", 0.01)),
+        lr=settings["learning_rate"],
+        eps=settings.get("adam_epsilon", 1e-8),
+        fused=device.type == "cuda",
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, linear_schedule(warmup, total))
+    sampler = np.random.default_rng(seed)
+
+    step, tokens_done, loss_sum, loss_n = 0, 0, 0.0, 0
+    ckpt_file = checkpoint_dir / "checkpoint.pt"
+    if ckpt_file.exists():
+        state = torch.load(ckpt_file, map_location=device, weights_only=False)
+        if state["fingerprint"] == fingerprint:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            sampler.bit_generator.state = state["sampler"]
+            for n, s in streams.items():
+                s.restore(state["streams"][n])
+            torch.set_rng_state(state["torch_rng"])
+            if device.type == "cuda" and state.get("cuda_rng") is not None:
+                torch.cuda.set_rng_state(state["cuda_rng"])
+            step, tokens_done = state["step"], state["tokens"]
+            log.info("resumed from %s at step %d/%d", ckpt_file, step, total)
+        else:
+            log.info("ignoring checkpoint %s: it belongs to other settings", ckpt_file)
+
+    def checkpoint() -> None:
+        _save_checkpoint(checkpoint_dir, {
+            "fingerprint": fingerprint, "model": model.state_dict(),
+            "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+            "sampler": sampler.bit_generator.state,
+            "streams": {n: s.state() for n, s in streams.items()},
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+            "step": step, "tokens": tokens_done,
+        })
+
+    log.info("training %s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
+             "+".join(names), device, total, warmup, micro * accum, micro, accum,
+             {n: round(p, 3) for n, p in probs.items()})
+    pad_id = tokenizer.pad_token_id
+    task_list, p_list = list(probs), list(probs.values())
+    model.train()
+    t_start = t_log = t_ckpt = time.time()
+    start_step, tokens_at_start = step, tokens_done
+    while step < total:
+        for _ in range(accum):
+            name = task_list[int(sampler.choice(len(task_list), p=p_list))]
+            task = task_objs[name]
+            rows = data[name][streams[name].next()]
+            batch = {k: v.to(device, non_blocking=True) for k, v in task.collate(rows, pad_id).items()}
+            with autocast():
+                logits = model(name, batch)
+            loss = task.loss(logits, batch)
+            (loss / accum).backward()
+            loss_sum += float(loss.detach())
+            loss_n += 1
+            tokens_done += int(batch["attention_mask"].sum())
+        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.get("max_grad_norm", 1.0))
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        now = time.time()
+        if now - t_log >= log_seconds or step == total:
+            rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
+            left = (now - t_start) / (step - start_step) * (total - step)
+            log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left", step, total,
+                     loss_sum / max(1, loss_n), sched.get_last_lr()[0], rate,
+                     time.strftime("%H:%M:%S", time.gmtime(left)))
+            t_log, loss_sum, loss_n = now, 0.0, 0
+        due = (checkpoint_every_steps and step % checkpoint_every_steps == 0) or (
+            now - t_ckpt >= checkpoint_minutes * 60
+        )
+        if due and step < total:
+            checkpoint()
+            t_ckpt = now
+        if stop_at_step is not None and step >= stop_at_step and step < total:
+            checkpoint()
+            log.info("stopped at step %d; the checkpoint in %s resumes it", step, checkpoint_dir)
+            return None
+
+    summary = {
+        "tasks": names, "steps": total, "tokens": tokens_done, "seed": seed,
+        "sampling_probabilities": probs, "seconds": round(time.time() - t_start, 2),
+        "validation": {},
+    }
+    for n in names:  # English validation score of each task, for the log and model selection
+        val = Path(features[n]) / "validation"
+        if val.exists():
+            _, scores = score_split(model, task_objs[n], datasets.load_from_disk(str(val)), pad_id,
+                                    settings.get("precision", "bf16"))
+            summary["validation"][n] = scores
+            log.info("validation %s: %s", n, scores)
+    modeling.save(model, tokenizer, out_dir)
+    (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return summary

@@ -1,0 +1,96 @@
+# Grid → targets: validate the config (defaults filled), build the cells, constrain wildcards.
+# Every rule gets its cell's resolved settings as one canonical JSON string in params, so
+# Snakemake's params trigger reruns exactly the cells whose settings changed.
+import re
+import sys
+from pathlib import Path
+
+try:
+    from xstilts import grid as xgrid
+except ImportError as err:
+    sys.exit(
+        f"xstilts: the xstilts package is not importable ({err}); "
+        'install it first with: pip install -e ".[dev]"'
+    )
+
+try:
+    GRID = xgrid.Grid(
+        xgrid.validate(
+            config, Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
+        )
+    )
+except xgrid.ConfigError as err:
+    sys.exit(f"xstilts: {err}")
+
+
+def _alternatives(names):
+    """A wildcard regex matching exactly these names (never matching when there are none)."""
+    return "|".join(re.escape(n) for n in names) or "(?!x)x"
+
+
+HUB_MODELS = [m for m in GRID.models if not GRID.is_demo_model(m)]
+DEMO_MODELS = [m for m in GRID.models if GRID.is_demo_model(m)]
+
+
+wildcard_constraints:
+    model=_alternatives(GRID.models),
+    arm=_alternatives(GRID.arms),
+    seed=r"\d+",
+    target=_alternatives(GRID.targets),
+    task=_alternatives(GRID.tasks_used()),
+
+
+def final_outputs():
+    return GRID.scores_files() + list(xgrid.SUMMARY_FILES)
+
+
+def model_spec(wildcards):
+    return xgrid.canonical(GRID.model_spec(wildcards.model))
+
+
+def demo_data_spec(wildcards):
+    return xgrid.canonical({"demo_scale": GRID.config["data"]["demo_scale"]})
+
+
+def model_dir(wildcards):
+    return GRID.model_dir(wildcards.model)
+
+
+def prepare_data(wildcards):
+    from xstilts.features import source_paths
+
+    return source_paths(wildcards.task, GRID.data_kind)
+
+
+def prepare_spec(wildcards):
+    return GRID.prepare_params(wildcards.model, wildcards.task)
+
+
+def intermediate_features(wildcards):
+    return [GRID.features_dir(wildcards.model, t) for t in GRID.arm_tasks(wildcards.arm)]
+
+
+def intermediate_cell(wildcards):
+    return xgrid.canonical(
+        GRID.intermediate_cell(wildcards.model, wildcards.arm, wildcards.seed)
+    )
+
+
+def arm_encoder(wildcards):
+    return GRID.encoder_dir(wildcards.model, wildcards.arm, wildcards.seed)
+
+
+def target_cell(wildcards):
+    return xgrid.canonical(
+        GRID.target_cell(wildcards.model, wildcards.arm, wildcards.seed, wildcards.target)
+    )
+
+
+def evaluation_cell(wildcards):
+    return xgrid.canonical(
+        GRID.evaluation_cell(wildcards.model, wildcards.arm, wildcards.seed, wildcards.target)
+    )
+
+
+def summary_spec(wildcards):
+    return xgrid.canonical({"files": GRID.scores_files()})

@@ -1,0 +1,20 @@
+# One job per trained target model: it loads the model once and scores every language.
+
+
+rule evaluate_target:
+    input:
+        model="results/target/{model}/{arm}/seed{seed}/{target}/model",
+        features="results/features/{model}/{target}",
+    output:
+        predictions=directory("results/eval/{model}/{arm}/seed{seed}/predictions/{target}"),
+        scores="results/eval/{model}/{arm}/seed{seed}/scores/{target}.json",
+    log:
+        "logs/evaluate_target/{model}/{arm}/seed{seed}/{target}.log",
+    benchmark:
+        "benchmarks/evaluate_target/{model}/{arm}/seed{seed}/{target}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=evaluation_cell,
+    script:
+        "../scripts/evaluate.py"

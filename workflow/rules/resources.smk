@@ -1,0 +1,83 @@
+# Inputs every cell reads: pretrained models and datasets, fetched once from the Hugging Face
+# Hub by local rules (login nodes have internet; compute nodes often do not), or built for the
+# demo into the same layout, so both go through one code path.
+
+
+rule fetch_model:
+    output:
+        model=directory("resources/models/{model}"),
+    log:
+        "logs/fetch_model/{model}.log",
+    wildcard_constraints:
+        model=_alternatives(HUB_MODELS),
+    localrule: True
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=model_spec,
+    script:
+        "../scripts/fetch_model.py"
+
+
+rule build_demo_model:
+    output:
+        model=directory("resources/models/{model}"),
+    log:
+        "logs/build_demo_model/{model}.log",
+    wildcard_constraints:
+        model=_alternatives(DEMO_MODELS),
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=model_spec,
+    script:
+        "../scripts/build_demo_model.py"
+
+
+rule fetch_dataset:
+    output:
+        data="resources/datasets/{repo}/{subset}/{split}.parquet",
+    log:
+        "logs/fetch_dataset/{repo}/{subset}/{split}.log",
+    wildcard_constraints:
+        repo=r"[^/]+/[^/]+",
+        subset=r"[^/]+",
+        split=r"[^/]+",
+    localrule: True
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/fetch_dataset.py"
+
+
+rule build_demo_dataset:
+    output:
+        data="resources/demo/datasets/{repo}/{subset}/{split}.parquet",
+    log:
+        "logs/build_demo_dataset/{repo}/{subset}/{split}.log",
+    wildcard_constraints:
+        repo=r"[^/]+/[^/]+",
+        subset=r"[^/]+",
+        split=r"[^/]+",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=demo_data_spec,
+    script:
+        "../scripts/build_demo_dataset.py"
+
+
+rule prepare:
+    input:
+        model=model_dir,
+        data=prepare_data,
+    output:
+        features=directory("results/features/{model}/{task}"),
+    log:
+        "logs/prepare/{model}/{task}.log",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=prepare_spec,
+    script:
+        "../scripts/prepare.py"

@@ -1,0 +1,44 @@
+# The two training phases. One engine (xstilts.train) serves both; checkpoints for resume live
+# under results/checkpoints/, outside the declared outputs (Snakemake deletes those before a
+# job starts), and are removed when the job succeeds. GPU, partition and time requests live in
+# profiles (set-resources), not here.
+
+
+rule train_intermediate:
+    input:
+        encoder=model_dir,
+        features=intermediate_features,
+    output:
+        model=directory("results/intermediate/{model}/{arm}/seed{seed}/model"),
+    log:
+        "logs/train_intermediate/{model}/{arm}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train_intermediate/{model}/{arm}/seed{seed}.tsv"
+    wildcard_constraints:
+        arm=_alternatives(GRID.trained_arms),
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=intermediate_cell,
+        checkpoint_dir="results/checkpoints/intermediate/{model}/{arm}/seed{seed}",
+    script:
+        "../scripts/train.py"
+
+
+rule train_target:
+    input:
+        encoder=arm_encoder,
+        features=["results/features/{model}/{target}"],
+    output:
+        model=directory("results/target/{model}/{arm}/seed{seed}/{target}/model"),
+    log:
+        "logs/train_target/{model}/{arm}/seed{seed}/{target}.log",
+    benchmark:
+        "benchmarks/train_target/{model}/{arm}/seed{seed}/{target}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=target_cell,
+        checkpoint_dir="results/checkpoints/target/{model}/{arm}/seed{seed}/{target}",
+    script:
+        "../scripts/train.py"

@@ -1,0 +1,24 @@
+"""Train one cell: an intermediate arm (its tasks, one head each) or a target task."""
+
+import json
+
+from xstilts.job import run
+
+
+def main(smk):
+    from xstilts.train import train
+
+    cell = json.loads(smk.params.cell)
+    features = dict(zip(cell["tasks"], smk.input.features, strict=True))
+    train(
+        encoder_dir=smk.input.encoder,
+        features=features,
+        settings=cell["training"] | {"precision": cell["precision"]},
+        seed=cell["seed"],
+        out_dir=smk.output.model,
+        checkpoint_dir=smk.params.checkpoint_dir,
+        checkpoint_minutes=float(smk.resources.get("checkpoint_minutes", 15)),
+    )
+
+
+run(snakemake, main)  # noqa: F821
