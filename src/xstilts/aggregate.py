@@ -30,11 +30,24 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         cell = doc["cell"]
         for lang, scores in doc["languages"].items():
             for metric, value in scores.items():
-                rows.append({"model": cell["model"], "arm": cell["arm"], "seed": cell["seed"],
-                             "target": doc["task"], "language": lang, "metric": metric,
-                             "value": float(value)})
-        meta.append({"target": doc["task"], "avg_metrics": tuple(doc["avg_metrics"]),
-                     "expected_languages": tuple(doc["expected_languages"])})
+                rows.append(
+                    {
+                        "model": cell["model"],
+                        "arm": cell["arm"],
+                        "seed": cell["seed"],
+                        "target": doc["task"],
+                        "language": lang,
+                        "metric": metric,
+                        "value": float(value),
+                    }
+                )
+        meta.append(
+            {
+                "target": doc["task"],
+                "avg_metrics": tuple(doc["avg_metrics"]),
+                "expected_languages": tuple(doc["expected_languages"]),
+            }
+        )
     long = pd.DataFrame(rows, columns=[*CELL, "target", "language", "metric", "value"])
     meta_df = pd.DataFrame(meta).drop_duplicates("target").set_index("target")
     return long, meta_df
@@ -48,29 +61,41 @@ def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
         expected = meta.loc[target, "expected_languages"]
         per_metric = g[g.metric.isin(keys)].groupby("metric")["value"].mean()
         langs = set(g.language)
-        out.append({"model": model, "arm": arm, "seed": seed, "target": target,
-                    "score": float(per_metric.reindex(list(keys)).mean()),
-                    "n_languages": len(langs & set(expected)),
-                    "expected_languages": len(expected),
-                    "complete": set(expected) <= langs})
+        out.append(
+            {
+                "model": model,
+                "arm": arm,
+                "seed": seed,
+                "target": target,
+                "score": float(per_metric.reindex(list(keys)).mean()),
+                "n_languages": len(langs & set(expected)),
+                "expected_languages": len(expected),
+                "complete": set(expected) <= langs,
+            }
+        )
     return pd.DataFrame(out)
 
 
 def arm_target_table(tasks: pd.DataFrame) -> pd.DataFrame:
     """Arm × target summary (mean over seeds) with the XTREME average and its coverage."""
     by = ["model", "arm", "target"]
-    agg = tasks.groupby(by, sort=False).agg(score=("score", "mean"), seeds=("seed", "nunique"),
-                                            complete=("complete", "all")).reset_index()
+    agg = (
+        tasks.groupby(by, sort=False)
+        .agg(score=("score", "mean"), seeds=("seed", "nunique"), complete=("complete", "all"))
+        .reset_index()
+    )
     table = agg.pivot_table(index=["model", "arm"], columns="target", values="score", sort=False)
-    complete = agg.pivot_table(index=["model", "arm"], columns="target", values="complete",
-                               aggfunc="all", sort=False)
+    complete = agg.pivot_table(
+        index=["model", "arm"], columns="target", values="complete", aggfunc="all", sort=False
+    )
     present = [t for t in XTREME_TASKS if t in table.columns]
     table["xtreme_avg"] = table[present].mean(axis=1, skipna=False)
     n_complete = complete.reindex(columns=present).fillna(False).astype(bool).sum(axis=1)
     table["xtreme_tasks"] = [f"{int(n)}/{len(XTREME_TASKS)}" for n in n_complete]
     table["xtreme_complete"] = n_complete == len(XTREME_TASKS)
-    incomplete_cells = {(m, a, t) for (m, a), row in complete.iterrows()
-                        for t, ok in row.items() if not bool(ok)}
+    incomplete_cells = {
+        (m, a, t) for (m, a), row in complete.iterrows() for t, ok in row.items() if not bool(ok)
+    }
     table.attrs["incomplete_cells"] = sorted(incomplete_cells)
     return table
 
@@ -81,8 +106,9 @@ def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     other = long[long.arm != BASELINE]
     merged = other.merge(base, on=["model", "seed", "target", "language", "metric"], how="inner")
     merged["gain"] = merged["value"] - merged["baseline"]
-    return merged[["model", "arm", "seed", "target", "language", "metric", "value", "baseline",
-                   "gain"]]
+    return merged[
+        ["model", "arm", "seed", "target", "language", "metric", "value", "baseline", "gain"]
+    ]
 
 
 def gains_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -104,29 +130,39 @@ def _fmt(value: float, complete: bool) -> str:
 
 
 def markdown(table: pd.DataFrame, metric_names: dict[str, str]) -> str:
-    targets = [c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks",
-                                                     "xtreme_complete")]
+    targets = [
+        c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
+    ]
     incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
-    header = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in targets] + [
-        "XTREME avg"]
+    header = (
+        ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in targets] + ["XTREME avg"]
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (model, arm), row in table.iterrows():
         cells = [model, arm] + [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]
         avg = _fmt(row["xtreme_avg"], bool(row["xtreme_complete"]))
         cells.append(avg if row["xtreme_complete"] else f"{avg} ({row['xtreme_tasks']} tasks)")
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "`*` incomplete: the average covers fewer languages or tasks than the "
-              "benchmark has (XTREME has 9 tasks); it is not comparable to a full score."]
+    lines += [
+        "",
+        "`*` incomplete: the average covers fewer languages or tasks than the "
+        "benchmark has (XTREME has 9 tasks); it is not comparable to a full score.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def latex(table: pd.DataFrame) -> str:
-    targets = [c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks",
-                                                     "xtreme_complete")]
+    targets = [
+        c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
+    ]
     incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
     cols = "ll" + "r" * (len(targets) + 1)
-    lines = [r"\begin{tabular}{" + cols + "}", r"\toprule",
-             " & ".join(["Model", "Arm", *targets, "XTREME avg"]) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{" + cols + "}",
+        r"\toprule",
+        " & ".join(["Model", "Arm", *targets, "XTREME avg"]) + r" \\",
+        r"\midrule",
+    ]
     for (model, arm), row in table.iterrows():
         cells = [model.replace("_", r"\_"), arm.replace("_", r"\_")]
         cells += [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]

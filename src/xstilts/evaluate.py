@@ -34,8 +34,14 @@ def device_and_autocast(precision: str = "bf16") -> tuple[torch.device, object]:
 
 
 @torch.no_grad()
-def predict(model, task: Task, features: datasets.Dataset, pad_id: int, batch_size: int = 64,
-            precision: str = "bf16") -> list[torch.Tensor]:
+def predict(
+    model,
+    task: Task,
+    features: datasets.Dataset,
+    pad_id: int,
+    batch_size: int = 64,
+    precision: str = "bf16",
+) -> list[torch.Tensor]:
     """Logits per feature row, in row order; batches are formed by length to save padding."""
     device, autocast = device_and_autocast(precision)
     model.eval()
@@ -52,16 +58,24 @@ def predict(model, task: Task, features: datasets.Dataset, pad_id: int, batch_si
     return out  # type: ignore[return-value]
 
 
-def score_split(model, task: Task, features: datasets.Dataset, pad_id: int,
-                precision: str = "bf16") -> tuple[list, dict[str, float]]:
+def score_split(
+    model, task: Task, features: datasets.Dataset, pad_id: int, precision: str = "bf16"
+) -> tuple[list, dict[str, float]]:
     logits = predict(model, task, features, pad_id, precision=precision)
     predictions = task.decode(logits, features)
     return predictions, task.score(predictions, task.gold(features))
 
 
-def evaluate_target(model_dir: str | Path, task_name: str, features_dir: str | Path,
-                    languages: list[str], predictions_dir: str | Path, scores_path: str | Path,
-                    cell: dict, precision: str = "bf16") -> dict:
+def evaluate_target(
+    model_dir: str | Path,
+    task_name: str,
+    features_dir: str | Path,
+    languages: list[str],
+    predictions_dir: str | Path,
+    scores_path: str | Path,
+    cell: dict,
+    precision: str = "bf16",
+) -> dict:
     task = task_registry.get(task_name)
     device, _ = device_and_autocast(precision)
     model, tokenizer = modeling.load(model_dir, device)
@@ -78,11 +92,18 @@ def evaluate_target(model_dir: str | Path, task_name: str, features_dir: str | P
             )
         features = datasets.load_from_disk(str(split))
         predictions, scores = score_split(model, task, features, tokenizer.pad_token_id, precision)
-        task.write_predictions(predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}")
+        task.write_predictions(
+            predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"
+        )
         per_lang[lang] = scores
-        log.info("%s %s: %s (%d examples, %.1fs)", task_name, lang,
-                 ", ".join(f"{k}={v:.2f}" for k, v in scores.items()), len(features),
-                 time.time() - t0)
+        log.info(
+            "%s %s: %s (%d examples, %.1fs)",
+            task_name,
+            lang,
+            ", ".join(f"{k}={v:.2f}" for k, v in scores.items()),
+            len(features),
+            time.time() - t0,
+        )
     result = {
         "task": task_name,
         "metrics": list(task.metrics),

@@ -15,8 +15,9 @@ from xstilts.data import sources as data_sources
 log = logging.getLogger("xstilts")
 
 
-def prepare(task_name: str, model_dir: str | Path, data_kind: str, max_seq_length: int,
-            out_dir: str | Path) -> dict[str, int]:
+def prepare(
+    task_name: str, model_dir: str | Path, data_kind: str, max_seq_length: int, out_dir: str | Path
+) -> dict[str, int]:
     """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir."""
     task = task_registry.get(task_name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
@@ -30,8 +31,13 @@ def prepare(task_name: str, model_dir: str | Path, data_kind: str, max_seq_lengt
         feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
         feats.save_to_disk(str(out_dir / split))
         sizes[split] = len(feats)
-        log.info("%s %s: %d features from %s", task_name, split, len(feats),
-                 ", ".join(s.key for s in srcs))
+        log.info(
+            "%s %s: %d features from %s",
+            task_name,
+            split,
+            len(feats),
+            ", ".join(s.key for s in srcs),
+        )
     (out_dir / "sizes.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
     return sizes
 

@@ -22,8 +22,15 @@ from xstilts.errors import UserError
 
 BASELINE, MULTITASK = "baseline", "multitask"
 TRAINING_KEYS = (
-    "learning_rate", "batch_size", "gradient_accumulation_steps", "epochs", "max_steps",
-    "warmup_ratio", "weight_decay", "adam_epsilon", "max_grad_norm",
+    "learning_rate",
+    "batch_size",
+    "gradient_accumulation_steps",
+    "epochs",
+    "max_steps",
+    "warmup_ratio",
+    "weight_decay",
+    "adam_epsilon",
+    "max_grad_norm",
 )
 
 
@@ -68,8 +75,10 @@ def validate(config: dict, schema_path: str | Path) -> dict:
         if err.validator == "oneOf":
             options = [" ".join(s.get("required", [])) for s in err.validator_value]
             message = f"set exactly one of: {', '.join(options)}"
-        raise ConfigError(f"config key '{_key(err.absolute_path)}': {message}; "
-                          "fix it in your config file (every key is explained in config/README.md)")
+        raise ConfigError(
+            f"config key '{_key(err.absolute_path)}': {message}; "
+            "fix it in your config file (every key is explained in config/README.md)"
+        )
     # a second pass: the defaults filled in the first pass are validated too
     for err in _Validator(schema).iter_errors(config):
         raise ConfigError(f"config key '{_key(err.absolute_path)}': {err.message}")
@@ -166,8 +175,9 @@ class Grid:
         return f"results/features/{model}/{task}"
 
     def prepare_params(self, model: str, task: str) -> str:
-        return canonical({"task": task, "max_seq_length": self.max_seq_length(task),
-                          "data": self.data_kind})
+        return canonical(
+            {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
+        )
 
     # ---- cells ----
     def _training(self, settings: dict) -> dict:
@@ -179,20 +189,38 @@ class Grid:
             training = self._training(mt) | {"examples_cap": mt["examples_cap"]}
         else:
             training = self._training(self.config["intermediate"][arm])
-        return {"phase": "intermediate", "model": model, "arm": arm, "seed": int(seed),
-                "tasks": self.arm_tasks(arm), "precision": self.config["precision"],
-                "training": training}
+        return {
+            "phase": "intermediate",
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "tasks": self.arm_tasks(arm),
+            "precision": self.config["precision"],
+            "training": training,
+        }
 
     def target_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
         settings = self.config["targets"][target]
-        return {"phase": "target", "model": model, "arm": arm, "seed": int(seed),
-                "target": target, "tasks": [target], "precision": self.config["precision"],
-                "training": self._training(settings)}
+        return {
+            "phase": "target",
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "tasks": [target],
+            "precision": self.config["precision"],
+            "training": self._training(settings),
+        }
 
     def evaluation_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
-        return {"model": model, "arm": arm, "seed": int(seed), "target": target,
-                "languages": self.config["targets"][target]["languages"],
-                "precision": self.config["precision"]}
+        return {
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "languages": self.config["targets"][target]["languages"],
+            "precision": self.config["precision"],
+        }
 
     # ---- paths ----
     def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
@@ -204,7 +232,10 @@ class Grid:
     def scores_files(self) -> list[str]:
         return [
             f"results/eval/{m}/{a}/seed{s}/scores/{t}.json"
-            for m in self.models for a in self.arms for s in self.seeds for t in self.targets
+            for m in self.models
+            for a in self.arms
+            for s in self.seeds
+            for t in self.targets
         ]
 
 

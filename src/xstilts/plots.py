@@ -15,8 +15,9 @@ import seaborn as sns  # noqa: E402
 def gain_heatmap(gains: pd.DataFrame, out: str | Path) -> None:
     """Arm × target gain over the baseline (points), with the XTREME average column."""
     data = gains.rename(columns={"xtreme_avg": "XTREME avg"}).astype(float)
-    data.index = [f"{m} / {a}" if gains.index.get_level_values(0).nunique() > 1 else a
-                  for m, a in gains.index]
+    data.index = [
+        f"{m} / {a}" if gains.index.get_level_values(0).nunique() > 1 else a for m, a in gains.index
+    ]
     fig_w = 4.0 + 1.1 * max(1, data.shape[1])
     fig_h = 1.2 + 0.5 * max(1, data.shape[0])
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=150)
@@ -25,9 +26,18 @@ def gain_heatmap(gains: pd.DataFrame, out: str | Path) -> None:
         ax.set_axis_off()
     else:
         bound = max(1.0, float(abs(data).max().max()))
-        sns.heatmap(data, ax=ax, annot=True, fmt=".1f", cmap="vlag", center=0, vmin=-bound,
-                    vmax=bound, cbar_kws={"label": "gain over baseline (points)"},
-                    linewidths=0.5)
+        sns.heatmap(
+            data,
+            ax=ax,
+            annot=True,
+            fmt=".1f",
+            cmap="vlag",
+            center=0,
+            vmin=-bound,
+            vmax=bound,
+            cbar_kws={"label": "gain over baseline (points)"},
+            linewidths=0.5,
+        )
         ax.set_xlabel("target task (language average; XTREME avg over the targets present)")
         ax.set_ylabel("intermediate-task arm")
         ax.tick_params(axis="y", rotation=0)

@@ -117,7 +117,9 @@ def _param_groups(model: modeling.MultiTaskModel, lr: float, weight_decay: float
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        (no_decay if p.ndim < 2 or "LayerNorm" in name or name.endswith("bias") else decay).append(p)
+        (no_decay if p.ndim < 2 or "LayerNorm" in name or name.endswith("bias") else decay).append(
+            p
+        )
     return [
         {"params": decay, "weight_decay": weight_decay, "lr": lr},
         {"params": no_decay, "weight_decay": 0.0, "lr": lr},
@@ -169,8 +171,9 @@ def train(
     micro = int(settings["batch_size"]) // int(settings.get("gradient_accumulation_steps", 1))
     accum = int(settings.get("gradient_accumulation_steps", 1))
     streams = {n: BatchStream(n, data[n]["length"], micro, seed) for n in names}
-    probs = sampling_probabilities({n: len(d) for n, d in data.items()},
-                                   settings.get("examples_cap"))
+    probs = sampling_probabilities(
+        {n: len(d) for n, d in data.items()}, settings.get("examples_cap")
+    )
     if settings.get("max_steps"):
         total = int(settings["max_steps"])
     else:
@@ -208,19 +211,33 @@ def train(
             log.info("ignoring checkpoint %s: it belongs to other settings", ckpt_file)
 
     def checkpoint() -> None:
-        _save_checkpoint(checkpoint_dir, {
-            "fingerprint": fingerprint, "model": model.state_dict(),
-            "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-            "sampler": sampler.bit_generator.state,
-            "streams": {n: s.state() for n, s in streams.items()},
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
-            "step": step, "tokens": tokens_done,
-        })
+        _save_checkpoint(
+            checkpoint_dir,
+            {
+                "fingerprint": fingerprint,
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "sampler": sampler.bit_generator.state,
+                "streams": {n: s.state() for n, s in streams.items()},
+                "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+                "step": step,
+                "tokens": tokens_done,
+            },
+        )
 
-    log.info("training %s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
-             "+".join(names), device, total, warmup, micro * accum, micro, accum,
-             {n: round(p, 3) for n, p in probs.items()})
+    log.info(
+        "training %s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
+        "+".join(names),
+        device,
+        total,
+        warmup,
+        micro * accum,
+        micro,
+        accum,
+        {n: round(p, 3) for n, p in probs.items()},
+    )
     pad_id = tokenizer.pad_token_id
     task_list, p_list = list(probs), list(probs.values())
     model.train()
@@ -231,7 +248,9 @@ def train(
             name = task_list[int(sampler.choice(len(task_list), p=p_list))]
             task = task_objs[name]
             rows = data[name][streams[name].next()]
-            batch = {k: v.to(device, non_blocking=True) for k, v in task.collate(rows, pad_id).items()}
+            batch = {
+                k: v.to(device, non_blocking=True) for k, v in task.collate(rows, pad_id).items()
+            }
             with autocast():
                 logits = model(name, batch)
             loss = task.loss(logits, batch)
@@ -248,9 +267,15 @@ def train(
         if now - t_log >= log_seconds or step == total:
             rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
             left = (now - t_start) / (step - start_step) * (total - step)
-            log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left", step, total,
-                     loss_sum / max(1, loss_n), sched.get_last_lr()[0], rate,
-                     time.strftime("%H:%M:%S", time.gmtime(left)))
+            log.info(
+                "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
+                step,
+                total,
+                loss_sum / max(1, loss_n),
+                sched.get_last_lr()[0],
+                rate,
+                time.strftime("%H:%M:%S", time.gmtime(left)),
+            )
             t_log, loss_sum, loss_n = now, 0.0, 0
         due = (checkpoint_every_steps and step % checkpoint_every_steps == 0) or (
             now - t_ckpt >= checkpoint_minutes * 60
@@ -264,18 +289,29 @@ def train(
             return None
 
     summary = {
-        "tasks": names, "steps": total, "tokens": tokens_done, "seed": seed,
-        "sampling_probabilities": probs, "seconds": round(time.time() - t_start, 2),
+        "tasks": names,
+        "steps": total,
+        "tokens": tokens_done,
+        "seed": seed,
+        "sampling_probabilities": probs,
+        "seconds": round(time.time() - t_start, 2),
         "validation": {},
     }
     for n in names:  # English validation score of each task, for the log and model selection
         val = Path(features[n]) / "validation"
         if val.exists():
-            _, scores = score_split(model, task_objs[n], datasets.load_from_disk(str(val)), pad_id,
-                                    settings.get("precision", "bf16"))
+            _, scores = score_split(
+                model,
+                task_objs[n],
+                datasets.load_from_disk(str(val)),
+                pad_id,
+                settings.get("precision", "bf16"),
+            )
             summary["validation"][n] = scores
             log.info("validation %s: %s", n, scores)
     modeling.save(model, tokenizer, out_dir)
-    (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    (out_dir / "train_summary.json").write_text(
+        json.dumps(summary, indent=1, sort_keys=True) + "\n"
+    )
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return summary

@@ -16,7 +16,8 @@ except ImportError as err:
 try:
     GRID = xgrid.Grid(
         xgrid.validate(
-            config, Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
+            config,
+            Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml",
         )
     )
 except xgrid.ConfigError as err:
@@ -67,7 +68,9 @@ def prepare_spec(wildcards):
 
 
 def intermediate_features(wildcards):
-    return [GRID.features_dir(wildcards.model, t) for t in GRID.arm_tasks(wildcards.arm)]
+    return [
+        GRID.features_dir(wildcards.model, t) for t in GRID.arm_tasks(wildcards.arm)
+    ]
 
 
 def intermediate_cell(wildcards):
@@ -82,13 +85,17 @@ def arm_encoder(wildcards):
 
 def target_cell(wildcards):
     return xgrid.canonical(
-        GRID.target_cell(wildcards.model, wildcards.arm, wildcards.seed, wildcards.target)
+        GRID.target_cell(
+            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
+        )
     )
 
 
 def evaluation_cell(wildcards):
     return xgrid.canonical(
-        GRID.evaluation_cell(wildcards.model, wildcards.arm, wildcards.seed, wildcards.target)
+        GRID.evaluation_cell(
+            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
+        )
     )
 
 

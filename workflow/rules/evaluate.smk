@@ -6,7 +6,9 @@ rule evaluate_target:
         model="results/target/{model}/{arm}/seed{seed}/{target}/model",
         features="results/features/{model}/{target}",
     output:
-        predictions=directory("results/eval/{model}/{arm}/seed{seed}/predictions/{target}"),
+        predictions=directory(
+            "results/eval/{model}/{arm}/seed{seed}/predictions/{target}"
+        ),
         scores="results/eval/{model}/{arm}/seed{seed}/scores/{target}.json",
     log:
         "logs/evaluate_target/{model}/{arm}/seed{seed}/{target}.log",

@@ -9,8 +9,9 @@ def main(smk):
     from xstilts.data.build import build_demo_split
 
     w = smk.wildcards
-    build_demo_split(f"{w.repo}/{w.subset}/{w.split}", smk.output.data,
-                     json.loads(smk.params.spec)["demo_scale"])
+    build_demo_split(
+        f"{w.repo}/{w.subset}/{w.split}", smk.output.data, json.loads(smk.params.spec)["demo_scale"]
+    )
 
 
 run(snakemake, main)  # noqa: F821

@@ -9,8 +9,16 @@ def main(smk):
     from xstilts.evaluate import evaluate_target
 
     cell = json.loads(smk.params.cell)
-    evaluate_target(smk.input.model, cell["target"], smk.input.features, cell["languages"],
-                    smk.output.predictions, smk.output.scores, cell, cell["precision"])
+    evaluate_target(
+        smk.input.model,
+        cell["target"],
+        smk.input.features,
+        cell["languages"],
+        smk.output.predictions,
+        smk.output.scores,
+        cell,
+        cell["precision"],
+    )
 
 
 run(snakemake, main)  # noqa: F821

@@ -9,8 +9,9 @@ def main(smk):
     from xstilts.features import prepare
 
     spec = json.loads(smk.params.spec)
-    prepare(spec["task"], smk.input.model, spec["data"], spec["max_seq_length"],
-            smk.output.features)
+    prepare(
+        spec["task"], smk.input.model, spec["data"], spec["max_seq_length"], smk.output.features
+    )
 
 
 run(snakemake, main)  # noqa: F821

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
+import pyarrow.parquet as pq
 
 from xstilts.errors import UserError
 
@@ -56,7 +57,9 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
             "instead of calling this step on its own"
         )
     try:
-        ds = datasets.Dataset.from_parquet(str(path), keep_in_memory=False)
+        # read directly (features come from the file's metadata): no copy in the HF cache, and
+        # no stale cached map() results when the featurization code changes
+        ds = datasets.Dataset(pq.read_table(path))
     except Exception as err:  # pyarrow raises several types for a corrupt file
         raise UserError(
             f"data file {path} is not a readable parquet file ({err}); delete it and run the "

@@ -19,7 +19,9 @@ def get(name: str) -> Task:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(sorted(REGISTRY))}") from None
+        raise KeyError(
+            f"unknown task {name!r}; known tasks: {', '.join(sorted(REGISTRY))}"
+        ) from None
 
 
 def all_sources() -> dict[str, tuple[Task, Source]]:

@@ -57,7 +57,9 @@ def mnli(split: str, n: int) -> PairSource:
 
 def snli(split: str, n: int) -> PairSource:
     # 785 training rows have no gold label (label -1): dropped, as for ANLI+ (PAPER.md §5b)
-    return PairSource("stanfordnlp/snli", "plain_text", split, SNLI, num_rows=n, drop=(("label", -1),))
+    return PairSource(
+        "stanfordnlp/snli", "plain_text", split, SNLI, num_rows=n, drop=(("label", -1),)
+    )
 
 
 def anli(split: str, n: int) -> PairSource:
@@ -65,8 +67,9 @@ def anli(split: str, n: int) -> PairSource:
 
 
 def qqp(split: str, n: int) -> PairSource:
-    return PairSource("nyu-mll/glue", "qqp", split, GLUE_QQP, num_rows=n, text_a="question1",
-                      text_b="question2")
+    return PairSource(
+        "nyu-mll/glue", "qqp", split, GLUE_QQP, num_rows=n, text_a="question1", text_b="question2"
+    )
 
 
 def xnli(split: str, lang: str, n: int) -> PairSource:
@@ -74,8 +77,16 @@ def xnli(split: str, lang: str, n: int) -> PairSource:
 
 
 def pawsx(split: str, lang: str, n: int) -> PairSource:
-    return PairSource("google-research-datasets/paws-x", lang, split, PAWSX, language=lang,
-                      num_rows=n, text_a="sentence1", text_b="sentence2")
+    return PairSource(
+        "google-research-datasets/paws-x",
+        lang,
+        split,
+        PAWSX,
+        language=lang,
+        num_rows=n,
+        text_a="sentence1",
+        text_b="sentence2",
+    )
 
 
 class ClassificationHead(nn.Module):
@@ -146,16 +157,18 @@ class PairClassificationTask(Task):
                 elif feature.dtype.startswith("int"):
                     rows[col].append(i)
                 else:  # ids and free-text metadata (ANLI's uid and reason)
-                    rows[col].append(f"{source.split}-{i:06d}" if col.endswith("id") else
-                                     writer.sentence(3, 6))
+                    rows[col].append(
+                        f"{source.split}-{i:06d}" if col.endswith("id") else writer.sentence(3, 6)
+                    )
         return datasets.Dataset.from_dict(rows, features=source.features)
 
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         assert isinstance(source, PairSource)
 
         def encode(batch):
-            enc = tokenizer(batch[source.text_a], batch[source.text_b], truncation=True,
-                            max_length=max_length)
+            enc = tokenizer(
+                batch[source.text_a], batch[source.text_b], truncation=True, max_length=max_length
+            )
             return {
                 "input_ids": enc["input_ids"],
                 "label": [self._label_index(source, v) for v in batch[source.label]],

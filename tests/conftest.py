@@ -1,0 +1,55 @@
+"""Shared fixtures: the demo model and demo features, built once per test session."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_SPEC = {
+    "vocab_size": 3000,
+    "hidden_size": 64,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "intermediate_size": 128,
+    "max_position_embeddings": 128,
+}
+
+
+@contextlib.contextmanager
+def chdir(path: Path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="session")
+def demo_model(tmp_path_factory) -> Path:
+    from xstilts.modeling import demo_model as builder
+
+    out = tmp_path_factory.mktemp("model") / "demo_tiny"
+    builder.build(out, DEMO_SPEC)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_workdir(tmp_path_factory, demo_model) -> Path:
+    """A work directory with demo data and features for mnli, xnli and pawsx."""
+    from xstilts import features, tasks
+    from xstilts.data.build import build_demo_split
+
+    work = tmp_path_factory.mktemp("work")
+    with chdir(work):
+        for name in ("mnli", "xnli", "pawsx"):
+            for split in tasks.get(name).splits().values():
+                for src in split:
+                    if not src.path("demo").exists():
+                        build_demo_split(src.key, src.path("demo"), scale=100)
+            features.prepare(name, demo_model, "demo", 128, work / "features" / name)
+    return work

@@ -1,0 +1,524 @@
+"""Aggregation of hand-written score files: long table, task scores, arm × target, gains.
+
+The score files follow the format evaluate.evaluate_target writes (task, metrics, avg_metrics,
+expected_languages, languages {lang: {metric: value}}, cell). Every expected number is worked
+out by hand in the comment next to it; none comes from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from xstilts.aggregate import (
+    arm_target_table,
+    gains_by_language,
+    gains_table,
+    latex,
+    markdown,
+    read_scores,
+    summarize,
+    task_scores,
+)
+
+LONG_COLUMNS = ["model", "arm", "seed", "target", "language", "metric", "value"]
+
+# Expected languages of the two targets in these files (a subset of the real ones keeps the
+# arithmetic small; the aggregation reads them from the files).
+EXPECTED = {"xnli": ["en", "de", "fr"], "pawsx": ["en", "de"]}
+
+
+def write_score(
+    directory: Path,
+    model: str,
+    arm: str,
+    seed: int,
+    task: str,
+    languages: dict[str, dict[str, float]],
+    expected: list[str],
+    avg_metrics: tuple[str, ...] = ("accuracy",),
+    metrics: tuple[str, ...] | None = None,
+) -> Path:
+    """One score file as evaluate_target writes it."""
+    doc = {
+        "task": task,
+        "metrics": list(metrics or avg_metrics),
+        "avg_metrics": list(avg_metrics),
+        "expected_languages": list(expected),
+        "languages": languages,
+        "cell": {
+            "model": model,
+            "arm": arm,
+            "seed": seed,
+            "target": task,
+            "languages": list(languages),
+            "precision": "bf16",
+        },
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{model}__{arm}__seed{seed}__{task}.json"
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def acc(**per_lang: float) -> dict[str, dict[str, float]]:
+    return {lang: {"accuracy": value} for lang, value in per_lang.items()}
+
+
+# Grid of model "m": (arm, seed) -> target -> language -> accuracy.
+#   baseline  s1  xnli  en 80 de 70 fr 60 -> (80+70+60)/3 = 70      pawsx en 90 de 80 -> 85
+#   baseline  s2  xnli  en 82 de 72 fr 62 -> (82+72+62)/3 = 72      pawsx en 88 de 78 -> 83
+#   anli_plus s1  xnli  en 84 de 72 (fr missing) -> (84+72)/2 = 78   pawsx en 92 de 84 -> 88
+#   anli_plus s2  xnli  en 85 de 75 fr 65 -> (85+75+65)/3 = 75      pawsx en 91 de 83 -> 87
+GRID = {
+    ("baseline", 1): {"xnli": acc(en=80, de=70, fr=60), "pawsx": acc(en=90, de=80)},
+    ("baseline", 2): {"xnli": acc(en=82, de=72, fr=62), "pawsx": acc(en=88, de=78)},
+    ("anli_plus", 1): {"xnli": acc(en=84, de=72), "pawsx": acc(en=92, de=84)},
+    ("anli_plus", 2): {"xnli": acc(en=85, de=75, fr=65), "pawsx": acc(en=91, de=83)},
+}
+
+
+def write_grid(directory: Path, grid=GRID, model: str = "m") -> list[Path]:
+    return [
+        write_score(directory, model, arm, seed, task, langs, EXPECTED[task])
+        for (arm, seed), targets in grid.items()
+        for task, langs in targets.items()
+    ]
+
+
+@pytest.fixture
+def grid_files(tmp_path) -> list[Path]:
+    return write_grid(tmp_path / "scores")
+
+
+@pytest.fixture
+def grid_table(grid_files) -> pd.DataFrame:
+    return arm_target_table(task_scores(*read_scores(grid_files)))
+
+
+def one(df: pd.DataFrame, **keys) -> pd.Series:
+    """The single row of ``df`` matching ``keys``."""
+    mask = pd.Series(True, index=df.index)
+    for k, v in keys.items():
+        mask &= df[k] == v
+    rows = df[mask]
+    assert len(rows) == 1, f"{len(rows)} rows for {keys}"
+    return rows.iloc[0]
+
+
+# ---- read_scores ----------------------------------------------------------------------------
+
+
+def test_read_scores_long_table(tmp_path):
+    path = write_score(
+        tmp_path,
+        "xlmr",
+        "baseline",
+        3,
+        "xnli",
+        {"en": {"accuracy": 81.5}, "de": {"accuracy": 74.25}},
+        ["en", "de", "fr"],
+    )
+    long, meta = read_scores([path])
+    assert list(long.columns) == LONG_COLUMNS
+    got = sorted(long.itertuples(index=False, name=None))
+    assert got == sorted(
+        [
+            ("xlmr", "baseline", 3, "xnli", "en", "accuracy", 81.5),
+            ("xlmr", "baseline", 3, "xnli", "de", "accuracy", 74.25),
+        ]
+    )
+    assert long["value"].dtype == float
+    assert list(meta.index) == ["xnli"]
+    assert meta.loc["xnli", "avg_metrics"] == ("accuracy",)
+    assert meta.loc["xnli", "expected_languages"] == ("en", "de", "fr")
+
+
+def test_read_scores_several_files_and_metrics(tmp_path):
+    paths = [
+        write_score(
+            tmp_path,
+            "m",
+            "baseline",
+            1,
+            "xquad",
+            {"en": {"exact_match": 60, "f1": 70}},
+            ["en", "de"],
+            avg_metrics=("exact_match", "f1"),
+        ),
+        *write_grid(tmp_path),
+    ]
+    long, meta = read_scores(paths)
+    # xquad: 1 language × 2 metrics = 2 rows; the grid: per (arm, seed) xnli + pawsx languages
+    # = (3+2) + (3+2) + (2+2) + (3+2) = 19 rows -> 21 in all
+    assert len(long) == 21
+    assert set(meta.index) == {"xquad", "xnli", "pawsx"}
+    assert meta.loc["xquad", "avg_metrics"] == ("exact_match", "f1")
+    row = one(long, arm="anli_plus", seed=2, target="xnli", language="fr")
+    assert row["value"] == 65.0
+    assert one(long, target="xquad", metric="f1")["value"] == 70.0
+    # the language missing from anli_plus seed 1 has no row (it is not invented)
+    assert long[(long.arm == "anli_plus") & (long.seed == 1) & (long.language == "fr")].empty
+
+
+# ---- task_scores ----------------------------------------------------------------------------
+
+
+def test_task_scores_language_average_and_coverage(grid_files):
+    tasks = task_scores(*read_scores(grid_files))
+    assert len(tasks) == 8  # 2 arms × 2 seeds × 2 targets
+    row = one(tasks, model="m", arm="baseline", seed=1, target="xnli")
+    assert row["score"] == pytest.approx(70.0)  # (80+70+60)/3
+    assert row["n_languages"] == 3
+    assert row["expected_languages"] == 3
+    assert bool(row["complete"]) is True
+    row = one(tasks, arm="baseline", seed=2, target="pawsx")
+    assert row["score"] == pytest.approx(83.0)  # (88+78)/2
+    assert bool(row["complete"]) is True
+    # only en, de of en, de, fr: average over what is there, marked incomplete
+    row = one(tasks, arm="anli_plus", seed=1, target="xnli")
+    assert row["score"] == pytest.approx(78.0)  # (84+72)/2
+    assert row["n_languages"] == 2
+    assert row["expected_languages"] == 3
+    assert bool(row["complete"]) is False
+    row = one(tasks, arm="anli_plus", seed=2, target="xnli")
+    assert row["score"] == pytest.approx(75.0)  # (85+75+65)/3
+    assert bool(row["complete"]) is True
+
+
+def test_task_scores_qa_average_of_em_and_f1(tmp_path):
+    # xtreme evaluate.py for QA: summary = (avg EM + avg F1) / 2
+    path = write_score(
+        tmp_path,
+        "m",
+        "baseline",
+        1,
+        "xquad",
+        {
+            "en": {"exact_match": 60, "f1": 70},
+            "de": {"exact_match": 40, "f1": 56},
+            "es": {"exact_match": 50, "f1": 66},
+        },
+        ["en", "de", "es", "zh"],
+        avg_metrics=("exact_match", "f1"),
+    )
+    row = one(task_scores(*read_scores([path])))
+    # avg EM = (60+40+50)/3 = 50; avg F1 = (70+56+66)/3 = 64; (50 + 64) / 2 = 57
+    assert row["score"] == pytest.approx(57.0)
+    assert row["n_languages"] == 3
+    assert row["expected_languages"] == 4
+    assert bool(row["complete"]) is False
+
+
+def test_task_scores_ignores_metrics_not_averaged(tmp_path):
+    # a task that reports accuracy and F1 but summarises by accuracy alone
+    path = write_score(
+        tmp_path,
+        "m",
+        "baseline",
+        1,
+        "qqp",
+        {"en": {"accuracy": 80, "f1": 40}},
+        ["en"],
+        avg_metrics=("accuracy",),
+        metrics=("accuracy", "f1"),
+    )
+    row = one(task_scores(*read_scores([path])))
+    assert row["score"] == pytest.approx(80.0)  # accuracy only, not (80+40)/2 = 60
+    assert bool(row["complete"]) is True
+
+
+# ---- arm_target_table -----------------------------------------------------------------------
+
+
+def test_arm_target_table_mean_over_seeds(grid_table):
+    t = grid_table
+    assert set(t.index) == {("m", "baseline"), ("m", "anli_plus")}
+    # baseline xnli: (70 + 72) / 2 = 71; pawsx: (85 + 83) / 2 = 84
+    assert t.loc[("m", "baseline"), "xnli"] == pytest.approx(71.0)
+    assert t.loc[("m", "baseline"), "pawsx"] == pytest.approx(84.0)
+    # anli_plus xnli: (78 + 75) / 2 = 76.5; pawsx: (88 + 87) / 2 = 87.5
+    assert t.loc[("m", "anli_plus"), "xnli"] == pytest.approx(76.5)
+    assert t.loc[("m", "anli_plus"), "pawsx"] == pytest.approx(87.5)
+
+
+def test_arm_target_table_xtreme_average_and_coverage(grid_table):
+    t = grid_table
+    # XTREME avg over the targets present: baseline (71 + 84)/2 = 77.5,
+    # anli_plus (76.5 + 87.5)/2 = 82.0
+    assert t.loc[("m", "baseline"), "xtreme_avg"] == pytest.approx(77.5)
+    assert t.loc[("m", "anli_plus"), "xtreme_avg"] == pytest.approx(82.0)
+    # baseline: both tasks complete, 2 of the 9 XTREME tasks
+    assert t.loc[("m", "baseline"), "xtreme_tasks"] == "2/9"
+    assert not bool(t.loc[("m", "baseline"), "xtreme_complete"])
+    assert not bool(t.loc[("m", "anli_plus"), "xtreme_complete"])
+    # seed 1 of anli_plus lacks fr on xnli: that cell (and only that one) is incomplete
+    assert t.attrs["incomplete_cells"] == [("m", "anli_plus", "xnli")]
+
+
+def test_arm_target_table_all_nine_xtreme_tasks(tmp_path):
+    # one language per task; task i (0-based, XTREME order) scores 10 * (i + 1)
+    avg = {
+        "xnli": ("accuracy",),
+        "pawsx": ("accuracy",),
+        "udpos": ("f1",),
+        "panx": ("f1",),
+        "xquad": ("exact_match", "f1"),
+        "mlqa": ("exact_match", "f1"),
+        "tydiqa": ("exact_match", "f1"),
+        "bucc2018": ("f1",),
+        "tatoeba": ("accuracy",),
+    }
+    paths = []
+    for i, (task, metrics) in enumerate(avg.items()):
+        v = 10.0 * (i + 1)
+        # QA: EM = v - 2, F1 = v + 2 -> (EM + F1) / 2 = v
+        scores = {"exact_match": v - 2, "f1": v + 2} if len(metrics) == 2 else {metrics[0]: v}
+        paths.append(
+            write_score(tmp_path, "m", "baseline", 1, task, {"en": scores}, ["en"], metrics)
+        )
+    # a non-XTREME target scoring 0 must not pull the XTREME average down
+    paths.append(write_score(tmp_path, "m", "baseline", 1, "qqp", acc(en=0), ["en"]))
+    t = arm_target_table(task_scores(*read_scores(paths)))
+    row = t.loc[("m", "baseline")]
+    assert row["xtreme_avg"] == pytest.approx(50.0)  # (10 + 20 + ... + 90) / 9 = 450 / 9
+    assert row["xtreme_tasks"] == "9/9"
+    assert bool(row["xtreme_complete"]) is True
+    assert row["qqp"] == pytest.approx(0.0)
+    assert t.attrs["incomplete_cells"] == []
+    md = markdown(t, {})
+    body = md.split("\n\n")[0]
+    assert "50.0" in body
+    assert "*" not in body  # nothing incomplete
+    assert "tasks)" not in body
+
+
+# ---- gains_by_language ----------------------------------------------------------------------
+
+
+def test_gains_by_language(grid_files):
+    gains = gains_by_language(*read_scores(grid_files))
+    assert set(gains.arm) == {"anli_plus"}  # baseline rows are not gains
+    got = {
+        (r.seed, r.target, r.language, r.metric): (r.value, r.baseline, r.gain)
+        for r in gains.itertuples()
+    }
+    # gain = anli_plus value − baseline value, same model, seed, target, language, metric
+    assert got == {
+        (1, "xnli", "en", "accuracy"): (84, 80, 4),  # 84 − 80
+        (1, "xnli", "de", "accuracy"): (72, 70, 2),  # 72 − 70 (fr missing for the arm)
+        (1, "pawsx", "en", "accuracy"): (92, 90, 2),  # 92 − 90
+        (1, "pawsx", "de", "accuracy"): (84, 80, 4),  # 84 − 80
+        (2, "xnli", "en", "accuracy"): (85, 82, 3),  # 85 − 82
+        (2, "xnli", "de", "accuracy"): (75, 72, 3),  # 75 − 72
+        (2, "xnli", "fr", "accuracy"): (65, 62, 3),  # 65 − 62
+        (2, "pawsx", "en", "accuracy"): (91, 88, 3),  # 91 − 88
+        (2, "pawsx", "de", "accuracy"): (83, 78, 5),  # 83 − 78
+    }
+    assert list(gains.columns) == [
+        "model",
+        "arm",
+        "seed",
+        "target",
+        "language",
+        "metric",
+        "value",
+        "baseline",
+        "gain",
+    ]
+
+
+def test_gains_by_language_matches_metric_and_model(tmp_path):
+    # (model, arm) -> (exact_match, f1) on English
+    cells = {("a", "baseline"): (60, 70), ("a", "mnli"): (65, 72)}
+    cells |= {("b", "baseline"): (30, 40), ("b", "mnli"): (31, 45)}
+    paths = [
+        write_score(
+            tmp_path,
+            model,
+            arm,
+            1,
+            "xquad",
+            {"en": {"exact_match": em, "f1": f1}},
+            ["en"],
+            avg_metrics=("exact_match", "f1"),
+        )
+        for (model, arm), (em, f1) in cells.items()
+    ]
+    gains = gains_by_language(*read_scores(paths))
+    got = {(r.model, r.metric): r.gain for r in gains.itertuples()}
+    assert got == {
+        ("a", "exact_match"): 5,  # 65 − 60
+        ("a", "f1"): 2,  # 72 − 70
+        ("b", "exact_match"): 1,  # 31 − 30 (model b's own baseline)
+        ("b", "f1"): 5,  # 45 − 40
+    }
+
+
+# ---- gains_table ----------------------------------------------------------------------------
+
+
+def test_gains_table_one_model(grid_table):
+    g = gains_table(grid_table)
+    assert list(g.index) == [("m", "anli_plus")]
+    assert set(g.columns) == {"xnli", "pawsx", "xtreme_avg"}
+    assert g.loc[("m", "anli_plus"), "xnli"] == pytest.approx(5.5)  # 76.5 − 71
+    assert g.loc[("m", "anli_plus"), "pawsx"] == pytest.approx(3.5)  # 87.5 − 84
+    assert g.loc[("m", "anli_plus"), "xtreme_avg"] == pytest.approx(4.5)  # 82 − 77.5
+
+
+def test_gains_table_two_models(tmp_path):
+    # model m2, seed 1:
+    #   baseline  xnli en 50 de 40 fr 30 -> 40; pawsx en 60 de 50 -> 55; XTREME (40+55)/2 = 47.5
+    #   anli_plus xnli en 55 de 45 fr 35 -> 45; pawsx en 58 de 48 -> 53; XTREME (45+53)/2 = 49
+    m2 = {
+        ("baseline", 1): {"xnli": acc(en=50, de=40, fr=30), "pawsx": acc(en=60, de=50)},
+        ("anli_plus", 1): {"xnli": acc(en=55, de=45, fr=35), "pawsx": acc(en=58, de=48)},
+    }
+    paths = write_grid(tmp_path, GRID, "m") + write_grid(tmp_path, m2, "m2")
+    g = gains_table(arm_target_table(task_scores(*read_scores(paths))))
+    assert set(g.index) == {("m", "anli_plus"), ("m2", "anli_plus")}
+    # model m (see GRID): 76.5 − 71, 87.5 − 84, 82 − 77.5
+    assert g.loc[("m", "anli_plus"), "xnli"] == pytest.approx(5.5)
+    assert g.loc[("m", "anli_plus"), "pawsx"] == pytest.approx(3.5)
+    assert g.loc[("m", "anli_plus"), "xtreme_avg"] == pytest.approx(4.5)
+    # model m2 against its own baseline: 45 − 40, 53 − 55, 49 − 47.5
+    assert g.loc[("m2", "anli_plus"), "xnli"] == pytest.approx(5.0)
+    assert g.loc[("m2", "anli_plus"), "pawsx"] == pytest.approx(-2.0)
+    assert g.loc[("m2", "anli_plus"), "xtreme_avg"] == pytest.approx(1.5)
+
+
+def test_gains_table_skips_models_without_baseline(tmp_path):
+    no_base = {("anli_plus", 1): {"xnli": acc(en=1, de=2, fr=3), "pawsx": acc(en=4, de=5)}}
+    paths = write_grid(tmp_path, GRID, "m") + write_grid(tmp_path, no_base, "lonely")
+    g = gains_table(arm_target_table(task_scores(*read_scores(paths))))
+    assert list(g.index) == [("m", "anli_plus")]
+    # only arms, no baseline at all: an empty table
+    only_arm = write_grid(tmp_path / "only", no_base, "lonely")
+    assert gains_table(arm_target_table(task_scores(*read_scores(only_arm)))).empty
+
+
+# ---- markdown / latex -----------------------------------------------------------------------
+
+
+def parse_markdown(md: str) -> dict[tuple[str, str], dict[str, str]]:
+    lines = [ln for ln in md.splitlines() if ln.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    assert set(lines[1]) <= set("|-: ")
+    rows = {}
+    for ln in lines[2:]:
+        cells = [c.strip() for c in ln.strip("|").split("|")]
+        assert len(cells) == len(header)
+        rec = dict(zip(header, cells, strict=True))
+        rows[(rec["model"], rec["arm"])] = rec
+    return rows
+
+
+def test_markdown(grid_table):
+    md = markdown(grid_table, {"xnli": "accuracy", "pawsx": "accuracy"})
+    rows = parse_markdown(md)
+    assert set(rows) == {("m", "baseline"), ("m", "anli_plus")}
+    base, arm = rows[("m", "baseline")], rows[("m", "anli_plus")]
+    assert base["xnli (accuracy)"] == "71.0"
+    assert base["pawsx (accuracy)"] == "84.0"
+    # complete tasks, but only 2 of 9 XTREME tasks: 77.5, starred, with its coverage
+    assert base["XTREME avg"] == "77.5* (2/9 tasks)"
+    # anli_plus misses fr on xnli in seed 1: 76.5 starred; pawsx complete: 87.5 plain
+    assert arm["xnli (accuracy)"] == "76.5*"
+    assert arm["pawsx (accuracy)"] == "87.5"
+    assert arm["XTREME avg"].startswith("82.0* (")
+    assert arm["XTREME avg"].endswith("/9 tasks)")
+    # a footnote explains the star
+    footnote = [ln for ln in md.splitlines() if ln and not ln.startswith("|")]
+    assert any("*" in ln and "incomplete" in ln for ln in footnote)
+
+
+def test_latex(grid_table):
+    tex = latex(grid_table)
+    lines = tex.splitlines()
+    assert lines[0].startswith(r"\begin{tabular}{ll")
+    assert lines[-1] == r"\end{tabular}"
+    assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
+    assert r"anli\_plus" in tex
+    assert "anli_plus" not in tex.replace(r"\_", "")  # no raw underscore left
+    row = next(ln for ln in lines if ln.startswith("m & anli"))
+    cells = [c.strip() for c in row.removesuffix(r"\\").split("&")]
+    # model, arm, then the targets in header order, then the XTREME average
+    header = [c.strip() for c in lines[2].removesuffix(r"\\").split("&")]
+    rec = dict(zip(header, cells, strict=True))
+    assert rec["xnli"] == "76.5*"
+    assert rec["pawsx"] == "87.5"
+    assert rec["XTREME avg"] == "82.0*"
+
+
+def test_latex_escapes_model_names(tmp_path):
+    paths = write_grid(tmp_path, GRID, "xlm_r_base")
+    tex = latex(arm_target_table(task_scores(*read_scores(paths))))
+    assert r"xlm\_r\_base & anli\_plus" in tex
+    assert r"xlm\_r\_base & baseline" in tex
+
+
+# ---- summarize ------------------------------------------------------------------------------
+
+SUMMARY_FILES = {
+    "scores_long.parquet",
+    "scores_long.csv",
+    "arm_target.csv",
+    "arm_target.md",
+    "arm_target.tex",
+    "gains_by_language.parquet",
+    "gains_by_language.csv",
+    "gains_heatmap.png",
+}
+
+
+def check_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3
+    assert image.shape[0] > 0 and image.shape[1] > 0
+
+
+def test_summarize_writes_all_files(grid_files, tmp_path):
+    out = tmp_path / "summary"
+    written = summarize(grid_files, out)
+    assert set(written) == SUMMARY_FILES
+    for name, path in written.items():
+        assert Path(path) == out / name
+        assert path.is_file() and path.stat().st_size > 0, name
+    assert {p.name for p in out.iterdir()} == SUMMARY_FILES
+    check_png(out / "gains_heatmap.png")
+
+    long = pd.read_parquet(out / "scores_long.parquet")
+    assert list(long.columns) == LONG_COLUMNS
+    assert len(long) == 19  # (3+2) + (3+2) + (2+2) + (3+2) language scores in GRID
+    assert len(pd.read_csv(out / "scores_long.csv")) == 19
+    gains = pd.read_parquet(out / "gains_by_language.parquet")
+    assert len(gains) == 9  # see test_gains_by_language
+    assert gains["gain"].sum() == pytest.approx(29.0)  # 4+2+2+4 + 3+3+3+3+5
+    assert len(pd.read_csv(out / "gains_by_language.csv")) == 9
+    table = pd.read_csv(out / "arm_target.csv", index_col=["model", "arm"])
+    assert table.loc[("m", "baseline"), "xtreme_avg"] == pytest.approx(77.5)
+    md = (out / "arm_target.md").read_text()
+    assert "77.5* (2/9 tasks)" in md
+    assert "xnli (accuracy)" in md
+    tex = (out / "arm_target.tex").read_text()
+    assert r"\toprule" in tex and r"anli\_plus" in tex
+
+
+def test_summarize_without_baseline(tmp_path):
+    arms_only = {k: v for k, v in GRID.items() if k[0] != "baseline"}
+    paths = write_grid(tmp_path / "scores", arms_only)
+    out = tmp_path / "summary"
+    written = summarize(paths, out)
+    assert set(written) == SUMMARY_FILES
+    assert {p.name for p in out.iterdir()} == SUMMARY_FILES
+    check_png(out / "gains_heatmap.png")
+    assert pd.read_parquet(out / "gains_by_language.parquet").empty
+    assert len(pd.read_parquet(out / "scores_long.parquet")) == 9  # (2+2) + (3+2)
+    table = pd.read_csv(out / "arm_target.csv", index_col=["model", "arm"])
+    assert list(table.index) == [("m", "anli_plus")]

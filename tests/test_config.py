@@ -1,0 +1,114 @@
+"""Config validation: the shipped configs pass; each user error is one sentence naming the key."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from xstilts import grid, tasks
+
+REPO = grid.Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+
+
+def demo():
+    return yaml.safe_load((REPO / "config/demo.yaml").read_text())
+
+
+def test_shipped_configs_are_valid_and_get_defaults():
+    for name in ("config.yaml", "demo.yaml"):
+        config = grid.load(REPO / "config" / name, SCHEMA)
+        g = grid.Grid(config)
+        assert g.arms == ["baseline", "anli_plus", "mnli", "qqp", "multitask"]
+        assert g.targets == ["xnli", "pawsx"]
+    paper = grid.Grid(grid.load(REPO / "config/config.yaml", SCHEMA))
+    assert paper.model_spec("xlmr_large") == {"hub_id": "FacebookAI/xlm-roberta-large"}
+    assert paper.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
+    assert paper.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
+
+
+def test_schema_task_names_match_the_registry():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert schema["$defs"]["task_name"]["enum"] == sorted(tasks.INTERMEDIATE_TASKS)
+    assert set(schema["$defs"]["target_name"]["enum"]) == set(tasks.TARGET_TASKS)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "words"),
+    [
+        (
+            lambda c: c["intermediate"]["mnli"].update(learning_rate=-1),
+            "intermediate.mnli.learning_rate",
+            "minimum",
+        ),
+        (
+            lambda c: c["intermediate"]["mnli"].update(batch_size="32x"),
+            "intermediate.mnli.batch_size",
+            "integer",
+        ),
+        (lambda c: c["intermediate"].update(mnlii={}), "'intermediate'", "mnlii"),
+        (lambda c: c["targets"].update(udpos={}), "'targets'", "udpos"),
+        (
+            lambda c: c["targets"]["xnli"].update(languages=["en", "xx"]),
+            "targets.xnli.languages",
+            "xx",
+        ),
+        (lambda c: c["targets"]["xnli"].update(lr=1), "targets.xnli", "lr"),
+        (
+            lambda c: c["models"]["demo_tiny"].update(hub_id="a/b"),
+            "models.demo_tiny",
+            "exactly one of",
+        ),
+        (lambda c: c.update(seeds=[]), "'seeds'", "non-empty"),
+        (lambda c: c["data"].update(source="s3"), "data.source", "s3"),
+        (lambda c: c["multitask"].update(tasks=["mnli"]), "multitask.tasks", "too short"),
+    ],
+)
+def test_config_errors_name_the_key(edit, key, words):
+    config = demo()
+    edit(config)
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(config, SCHEMA)
+    message = str(err.value)
+    assert key in message and words in message
+    assert "\n" not in message
+
+
+def test_validation_does_not_modify_the_input():
+    config = demo()
+    before = copy.deepcopy(config)
+    grid.validate(config, SCHEMA)
+    assert config == before
+
+
+def test_snakemake_reports_a_config_error_in_one_line(tmp_path):
+    config = demo()
+    config["intermediate"]["mnli"]["learning_rate"] = "fast"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--cores",
+            "1",
+            "-s",
+            str(REPO / "Snakefile"),
+            "--configfile",
+            "bad.yaml",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("xstilts:")]
+    assert len(errors) == 1, proc.stderr
+    assert "intermediate.mnli.learning_rate" in errors[0]
+    assert "Traceback" not in proc.stderr

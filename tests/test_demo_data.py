@@ -1,0 +1,86 @@
+"""The demo data has the exact schema of each real split and a learnable, rule-based signal."""
+
+from __future__ import annotations
+
+import datasets
+import pytest
+
+from xstilts import tasks
+from xstilts.data import demo
+from xstilts.data.build import build_demo_split
+from xstilts.data.sources import load
+
+ALL = tasks.all_sources()
+
+
+@pytest.mark.parametrize("key", sorted(ALL))
+def test_demo_split_has_the_real_schema(tmp_path, key):
+    task, source = ALL[key]
+    out = tmp_path / "x.parquet"
+    n = build_demo_split(key, out, scale=100)
+    ds = load(out, source)
+    # column names, dtypes and label encodings (ClassLabel names) as on the hub
+    assert ds.features == source.features
+    assert ds.column_names == list(source.features)
+    assert len(ds) == n == demo.demo_size(source.num_rows, 100)
+
+
+def test_demo_size_follows_the_real_size():
+    assert demo.demo_size(392_702, 100) == 2000  # capped
+    assert demo.demo_size(49_401, 100) == 494
+    assert demo.demo_size(5_010, 100) == 200  # floor
+
+
+def test_the_label_follows_from_the_text_in_english():
+    # every English hypothesis carries a shared cue word of its label (LABEL_NOISE aside)
+    task, source = ALL["nyu-mll/glue/mnli/train"]
+    ds = task.demo_rows(source, 600, seed=3)
+    names = source.features["label"].names
+    hits = 0
+    for row in ds:
+        label = task.label_names.index(names[row["label"]])
+        cues = demo.cue_words("nli", label)
+        hits += any(c in row["hypothesis"].split() for c in cues)
+    # 8 % of labels are replaced by a random one (2/3 of those differ): ~94.7 % expected
+    assert 0.90 < hits / len(ds) < 0.99
+
+
+def test_other_languages_share_cues_at_their_transfer_rate():
+    task, source = ALL["facebook/xnli/de/test"]
+    ds = task.demo_rows(source, 400, seed=5)
+    shared = {c for label in range(3) for c in demo.cue_words("nli", label)}
+    rate = sum(any(w in shared for w in h.split()) for h in ds["hypothesis"]) / len(ds)
+    assert abs(rate - demo.transfer_rate("de")) < 0.08
+    assert 0.45 <= demo.transfer_rate("de") < 0.95
+
+
+def test_unknown_split_is_a_clear_error(tmp_path):
+    with pytest.raises(KeyError, match="no task reads"):
+        build_demo_split("nobody/nothing/train", tmp_path / "x.parquet", scale=100)
+
+
+def test_demo_text_uses_each_language_script():
+    assert all("\u0400" <= ch <= "\u04ff" for ch in demo.lexicon("ru")[0])
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in demo.lexicon("zh")[0])
+    assert demo.lexicon("de") == demo.lexicon("de")  # deterministic
+
+
+def test_corrupt_parquet_is_a_user_error(tmp_path):
+    from xstilts.errors import UserError
+
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(UserError, match="bad.parquet"):
+        load(bad)
+    with pytest.raises(UserError, match="missing"):
+        load(tmp_path / "absent.parquet")
+
+
+def test_snli_unlabelled_rows_are_dropped(tmp_path):
+    _, source = ALL["stanfordnlp/snli/plain_text/train"]
+    ds = datasets.Dataset.from_dict(
+        {"premise": ["a", "b"], "hypothesis": ["c", "d"], "label": [0, -1]},
+        features=source.features,
+    )
+    ds.to_parquet(str(tmp_path / "s.parquet"))
+    assert load(tmp_path / "s.parquet", source)["label"] == [0]

@@ -1,0 +1,193 @@
+"""Classification metrics (percent scale) against hand-worked examples and scikit-learn.
+
+Every expected number below is worked out by hand in the comment next to it, or computed by
+scikit-learn (the reference xtreme's evaluate.py uses: ``accuracy_score * 100``,
+``f1_score * 100``); none comes from the code under test.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sklearn.metrics import accuracy_score, f1_score
+
+from xstilts.metrics import accuracy, binary_f1
+
+# ---- accuracy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("predictions", "gold", "expected"),
+    [
+        # 2 of 4 match (positions 0 and 2) -> 100 * 2 / 4 = 50.0
+        ([1, 0, 1, 1], [1, 1, 1, 0], 50.0),
+        # all 3 match -> 100 * 3 / 3 = 100.0
+        ([0, 1, 2], [0, 1, 2], 100.0),
+        # none of 3 match -> 0.0
+        ([1, 2, 0], [0, 1, 2], 0.0),
+        # 2 of 3 match -> 100 * 2 / 3 = 66.666...
+        (["a", "b", "c"], ["a", "b", "b"], 200.0 / 3),
+        # single example, correct -> 100.0
+        ([7], [7], 100.0),
+        # 1 of 8 match (position 5) -> 100 * 1 / 8 = 12.5
+        ([0, 0, 0, 0, 0, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], 12.5),
+    ],
+)
+def test_accuracy_hand_worked(predictions, gold, expected):
+    assert accuracy(predictions, gold) == pytest.approx(expected, abs=1e-9)
+
+
+def test_accuracy_nli_string_labels():
+    predictions = ["entailment", "contradiction", "neutral", "entailment", "neutral"]
+    gold = ["entailment", "entailment", "neutral", "contradiction", "contradiction"]
+    # matches at positions 0 and 2 -> 100 * 2 / 5 = 40.0
+    assert accuracy(predictions, gold) == pytest.approx(40.0)
+
+
+def test_accuracy_is_percent_not_fraction():
+    # 3 of 4 match -> 75.0 (percent), not 0.75 (fraction)
+    assert accuracy(["x", "y", "z", "z"], ["x", "y", "z", "w"]) == pytest.approx(75.0)
+
+
+def test_accuracy_accepts_tuples():
+    # 1 of 2 match -> 50.0
+    assert accuracy(("0", "1"), ("0", "0")) == pytest.approx(50.0)
+
+
+# ---- binary F1 ------------------------------------------------------------------------------
+
+
+def test_binary_f1_hand_worked_int_labels():
+    predictions = [1, 1, 0, 0, 1]
+    gold = [1, 0, 1, 0, 1]
+    # tp = 2 (positions 0, 4), fp = 1 (position 1), fn = 1 (position 2)
+    # F1 = 2 tp / (2 tp + fp + fn) = 4 / 6 = 66.666...%
+    assert binary_f1(predictions, gold, positive=1) == pytest.approx(400.0 / 6)
+
+
+def test_binary_f1_depends_on_positive_class():
+    predictions = [1, 1, 0, 0, 1]
+    gold = [1, 0, 1, 0, 1]
+    # positive = 0: tp = 1 (position 3), fp = 1 (position 2), fn = 1 (position 1)
+    # F1 = 2 / (2 + 1 + 1) = 50.0%
+    assert binary_f1(predictions, gold, positive=0) == pytest.approx(50.0)
+
+
+def test_binary_f1_qqp_string_labels():
+    predictions = ["duplicate", "not_duplicate", "duplicate", "duplicate", "not_duplicate"]
+    gold = ["duplicate", "duplicate", "not_duplicate", "duplicate", "not_duplicate"]
+    # positive "duplicate": tp = 2 (0, 3), fp = 1 (2), fn = 1 (1) -> 4 / 6 = 66.666...%
+    assert binary_f1(predictions, gold, positive="duplicate") == pytest.approx(400.0 / 6)
+    # positive "not_duplicate": tp = 1 (4), fp = 1 (1), fn = 1 (2) -> 2 / 4 = 50.0%
+    assert binary_f1(predictions, gold, positive="not_duplicate") == pytest.approx(50.0)
+    # accuracy on the same lists: matches at 0, 3, 4 -> 3 / 5 = 60.0%
+    assert accuracy(predictions, gold) == pytest.approx(60.0)
+
+
+def test_binary_f1_pawsx_string_digit_labels():
+    # PAWS-X labels are the strings "0" / "1"; the positive label is the string "1"
+    predictions = ["1", "1", "1", "0"]
+    gold = ["1", "1", "0", "1"]
+    # tp = 2 (0, 1), fp = 1 (2), fn = 1 (3) -> 4 / 6 = 66.666...%
+    assert binary_f1(predictions, gold, positive="1") == pytest.approx(400.0 / 6)
+    # the integer 1 is not the label "1": no prediction equals it -> tp = 0 -> 0.0
+    assert binary_f1(predictions, gold, positive=1) == 0.0
+
+
+def test_binary_f1_perfect():
+    # tp = 2, fp = fn = 0 -> 4 / 4 = 100.0%
+    assert binary_f1([1, 0, 1, 0], [1, 0, 1, 0], positive=1) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    ("predictions", "gold"),
+    [
+        # positive never predicted, always gold: tp = 0, fp = 0, fn = 2
+        ([0, 0], [1, 1]),
+        # positive always predicted, never gold: tp = 0, fp = 2, fn = 0
+        ([1, 1], [0, 0]),
+        # positive neither predicted nor gold: tp = fp = fn = 0 (0/0 -> 0 by definition)
+        ([0, 0, 0], [0, 0, 0]),
+        # positive predicted and gold but never on the same example: tp = 0, fp = 1, fn = 1
+        ([1, 0], [0, 1]),
+    ],
+)
+def test_binary_f1_zero_true_positives_is_zero(predictions, gold):
+    value = binary_f1(predictions, gold, positive=1)
+    assert value == 0.0
+    assert isinstance(value, float)
+    # scikit-learn agrees (zero_division=0 for the 0/0 case)
+    assert value == 100.0 * f1_score(gold, predictions, pos_label=1, zero_division=0)
+
+
+def test_binary_f1_multiclass_labels_one_vs_rest():
+    predictions = ["entailment", "neutral", "contradiction", "entailment", "neutral", "neutral"]
+    gold = ["entailment", "entailment", "contradiction", "neutral", "neutral", "contradiction"]
+    # positive "entailment": tp = 1 (0), fp = 1 (3), fn = 1 (1) -> 2 / 4 = 50.0%
+    assert binary_f1(predictions, gold, positive="entailment") == pytest.approx(50.0)
+    # positive "neutral": tp = 1 (4), fp = 2 (1, 5), fn = 1 (3) -> 2 / 5 = 40.0%
+    assert binary_f1(predictions, gold, positive="neutral") == pytest.approx(40.0)
+
+
+# ---- input validation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metric", [accuracy, lambda p, g: binary_f1(p, g, positive=1)])
+@pytest.mark.parametrize(
+    ("predictions", "gold"),
+    [([1, 0], [1, 0, 1]), ([1, 0, 1], [1, 0]), ([1], []), ([], [1])],
+)
+def test_mismatched_lengths_raise(metric, predictions, gold):
+    with pytest.raises(ValueError):
+        metric(predictions, gold)
+
+
+@pytest.mark.parametrize("metric", [accuracy, lambda p, g: binary_f1(p, g, positive=1)])
+@pytest.mark.parametrize("empty", [[], ()])
+def test_empty_raises(metric, empty):
+    with pytest.raises(ValueError):
+        metric(empty, empty)
+
+
+# ---- randomized cross-check against scikit-learn ---------------------------------------------
+
+LABEL_SETS = [
+    [0, 1],
+    ["not_duplicate", "duplicate"],
+    ["0", "1"],
+    ["entailment", "neutral", "contradiction"],
+]
+
+
+def _random_cases(n_cases: int = 400, seed: int = 20240611):
+    rng = random.Random(seed)
+    for _ in range(n_cases):
+        labels = rng.choice(LABEL_SETS)
+        n = rng.randint(1, 60)
+        # skewed draws so that tp = 0 and all-one-class lists occur regularly
+        weights = [rng.random() ** 3 + 1e-3 for _ in labels]
+        gold = rng.choices(labels, weights=weights, k=n)
+        predictions = rng.choices(labels, weights=weights[::-1], k=n)
+        yield labels, predictions, gold, rng.choice(labels)
+
+
+def test_random_lists_match_sklearn():
+    n_tp_zero = 0
+    for labels, predictions, gold, positive in _random_cases():
+        assert accuracy(predictions, gold) == pytest.approx(
+            100.0 * accuracy_score(gold, predictions), abs=1e-9
+        )
+        # F1 of one class (one-vs-rest): sklearn's per-label F1 for that label
+        reference = (
+            100.0 * f1_score(gold, predictions, labels=[positive], average=None, zero_division=0)[0]
+        )
+        if len(labels) == 2:
+            # binary labels: the same number as sklearn's average="binary"
+            assert reference == pytest.approx(
+                100.0 * f1_score(gold, predictions, pos_label=positive, zero_division=0)
+            )
+        assert binary_f1(predictions, gold, positive=positive) == pytest.approx(reference, abs=1e-9)
+        n_tp_zero += reference == 0.0
+    # the draw covers the tp = 0 branch as well as the ordinary one
+    assert n_tp_zero > 10

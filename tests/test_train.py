@@ -1,0 +1,160 @@
+"""The training engine learns the demo signal, is deterministic, and resumes exactly."""
+
+from __future__ import annotations
+
+import json
+
+import datasets
+import pytest
+import torch
+
+from xstilts import features, tasks, train
+from xstilts.evaluate import score_split
+from xstilts.modeling import model as modeling
+from xstilts.tasks.pair_classification import PairClassificationTask
+
+SETTINGS = {
+    "learning_rate": 1e-3,
+    "batch_size": 32,
+    "max_steps": 150,
+    "warmup_ratio": 0.1,
+    "weight_decay": 0.01,
+    "precision": "fp32",
+}
+
+
+@pytest.fixture(scope="module")
+def xnli_model(demo_model, demo_workdir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("xnli") / "model"
+    summary = train.train(
+        encoder_dir=demo_model,
+        features={"xnli": demo_workdir / "features/xnli"},
+        settings=SETTINGS,
+        seed=1,
+        out_dir=out,
+        checkpoint_dir=out.parent / "ckpt",
+    )
+    return out, summary
+
+
+def _test_accuracy(model_dir, demo_workdir, lang):
+    model, tok = modeling.load(model_dir)
+    feats = datasets.load_from_disk(str(demo_workdir / f"features/xnli/test.{lang}"))
+    return score_split(model, tasks.get("xnli"), feats, tok.pad_token_id, "fp32")[1]["accuracy"]
+
+
+def test_english_test_score_is_well_above_chance(xnli_model, demo_workdir):
+    out, summary = xnli_model
+    # 3 balanced labels: chance is 33.3 %; the demo signal allows ~95 % (8 % label noise)
+    assert _test_accuracy(out, demo_workdir, "en") > 70
+    assert summary["validation"]["xnli"]["accuracy"] > 70
+    assert not (out.parent / "ckpt").exists()  # checkpoints removed after success
+    assert json.loads((out / "heads.json").read_text()) == ["xnli"]
+
+
+def test_a_broken_label_mapping_fails_the_check(
+    xnli_model, demo_workdir, demo_model, tmp_path, monkeypatch
+):
+    """If the test labels were decoded through the wrong mapping, the score check above fails."""
+    out, _ = xnli_model
+    original = PairClassificationTask._label_index
+
+    def rotated(self, source, value):  # a broken mapping for the test sources only
+        index = original(self, source, value)
+        return (index + 1) % 3 if source.split == "test" else index
+
+    monkeypatch.setattr(PairClassificationTask, "_label_index", rotated)
+    with monkeypatch.context() as m:
+        m.chdir(demo_workdir)
+        features.prepare("xnli", demo_model, "demo", 128, tmp_path / "broken")
+    model, tok = modeling.load(out)
+    feats = datasets.load_from_disk(str(tmp_path / "broken/test.en"))
+    acc = score_split(model, tasks.get("xnli"), feats, tok.pad_token_id, "fp32")[1]["accuracy"]
+    assert acc < 40
+
+
+def test_resume_after_interruption_gives_the_same_model(demo_model, demo_workdir, tmp_path):
+    kwargs = dict(
+        encoder_dir=demo_model,
+        features={"pawsx": demo_workdir / "features/pawsx"},
+        settings=SETTINGS | {"max_steps": 12},
+        seed=7,
+    )
+    train.train(out_dir=tmp_path / "straight", checkpoint_dir=tmp_path / "c1", **kwargs)
+    # a preemption at step 5: the checkpoint stays, a second call resumes from it
+    assert (
+        train.train(
+            out_dir=tmp_path / "resumed",
+            checkpoint_dir=tmp_path / "c2",
+            checkpoint_every_steps=3,
+            stop_at_step=5,
+            **kwargs,
+        )
+        is None
+    )
+    assert (tmp_path / "c2/checkpoint.pt").exists()
+    train.train(out_dir=tmp_path / "resumed", checkpoint_dir=tmp_path / "c2", **kwargs)
+    a, _ = modeling.load(tmp_path / "straight")
+    b, _ = modeling.load(tmp_path / "resumed")
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name
+
+
+def test_a_checkpoint_of_other_settings_is_ignored(demo_model, demo_workdir, tmp_path, caplog):
+    kwargs = dict(
+        encoder_dir=demo_model,
+        features={"pawsx": demo_workdir / "features/pawsx"},
+        seed=7,
+        checkpoint_dir=tmp_path / "c",
+    )
+    train.train(
+        out_dir=tmp_path / "a", settings=SETTINGS | {"max_steps": 6}, stop_at_step=3, **kwargs
+    )
+    with caplog.at_level("INFO", logger="xstilts"):
+        s = train.train(
+            out_dir=tmp_path / "b",
+            settings=SETTINGS | {"max_steps": 6, "learning_rate": 1e-4},
+            **kwargs,
+        )
+    assert "belongs to other settings" in caplog.text
+    assert s["steps"] == 6
+
+
+def test_multitask_sampling_is_proportional_and_capped():
+    assert train.sampling_probabilities({"a": 300, "b": 100}) == {"a": 0.75, "b": 0.25}
+    assert train.sampling_probabilities({"a": 300, "b": 100}, cap=100) == {"a": 0.5, "b": 0.5}
+
+
+def test_multitask_training_has_one_head_per_task(demo_model, demo_workdir, tmp_path):
+    feats = {"xnli": demo_workdir / "features/xnli", "pawsx": demo_workdir / "features/pawsx"}
+    s = train.train(
+        encoder_dir=demo_model,
+        features=feats,
+        settings=SETTINGS | {"max_steps": 4},
+        seed=2,
+        out_dir=tmp_path / "m",
+        checkpoint_dir=tmp_path / "c",
+    )
+    sizes = {n: len(datasets.load_from_disk(str(p / "train"))) for n, p in feats.items()}
+    total = sum(sizes.values())
+    assert s["sampling_probabilities"] == pytest.approx({n: v / total for n, v in sizes.items()})
+    assert json.loads((tmp_path / "m/heads.json").read_text()) == ["pawsx", "xnli"]
+
+
+def test_length_grouped_batches_cover_every_example_once():
+    lengths = [5, 50, 7, 48, 6, 49, 8, 47] * 10
+    batches = train.length_grouped_batches(lengths, batch_size=8, seed=0)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(len(lengths)))
+    assert batches == train.length_grouped_batches(lengths, batch_size=8, seed=0)
+    # inside a mega-batch, examples are sorted by length: no batch mixes 5-8 with 47-50
+    assert all(max(lengths[i] for i in b) - min(lengths[i] for i in b) <= 3 for b in batches)
+
+
+def test_linear_schedule_warms_up_then_decays():
+    f = train.linear_schedule(warmup=10, total=110)
+    assert f(0) == pytest.approx(0.1)  # (0 + 1) / 10
+    assert f(9) == pytest.approx(1.0)
+    assert f(10) == pytest.approx(1.0)  # (110 - 10) / 100
+    assert f(60) == pytest.approx(0.5)  # (110 - 60) / 100
+    assert f(110) == 0.0

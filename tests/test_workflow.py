@@ -1,0 +1,118 @@
+"""The demo grid end to end through Snakemake, and reruns of exactly the edited cells."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from matplotlib import image
+
+from smk import REPO, job_set, run
+
+pytestmark = pytest.mark.e2e
+ARMS = ["baseline", "anli_plus", "mnli", "qqp", "multitask"]
+TARGETS = ["xnli", "pawsx"]
+
+
+@pytest.fixture(scope="module")
+def finished_demo(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo_grid")
+    config = yaml.safe_load((REPO / "config/demo.yaml").read_text())
+    (work / "demo.yaml").write_text(yaml.safe_dump(config))
+    jobs = run(work, work / "demo.yaml", dryrun=False)
+    return work, config, jobs
+
+
+def test_the_demo_grid_completes(finished_demo):
+    work, _, jobs = finished_demo
+    rules = [r for r, _ in jobs]
+    assert rules.count("train_intermediate") == 4  # the baseline arm has no job
+    assert rules.count("train_target") == 10
+    assert rules.count("evaluate_target") == 10
+    assert rules.count("prepare") == 5  # once per task × model, reused by every cell
+    for name in [
+        "scores_long.parquet",
+        "scores_long.csv",
+        "arm_target.csv",
+        "arm_target.md",
+        "arm_target.tex",
+        "gains_by_language.parquet",
+        "gains_by_language.csv",
+    ]:
+        assert (work / "results/summary" / name).stat().st_size > 0
+    assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
+
+
+def test_english_scores_are_well_above_chance(finished_demo):
+    work = finished_demo[0]
+    long = pd.read_parquet(work / "results/summary/scores_long.parquet")
+    en = long[(long.language == "en") & (long.metric == "accuracy")]
+    assert set(en.arm) == set(ARMS)
+    chance = {"xnli": 100 / 3, "pawsx": 50.0}
+    for _, row in en.iterrows():
+        assert row.value > chance[row.target] + 25, row.to_dict()
+
+
+def test_predictions_are_in_the_xtreme_layout(finished_demo):
+    work = finished_demo[0]
+    cell = work / "results/eval/demo_tiny/mnli/seed1"
+    scores = json.loads((cell / "scores/xnli.json").read_text())
+    assert sorted(scores["languages"]) == sorted(scores["expected_languages"])
+    for lang in scores["expected_languages"]:
+        lines = (cell / f"predictions/xnli/test-{lang}.tsv").read_text().splitlines()
+        assert len(lines) == 200
+        assert set(lines) <= {"entailment", "neutral", "contradiction"}
+    paws = (cell / "predictions/pawsx/test-ja.tsv").read_text().splitlines()
+    assert set(paws) <= {"0", "1"}
+
+
+def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
+    md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
+    assert "(2/9 tasks)" in md
+    gains = pd.read_parquet(finished_demo[0] / "results/summary/gains_by_language.parquet")
+    assert set(gains.arm) == set(ARMS) - {"baseline"}
+    assert len(gains) == 4 * (15 + 7)  # arms × (XNLI + PAWS-X languages), accuracy only
+
+
+def _edited(work, config, edit) -> set:
+    changed = json.loads(json.dumps(config))
+    edit(changed)
+    (work / "edited.yaml").write_text(yaml.safe_dump(changed))
+    return job_set(run(work, work / "edited.yaml", dryrun=True))
+
+
+def test_nothing_reruns_without_a_change(finished_demo):
+    work, config, _ = finished_demo
+    assert _edited(work, config, lambda c: None) == set()
+
+
+def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
+    work, config, _ = finished_demo
+
+    def edit(c):
+        c["intermediate"]["mnli"]["learning_rate"] = 2e-3
+
+    cell = {"model": "demo_tiny", "arm": "mnli", "seed": "1"}
+    expected = {("train_intermediate", tuple(sorted(cell.items())))}
+    for t in TARGETS:
+        wc = tuple(sorted((cell | {"target": t}).items()))
+        expected |= {("train_target", wc), ("evaluate_target", wc)}
+    expected.add(("aggregate", ()))
+    assert _edited(work, config, edit) == expected
+
+
+def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo):
+    work, config, _ = finished_demo
+
+    def edit(c):
+        c["targets"]["xnli"]["learning_rate"] = 1e-3
+
+    expected = {("aggregate", ())}
+    for arm in ARMS:
+        wc = tuple(
+            sorted({"model": "demo_tiny", "arm": arm, "seed": "1", "target": "xnli"}.items())
+        )
+        expected |= {("train_target", wc), ("evaluate_target", wc)}
+    assert _edited(work, config, edit) == expected
