@@ -258,6 +258,34 @@ def test_arm_target_table_xtreme_average_and_coverage(grid_table):
     assert not bool(t.loc[("m", "anli_plus"), "xtreme_complete"])
     # seed 1 of anli_plus lacks fr on xnli: that cell (and only that one) is incomplete
     assert t.attrs["incomplete_cells"] == [("m", "anli_plus", "xnli")]
+    # the XTREME average of anli_plus covers 2 tasks, one of them incomplete
+    assert t.loc[("m", "anli_plus"), "xtreme_tasks"] == "2/9"
+
+
+def test_an_arm_missing_a_target_is_averaged_over_what_it_has_and_marked(tmp_path):
+    files = [
+        write_score(
+            tmp_path, "m", "baseline", 1, "xnli", acc(en=80, de=70, fr=60), EXPECTED["xnli"]
+        ),
+        write_score(tmp_path, "m", "baseline", 1, "pawsx", acc(en=90, de=80), EXPECTED["pawsx"]),
+        write_score(tmp_path, "m", "anli_plus", 1, "pawsx", acc(en=92, de=84), EXPECTED["pawsx"]),
+    ]
+    t = arm_target_table(task_scores(*read_scores(files)))
+    # anli_plus has only pawsx: (92 + 84) / 2 = 88 over 1 of the 9 tasks, and its xnli is missing
+    assert t.loc[("m", "anli_plus"), "xtreme_avg"] == pytest.approx(88.0)
+    assert t.loc[("m", "anli_plus"), "xtreme_tasks"] == "1/9"
+    assert t.attrs["incomplete_cells"] == [("m", "anli_plus", "xnli")]
+    md = markdown(t, {})
+    assert "88.0* (1/9 tasks)" in md
+
+
+def test_a_language_outside_the_task_is_not_averaged(tmp_path):
+    f = write_score(
+        tmp_path, "m", "baseline", 1, "pawsx", acc(en=80, de=70, xx=0), EXPECTED["pawsx"]
+    )
+    scores = task_scores(*read_scores([f]))
+    assert scores.loc[0, "score"] == pytest.approx(75.0)  # (80 + 70) / 2; xx ignored
+    assert bool(scores.loc[0, "complete"])
 
 
 def test_arm_target_table_all_nine_xtreme_tasks(tmp_path):
@@ -430,8 +458,8 @@ def test_markdown(grid_table):
     # anli_plus misses fr on xnli in seed 1: 76.5 starred; pawsx complete: 87.5 plain
     assert arm["xnli (accuracy)"] == "76.5*"
     assert arm["pawsx (accuracy)"] == "87.5"
-    assert arm["XTREME avg"].startswith("82.0* (")
-    assert arm["XTREME avg"].endswith("/9 tasks)")
+    # the coverage counts the tasks averaged (2), not only the complete ones
+    assert arm["XTREME avg"] == "82.0* (2/9 tasks)"
     # a footnote explains the star
     footnote = [ln for ln in md.splitlines() if ln and not ln.startswith("|")]
     assert any("*" in ln and "incomplete" in ln for ln in footnote)

@@ -59,6 +59,7 @@ def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     for (model, arm, seed, target), g in long.groupby([*CELL, "target"], sort=False):
         keys = meta.loc[target, "avg_metrics"]
         expected = meta.loc[target, "expected_languages"]
+        g = g[g.language.isin(expected)]  # a score for a language outside the task: not counted
         per_metric = g[g.metric.isin(keys)].groupby("metric")["value"].mean()
         langs = set(g.language)
         out.append(
@@ -77,26 +78,37 @@ def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 
 
 def arm_target_table(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Arm × target summary (mean over seeds) with the XTREME average and its coverage."""
+    """Arm × target summary (mean over seeds) with the XTREME average and its coverage.
+
+    The XTREME average is taken over the XTREME targets an arm has; ``xtreme_tasks`` says how
+    many of the nine that is, and ``xtreme_complete`` is true only for all nine with all their
+    languages. Cells with missing languages, or a target an arm lacks, are listed in
+    ``attrs["incomplete_cells"]``.
+    """
     by = ["model", "arm", "target"]
     agg = (
         tasks.groupby(by, sort=False)
-        .agg(score=("score", "mean"), seeds=("seed", "nunique"), complete=("complete", "all"))
+        .agg(score=("score", "mean"), complete=("complete", "all"))
         .reset_index()
     )
     table = agg.pivot_table(index=["model", "arm"], columns="target", values="score", sort=False)
-    complete = agg.pivot_table(
-        index=["model", "arm"], columns="target", values="complete", aggfunc="all", sort=False
+    complete = (
+        agg.pivot_table(
+            index=["model", "arm"], columns="target", values="complete", aggfunc="all", sort=False
+        )
+        .reindex(index=table.index, columns=table.columns)
+        .astype("boolean")
+        .fillna(False)  # a target the arm lacks is incomplete
+        .astype(bool)
     )
     present = [t for t in XTREME_TASKS if t in table.columns]
-    table["xtreme_avg"] = table[present].mean(axis=1, skipna=False)
-    n_complete = complete.reindex(columns=present).fillna(False).astype(bool).sum(axis=1)
-    table["xtreme_tasks"] = [f"{int(n)}/{len(XTREME_TASKS)}" for n in n_complete]
-    table["xtreme_complete"] = n_complete == len(XTREME_TASKS)
-    incomplete_cells = {
-        (m, a, t) for (m, a), row in complete.iterrows() for t, ok in row.items() if not bool(ok)
-    }
-    table.attrs["incomplete_cells"] = sorted(incomplete_cells)
+    table["xtreme_avg"] = table[present].mean(axis=1, skipna=True)
+    n_tasks = table[present].notna().sum(axis=1)
+    table["xtreme_tasks"] = [f"{int(n)}/{len(XTREME_TASKS)}" for n in n_tasks]
+    table["xtreme_complete"] = (n_tasks == len(XTREME_TASKS)) & complete[present].all(axis=1)
+    table.attrs["incomplete_cells"] = sorted(
+        (m, a, t) for (m, a), row in complete.iterrows() for t, ok in row.items() if not ok
+    )
     return table
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 def _check(predictions: Sequence, gold: Sequence) -> None:
     if len(predictions) != len(gold):
         raise ValueError(f"{len(predictions)} predictions for {len(gold)} gold labels")
-    if not gold:
+    if len(gold) == 0:
         raise ValueError("no examples to score")
 
 

@@ -1,0 +1,52 @@
+"""The real loading code (datasets.load_dataset, from_pretrained) on local hub-layout copies.
+
+The Hub is not reachable here, so a dataset repository is laid out on disk exactly as on the
+Hub (parquet data files per config, declared in the README's YAML header), and the demo model
+directory stands in for a model repository. Both go through the functions the fetch rules call.
+"""
+
+from __future__ import annotations
+
+import datasets
+
+from xstilts import tasks
+from xstilts.data.sources import fetch, load
+from xstilts.modeling.fetch import fetch_model
+from xstilts.modeling.model import load_encoder
+
+README = """---
+configs:
+- config_name: mnli
+  data_files:
+  - split: train
+    path: mnli/train-*
+  - split: validation_matched
+    path: mnli/validation_matched-*
+---
+"""
+
+
+def test_fetch_dataset_keeps_the_hub_schema(tmp_path):
+    task, source = tasks.all_sources()["nyu-mll/glue/mnli/train"]
+    repo = tmp_path / "hub" / "nyu-mll" / "glue"
+    (repo / "mnli").mkdir(parents=True)
+    (repo / "README.md").write_text(README)
+    rows = task.demo_rows(source, 50, seed=0)
+    rows.to_parquet(str(repo / "mnli" / "train-00000-of-00001.parquet"))
+    rows.select(range(10)).to_parquet(str(repo / "mnli/validation_matched-00000-of-00001.parquet"))
+
+    out = tmp_path / "resources/datasets/nyu-mll/glue/mnli/train.parquet"
+    assert fetch(str(repo), "mnli", "train", out) == 50
+    fetched = load(out, source)
+    assert fetched.features == source.features
+    assert fetched["label"] == rows["label"]
+    assert isinstance(fetched.features["label"], datasets.ClassLabel)
+
+
+def test_fetch_model_saves_a_loadable_copy(tmp_path, demo_model):
+    out = tmp_path / "resources/models/copy"
+    fetch_model(str(demo_model), out)
+    encoder, tokenizer = load_encoder(out)
+    assert encoder.config.model_type == "xlm-roberta"
+    assert tokenizer("a b")["input_ids"][0] == tokenizer.bos_token_id
+    assert not (out / "heads.pt").exists()
