@@ -184,28 +184,25 @@ def latex(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summarize(score_files: list[str | Path], out_dir: str | Path) -> dict[str, Path]:
+def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> None:
+    """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths."""
     from xstilts import plots  # seaborn only where figures are drawn
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     long, meta = read_scores(score_files)
     tasks = task_scores(long, meta)
     table = arm_target_table(tasks)
     gains = gains_by_language(long, meta)
     metric_names = {t: "+".join(m) for t, m in meta["avg_metrics"].items()}
-    files = {
-        "scores_long.parquet": lambda p: long.to_parquet(p, index=False),
-        "scores_long.csv": lambda p: long.to_csv(p, index=False),
-        "arm_target.csv": lambda p: table.to_csv(p),
-        "arm_target.md": lambda p: Path(p).write_text(markdown(table, metric_names)),
-        "arm_target.tex": lambda p: Path(p).write_text(latex(table)),
-        "gains_by_language.parquet": lambda p: gains.to_parquet(p, index=False),
-        "gains_by_language.csv": lambda p: gains.to_csv(p, index=False),
-        "gains_heatmap.png": lambda p: plots.gain_heatmap(gains_table(table), p),
+    writers = {
+        "long_parquet": lambda p: long.to_parquet(p, index=False),
+        "long_csv": lambda p: long.to_csv(p, index=False),
+        "table_csv": lambda p: table.to_csv(p),
+        "table_md": lambda p: Path(p).write_text(markdown(table, metric_names)),
+        "table_tex": lambda p: Path(p).write_text(latex(table)),
+        "gains_parquet": lambda p: gains.to_parquet(p, index=False),
+        "gains_csv": lambda p: gains.to_csv(p, index=False),
+        "heatmap": lambda p: plots.gain_heatmap(gains_table(table), p),
     }
-    written = {}
-    for name, write in files.items():
-        write(out_dir / name)
-        written[name] = out_dir / name
-    return written
+    for name, path in outputs.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        writers[name](path)

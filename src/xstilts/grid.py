@@ -239,13 +239,19 @@ class Grid:
         ]
 
 
-SUMMARY_FILES = (
-    "results/summary/scores_long.parquet",
-    "results/summary/scores_long.csv",
-    "results/summary/arm_target.csv",
-    "results/summary/arm_target.md",
-    "results/summary/arm_target.tex",
-    "results/summary/gains_by_language.parquet",
-    "results/summary/gains_by_language.csv",
-    "results/summary/gains_heatmap.png",
-)
+# The aggregation's outputs: rule output name → file under results/summary/.
+SUMMARY_DIR = "results/summary"
+SUMMARY_FILES = {
+    "long_parquet": "scores_long.parquet",
+    "long_csv": "scores_long.csv",
+    "table_csv": "arm_target.csv",
+    "table_md": "arm_target.md",
+    "table_tex": "arm_target.tex",
+    "gains_parquet": "gains_by_language.parquet",
+    "gains_csv": "gains_by_language.csv",
+    "heatmap": "gains_heatmap.png",
+}
+
+
+def summary_outputs() -> dict[str, str]:
+    return {name: f"{SUMMARY_DIR}/{file}" for name, file in SUMMARY_FILES.items()}

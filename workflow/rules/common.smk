@@ -42,7 +42,7 @@ wildcard_constraints:
 
 
 def final_outputs():
-    return GRID.scores_files() + list(xgrid.SUMMARY_FILES)
+    return GRID.scores_files() + list(xgrid.summary_outputs().values())
 
 
 def model_spec(wildcards):
