@@ -15,7 +15,7 @@ DEMO_SPEC = {
     "num_hidden_layers": 4,
     "num_attention_heads": 4,
     "intermediate_size": 128,
-    "max_position_embeddings": 128,
+    "max_position_embeddings": 512,
 }
 
 

@@ -21,6 +21,8 @@ from xstilts.aggregate import (
     gains_table,
     latex,
     markdown,
+    metric_label,
+    metric_table,
     read_scores,
     summarize,
     task_scores,
@@ -213,6 +215,34 @@ def test_task_scores_qa_average_of_em_and_f1(tmp_path):
     assert row["n_languages"] == 3
     assert row["expected_languages"] == 4
     assert bool(row["complete"]) is False
+
+
+def test_metric_table_shows_em_and_f1_averaged_over_languages_and_seeds(tmp_path):
+    files = [
+        write_score(
+            tmp_path,
+            "m",
+            "baseline",
+            seed,
+            "xquad",
+            {
+                "en": {"exact_match": em_en, "f1": 70},
+                "de": {"exact_match": 40, "f1": f1_de},
+                "xx": {"exact_match": 0, "f1": 0},
+            },
+            ["en", "de"],
+            avg_metrics=("exact_match", "f1"),
+        )
+        for seed, em_en, f1_de in ((1, 60, 56), (2, 80, 60))
+    ]
+    long, meta = read_scores(files)
+    table = metric_table(long, meta)
+    # EM: seed 1 (60+40)/2 = 50, seed 2 (80+40)/2 = 60 → 55; "xx" is not an xquad language
+    assert table.loc[("m", "baseline"), ("xquad", "exact_match")] == pytest.approx(55.0)
+    # F1: seed 1 (70+56)/2 = 63, seed 2 (70+60)/2 = 65 → 64
+    assert table.loc[("m", "baseline"), ("xquad", "f1")] == pytest.approx(64.0)
+    assert metric_label(("exact_match", "f1")) == "(exact_match + f1)/2"
+    assert metric_label(("accuracy",)) == "accuracy"
 
 
 def test_task_scores_ignores_metrics_not_averaged(tmp_path):
@@ -499,6 +529,7 @@ SUMMARY_FILES = {
     "arm_target.csv",
     "arm_target.md",
     "arm_target.tex",
+    "arm_target_metrics.csv",
     "gains_by_language.parquet",
     "gains_by_language.csv",
     "gains_heatmap.png",

@@ -23,12 +23,29 @@ def test_shipped_configs_are_valid_and_get_defaults():
     for name in ("config.yaml", "demo.yaml"):
         config = grid.load(REPO / "config" / name, SCHEMA)
         g = grid.Grid(config)
-        assert g.arms == ["baseline", "anli_plus", "mnli", "qqp", "multitask"]
-        assert g.targets == ["xnli", "pawsx"]
+        assert g.arms == [
+            "baseline",
+            "anli_plus",
+            "mnli",
+            "qqp",
+            "squad_v1",
+            "squad_v2",
+            "multitask",
+        ]
+        assert g.targets == ["xnli", "pawsx", "xquad", "mlqa", "tydiqa"]
     paper = grid.Grid(grid.load(REPO / "config/config.yaml", SCHEMA))
     assert paper.model_spec("xlmr_large") == {"hub_id": "FacebookAI/xlm-roberta-large"}
     assert paper.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
     assert paper.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
+    assert paper.config["targets"]["xquad"]["max_seq_length"] == 384
+
+
+def test_max_seq_length_defaults_per_task_family():
+    config = demo()
+    del config["targets"]["xnli"]["max_seq_length"], config["targets"]["tydiqa"]["max_seq_length"]
+    config = grid.validate(config, SCHEMA)
+    assert config["targets"]["xnli"]["max_seq_length"] == 256  # jiant's default
+    assert config["targets"]["tydiqa"]["max_seq_length"] == 384  # QA windows (PAPER.md §1.4a)
 
 
 def test_schema_task_names_match_the_registry():

@@ -14,8 +14,8 @@ from xstilts import grid as xgrid
 from smk import REPO, job_set, run
 
 pytestmark = pytest.mark.e2e
-ARMS = ["baseline", "anli_plus", "mnli", "qqp", "multitask"]
-TARGETS = ["xnli", "pawsx"]
+ARMS = ["baseline", "anli_plus", "mnli", "qqp", "squad_v1", "squad_v2", "multitask"]
+TARGETS = ["xnli", "pawsx", "xquad", "mlqa", "tydiqa"]
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,10 @@ def finished_demo(tmp_path_factory):
 def test_the_demo_grid_completes(finished_demo):
     work, _, jobs = finished_demo
     rules = [r for r, _ in jobs]
-    assert rules.count("train_intermediate") == 4  # the baseline arm has no job
-    assert rules.count("train_target") == 10
-    assert rules.count("evaluate_target") == 10
-    assert rules.count("prepare") == 5  # once per task × model, reused by every cell
+    assert rules.count("train_intermediate") == 6  # the baseline arm has no job
+    assert rules.count("train_target") == 7 * 5
+    assert rules.count("evaluate_target") == 7 * 5
+    assert rules.count("prepare") == 10  # once per task × model, reused by every cell
     for path in xgrid.summary_outputs().values():  # the 8 files, checked by name elsewhere
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -42,11 +42,13 @@ def test_the_demo_grid_completes(finished_demo):
 def test_english_scores_are_well_above_chance(finished_demo):
     work = finished_demo[0]
     long = pd.read_parquet(work / "results/summary/scores_long.parquet")
-    en = long[(long.language == "en") & (long.metric == "accuracy")]
+    en = long[(long.language == "en") & long.metric.isin(["accuracy", "f1"])]
     assert set(en.arm) == set(ARMS)
-    chance = {"xnli": 100 / 3, "pawsx": 50.0}
+    assert set(en.target) == set(TARGETS)
+    # classification: chance + 25 points; QA: a random span of the context has an F1 near 0
+    floor = {"xnli": 100 / 3 + 25, "pawsx": 50.0 + 25, "xquad": 30, "mlqa": 30, "tydiqa": 30}
     for _, row in en.iterrows():
-        assert row.value > chance[row.target] + 25, row.to_dict()
+        assert row.value > floor[row.target], row.to_dict()
 
 
 def test_predictions_are_in_the_xtreme_layout(finished_demo):
@@ -60,14 +62,33 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
         assert set(lines) <= {"entailment", "neutral", "contradiction"}
     paws = (cell / "predictions/pawsx/test-ja.tsv").read_text().splitlines()
     assert set(paws) <= {"0", "1"}
+    # QA: a JSON object {question id: answer text}, one entry per test question
+    for target, lang in (("xquad", "zh"), ("mlqa", "ar"), ("tydiqa", "sw")):
+        answers = json.loads((cell / f"predictions/{target}/test-{lang}.json").read_text())
+        gold = pd.read_parquet(
+            next(
+                (work / "resources/demo/datasets").glob(
+                    {
+                        "xquad": "google/xquad/xquad.zh/validation.parquet",
+                        "mlqa": "google/xtreme/MLQA.ar.ar/test.parquet",
+                        "tydiqa": "google/xtreme/tydiqa/validation.parquet",
+                    }[target]
+                )
+            )
+        )
+        if target == "tydiqa":
+            gold = gold[gold["id"].str.startswith("swahili-")]
+        assert set(answers) == set(gold["id"])
+        assert all(isinstance(a, str) for a in answers.values())
 
 
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
-    assert "(2/9 tasks)" in md
+    assert "(5/9 tasks)" in md
     gains = pd.read_parquet(finished_demo[0] / "results/summary/gains_by_language.parquet")
     assert set(gains.arm) == set(ARMS) - {"baseline"}
-    assert len(gains) == 4 * (15 + 7)  # arms × (XNLI + PAWS-X languages), accuracy only
+    # arms × (XNLI + PAWS-X languages with accuracy + XQuAD, MLQA, TyDiQA languages with EM, F1)
+    assert len(gains) == 6 * ((15 + 7) + 2 * (11 + 7 + 9))
 
 
 def _edited(work, config, edit) -> set:

@@ -135,6 +135,32 @@ def gains_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out) if out else scores.iloc[0:0]
 
 
+def metric_table(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Every reported metric (e.g. EM and F1 for QA), averaged over the task's languages and
+    then over seeds: rows (model, arm), columns (target, metric)."""
+    expected = {t: set(langs) for t, langs in meta["expected_languages"].items()}
+    keep = [lang in expected[t] for t, lang in zip(long.target, long.language, strict=True)]
+    per_seed = long[keep].groupby([*CELL, "target", "metric"], sort=False)["value"].mean()
+    means = per_seed.groupby(["model", "arm", "target", "metric"], sort=False).mean()
+    return means.unstack(["target", "metric"])
+
+
+def metric_label(avg_metrics) -> str:
+    """How a task's summary score is made: "accuracy", or "(exact_match + f1)/2"."""
+    avg_metrics = list(avg_metrics)
+    if len(avg_metrics) == 1:
+        return avg_metrics[0]
+    return f"({' + '.join(avg_metrics)})/{len(avg_metrics)}"
+
+
+def metrics_markdown(metrics: pd.DataFrame) -> str:
+    header = ["model", "arm"] + [f"{t} {m}" for t, m in metrics.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, arm), row in metrics.iterrows():
+        lines.append("| " + " | ".join([model, arm] + [_fmt(v, True) for v in row]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _fmt(value: float, complete: bool) -> str:
     if pd.isna(value):
         return "–"
@@ -192,12 +218,20 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
     tasks = task_scores(long, meta)
     table = arm_target_table(tasks)
     gains = gains_by_language(long, meta)
-    metric_names = {t: "+".join(m) for t, m in meta["avg_metrics"].items()}
+    metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
+    metrics = metric_table(long, meta)
+    report = (
+        "## Summary score per target (language average) and XTREME average\n\n"
+        + markdown(table, metric_names)
+        + "\n## Every metric (language average, mean over seeds)\n\n"
+        + metrics_markdown(metrics)
+    )
     writers = {
         "long_parquet": lambda p: long.to_parquet(p, index=False),
         "long_csv": lambda p: long.to_csv(p, index=False),
         "table_csv": lambda p: table.to_csv(p),
-        "table_md": lambda p: Path(p).write_text(markdown(table, metric_names)),
+        "table_md": lambda p: Path(p).write_text(report),
+        "metrics_csv": lambda p: metrics.to_csv(p),
         "table_tex": lambda p: Path(p).write_text(latex(table)),
         "gains_parquet": lambda p: gains.to_parquet(p, index=False),
         "gains_csv": lambda p: gains.to_csv(p, index=False),

@@ -59,11 +59,16 @@ def predict(
 
 
 def score_split(
-    model, task: Task, features: datasets.Dataset, pad_id: int, precision: str = "bf16"
+    model,
+    task: Task,
+    features: datasets.Dataset,
+    pad_id: int,
+    precision: str = "bf16",
+    lang: str = "en",
 ) -> tuple[list, dict[str, float]]:
     logits = predict(model, task, features, pad_id, precision=precision)
     predictions = task.decode(logits, features)
-    return predictions, task.score(predictions, task.gold(features))
+    return predictions, task.score(predictions, task.gold(features), lang)
 
 
 def evaluate_target(
@@ -91,7 +96,9 @@ def evaluate_target(
                 f"produce language {lang}; delete {features_dir} and run again"
             )
         features = datasets.load_from_disk(str(split))
-        predictions, scores = score_split(model, task, features, tokenizer.pad_token_id, precision)
+        predictions, scores = score_split(
+            model, task, features, tokenizer.pad_token_id, precision, lang
+        )
         task.write_predictions(
             predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"
         )

@@ -82,6 +82,9 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     # a second pass: the defaults filled in the first pass are validated too
     for err in _Validator(schema).iter_errors(config):
         raise ConfigError(f"config key '{_key(err.absolute_path)}': {err.message}")
+    for section in ("intermediate", "targets"):
+        for name, settings in config[section].items():
+            settings.setdefault("max_seq_length", task_registry.get(name).default_max_seq_length)
     for target, settings in config["targets"].items():
         known = task_registry.get(target).languages
         langs = settings.get("languages", list(known))
@@ -164,7 +167,7 @@ class Grid:
             return self.config["targets"][task]["max_seq_length"]
         if task in self.config["intermediate"]:
             return self.config["intermediate"][task]["max_seq_length"]
-        return 256  # a multitask-only task without its own arm: jiant's default
+        return task_registry.get(task).default_max_seq_length  # multitask-only task
 
     def tasks_used(self) -> list[str]:
         used = {t for arm in self.trained_arms for t in self.arm_tasks(arm)} | set(self.targets)
@@ -247,6 +250,7 @@ SUMMARY_FILES = {
     "table_csv": "arm_target.csv",
     "table_md": "arm_target.md",
     "table_tex": "arm_target.tex",
+    "metrics_csv": "arm_target_metrics.csv",
     "gains_parquet": "gains_by_language.parquet",
     "gains_csv": "gains_by_language.csv",
     "heatmap": "gains_heatmap.png",

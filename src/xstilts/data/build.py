@@ -18,4 +18,4 @@ def build_demo_split(key: str, out: str | Path, scale: int) -> int:
     ds = task.demo_rows(source, n, demo.row_seed(key, source.language))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
-    return n
+    return len(ds)

@@ -120,6 +120,16 @@ def cue_words(signal: str, label: int, lang: str | None = None, n: int = 3) -> l
     return ["".join(_word(rng, script) for _ in range(2)) for _ in range(n)]
 
 
+def names(lang: str | None = None, n: int = 40) -> list[str]:
+    """Name-like words (answers of the demo QA data): shared ones (lang None, capitalised Latin,
+    like names that stay the same across languages) or one language's own."""
+    rng = np.random.default_rng(_seed("names", lang or "*"))
+    if lang is None:
+        return [_word(rng, "latin").capitalize() + _word(rng, "latin") for _ in range(n)]
+    script = LANGUAGE_SCRIPTS[lang]
+    return [_word(rng, script) + _word(rng, script) for _ in range(n)]
+
+
 def join(words: list[str], lang: str) -> str:
     return ("" if lang in _NO_SPACES else " ").join(words)
 
@@ -150,6 +160,11 @@ class Writer:
         options = cue_words(signal, label, None if shared else self.lang)
         return options[int(self.rng.integers(len(options)))]
 
+    def name(self) -> str:
+        shared = self.rng.random() < transfer_rate(self.lang)
+        options = names(None if shared else self.lang)
+        return options[int(self.rng.integers(len(options)))]
+
     def with_cue(self, signal: str, label: int, lo: int = 4, hi: int = 10) -> str:
         words = self.words_(lo, hi)
         words.insert(int(self.rng.integers(len(words) + 1)), self.cue(signal, label))
@@ -162,8 +177,12 @@ def corpus(languages: list[str], lines_per_language: int = 400, seed: int = 0) -
         w = Writer(lang, _seed("corpus", lang, seed))
         for i in range(lines_per_language):
             line = w.sentence(4, 16)
+            if i % 4 == 1:  # name-like words, shared and the language's own
+                line += " " + " ".join(
+                    names()[i % 40 : i % 40 + 5] + names(lang)[i % 40 : i % 40 + 5]
+                )
             if i % 4 == 0:  # cue words of every signal, shared and the language's own
-                for signal in ("nli", "paraphrase"):
+                for signal in ("nli", "paraphrase", "qa"):
                     for label in range(3):
                         line += " " + " ".join(cue_words(signal, label, None))
                         line += " " + " ".join(cue_words(signal, label, lang))

@@ -31,6 +31,9 @@ class Source:
     num_rows: int = 0  # size of the real split (dataset card), scales the demo copy
     # rows to drop after loading, as (column, value): e.g. SNLI's unlabelled rows (label -1)
     drop: tuple[tuple[str, object], ...] = ()
+    # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
+    # and names the language in the id: "english-...", "arabic-...")
+    id_prefix: str | None = None
 
     @property
     def key(self) -> str:
@@ -74,4 +77,6 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
             )
         for column, value in source.drop:
             ds = ds.filter(lambda v, value=value: v != value, input_columns=column)
+        if source.id_prefix is not None:
+            ds = ds.filter(lambda v: v.startswith(source.id_prefix), input_columns="id")
     return ds

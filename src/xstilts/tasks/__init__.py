@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from xstilts.data.sources import Source
-from xstilts.tasks import pair_classification
+from xstilts.tasks import pair_classification, qa
 from xstilts.tasks.base import Task
 
-REGISTRY: dict[str, Task] = {t.name: t for t in pair_classification.TASKS}
+REGISTRY: dict[str, Task] = {t.name: t for t in (*pair_classification.TASKS, *qa.TASKS)}
 
 # Tasks an arm can train on between the pretrained model and the target (the paper's nine; this
 # release implements the ones listed here).
-INTERMEDIATE_TASKS: tuple[str, ...] = ("anli_plus", "mnli", "qqp")
+INTERMEDIATE_TASKS: tuple[str, ...] = ("anli_plus", "mnli", "qqp", "squad_v1", "squad_v2")
 # XTREME target tasks fine-tuned on English and tested zero-shot on every language.
-TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx")
+TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "xquad", "mlqa", "tydiqa")
 
 
 def get(name: str) -> Task:

@@ -38,6 +38,7 @@ class Task(ABC):
     metrics: tuple[str, ...]
     avg_metrics: tuple[str, ...]
     description: str = ""
+    default_max_seq_length: int = 256  # when the config does not set max_seq_length
 
     # ---- data ----
     @abstractmethod
@@ -75,8 +76,8 @@ class Task(ABC):
         """Gold answers per example, in the form ``decode`` returns."""
 
     @abstractmethod
-    def score(self, predictions: list[Any], gold: list[Any]) -> dict[str, float]:
-        """Metrics in percent, keys as in ``self.metrics``."""
+    def score(self, predictions: list[Any], gold: list[Any], lang: str) -> dict[str, float]:
+        """Metrics in percent, keys as in ``self.metrics`` (some metrics depend on ``lang``)."""
 
     @abstractmethod
     def write_predictions(self, predictions: list[Any], path: Path) -> None:

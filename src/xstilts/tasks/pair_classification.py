@@ -197,7 +197,7 @@ class PairClassificationTask(Task):
     def gold(self, features: datasets.Dataset) -> list[str]:
         return [self.label_names[i] for i in features["label"]]
 
-    def score(self, predictions: list[str], gold: list[str]) -> dict[str, float]:
+    def score(self, predictions: list[str], gold: list[str], lang: str = "en") -> dict[str, float]:
         out = {"accuracy": accuracy(predictions, gold)}
         if "f1" in self.metrics:
             out["f1"] = binary_f1(predictions, gold, positive=self.positive_label)

@@ -1,0 +1,412 @@
+"""Extractive question answering: SQuAD 1.1 / 2.0 (intermediate); XQuAD, MLQA, TyDiQA-GoldP.
+
+Features are sliding windows over the context (max length 384, document stride 128, question
+cut to 64 tokens), as jiant's ``squad_style`` template and google-research/xtreme's
+run_squad.py build them; a start/end head scores every token; decoding takes the n-best (20)
+start and end logits of every window, keeps spans inside the context of at most 30 tokens, and
+maps the best span back to the exact characters of the original context through the
+tokenizer's offset mapping. SQuAD 2.0 adds the no-answer option: the null score (start and end
+on <s>) is compared with the best span, as the official run_squad does.
+
+Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+import torch
+from datasets import Features, List, Value
+from torch import nn
+
+from xstilts.data import demo
+from xstilts.data.sources import Source
+from xstilts.metrics import qa as qa_metrics
+from xstilts.tasks.base import Task, pad
+
+DOC_STRIDE = 128
+MAX_QUERY_LENGTH = 64
+N_BEST = 20
+MAX_ANSWER_LENGTH = 30
+
+_S = Value("string")
+SQUAD = Features(
+    {
+        "id": _S,
+        "title": _S,
+        "context": _S,
+        "question": _S,
+        "answers": {"text": List(_S), "answer_start": List(Value("int32"))},
+    }
+)
+XQUAD = Features(
+    {
+        "id": _S,
+        "context": _S,
+        "question": _S,
+        "answers": {"text": List(_S), "answer_start": List(Value("int32"))},
+    }
+)
+XTREME_QA = Features(  # google/xtreme MLQA.* and tydiqa configs
+    {
+        "id": _S,
+        "title": _S,
+        "context": _S,
+        "question": _S,
+        "answers": {"answer_start": List(Value("int32")), "text": List(_S)},
+    }
+)
+
+XQUAD_LANGS = tuple("ar de el en es hi ru th tr vi zh".split())
+MLQA_LANGS = tuple("ar de en es hi vi zh".split())
+# TyDiQA-GoldP names the language in the id; XTREME evaluates these nine on the dev set
+TYDIQA_PREFIX = {
+    "ar": "arabic-",
+    "bn": "bengali-",
+    "en": "english-",
+    "fi": "finnish-",
+    "id": "indonesian-",
+    "ko": "korean-",
+    "ru": "russian-",
+    "sw": "swahili-",
+    "te": "telugu-",
+}
+TYDIQA_LANGS = tuple(TYDIQA_PREFIX)
+
+
+def squad(split: str, n: int) -> Source:
+    return Source("rajpurkar/squad", "plain_text", split, SQUAD, num_rows=n)
+
+
+def squad_v2(split: str, n: int) -> Source:
+    return Source("rajpurkar/squad_v2", "squad_v2", split, SQUAD, num_rows=n)
+
+
+def xquad(lang: str) -> Source:
+    return Source(
+        "google/xquad", f"xquad.{lang}", "validation", XQUAD, language=lang, num_rows=1_190
+    )
+
+
+def mlqa(split: str, lang: str, n: int) -> Source:
+    return Source(
+        "google/xtreme", f"MLQA.{lang}.{lang}", split, XTREME_QA, language=lang, num_rows=n
+    )
+
+
+def tydiqa(split: str, lang: str, n: int) -> Source:
+    return Source(
+        "google/xtreme",
+        "tydiqa",
+        split,
+        XTREME_QA,
+        language=lang,
+        num_rows=n,
+        id_prefix=TYDIQA_PREFIX[lang],
+    )
+
+
+class SpanHead(nn.Module):
+    """Start and end logits for every token."""
+
+    def __init__(self, hidden_size: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.qa_outputs = nn.Linear(hidden_size, 2)
+
+    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        return self.qa_outputs(self.dropout(hidden.last_hidden_state))  # (batch, length, 2)
+
+
+def windows(tokenizer, questions: list[str], contexts: list[str], max_length: int):
+    """Windows over each context, as BERT's and xtreme's run_squad build them.
+
+    The question is cut to MAX_QUERY_LENGTH tokens; each window holds ``<s> question </s></s>
+    context-part </s>``, the context part as long as fits, and the next window starts
+    DOC_STRIDE context tokens later, until the end of the context is covered. Yields
+    (example index, input_ids, offsets) with the character span of every token in the original
+    context, None for the question and special tokens.
+    """
+    q_ids = tokenizer(questions, add_special_tokens=False)["input_ids"]
+    ctx = tokenizer(contexts, add_special_tokens=False, return_offsets_mapping=True)
+    bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
+    for ex, (q, c_ids, c_offsets) in enumerate(
+        zip(q_ids, ctx["input_ids"], ctx["offset_mapping"], strict=True)
+    ):
+        q = q[:MAX_QUERY_LENGTH]
+        room = max_length - len(q) - 4  # <s> q </s></s> c </s>
+        if room < 1:
+            raise ValueError(f"max_seq_length {max_length} leaves no room for the context")
+        start = 0
+        while True:
+            length = min(room, len(c_ids) - start)
+            ids = [bos, *q, eos, eos, *c_ids[start : start + length], eos]
+            offsets = (
+                [None] * (len(q) + 3)
+                + [tuple(o) for o in c_offsets[start : start + length]]
+                + [None]
+            )
+            yield ex, ids, offsets
+            if start + length >= len(c_ids):
+                break
+            start += min(length, DOC_STRIDE)
+
+
+def answer_positions(offsets: list[tuple[int, int] | None], start_char: int, end_char: int):
+    """Token indices (start, end) of the character span [start_char, end_char) in one window,
+    or (0, 0) — the <s> token — when the window does not hold the whole answer."""
+    inside = [i for i, o in enumerate(offsets) if o is not None]
+    if not inside or offsets[inside[0]][0] > start_char or offsets[inside[-1]][1] < end_char:
+        return 0, 0
+    start = next(i for i in inside if offsets[i][1] > start_char)
+    end = next(i for i in reversed(inside) if offsets[i][0] < end_char)
+    return start, end
+
+
+def best_span(
+    start_logits: np.ndarray, end_logits: np.ndarray, offsets: list[tuple[int, int] | None]
+) -> tuple[float, int, int] | None:
+    """Best (score, start_char, end_char) among the n-best starts × ends inside the context."""
+    best = None
+    starts = np.argsort(start_logits)[::-1][:N_BEST]
+    ends = np.argsort(end_logits)[::-1][:N_BEST]
+    for s in starts:
+        if s >= len(offsets) or offsets[s] is None:
+            continue
+        for e in ends:
+            if e >= len(offsets) or offsets[e] is None or e < s or e - s + 1 > MAX_ANSWER_LENGTH:
+                continue
+            score = float(start_logits[s] + end_logits[e])
+            if best is None or score > best[0]:
+                best = (score, offsets[s][0], offsets[e][1])
+    return best
+
+
+@dataclass(frozen=True)
+class QATask(Task):
+    train: tuple[Source, ...] = ()
+    validation: tuple[Source, ...] = ()
+    test: tuple[Source, ...] = ()
+    with_negative: bool = False  # SQuAD 2.0: unanswerable questions, null prediction ""
+    metric_style: str = "squad"  # "squad" (v1.1 script), "squad_v2", or "mlqa"
+    default_max_seq_length: int = 384
+    prediction_suffix: str = "json"
+
+    def splits(self) -> dict[str, tuple[Source, ...]]:
+        out: dict[str, tuple[Source, ...]] = {}
+        if self.train:
+            out["train"] = self.train
+        if self.validation:
+            out["validation"] = self.validation
+        for src in self.test:
+            out[self.test_split(src.language)] = (src,)
+        return out
+
+    # ---- demo data ----
+    def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+        """Long contexts; the answer is the words between a start cue and an end cue."""
+        if source.id_prefix is not None:  # one file with every language (TyDiQA)
+            per_lang = max(1, n // len(TYDIQA_PREFIX))
+            langs = list(TYDIQA_PREFIX.items())
+        else:
+            per_lang, langs = n, [(source.language, f"{source.split}-")]
+        rows: dict[str, list] = {col: [] for col in source.features}
+        for lang, prefix in langs:
+            writer = demo.Writer(lang, seed + demo.row_seed(prefix, lang) % 1000)
+            for i in range(per_lang):
+                unanswerable = self.with_negative and writer.rng.random() < 1 / 3
+                context, answer, start = _demo_context(writer, unanswerable)
+                values = {
+                    "id": f"{prefix}{i:06d}",
+                    "title": writer.sentence(1, 3),
+                    "context": context,
+                    "question": writer.sentence(4, 8) + "?",
+                    "answers": {
+                        "text": [] if answer is None else [answer],
+                        "answer_start": [] if answer is None else [start],
+                    },
+                }
+                for col in source.features:
+                    rows[col].append(values[col])
+        return datasets.Dataset.from_dict(rows, features=source.features)
+
+    # ---- features ----
+    def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
+        def encode(batch):
+            out = {
+                k: []
+                for k in (
+                    "example_id",
+                    "input_ids",
+                    "offsets",
+                    "start_positions",
+                    "end_positions",
+                    "length",
+                    "context",
+                    "answer_texts",
+                )
+            }
+            questions = [q.lstrip() for q in batch["question"]]  # as HF run_qa
+            for ex, input_ids, offsets in windows(
+                tokenizer, questions, batch["context"], max_length
+            ):
+                answers = batch["answers"][ex]
+                if answers["text"]:
+                    start_char = answers["answer_start"][0]
+                    end_char = start_char + len(answers["text"][0])
+                    s, e = answer_positions(offsets, start_char, end_char)
+                else:
+                    s, e = 0, 0
+                out["example_id"].append(batch["id"][ex])
+                out["input_ids"].append(input_ids)
+                out["offsets"].append([list(o) if o is not None else [-1, -1] for o in offsets])
+                out["start_positions"].append(s)
+                out["end_positions"].append(e)
+                out["length"].append(len(input_ids))
+                out["context"].append(batch["context"][ex])
+                out["answer_texts"].append(list(answers["text"]))
+            return out
+
+        return ds.map(encode, batched=True, batch_size=256, remove_columns=ds.column_names)
+
+    def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        ids = pad(rows["input_ids"], pad_id)
+        return {
+            "input_ids": ids,
+            "attention_mask": (ids != pad_id).long(),
+            "start_positions": torch.as_tensor(rows["start_positions"], dtype=torch.long),
+            "end_positions": torch.as_tensor(rows["end_positions"], dtype=torch.long),
+        }
+
+    def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        return SpanHead(hidden_size, dropout)
+
+    def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = logits.float()
+        start = nn.functional.cross_entropy(logits[..., 0], batch["start_positions"])
+        end = nn.functional.cross_entropy(logits[..., 1], batch["end_positions"])
+        return (start + end) / 2
+
+    # ---- decoding and scoring ----
+    def decode(self, logits: list[torch.Tensor], features: datasets.Dataset):
+        """One (question id, answer text) per example, in the order examples first appear."""
+        best: dict[str, tuple[float, int, int] | None] = {}
+        null: dict[str, float] = {}
+        contexts: dict[str, str] = {}
+        for row_logits, ex_id, offsets, context in zip(
+            logits, features["example_id"], features["offsets"], features["context"], strict=True
+        ):
+            offs = [tuple(o) if o[0] >= 0 else None for o in offsets]
+            arr = row_logits[: len(offs)].numpy()
+            span = best_span(arr[:, 0], arr[:, 1], offs)
+            contexts[ex_id] = context
+            if span is not None and (best.get(ex_id) is None or span[0] > best[ex_id][0]):
+                best[ex_id] = span
+            else:
+                best.setdefault(ex_id, None)
+            score_null = float(arr[0, 0] + arr[0, 1])
+            null[ex_id] = min(score_null, null.get(ex_id, score_null))  # as HF run_squad
+        out = []
+        for ex_id, span in best.items():
+            if span is None or (self.with_negative and null[ex_id] > span[0]):
+                out.append((ex_id, ""))
+            else:
+                out.append((ex_id, contexts[ex_id][span[1] : span[2]]))
+        return out
+
+    def gold(self, features: datasets.Dataset):
+        seen: dict[str, list[str]] = {}
+        for ex_id, answers in zip(features["example_id"], features["answer_texts"], strict=True):
+            seen.setdefault(ex_id, answers)
+        return list(seen.items())
+
+    def score(self, predictions, gold, lang: str = "en") -> dict[str, float]:
+        preds, golds = dict(predictions), dict(gold)
+        if self.metric_style == "mlqa":
+            return qa_metrics.mlqa(preds, golds, lang)
+        if self.metric_style == "squad_v2":
+            return qa_metrics.squad_v2(preds, golds)
+        return qa_metrics.squad_v1(preds, golds)
+
+    def write_predictions(self, predictions, path: Path) -> None:
+        # xtreme's evaluate.py reads a JSON object {question id: answer text}
+        path.write_text(
+            json.dumps(dict(predictions), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+
+
+def _demo_context(writer: demo.Writer, unanswerable: bool) -> tuple[str, str | None, int]:
+    """A context of 60-140 words; unless unanswerable, the answer is a run of 1-3 name-like
+    words after a cue word (names are shared across languages at the language's transfer rate,
+    like real names). Returns (context, answer, answer_start)."""
+    words = writer.words_(60, 140)
+    pos = int(writer.rng.integers(5, len(words) - 5))
+    if unanswerable:  # the cue without a name after it
+        words.insert(pos, writer.cue("qa", 0))
+        return demo.join(words, writer.lang), None, -1
+    answer_words = [writer.name() for _ in range(int(writer.rng.integers(1, 4)))]
+    words[pos:pos] = [writer.cue("qa", 0), *answer_words]
+    sep = "" if demo.join(["a", "b"], writer.lang) == "ab" else " "
+    start = len(demo.join(words[: pos + 1], writer.lang)) + len(sep)
+    answer = demo.join(answer_words, writer.lang)
+    context = demo.join(words, writer.lang)
+    assert context[start : start + len(answer)] == answer
+    return context, answer, start
+
+
+_QA = dict(metrics=("exact_match", "f1"), avg_metrics=("exact_match", "f1"))
+
+TASKS = [
+    QATask(
+        name="squad_v1",
+        description="SQuAD 1.1, extractive QA",
+        languages=("en",),
+        train=(squad("train", 87_599),),
+        validation=(squad("validation", 10_570),),
+        **_QA,
+    ),
+    QATask(
+        name="squad_v2",
+        description="SQuAD 2.0, extractive QA with unanswerable questions",
+        languages=("en",),
+        train=(squad_v2("train", 130_319),),
+        validation=(squad_v2("validation", 11_873),),
+        with_negative=True,
+        metric_style="squad_v2",
+        **_QA,
+    ),
+    QATask(
+        name="xquad",
+        description="XQuAD: train SQuAD 1.1, test 11 languages",
+        languages=XQUAD_LANGS,
+        train=(squad("train", 87_599),),
+        validation=(squad("validation", 10_570),),
+        test=tuple(xquad(lang) for lang in XQUAD_LANGS),
+        **_QA,
+    ),
+    QATask(
+        name="mlqa",
+        description="MLQA: train SQuAD 1.1, test 7 languages (context = question)",
+        languages=MLQA_LANGS,
+        train=(squad("train", 87_599),),
+        validation=(squad("validation", 10_570),),
+        test=tuple(mlqa("test", lang, 5_000) for lang in MLQA_LANGS),
+        metric_style="mlqa",
+        **_QA,
+    ),
+    QATask(
+        name="tydiqa",
+        description="TyDiQA-GoldP: train its English part only, test 9 languages",
+        languages=TYDIQA_LANGS,
+        train=(tydiqa("train", "en", 49_881),),
+        validation=(),
+        test=tuple(tydiqa("validation", lang, 5_077) for lang in TYDIQA_LANGS),
+        **_QA,
+    ),
+]

@@ -1,0 +1,188 @@
+"""QA features and decoding: windows over long contexts, exact character spans, no-answer."""
+
+from __future__ import annotations
+
+import datasets
+import numpy as np
+import pytest
+import torch
+
+from xstilts import tasks
+from xstilts.data import demo
+from xstilts.tasks import qa
+
+WORDS = demo.lexicon("en")
+XQUAD = tasks.get("xquad")
+SQUAD_V2 = tasks.get("squad_v2")
+
+
+@pytest.fixture(scope="module")
+def tokenizer(demo_model):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(demo_model)
+
+
+def _featurize(task, tokenizer, rows, max_length=64):
+    source = task.splits()["train"][0]
+    ds = datasets.Dataset.from_dict(rows, features=source.features)
+    return task.featurize(ds, source, tokenizer, max_length)
+
+
+def _row(context, question, answer, start):
+    return {
+        "id": "q1",
+        "title": "t",
+        "context": context,
+        "question": question,
+        "answers": {"text": [answer] if answer else [], "answer_start": [start] if answer else []},
+    }
+
+
+def _rows(*rows):
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def test_windows_cover_the_context_and_step_by_the_doc_stride(tokenizer, monkeypatch):
+    monkeypatch.setattr(qa, "DOC_STRIDE", 10)
+    context = " ".join(WORDS[:200])
+    wins = list(qa.windows(tokenizer, ["where?"], [context], max_length=48))
+    assert len(wins) > 3
+    q_len = len(tokenizer("where?", add_special_tokens=False)["input_ids"])
+    room = 48 - q_len - 4
+    firsts = []
+    for ex, ids, offsets in wins:
+        assert ex == 0 and len(ids) <= 48
+        assert ids[0] == tokenizer.bos_token_id and ids[-1] == tokenizer.eos_token_id
+        inside = [o for o in offsets if o is not None]
+        firsts.append(inside[0][0])
+        # every context token maps back to its own characters (a lone "▁" has no text)
+        for (s, e), tok in zip(inside, ids[q_len + 3 : -1], strict=True):
+            text = tokenizer.decode([tok]).strip()
+            assert not text or context[s:e].strip() == text
+    ctx_tokens = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True)
+    starts = [o[0] for o in ctx_tokens["offset_mapping"]]
+    # window k starts 10·k context tokens in; the last one reaches the end of the context
+    assert firsts == [starts[10 * k] for k in range(len(wins))]
+    assert [o for o in wins[-1][2] if o is not None][-1][1] == len(context)
+    assert all(len([o for o in w[2] if o is not None]) == room for w in wins[:-1])
+
+
+def test_an_answer_split_by_a_window_edge_points_at_s_there(tokenizer, monkeypatch):
+    monkeypatch.setattr(qa, "DOC_STRIDE", 8)
+    words = WORDS[:60]
+    context = " ".join(words)
+    answer = " ".join(words[20:23])
+    start = context.index(answer)
+    feats = _featurize(XQUAD, tokenizer, _rows(_row(context, "which?", answer, start)))
+    hits = 0
+    for s, e, _ids, offsets in zip(
+        feats["start_positions"],
+        feats["end_positions"],
+        feats["input_ids"],
+        feats["offsets"],
+        strict=True,
+    ):
+        if (s, e) == (0, 0):
+            # this window does not hold the whole answer
+            inside = [o for o in offsets if o[0] >= 0]
+            assert inside[0][0] > start or inside[-1][1] < start + len(answer)
+        else:
+            hits += 1
+            assert context[offsets[s][0] : offsets[e][1]] == answer
+    assert hits >= 1 and hits < len(feats)
+
+
+def _logits_for(features, start_char, end_char, null=-10.0):
+    """Logits that peak on the tokens covering [start_char, end_char) in every window."""
+    out = []
+    for offsets in features["offsets"]:
+        arr = np.full((len(offsets) + 3, 2), -5.0, dtype=np.float32)  # +3: batch padding
+        arr[0] = null
+        for i, (s, e) in enumerate(offsets):
+            if s >= 0 and s == start_char:
+                arr[i, 0] = 5.0
+            if e >= 0 and e == end_char:
+                arr[i, 1] = 5.0
+        out.append(torch.from_numpy(arr))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("context", "answer"),
+    [
+        ("The Normans were in Normandy in the tenth century, a region in France.", "Normandy"),
+        ("诺曼人是居住在法国诺曼底地区的人民，他们在十世纪定居。", "法国诺曼底"),
+        ("Die  Normannen   lebten in der Normandie.", "der Normandie"),
+    ],
+)
+def test_decoding_returns_the_exact_characters_of_the_context(tokenizer, context, answer):
+    start = context.index(answer)
+    feats = _featurize(XQUAD, tokenizer, _rows(_row(context, "where?", answer, start)))
+    offsets = [o for w in feats["offsets"] for o in w if o[0] >= 0]
+    # the span's first and last token boundaries, as the tokenizer cut the text
+    s_char = min(s for s, e in offsets if e > start)
+    e_char = max(e for s, e in offsets if s < start + len(answer))
+    preds = XQUAD.decode(_logits_for(feats, s_char, e_char), feats)
+    assert preds == [("q1", context[s_char:e_char])]
+    assert answer in preds[0][1]
+    if "诺" not in context:
+        assert preds[0][1] == answer  # token boundaries fall on the answer's characters
+
+
+def test_squad_v2_predicts_no_answer_when_the_null_score_wins(tokenizer):
+    context = "The Normans were in Normandy."
+    feats = _featurize(SQUAD_V2, tokenizer, _rows(_row(context, "who?", "", -1)))
+    assert feats["start_positions"] == [0] and feats["answer_texts"] == [[]]
+    start = context.index("Normandy")
+    offs = [o for o in feats["offsets"][0] if o[0] >= 0]
+    s_char = min(s for s, e in offs if e > start)
+    e_char = max(e for s, e in offs if s < start + 8)
+    assert SQUAD_V2.decode(_logits_for(feats, s_char, e_char, null=20.0), feats) == [("q1", "")]
+    best = SQUAD_V2.decode(_logits_for(feats, s_char, e_char, null=-20.0), feats)
+    assert best == [("q1", context[s_char:e_char])]
+    # SQuAD 1.1 has no null option: the best span is returned whatever the null score
+    assert XQUAD.decode(_logits_for(feats, s_char, e_char, null=20.0), feats)[0][1] != ""
+
+
+def test_span_longer_than_max_answer_length_is_not_chosen():
+    offsets = [None] + [(i, i + 1) for i in range(50)]
+    start = np.zeros(51)
+    end = np.zeros(51)
+    start[1], end[45] = 10, 10  # 45 tokens: too long
+    end[3] = 5
+    score, s, e = qa.best_span(start, end, offsets)
+    assert (s, e) == (0, 3)  # tokens 1..3 → characters [0, 3)
+
+
+def test_demo_qa_rows_hold_their_answers():
+    for key in (
+        "rajpurkar/squad/plain_text/train",
+        "google/xquad/xquad.zh/validation",
+        "rajpurkar/squad_v2/squad_v2/train",
+    ):
+        task, source = tasks.all_sources()[key]
+        ds = task.demo_rows(source, 30, seed=1)
+        assert ds.features == source.features
+        for row in ds:
+            for text, start in zip(
+                row["answers"]["text"], row["answers"]["answer_start"], strict=True
+            ):
+                assert row["context"][start : start + len(text)] == text
+        if "squad_v2" in key:
+            assert 0 < sum(not r["answers"]["text"] for r in ds) < len(ds)
+
+
+def test_tydiqa_trains_on_its_english_part_only(tmp_path):
+    from xstilts.data.sources import load
+
+    task = tasks.get("tydiqa")
+    train = task.splits()["train"][0]
+    ds = task.demo_rows(train, 9 * 20, seed=2)
+    assert {i.split("-")[0] for i in ds["id"]} == {p[:-1] for p in qa.TYDIQA_PREFIX.values()}
+    ds.to_parquet(str(tmp_path / "t.parquet"))
+    english = load(tmp_path / "t.parquet", train)
+    assert len(english) == 20 and all(i.startswith("english-") for i in english["id"])
+    test_ar = task.splits()["test.ar"][0]
+    assert test_ar.key == train.key.replace("train", "validation")
+    assert test_ar.id_prefix == "arabic-"
