@@ -25,8 +25,8 @@ def test_demo_split_has_the_real_schema(tmp_path, key):
     size = demo.demo_size(source.num_rows, 100)
     if source.id_prefix is None:
         assert len(ds) == n == size
-    else:  # TyDiQA: one file holds every language, the same share of rows each
-        assert len(ds) == n == size // 9 * 9
+    else:  # TyDiQA: one file holds every language, the demo size for each
+        assert len(ds) == n == size * 9
 
 
 def test_demo_size_follows_the_real_size():

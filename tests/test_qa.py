@@ -178,7 +178,7 @@ def test_tydiqa_trains_on_its_english_part_only(tmp_path):
 
     task = tasks.get("tydiqa")
     train = task.splits()["train"][0]
-    ds = task.demo_rows(train, 9 * 20, seed=2)
+    ds = task.demo_rows(train, 20, seed=2)  # 20 rows in each of the 9 languages
     assert {i.split("-")[0] for i in ds["id"]} == {p[:-1] for p in qa.TYDIQA_PREFIX.values()}
     ds.to_parquet(str(tmp_path / "t.parquet"))
     english = load(tmp_path / "t.parquet", train)
@@ -186,3 +186,12 @@ def test_tydiqa_trains_on_its_english_part_only(tmp_path):
     test_ar = task.splits()["test.ar"][0]
     assert test_ar.key == train.key.replace("train", "validation")
     assert test_ar.id_prefix == "arabic-"
+
+
+def test_demo_contexts_need_several_windows(tokenizer):
+    task, source = tasks.all_sources()["google/xquad/xquad.en/validation"]
+    ds = task.demo_rows(source, 40, seed=4)
+    feats = task.featurize(ds, source, tokenizer, 256)  # the demo config's QA length
+    per_example = len(feats) / len(ds)
+    assert per_example >= 1.5
+    assert len(set(feats["example_id"])) == len(ds)

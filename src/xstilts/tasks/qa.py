@@ -211,8 +211,8 @@ class QATask(Task):
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
         """Long contexts; the answer is the words between a start cue and an end cue."""
-        if source.id_prefix is not None:  # one file with every language (TyDiQA)
-            per_lang = max(1, n // len(TYDIQA_PREFIX))
+        if source.id_prefix is not None:  # one file with every language (TyDiQA): n rows each
+            per_lang = n
             langs = list(TYDIQA_PREFIX.items())
         else:
             per_lang, langs = n, [(source.language, f"{source.split}-")]
@@ -342,10 +342,10 @@ class QATask(Task):
 
 
 def _demo_context(writer: demo.Writer, unanswerable: bool) -> tuple[str, str | None, int]:
-    """A context of 60-140 words; unless unanswerable, the answer is a run of 1-3 name-like
+    """A context of 90-180 words; unless unanswerable, the answer is a run of 1-3 name-like
     words after a cue word (names are shared across languages at the language's transfer rate,
     like real names). Returns (context, answer, answer_start)."""
-    words = writer.words_(60, 140)
+    words = writer.words_(90, 180)
     pos = int(writer.rng.integers(5, len(words) - 5))
     if unanswerable:  # the cue without a name after it
         words.insert(pos, writer.cue("qa", 0))
