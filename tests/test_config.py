@@ -83,6 +83,11 @@ def test_schema_task_names_match_the_registry():
         (lambda c: c.update(seeds=[]), "'seeds'", "non-empty"),
         (lambda c: c["data"].update(source="s3"), "data.source", "s3"),
         (lambda c: c["multitask"].update(tasks=["mnli"]), "multitask.tasks", "too short"),
+        (
+            lambda c: c["targets"]["xquad"].update(gradient_accumulation_steps=3),
+            "targets.xquad.batch_size",
+            "not a multiple",
+        ),
     ],
 )
 def test_config_errors_name_the_key(edit, key, words):

@@ -85,6 +85,16 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     for section in ("intermediate", "targets"):
         for name, settings in config[section].items():
             settings.setdefault("max_seq_length", task_registry.get(name).default_max_seq_length)
+    sections = [(f"intermediate.{n}", s) for n, s in config["intermediate"].items()]
+    sections += [(f"targets.{n}", s) for n, s in config["targets"].items()]
+    sections.append(("multitask", config["multitask"]))
+    for key, settings in sections:
+        if settings["batch_size"] % settings["gradient_accumulation_steps"]:
+            raise ConfigError(
+                f"config key '{key}.batch_size': {settings['batch_size']} is not a multiple of "
+                f"gradient_accumulation_steps ({settings['gradient_accumulation_steps']}); the "
+                "micro-batch is batch_size / gradient_accumulation_steps, so make it divide"
+            )
     for target, settings in config["targets"].items():
         known = task_registry.get(target).languages
         langs = settings.get("languages", list(known))
