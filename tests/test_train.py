@@ -158,3 +158,31 @@ def test_linear_schedule_warms_up_then_decays():
     assert f(10) == pytest.approx(1.0)  # (110 - 10) / 100
     assert f(60) == pytest.approx(0.5)  # (110 - 60) / 100
     assert f(110) == 0.0
+
+
+def test_a_checkpoint_from_an_older_encoder_is_ignored(demo_model, demo_workdir, tmp_path):
+    """A retrained intermediate encoder keeps its path; its target checkpoint must not resume."""
+    import shutil
+
+    encoder = tmp_path / "encoder"
+    shutil.copytree(demo_model, encoder)
+    kwargs = dict(
+        encoder_dir=encoder,
+        features={"pawsx": demo_workdir / "features/pawsx"},
+        settings=SETTINGS | {"max_steps": 6},
+        seed=7,
+        checkpoint_dir=tmp_path / "c",
+    )
+    train.train(out_dir=tmp_path / "a", stop_at_step=3, **kwargs)
+    # "retrain" the encoder: other weights, saved at the same path
+    enc, _ = modeling.load_encoder(encoder)
+    with torch.no_grad():
+        enc.embeddings.word_embeddings.weight.add_(0.05)
+    enc.save_pretrained(encoder)
+    train.train(out_dir=tmp_path / "b", **kwargs)
+    straight = train.train(out_dir=tmp_path / "s", **kwargs | {"checkpoint_dir": tmp_path / "d"})
+    a, _ = modeling.load(tmp_path / "b")
+    b, _ = modeling.load(tmp_path / "s")
+    assert straight["steps"] == 6
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name  # trained from scratch, not resumed from step 3

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from xstilts import tasks as task_registry
+from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, score_split
 from xstilts.modeling import model as modeling
 
@@ -154,8 +155,17 @@ def train(
     would: the checkpoint stays and the next call resumes from it).
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
+    # a checkpoint resumes only the same run: same settings, data and encoder weights (a
+    # retrained intermediate encoder keeps its path, so its files' identity counts too)
+    weights = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+        for p in Path(encoder_dir).glob("*.safetensors")
+    )
     fingerprint = hashlib.sha256(
-        json.dumps([str(encoder_dir), sorted(features), settings, seed], sort_keys=True).encode()
+        json.dumps(
+            [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}, settings, seed],
+            sort_keys=True,
+        ).encode()
     ).hexdigest()
     set_seed(seed)
     device, autocast = device_and_autocast(settings.get("precision", "bf16"))
@@ -166,7 +176,10 @@ def train(
     data = {n: datasets.load_from_disk(str(Path(features[n]) / "train")) for n in names}
     for n, ds in data.items():
         if len(ds) == 0:
-            raise ValueError(f"task {n} has no training examples in {features[n]}")
+            raise UserError(
+                f"task {n} has no training examples in {features[n]}: check its data files "
+                "under resources/, delete the features directory and run again"
+            )
 
     micro = int(settings["batch_size"]) // int(settings.get("gradient_accumulation_steps", 1))
     accum = int(settings.get("gradient_accumulation_steps", 1))
