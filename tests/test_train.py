@@ -186,3 +186,72 @@ def test_a_checkpoint_from_an_older_encoder_is_ignored(demo_model, demo_workdir,
     assert straight["steps"] == 6
     for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         assert torch.equal(p, q), name  # trained from scratch, not resumed from step 3
+
+
+RUNNER = """
+import json, logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+from xstilts import train
+args = json.loads(sys.argv[1])
+train.train(encoder_dir=args["encoder"], features={"pawsx": args["features"]},
+            settings=args["settings"], seed=3, out_dir=args["out"],
+            checkpoint_dir=args["ckpt"], log_seconds=0)
+"""
+
+
+def test_sigterm_checkpoints_and_the_rerun_resumes_to_the_same_model(
+    demo_model, demo_workdir, tmp_path
+):
+    """As SLURM preempting a job: SIGTERM mid-run, exit with a checkpoint, rerun, same result."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "runner.py"
+    script.write_text(RUNNER)
+    settings = SETTINGS | {"max_steps": 50}
+
+    def start(out, ckpt):
+        args = {
+            "encoder": str(demo_model),
+            "features": str(demo_workdir / "features/pawsx"),
+            "settings": settings,
+            "out": str(out),
+            "ckpt": str(ckpt),
+        }
+        return subprocess.Popen(
+            [sys.executable, str(script), json.dumps(args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    straight = start(tmp_path / "straight", tmp_path / "c1")
+    assert straight.wait(timeout=300) == 0, straight.stdout.read()
+
+    job = start(tmp_path / "killed", tmp_path / "c2")
+    seen = []
+    for line in job.stdout:  # wait until training is under way, then preempt it
+        seen.append(line)
+        if line.startswith("step 20/"):
+            job.send_signal(signal.SIGTERM)
+            break
+    rest = job.stdout.read()
+    assert job.wait(timeout=120) == 128 + signal.SIGTERM, "".join(seen) + rest
+    assert "checkpoint written" in rest
+    assert (tmp_path / "c2/checkpoint.pt").exists()
+    assert not (tmp_path / "killed").exists()
+
+    time.sleep(0.1)
+    rerun = start(tmp_path / "killed", tmp_path / "c2")
+    log = rerun.stdout.read()
+    assert rerun.wait(timeout=300) == 0, log
+    assert "resumed from" in log
+    a, _ = modeling.load(tmp_path / "straight")
+    b, _ = modeling.load(tmp_path / "killed")
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name
+    summary_a = json.loads((tmp_path / "straight/train_summary.json").read_text())
+    summary_b = json.loads((tmp_path / "killed/train_summary.json").read_text())
+    assert summary_a["validation"] == summary_b["validation"]

@@ -131,3 +131,40 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
         )
         expected |= {("train_target", wc), ("evaluate_target", wc)}
     assert _edited(work, config, edit) == expected
+
+
+def _cells(rule, arms, targets=(None,), seed="1"):
+    out = set()
+    for arm in arms:
+        for target in targets:
+            wc = {"model": "demo_tiny", "arm": arm, "seed": seed}
+            if target:
+                wc["target"] = target
+            out.add((rule, tuple(sorted(wc.items()))))
+    return out
+
+
+def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
+    work, config, _ = finished_demo
+    expected = {("aggregate", ())}
+    expected |= _cells("train_intermediate", [a for a in ARMS if a != "baseline"], seed="2")
+    expected |= _cells("train_target", ARMS, TARGETS, seed="2")
+    expected |= _cells("evaluate_target", ARMS, TARGETS, seed="2")
+    assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
+
+
+def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo):
+    work, config, _ = finished_demo
+
+    def edit(c):
+        c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
+
+    expected = {("aggregate", ())} | _cells("evaluate_target", ARMS, ["xnli"])
+    assert _edited(work, config, edit) == expected
+
+
+def test_removing_an_arm_reruns_only_the_aggregation(finished_demo):
+    work, config, _ = finished_demo
+    assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == {
+        ("aggregate", ())
+    }

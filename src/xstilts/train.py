@@ -16,6 +16,7 @@ import logging
 import math
 import random
 import shutil
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,33 @@ def _param_groups(model: modeling.MultiTaskModel, lr: float, weight_decay: float
         {"params": decay, "weight_decay": weight_decay, "lr": lr},
         {"params": no_decay, "weight_decay": 0.0, "lr": lr},
     ]
+
+
+class _StopSignals:
+    """Note SIGTERM / SIGUSR1 (what SLURM sends before preemption or a time limit, the latter
+    when asked with ``--signal=USR1@<seconds>``); the loop checkpoints and exits at the next
+    step boundary, so the job's rerun resumes there."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+    def __init__(self):
+        self.received: int | None = None
+        self._previous: dict = {}
+
+    def __enter__(self):
+        for sig in self.SIGNALS:
+            try:
+                self._previous[sig] = signal.signal(sig, self._note)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _note(self, signum, frame):
+        self.received = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -256,50 +284,64 @@ def train(
     model.train()
     t_start = t_log = t_ckpt = time.time()
     start_step, tokens_at_start = step, tokens_done
-    while step < total:
-        for _ in range(accum):
-            name = task_list[int(sampler.choice(len(task_list), p=p_list))]
-            task = task_objs[name]
-            rows = data[name][streams[name].next()]
-            batch = {
-                k: v.to(device, non_blocking=True) for k, v in task.collate(rows, pad_id).items()
-            }
-            with autocast():
-                logits = model(name, batch)
-            loss = task.loss(logits, batch)
-            (loss / accum).backward()
-            loss_sum += float(loss.detach())
-            loss_n += 1
-            tokens_done += int(batch["attention_mask"].sum())
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.get("max_grad_norm", 1.0))
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        step += 1
-        now = time.time()
-        if now - t_log >= log_seconds or step == total:
-            rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
-            left = (now - t_start) / (step - start_step) * (total - step)
-            log.info(
-                "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
-                step,
-                total,
-                loss_sum / max(1, loss_n),
-                sched.get_last_lr()[0],
-                rate,
-                time.strftime("%H:%M:%S", time.gmtime(left)),
+    with _StopSignals() as stop:
+        while step < total:
+            for _ in range(accum):
+                name = task_list[int(sampler.choice(len(task_list), p=p_list))]
+                task = task_objs[name]
+                rows = data[name][streams[name].next()]
+                batch = {
+                    k: v.to(device, non_blocking=True)
+                    for k, v in task.collate(rows, pad_id).items()
+                }
+                with autocast():
+                    logits = model(name, batch)
+                loss = task.loss(logits, batch)
+                (loss / accum).backward()
+                loss_sum += float(loss.detach())
+                loss_n += 1
+                tokens_done += int(batch["attention_mask"].sum())
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.get("max_grad_norm", 1.0))
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            now = time.time()
+            if now - t_log >= log_seconds or step == total:
+                rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
+                left = (now - t_start) / (step - start_step) * (total - step)
+                log.info(
+                    "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
+                    step,
+                    total,
+                    loss_sum / max(1, loss_n),
+                    sched.get_last_lr()[0],
+                    rate,
+                    time.strftime("%H:%M:%S", time.gmtime(left)),
+                )
+                t_log, loss_sum, loss_n = now, 0.0, 0
+            due = (checkpoint_every_steps and step % checkpoint_every_steps == 0) or (
+                now - t_ckpt >= checkpoint_minutes * 60
             )
-            t_log, loss_sum, loss_n = now, 0.0, 0
-        due = (checkpoint_every_steps and step % checkpoint_every_steps == 0) or (
-            now - t_ckpt >= checkpoint_minutes * 60
-        )
-        if due and step < total:
-            checkpoint()
-            t_ckpt = now
-        if stop_at_step is not None and step >= stop_at_step and step < total:
-            checkpoint()
-            log.info("stopped at step %d; the checkpoint in %s resumes it", step, checkpoint_dir)
-            return None
+            if due and step < total:
+                checkpoint()
+                t_ckpt = now
+            if stop_at_step is not None and step >= stop_at_step and step < total:
+                checkpoint()
+                log.info(
+                    "stopped at step %d; the checkpoint in %s resumes it", step, checkpoint_dir
+                )
+                return None
+            if stop.received is not None and step < total:
+                checkpoint()
+                log.warning(
+                    "signal %d at step %d/%d: checkpoint written to %s; rerun the job to resume",
+                    stop.received,
+                    step,
+                    total,
+                    checkpoint_dir,
+                )
+                raise SystemExit(128 + stop.received)
 
     summary = {
         "tasks": names,
