@@ -29,7 +29,9 @@ class _JobCollector(logging.Handler):
             self.jobs.append((record.rule_name, dict(record.wildcards or {})))
 
 
-def run(workdir: Path, configfile: Path, dryrun: bool, cores: int = 2) -> list[tuple[str, dict]]:
+def run(
+    workdir: Path, configfile: Path, dryrun: bool, cores: int = 2, targets: list[str] | None = None
+) -> list[tuple[str, dict]]:
     """Jobs (rule, wildcards) that the run executed, or that a dry run would execute."""
     workdir, configfile = Path(workdir).resolve(), Path(configfile).resolve()
     cwd, collector = os.getcwd(), _JobCollector()
@@ -46,7 +48,7 @@ def run(workdir: Path, configfile: Path, dryrun: bool, cores: int = 2) -> list[t
                 snakefile=REPO / "Snakefile",
                 workdir=workdir,
             )
-            workflow.dag(DAGSettings()).execute_workflow(
+            workflow.dag(DAGSettings(targets=targets or [])).execute_workflow(
                 executor="local", pseudo_executor="dryrun" if dryrun else None
             )
     finally:

@@ -242,6 +242,13 @@ class Grid:
             return self.model_dir(model)
         return f"results/intermediate/{model}/{arm}/seed{seed}/model"
 
+    def resource_files(self) -> list[str]:
+        """Every model directory and dataset file the grid reads (what `snakemake fetch` stages)."""
+        from xstilts.features import source_paths
+
+        data = {p for t in self.tasks_used() for p in source_paths(t, self.data_kind)}
+        return [self.model_dir(m) for m in self.models] + sorted(data)
+
     def scores_files(self) -> list[str]:
         return [
             f"results/eval/{m}/{a}/seed{s}/scores/{t}.json"

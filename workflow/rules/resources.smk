@@ -3,6 +3,14 @@
 # demo into the same layout, so both go through one code path.
 
 
+# `snakemake --cores 1 fetch` on a machine with internet (a login node) stages every model and
+# dataset the config needs into resources/; every other job then runs offline from there.
+rule fetch:
+    input:
+        GRID.resource_files(),
+    localrule: True
+
+
 rule fetch_model:
     output:
         model=directory("resources/models/{model}"),
