@@ -39,11 +39,21 @@ class Task(ABC):
     avg_metrics: tuple[str, ...]
     description: str = ""
     default_max_seq_length: int = 256  # when the config does not set max_seq_length
+    train: tuple[Source, ...] = ()  # rows of all sources are concatenated
+    validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
+    test: tuple[Source, ...] = ()  # one source per test language
 
     # ---- data ----
-    @abstractmethod
     def splits(self) -> dict[str, tuple[Source, ...]]:
         """Sources of each split: "train", "validation", and "test.<lang>" for every language."""
+        out: dict[str, tuple[Source, ...]] = {}
+        if self.train:
+            out["train"] = self.train
+        if self.validation:
+            out["validation"] = self.validation
+        for src in self.test:
+            out[self.test_split(src.language)] = (src,)
+        return out
 
     @abstractmethod
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:

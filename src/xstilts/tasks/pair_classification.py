@@ -107,22 +107,9 @@ class ClassificationHead(nn.Module):
 
 @dataclass(frozen=True)
 class PairClassificationTask(Task):
-    train: tuple[PairSource, ...] = ()
-    validation: tuple[PairSource, ...] = ()
-    test: tuple[PairSource, ...] = ()  # one per language
     label_names: tuple[str, ...] = NLI_LABELS
     positive_label: str | None = None  # for F1 (QQP)
     signal: str = "nli"  # which demo cue words carry the label
-
-    def splits(self) -> dict[str, tuple[Source, ...]]:
-        out: dict[str, tuple[Source, ...]] = {}
-        if self.train:
-            out["train"] = self.train
-        if self.validation:
-            out["validation"] = self.validation
-        for src in self.test:
-            out[self.test_split(src.language)] = (src,)
-        return out
 
     # -- labels: every source's encoding → the task's label index, by label name --
     def _label_index(self, source: PairSource, value) -> int:

@@ -190,23 +190,10 @@ def best_span(
 
 @dataclass(frozen=True)
 class QATask(Task):
-    train: tuple[Source, ...] = ()
-    validation: tuple[Source, ...] = ()
-    test: tuple[Source, ...] = ()
     with_negative: bool = False  # SQuAD 2.0: unanswerable questions, null prediction ""
     metric_style: str = "squad"  # "squad" (v1.1 script), "squad_v2", or "mlqa"
     default_max_seq_length: int = 384
     prediction_suffix: str = "json"
-
-    def splits(self) -> dict[str, tuple[Source, ...]]:
-        out: dict[str, tuple[Source, ...]] = {}
-        if self.train:
-            out["train"] = self.train
-        if self.validation:
-            out["validation"] = self.validation
-        for src in self.test:
-            out[self.test_split(src.language)] = (src,)
-        return out
 
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
