@@ -26,6 +26,7 @@ from xstilts.aggregate import (
     read_scores,
     summarize,
     task_scores,
+    xtreme_label,
 )
 
 LONG_COLUMNS = ["model", "arm", "seed", "target", "language", "metric", "value"]
@@ -243,6 +244,10 @@ def test_metric_table_shows_em_and_f1_averaged_over_languages_and_seeds(tmp_path
     assert table.loc[("m", "baseline"), ("xquad", "f1")] == pytest.approx(64.0)
     assert metric_label(("exact_match", "f1")) == "(exact_match + f1)/2"
     assert metric_label(("accuracy",)) == "accuracy"
+
+
+def test_the_heatmap_labels_an_incomplete_xtreme_average(grid_table):
+    assert xtreme_label(grid_table) == "XTREME avg*\n(2/9 tasks)"
 
 
 def test_task_scores_ignores_metrics_not_averaged(tmp_path):

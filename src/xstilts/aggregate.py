@@ -153,6 +153,14 @@ def metric_label(avg_metrics) -> str:
     return f"({' + '.join(avg_metrics)})/{len(avg_metrics)}"
 
 
+def xtreme_label(table: pd.DataFrame) -> str:
+    """The XTREME column's label, with its coverage when it is incomplete ("5/9 tasks")."""
+    if table.empty or table["xtreme_complete"].all():
+        return "XTREME avg"
+    coverage = "/".join(sorted(set(table["xtreme_tasks"])))
+    return f"XTREME avg*\n({coverage} tasks)"
+
+
 def metrics_markdown(metrics: pd.DataFrame) -> str:
     header = ["model", "arm"] + [f"{t} {m}" for t, m in metrics.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -235,7 +243,7 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
         "table_tex": lambda p: Path(p).write_text(latex(table)),
         "gains_parquet": lambda p: gains.to_parquet(p, index=False),
         "gains_csv": lambda p: gains.to_csv(p, index=False),
-        "heatmap": lambda p: plots.gain_heatmap(gains_table(table), p),
+        "heatmap": lambda p: plots.gain_heatmap(gains_table(table), p, xtreme_label(table)),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)

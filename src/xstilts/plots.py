@@ -12,9 +12,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 
-def gain_heatmap(gains: pd.DataFrame, out: str | Path) -> None:
+def gain_heatmap(gains: pd.DataFrame, out: str | Path, xtreme_label: str = "XTREME avg") -> None:
     """Arm × target gain over the baseline (points), with the XTREME average column."""
-    data = gains.rename(columns={"xtreme_avg": "XTREME avg"}).astype(float)
+    data = gains.rename(columns={"xtreme_avg": xtreme_label}).astype(float)
     data.index = [
         f"{m} / {a}" if gains.index.get_level_values(0).nunique() > 1 else a for m, a in gains.index
     ]
