@@ -53,3 +53,13 @@ def demo_workdir(tmp_path_factory, demo_model) -> Path:
                         build_demo_split(src.key, src.path("demo"), scale=100)
             features.prepare(name, demo_model, "demo", 128, work / "features" / name)
     return work
+
+
+@pytest.fixture(scope="session")
+def ccg_dir(tmp_path_factory) -> Path:
+    """CCGbank stand-in: the demo's CCG data in jiant's file format (train, dev, tags_to_id)."""
+    from xstilts.data.build import build_demo_local
+
+    out = tmp_path_factory.mktemp("ccgbank")
+    build_demo_local("ccgbank", out, scale=100)
+    return out

@@ -19,25 +19,25 @@ def demo():
     return yaml.safe_load((REPO / "config/demo.yaml").read_text())
 
 
-def test_shipped_configs_are_valid_and_get_defaults():
-    for name in ("config.yaml", "demo.yaml"):
-        config = grid.load(REPO / "config" / name, SCHEMA)
-        g = grid.Grid(config)
-        assert g.arms == [
-            "baseline",
-            "anli_plus",
-            "mnli",
-            "qqp",
-            "squad_v1",
-            "squad_v2",
-            "multitask",
-        ]
-        assert g.targets == ["xnli", "pawsx", "xquad", "mlqa", "tydiqa"]
-    paper = grid.Grid(grid.load(REPO / "config/config.yaml", SCHEMA))
-    assert paper.model_spec("xlmr_large") == {"hub_id": "FacebookAI/xlm-roberta-large"}
-    assert paper.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
-    assert paper.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
-    assert paper.config["targets"]["xquad"]["max_seq_length"] == 384
+def paper(ccg_dir):
+    """The paper config, with CCGbank's directory pointed at a copy in jiant's format."""
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    config["data"]["local"]["ccgbank"] = str(ccg_dir)
+    return config
+
+
+def test_shipped_configs_are_valid_and_get_defaults(ccg_dir):
+    for config in (paper(ccg_dir), demo()):
+        g = grid.Grid(grid.validate(config, SCHEMA))
+        assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
+        assert g.targets == list(tasks.TARGET_TASKS)
+        assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
+    full = grid.Grid(grid.validate(paper(ccg_dir), SCHEMA))
+    assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
+    assert full.model_spec("xlmr_large") == {"hub_id": "FacebookAI/xlm-roberta-large"}
+    assert full.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
+    assert full.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
+    assert full.config["targets"]["xquad"]["max_seq_length"] == 384
 
 
 def test_max_seq_length_defaults_per_task_family():
@@ -50,7 +50,7 @@ def test_max_seq_length_defaults_per_task_family():
 
 def test_schema_task_names_match_the_registry():
     schema = yaml.safe_load(SCHEMA.read_text())
-    assert schema["$defs"]["task_name"]["enum"] == sorted(tasks.INTERMEDIATE_TASKS)
+    assert set(schema["$defs"]["task_name"]["enum"]) == set(tasks.INTERMEDIATE_TASKS)
     assert set(schema["$defs"]["target_name"]["enum"]) == set(tasks.TARGET_TASKS)
 
 
@@ -68,7 +68,7 @@ def test_schema_task_names_match_the_registry():
             "integer",
         ),
         (lambda c: c["intermediate"].update(mnlii={}), "'intermediate'", "mnlii"),
-        (lambda c: c["targets"].update(udpos={}), "'targets'", "udpos"),
+        (lambda c: c["targets"].update(xcopa={}), "'targets'", "xcopa"),
         (
             lambda c: c["targets"]["xnli"].update(languages=["en", "xx"]),
             "targets.xnli.languages",
@@ -98,6 +98,26 @@ def test_config_errors_name_the_key(edit, key, words):
     message = str(err.value)
     assert key in message and words in message
     assert "\n" not in message
+
+
+def test_ccgbank_must_be_given_when_ccg_is_in_the_grid(ccg_dir, tmp_path):
+    config = paper(ccg_dir)
+    del config["data"]["local"]["ccgbank"]
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(config, SCHEMA)
+    message = str(err.value)
+    assert "'data.local.ccgbank' is not set" in message and "licence-restricted" in message
+    assert "remove ccg from intermediate and multitask.tasks" in message
+    # a directory without the files
+    (tmp_path / "ccg").mkdir()
+    (tmp_path / "ccg" / "train.tsv").write_text("")
+    config["data"]["local"]["ccgbank"] = str(tmp_path / "ccg")
+    with pytest.raises(grid.ConfigError, match=r"has no tags_to_id\.json"):
+        grid.validate(config, SCHEMA)
+    # without ccg in the grid, no CCGbank is needed
+    del config["intermediate"]["ccg"]
+    config["multitask"]["tasks"].remove("ccg")
+    grid.validate(config, SCHEMA)
 
 
 def test_validation_does_not_modify_the_input():

@@ -10,12 +10,13 @@ import yaml
 from matplotlib import image
 
 from xstilts import grid as xgrid
+from xstilts import tasks
 
 from smk import REPO, job_set, run
 
 pytestmark = pytest.mark.e2e
-ARMS = ["baseline", "anli_plus", "mnli", "qqp", "squad_v1", "squad_v2", "multitask"]
-TARGETS = ["xnli", "pawsx", "xquad", "mlqa", "tydiqa"]
+ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
+TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,12 @@ def finished_demo(tmp_path_factory):
 def test_the_demo_grid_completes(finished_demo):
     work, _, jobs = finished_demo
     rules = [r for r, _ in jobs]
-    assert rules.count("train_intermediate") == 6  # the baseline arm has no job
-    assert rules.count("train_target") == 7 * 5
-    assert rules.count("evaluate_target") == 7 * 5
-    assert rules.count("prepare") == 10  # once per task × model, reused by every cell
+    assert rules.count("train_intermediate") == 10  # the baseline arm has no job
+    assert rules.count("train_target") == 11 * 7
+    assert rules.count("evaluate_target") == 11 * 7
+    assert rules.count("prepare") == 16  # once per task × model, reused by every cell
+    # CCGbank: the demo writes jiant's file format, and the importer reads it as a user's copy
+    assert rules.count("build_demo_local") == 1 and rules.count("import_local_dataset") == 2
     for path in xgrid.summary_outputs().values():  # the 8 files, checked by name elsewhere
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -45,8 +48,10 @@ def test_english_scores_are_well_above_chance(finished_demo):
     en = long[(long.language == "en") & long.metric.isin(["accuracy", "f1"])]
     assert set(en.arm) == set(ARMS)
     assert set(en.target) == set(TARGETS)
-    # classification: chance + 25 points; QA: a random span of the context has an F1 near 0
+    # classification: chance + 25 points; QA: a random span of the context has an F1 near 0;
+    # tagging: random tags give a seqeval F1 near 1/17 (UPOS) and near 0 (PAN-X entities)
     floor = {"xnli": 100 / 3 + 25, "pawsx": 50.0 + 25, "xquad": 30, "mlqa": 30, "tydiqa": 30}
+    floor |= {"udpos": 50, "panx": 50}
     for _, row in en.iterrows():
         assert row.value > floor[row.target], row.to_dict()
 
@@ -62,6 +67,13 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
         assert set(lines) <= {"entailment", "neutral", "contradiction"}
     paws = (cell / "predictions/pawsx/test-ja.tsv").read_text().splitlines()
     assert set(paws) <= {"0", "1"}
+    # tagging: one tag per word, a blank line after each sentence (xtreme's read_tag)
+    for target, lang, repo in (("udpos", "yo", "udpos.Yoruba"), ("panx", "my", "PAN-X.my")):
+        text = (cell / f"predictions/{target}/test-{lang}.tsv").read_text()
+        sentences = [s.split("\n") for s in text.rstrip("\n").split("\n\n")]
+        gold = pd.read_parquet(work / f"resources/demo/datasets/google/xtreme/{repo}/test.parquet")
+        assert [len(s) for s in sentences] == [len(t) for t in gold["tokens"]]
+        assert set(sum(sentences, [])) <= set(tasks.get(target).label_names)
     # QA: a JSON object {question id: answer text}, one entry per test question
     for target, lang in (("xquad", "zh"), ("mlqa", "ar"), ("tydiqa", "sw")):
         answers = json.loads((cell / f"predictions/{target}/test-{lang}.json").read_text())
@@ -84,11 +96,15 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
 
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
-    assert "(5/9 tasks)" in md
+    assert "(7/9 tasks)" in md  # BUCC and Tatoeba are not in this grid
     gains = pd.read_parquet(finished_demo[0] / "results/summary/gains_by_language.parquet")
     assert set(gains.arm) == set(ARMS) - {"baseline"}
-    # arms × (XNLI + PAWS-X languages with accuracy + XQuAD, MLQA, TyDiQA languages with EM, F1)
-    assert len(gains) == 6 * ((15 + 7) + 2 * (11 + 7 + 9))
+    # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
+    # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
+    # TyDiQA languages with EM and F1)
+    assert len(gains) == 10 * ((15 + 7) + 4 * 33 + 3 * 40 + 2 * (11 + 7 + 9))
+    table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
+    assert len(table) == len(ARMS)
 
 
 def _edited(work, config, edit) -> set:

@@ -106,7 +106,39 @@ def validate(config: dict, schema_path: str | Path) -> dict:
                 f"choose from {' '.join(known)}"
             )
         settings["languages"] = [lang for lang in known if lang in langs]  # canonical order
+    _check_local_sources(config)
     return config
+
+
+def _check_local_sources(config: dict) -> None:
+    """Licence-restricted datasets (CCGbank) are read from a directory the user names in
+    data.local.<name>: say so before any job runs when it is not set or lacks a file."""
+    if config["data"]["source"] != "hub":
+        return
+    needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
+    for task_name in Grid(config).tasks_used():
+        for sources in task_registry.get(task_name).splits().values():
+            for src in (s for s in sources if s.is_local):
+                files = needed.setdefault(src.local_name, (task_name, []))[1]
+                files.extend(f for f in src.local_files if f not in files)
+    for name, (task_name, files) in needed.items():
+        key, directory = f"data.local.{name}", config["data"]["local"].get(name)
+        fix = (
+            f"put {name}'s files ({', '.join(files)}; format in config/README.md) there, or "
+            f"remove {task_name} from intermediate and multitask.tasks"
+        )
+        if not directory:
+            raise ConfigError(
+                f"config key '{key}' is not set, but task {task_name} reads {name}, which is "
+                f"licence-restricted and not on the Hugging Face Hub: set it to a directory and "
+                f"{fix}"
+            )
+        missing = [f for f in files if not (Path(directory) / f).is_file()]
+        if missing:
+            raise ConfigError(
+                f"config key '{key}': directory {directory} has no {missing[0]}, which task "
+                f"{task_name} reads; {fix}"
+            )
 
 
 def load(path: str | Path, schema_path: str | Path) -> dict:
@@ -152,6 +184,10 @@ class Grid:
     @property
     def data_root(self) -> str:
         return DATA_ROOTS[self.data_kind]
+
+    def local_dir(self, name: str) -> str:
+        """The user's directory of a local dataset (checked by the validation when used)."""
+        return self.config["data"]["local"][name]
 
     # ---- models ----
     def model_spec(self, model: str) -> dict:

@@ -29,6 +29,8 @@ def _alternatives(names):
     return "|".join(re.escape(n) for n in names) or "(?!x)x"
 
 
+# a Hugging Face dataset id (owner/name); local datasets live under "local/<name>" instead
+HUB_REPO = r"(?!local/)[^/]+/[^/]+"
 HUB_MODELS = [m for m in GRID.models if not GRID.is_demo_model(m)]
 DEMO_MODELS = [m for m in GRID.models if GRID.is_demo_model(m)]
 
@@ -51,6 +53,13 @@ def model_spec(wildcards):
 
 def demo_data_spec(wildcards):
     return xgrid.canonical({"demo_scale": GRID.config["data"]["demo_scale"]})
+
+
+def local_dataset_dir(wildcards):
+    """The demo's own copy of the raw files, or the user's directory (data.local.<name>)."""
+    if wildcards.root == "resources/demo/datasets":
+        return f"resources/demo/local/{wildcards.name}"
+    return GRID.local_dir(wildcards.name)
 
 
 def model_dir(wildcards):

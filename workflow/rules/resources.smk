@@ -48,7 +48,7 @@ rule fetch_dataset:
     log:
         "logs/fetch_dataset/{repo}/{subset}/{split}.log",
     wildcard_constraints:
-        repo=r"[^/]+/[^/]+",
+        repo=HUB_REPO,
         subset=r"[^/]+",
         split=r"[^/]+",
     localrule: True
@@ -64,7 +64,7 @@ rule build_demo_dataset:
     log:
         "logs/build_demo_dataset/{repo}/{subset}/{split}.log",
     wildcard_constraints:
-        repo=r"[^/]+/[^/]+",
+        repo=HUB_REPO,
         subset=r"[^/]+",
         split=r"[^/]+",
     conda:
@@ -73,6 +73,42 @@ rule build_demo_dataset:
         spec=demo_data_spec,
     script:
         "../scripts/build_demo_dataset.py"
+
+
+# Licence-restricted datasets that are not on the Hub (CCGbank) are read from the directory the
+# config names in data.local.<name> (the demo writes its own copy in the same file format).
+rule import_local_dataset:
+    input:
+        directory=local_dataset_dir,
+    output:
+        data="{root}/local/{name}/{subset}/{split}.parquet",
+    log:
+        "logs/import_local_dataset/{root}/{name}/{subset}/{split}.log",
+    wildcard_constraints:
+        root="resources/datasets|resources/demo/datasets",
+        name=r"[^/]+",
+        subset=r"[^/]+",
+        split=r"[^/]+",
+    localrule: True
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/import_local_dataset.py"
+
+
+rule build_demo_local:
+    output:
+        directory=directory("resources/demo/local/{name}"),
+    log:
+        "logs/build_demo_local/{name}.log",
+    wildcard_constraints:
+        name=r"[^/]+",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=demo_data_spec,
+    script:
+        "../scripts/build_demo_local.py"
 
 
 rule prepare:

@@ -49,7 +49,7 @@ _SCRIPTS: dict[str, tuple[str, str]] = {
 # Script of every language the XTREME / XTREME-R tasks use (ISO 639-1 codes, as XTREME writes them).
 LANGUAGE_SCRIPTS: dict[str, str] = {
     **dict.fromkeys(
-        "af az de en es et eu fi fr ht id it jv lt ms nl pl pt qu ro sw tl tr vi wo yo".split(),
+        "af az de en es et eu fi fr ht hu id it jv lt ms nl pl pt qu ro sw tl tr vi wo yo".split(),
         "latin",
     ),
     **dict.fromkeys("bg kk ru uk".split(), "cyrillic"),
@@ -171,6 +171,12 @@ class Writer:
         return join(words, self.lang)
 
 
+# how many labels of each demo signal carry cue words (the tokenizer corpus covers them all):
+# NLI, paraphrase, the QA answer cue, multiple choice (wrong/right), the NER tags (entity words
+# of each type and position), UPOS tags, and the CCG supertags the demo uses
+SIGNAL_LABELS = {"nli": 3, "paraphrase": 3, "qa": 3, "mc": 2, "ner": 7, "pos": 17, "ccg": 40}
+
+
 def corpus(languages: list[str], lines_per_language: int = 400, seed: int = 0) -> Iterator[str]:
     """Plain text in every language, cue words included, to train the demo tokenizer on."""
     for lang in languages:
@@ -182,8 +188,8 @@ def corpus(languages: list[str], lines_per_language: int = 400, seed: int = 0) -
                     names()[i % 40 : i % 40 + 5] + names(lang)[i % 40 : i % 40 + 5]
                 )
             if i % 4 == 0:  # cue words of every signal, shared and the language's own
-                for signal in ("nli", "paraphrase", "qa"):
-                    for label in range(3):
+                for signal, labels in SIGNAL_LABELS.items():
+                    for label in range(i // 4 % labels, labels, 25):  # each label every 25th
                         line += " " + " ".join(cue_words(signal, label, None))
                         line += " " + " ".join(cue_words(signal, label, lang))
             yield line

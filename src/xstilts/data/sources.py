@@ -17,6 +17,9 @@ import pyarrow.parquet as pq
 from xstilts.errors import UserError
 
 DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
+LOCAL_PREFIX = "local/"
+# the demo writes the raw files of a local dataset here, in the format its importer reads
+DEMO_LOCAL_ROOT = "resources/demo/local"
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,34 @@ class Source:
     # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
     # and names the language in the id: "english-...", "arabic-...")
     id_prefix: str | None = None
+    # a hub branch or tag to read instead of main (e.g. "refs/convert/parquet" for a dataset
+    # whose main branch still holds only a loading script, which datasets >= 4 cannot run)
+    revision: str | None = None
+    # a local source: the files of its directory this split needs (checked by the config
+    # validation, so a missing licence-restricted dataset is reported before any job runs)
+    local_files: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.repo}/{self.config}/{self.split}"
 
+    @property
+    def is_local(self) -> bool:
+        """Not on the Hub (licence-restricted, e.g. CCGbank): imported from files the user
+        has, named by ``data.local.<name>`` in the config; ``repo`` is "local/<name>"."""
+        return self.repo.startswith(LOCAL_PREFIX)
+
+    @property
+    def local_name(self) -> str:
+        return self.repo.removeprefix(LOCAL_PREFIX)
+
     def path(self, source_kind: str) -> Path:
         return Path(DATA_ROOTS[source_kind]) / f"{self.key}.parquet"
 
 
-def fetch(repo: str, config: str, split: str, out: str | Path) -> int:
+def fetch(repo: str, config: str, split: str, out: str | Path, revision: str | None = None) -> int:
     """Download one split from the Hub and store it as parquet (features kept in its metadata)."""
-    ds = datasets.load_dataset(repo, config, split=split)
+    ds = datasets.load_dataset(repo, config, split=split, revision=revision)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
     return len(ds)

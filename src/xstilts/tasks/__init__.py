@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from xstilts.data.sources import Source
-from xstilts.tasks import pair_classification, qa
+from xstilts.tasks import multiple_choice, pair_classification, qa, tagging
 from xstilts.tasks.base import Task
 
-REGISTRY: dict[str, Task] = {t.name: t for t in (*pair_classification.TASKS, *qa.TASKS)}
+REGISTRY: dict[str, Task] = {
+    t.name: t
+    for t in (*pair_classification.TASKS, *qa.TASKS, *tagging.TASKS, *multiple_choice.TASKS)
+}
 
-# Tasks an arm can train on between the pretrained model and the target (the paper's nine; this
-# release implements the ones listed here).
-INTERMEDIATE_TASKS: tuple[str, ...] = ("anli_plus", "mnli", "qqp", "squad_v1", "squad_v2")
-# XTREME target tasks fine-tuned on English and tested zero-shot on every language.
-TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "xquad", "mlqa", "tydiqa")
+# Tasks an arm can train on between the pretrained model and the target: the paper's nine.
+INTERMEDIATE_TASKS: tuple[str, ...] = (
+    "anli_plus",
+    "mnli",
+    "qqp",
+    "squad_v1",
+    "squad_v2",
+    "hellaswag",
+    "cosmosqa",
+    "commonsenseqa",
+    "ccg",
+)
+# The seven XTREME target tasks fine-tuned on English and tested zero-shot on every language.
+TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
 
 
 def get(name: str) -> Task:

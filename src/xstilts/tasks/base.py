@@ -95,5 +95,14 @@ class Task(ABC):
 
     prediction_suffix: str = "tsv"
 
+    # ---- local (not on the Hub) sources only ----
+    def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        """Rows of a local source, read from the user's files (its ``local_files``)."""
+        raise NotImplementedError(f"{self.name} reads no local files")
+
+    def export_local(self, splits: dict[str, datasets.Dataset], directory: Path) -> None:
+        """Write rows in the local file format ``import_local`` reads (the demo uses this)."""
+        raise NotImplementedError(f"{self.name} writes no local files")
+
     def test_split(self, lang: str) -> str:
         return f"test.{lang}"

@@ -1,0 +1,444 @@
+"""Token tagging: CCG supertagging (intermediate); UD-POS and PAN-X / WikiANN NER (targets).
+
+A sentence is a list of words with one tag each. Each word is split into sub-tokens; the tag
+sits on the word's first sub-token and the others are ignored by the loss (label -100), as in
+google-research/xtreme's run_tag.py and jiant's tagging template. A sentence whose sub-tokens do
+not fit in one window is cut between words into several windows (never inside a word, unless a
+single word alone is longer than the window: then its extra pieces are dropped, its first piece
+and tag kept), so every word gets exactly one prediction. Decoding takes the argmax at each
+word's first sub-token and joins the windows back into one tag per original word.
+
+Metrics as xtreme's evaluate.py: seqeval's F1, precision and recall for UD-POS and PAN-X (seqeval
+reads un-prefixed UPOS tags as chunk types, so runs of one tag merge; the XTREME average uses
+that official number); UD-POS also reports plain token accuracy; CCG is scored by token accuracy
+as jiant's CCG task is.
+
+Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5. CCGbank (LDC2005T13) is
+licence-restricted and not on the Hub: it is imported from jiant's file format (see
+``read_ccg_files``) at the path the config names in ``data.local.ccgbank``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import torch
+from datasets import ClassLabel, Features, List, Value
+from torch import nn
+
+from xstilts.data import demo
+from xstilts.data.sources import Source
+from xstilts.errors import UserError
+from xstilts.metrics import tagging as tag_metrics
+from xstilts.tasks.base import Task, pad
+
+IGNORE = -100  # label of sub-tokens after a word's first one, and of special tokens
+
+UPOS = ("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X").split()
+PANX_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+CCG_NUM_TAGS = 1363  # jiant's CCG task: LABELS = range(1363)
+CCG_TAGS = tuple(str(i) for i in range(CCG_NUM_TAGS))
+
+_S = Value("string")
+UDPOS = Features({"tokens": List(_S), "pos_tags": List(ClassLabel(names=UPOS))})
+PANX = Features(
+    {"tokens": List(_S), "ner_tags": List(ClassLabel(names=list(PANX_TAGS))), "langs": List(_S)}
+)
+# what the CCG importer writes: words and supertag ids (jiant's tags_to_id numbering)
+CCG = Features({"tokens": List(_S), "tags": List(ClassLabel(names=list(CCG_TAGS)))})
+
+# google/xtreme names the UD-POS configs by language name (with its "Afrikans" typo)
+UDPOS_CONFIG = {
+    "af": "Afrikans",
+    "ar": "Arabic",
+    "bg": "Bulgarian",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "et": "Estonian",
+    "eu": "Basque",
+    "fa": "Persian",
+    "fi": "Finnish",
+    "fr": "French",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hu": "Hungarian",
+    "id": "Indonesian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "kk": "Kazakh",
+    "ko": "Korean",
+    "mr": "Marathi",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "th": "Thai",
+    "tl": "Tagalog",
+    "tr": "Turkish",
+    "ur": "Urdu",
+    "vi": "Vietnamese",
+    "yo": "Yoruba",
+    "zh": "Chinese",
+}
+UDPOS_LANGS = tuple(sorted(UDPOS_CONFIG))
+# xtreme evaluate.py's PAN-X language list (40)
+PANX_LANGS = tuple(
+    sorted(
+        "ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka "
+        "ko th sw yo my zh kk tr et fi hu".split()
+    )
+)
+
+
+@dataclass(frozen=True)
+class TagSource(Source):
+    tokens: str = "tokens"
+    tags: str = "pos_tags"
+
+
+def udpos(split: str, lang: str, n: int) -> TagSource:
+    return TagSource(
+        "google/xtreme", f"udpos.{UDPOS_CONFIG[lang]}", split, UDPOS, language=lang, num_rows=n
+    )
+
+
+def panx(split: str, lang: str, n: int) -> TagSource:
+    return TagSource(
+        "google/xtreme", f"PAN-X.{lang}", split, PANX, language=lang, num_rows=n, tags="ner_tags"
+    )
+
+
+# ---- CCGbank in jiant's format ----
+CCG_FILES = {"train": "train.tsv", "validation": "dev.tsv"}
+CCG_TAG_FILE = "tags_to_id.json"
+
+
+def ccgbank(split: str, n: int) -> TagSource:
+    return TagSource(
+        "local/ccgbank",
+        "jiant",
+        split,
+        CCG,
+        num_rows=n,
+        tags="tags",
+        local_files=(CCG_FILES[split], CCG_TAG_FILE),
+    )
+
+
+def read_ccg_files(directory: str | Path, split: str) -> datasets.Dataset:
+    """One split of CCGbank in jiant's CCG format: ``<split file>`` holds one sentence per line,
+    ``space-separated words <TAB> space-separated supertags``; ``tags_to_id.json`` maps every
+    supertag to its id (0-1362). Files: train.tsv, dev.tsv, tags_to_id.json."""
+    directory = Path(directory)
+    tag_file, data_file = directory / CCG_TAG_FILE, directory / CCG_FILES[split]
+    for f in (tag_file, data_file):
+        if not f.exists():
+            raise UserError(
+                f"CCGbank file {f} is missing: data.local.ccgbank must name a directory with "
+                f"{', '.join(CCG_FILES.values())} and {CCG_TAG_FILE} in jiant's CCG format"
+            )
+    tags_to_id = {k: int(v) for k, v in json.loads(tag_file.read_text()).items()}
+    bad = [t for t, i in tags_to_id.items() if not 0 <= i < CCG_NUM_TAGS]
+    if bad:
+        raise UserError(
+            f"{tag_file}: supertag ids must be in 0-{CCG_NUM_TAGS - 1}; {bad[0]!r} is not"
+        )
+    tokens, tags = [], []
+    with data_file.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                text, tag_text = line.rstrip("\n").split("\t")
+            except ValueError:
+                raise UserError(
+                    f"{data_file} line {number}: expected 'words<TAB>supertags' "
+                    "(jiant's CCG format)"
+                ) from None
+            words, supertags = text.split(" "), tag_text.split()
+            if len(words) != len(supertags):
+                raise UserError(
+                    f"{data_file} line {number}: {len(words)} words but {len(supertags)} supertags"
+                )
+            unknown = [t for t in supertags if t not in tags_to_id]
+            if unknown:
+                raise UserError(
+                    f"{data_file} line {number}: supertag {unknown[0]!r} is not in {tag_file}"
+                )
+            tokens.append(words)
+            tags.append([tags_to_id[t] for t in supertags])
+    return datasets.Dataset.from_dict({"tokens": tokens, "tags": tags}, features=CCG)
+
+
+def write_ccg_files(splits: dict[str, datasets.Dataset], directory: str | Path) -> None:
+    """The inverse of ``read_ccg_files`` (the demo writes its CCG data this way); supertags
+    are written as ``T<id>``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CCG_TAG_FILE).write_text(
+        json.dumps({f"T{i}": i for i in range(CCG_NUM_TAGS)}) + "\n"
+    )
+    for split, ds in splits.items():
+        with (directory / CCG_FILES[split]).open("w", encoding="utf-8") as fh:
+            for words, tags in zip(ds["tokens"], ds["tags"], strict=True):
+                fh.write(" ".join(words) + "\t" + " ".join(f"T{t}" for t in tags) + "\n")
+
+
+# ---- sub-token alignment ----
+def word_pieces(tokenizer, sentences: list[list[str]]) -> list[list[list[int]]]:
+    """Sub-token ids of every word (a word with no pieces, e.g. a lone control character,
+    becomes <unk>, as xtreme's utils_tag does)."""
+    enc = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False)
+    out = []
+    for i, words in enumerate(sentences):
+        pieces: list[list[int]] = [[] for _ in words]
+        for token_id, word in zip(enc["input_ids"][i], enc.word_ids(i), strict=True):
+            if word is not None:
+                pieces[word].append(token_id)
+        out.append([p or [tokenizer.unk_token_id] for p in pieces])
+    return out
+
+
+def split_into_windows(pieces: list[list[int]], room: int) -> list[tuple[int, int]]:
+    """Cut a sentence into runs of whole words whose pieces fit in ``room`` tokens:
+    [(first word, end word), ...], covering every word once and in order."""
+    spans, start, used = [], 0, 0
+    for i, p in enumerate(pieces):
+        n = min(len(p), room)
+        if used + n > room and i > start:
+            spans.append((start, i))
+            start, used = i, 0
+        used += n
+    spans.append((start, len(pieces)))
+    return spans
+
+
+def window_features(
+    pieces: list[list[int]], tags: list[int], max_length: int, bos: int, eos: int
+) -> list[dict]:
+    """Model inputs of one sentence: one dict per window with input_ids, labels (tag on the
+    first piece of each word, IGNORE elsewhere) and word_starts (positions of first pieces)."""
+    room = max_length - 2
+    out = []
+    for first, end in split_into_windows(pieces, room):
+        ids, labels, starts = [bos], [IGNORE], []
+        for word in range(first, end):
+            p = pieces[word][:room]
+            starts.append(len(ids))
+            ids.extend(p)
+            labels.extend([tags[word]] + [IGNORE] * (len(p) - 1))
+        ids.append(eos)
+        labels.append(IGNORE)
+        out.append({"input_ids": ids, "labels": labels, "word_starts": starts})
+    return out
+
+
+class TokenHead(nn.Module):
+    """A linear layer over every token's last hidden state."""
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        return self.classifier(self.dropout(hidden.last_hidden_state))  # (batch, length, tags)
+
+
+@dataclass(frozen=True)
+class TaggingTask(Task):
+    label_names: tuple[str, ...] = tuple(UPOS)
+    scheme: str = "seqeval"  # "seqeval" (xtreme's F1, P, R [+ accuracy]) or "accuracy" (CCG)
+    signal: str = "pos"  # demo: which cue words carry the tags
+
+    def _label_index(self, source: TagSource):
+        feature = source.features[source.tags].feature
+        index = {name: i for i, name in enumerate(self.label_names)}
+        lookup = [index.get(name) for name in feature.names]
+        if None in lookup:
+            missing = feature.names[lookup.index(None)]
+            raise ValueError(f"{source.key}: tag {missing!r} is not one of {self.name}'s tags")
+        return lookup
+
+    # ---- demo data ----
+    def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+        assert isinstance(source, TagSource)
+        writer = demo.Writer(source.language, seed)
+        names = source.features[source.tags].feature.names
+        rows: dict[str, list] = {col: [] for col in source.features}
+        for _ in range(n):
+            if self.signal == "ner":
+                words, tags = _demo_ner_sentence(writer)
+            else:
+                words, tags = _demo_tag_sentence(writer, self.signal, len(self.label_names))
+            rows[source.tokens].append(words)
+            rows[source.tags].append([names.index(self.label_names[t]) for t in tags])
+            if "langs" in rows:  # PAN-X: the language of every token
+                rows["langs"].append([source.language] * len(words))
+        return datasets.Dataset.from_dict(rows, features=source.features)
+
+    # ---- features ----
+    def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
+        assert isinstance(source, TagSource)
+        lookup = self._label_index(source)
+
+        def encode(batch, indices):
+            out: dict[str, list] = {
+                k: [] for k in ("example", "input_ids", "labels", "word_starts", "tags", "length")
+            }
+            all_pieces = word_pieces(tokenizer, batch[source.tokens])
+            for ex, pieces, tags in zip(indices, all_pieces, batch[source.tags], strict=True):
+                mapped = [lookup[t] for t in tags]
+                starts_done = 0
+                for feat in window_features(
+                    pieces, mapped, max_length, tokenizer.bos_token_id, tokenizer.eos_token_id
+                ):
+                    n_words = len(feat["word_starts"])
+                    out["example"].append(ex)
+                    out["input_ids"].append(feat["input_ids"])
+                    out["labels"].append(feat["labels"])
+                    out["word_starts"].append(feat["word_starts"])
+                    out["tags"].append(mapped[starts_done : starts_done + n_words])
+                    out["length"].append(len(feat["input_ids"]))
+                    starts_done += n_words
+            return out
+
+        return ds.map(
+            encode, batched=True, with_indices=True, remove_columns=ds.column_names, batch_size=500
+        )
+
+    def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        ids = pad(rows["input_ids"], pad_id)
+        return {
+            "input_ids": ids,
+            "attention_mask": (ids != pad_id).long(),
+            "labels": pad(rows["labels"], IGNORE)[:, : ids.shape[1]],
+        }
+
+    def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        return TokenHead(hidden_size, len(self.label_names), dropout)
+
+    def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return nn.functional.cross_entropy(
+            logits.float().flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE
+        )
+
+    # ---- decoding and scoring ----
+    def _join(self, per_window: list[list[int]], examples: list[int]) -> list[list[str]]:
+        """Windows → sentences (windows of one sentence are consecutive rows, in order)."""
+        sentences: dict[int, list[str]] = {}
+        for ex, tags in zip(examples, per_window, strict=True):
+            sentences.setdefault(ex, []).extend(self.label_names[t] for t in tags)
+        return list(sentences.values())
+
+    def decode(self, logits: list[torch.Tensor], features: datasets.Dataset) -> list[list[str]]:
+        per_window = [
+            row[starts].argmax(-1).tolist() if starts else []
+            for row, starts in zip(logits, features["word_starts"], strict=True)
+        ]
+        return self._join(per_window, features["example"])
+
+    def gold(self, features: datasets.Dataset) -> list[list[str]]:
+        return self._join(features["tags"], features["example"])
+
+    def score(self, predictions, gold, lang: str = "en") -> dict[str, float]:
+        if self.scheme == "accuracy":
+            return {"accuracy": tag_metrics.token_accuracy(predictions, gold)}
+        out = tag_metrics.seqeval_scores(predictions, gold)
+        if "accuracy" in self.metrics:
+            out["accuracy"] = tag_metrics.token_accuracy(predictions, gold)
+        return out
+
+    # CCGbank, the one local tagging source, in jiant's format
+    def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        return read_ccg_files(directory, source.split)
+
+    def export_local(self, splits: dict[str, datasets.Dataset], directory: Path) -> None:
+        write_ccg_files(splits, directory)
+
+    def write_predictions(self, predictions, path: Path) -> None:
+        # xtreme's evaluate.py (read_tag): one tag per line, a blank line after each sentence
+        path.write_text(
+            "".join("".join(f"{t}\n" for t in sent) + "\n" for sent in predictions),
+            encoding="utf-8",
+        )
+
+
+# ---- demo sentences ----
+def _demo_tag_sentence(writer: demo.Writer, signal: str, num_tags: int, used: int = 40):
+    """Words whose tag follows from the word: each tag has its own cue words (shared across
+    languages at the language's transfer rate); LABEL_NOISE of the tags are random."""
+    n = int(writer.rng.integers(5, 21))
+    true = [int(t) for t in writer.rng.integers(min(num_tags, used), size=n)]
+    words = [writer.cue(signal, t) for t in true]
+    return words, [writer.noisy(t, min(num_tags, used)) for t in true]
+
+
+def _demo_ner_sentence(writer: demo.Writer):
+    """Plain words with 0-3 entities of 1-3 words; each entity word is a cue word of its tag
+    (B-/I- of PER, ORG, LOC: shared across languages at the language's transfer rate). With
+    LABEL_NOISE an entity gets a random type."""
+    words, tags = [], []
+    for _ in range(int(writer.rng.integers(0, 4))):
+        for w in writer.words_(1, 5):
+            words.append(w)
+            tags.append(0)
+        kind = int(writer.rng.integers(3))
+        shown = writer.noisy(kind, 3)
+        for j in range(int(writer.rng.integers(1, 4))):
+            words.append(writer.cue("ner", 1 + 2 * kind + (j > 0)))  # B-x, then I-x
+            tags.append(1 + 2 * shown + (j > 0))
+    words.extend(writer.words_(1, 5))
+    tags.extend([0] * (len(words) - len(tags)))
+    return words, tags
+
+
+_SEQEVAL = dict(metrics=("f1", "precision", "recall"), avg_metrics=("f1",))
+
+TASKS = [
+    TaggingTask(
+        name="ccg",
+        description="CCGbank supertagging (1,363 tags), local files in jiant's format",
+        languages=("en",),
+        metrics=("accuracy",),
+        avg_metrics=("accuracy",),
+        train=(ccgbank("train", 39_604),),
+        validation=(ccgbank("validation", 1_913),),
+        label_names=CCG_TAGS,
+        scheme="accuracy",
+        signal="ccg",
+    ),
+    TaggingTask(
+        name="udpos",
+        description="UD-POS (UD v2.5, 17 UPOS tags): train English, test 33 languages",
+        languages=UDPOS_LANGS,
+        metrics=("f1", "precision", "recall", "accuracy"),
+        avg_metrics=("f1",),
+        train=(udpos("train", "en", 21_253),),
+        validation=(udpos("validation", "en", 3_974),),
+        test=tuple(udpos("test", lang, 5_440 if lang == "en" else 1_000) for lang in UDPOS_LANGS),
+        label_names=tuple(UPOS),
+        signal="pos",
+    ),
+    TaggingTask(
+        name="panx",
+        description="PAN-X / WikiANN NER: train English, test 40 languages",
+        languages=PANX_LANGS,
+        train=(panx("train", "en", 20_000),),
+        validation=(panx("validation", "en", 10_000),),
+        test=tuple(panx("test", lang, 10_000 if lang == "en" else 1_000) for lang in PANX_LANGS),
+        label_names=PANX_TAGS,
+        signal="ner",
+        **_SEQEVAL,
+    ),
+]
+
+__all__ = ["TASKS", "TaggingTask", "read_ccg_files", "write_ccg_files"]
