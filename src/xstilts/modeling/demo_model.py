@@ -48,6 +48,7 @@ def build(out: str | Path, spec: dict, seed: int = 0) -> None:
         num_hidden_layers=spec["num_hidden_layers"],
         num_attention_heads=spec["num_attention_heads"],
         intermediate_size=spec["intermediate_size"],
+        attention_probs_dropout_prob=spec.get("attention_probs_dropout_prob", 0.1),
         max_position_embeddings=max_len + 2,  # RoBERTa offsets positions by padding_idx + 1
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
