@@ -63,3 +63,20 @@ def ccg_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ccgbank")
     build_demo_local("ccgbank", out, scale=100)
     return out
+
+
+@pytest.fixture(scope="session")
+def bucc_dir(tmp_path_factory) -> Path:
+    """BUCC 2018 stand-in: the demo's copy in the release layout xtreme's download script
+    writes (<lang>-en.{dev,test}.{<lang>,en,gold})."""
+    from xstilts.data.build import build_demo_local
+
+    out = tmp_path_factory.mktemp("bucc2018")
+    build_demo_local("bucc2018", out, scale=100)
+    return out
+
+
+@pytest.fixture(scope="session")
+def local_dirs(ccg_dir, bucc_dir) -> dict[str, str]:
+    """data.local of the paper config, pointed at the stand-ins."""
+    return {"ccgbank": str(ccg_dir), "bucc2018": str(bucc_dir)}

@@ -588,3 +588,16 @@ def test_summarize_without_baseline(tmp_path):
     assert len(pd.read_parquet(out / "scores_long.parquet")) == 9  # (2+2) + (3+2)
     table = pd.read_csv(out / "arm_target.csv", index_col=["model", "arm"])
     assert list(table.index) == [("m", "anli_plus")]
+
+
+def test_a_score_files_notes_reach_the_summary(tmp_path):
+    paths = write_grid(tmp_path / "scores")
+    doc = json.loads(paths[0].read_text())  # baseline seed 1, xnli
+    doc["notes"] = ["fr: not scored, the source lacks it"]
+    paths[0].write_text(json.dumps(doc))
+    out = tmp_path / "summary"
+    summarize(paths, outputs(out))
+    md = (out / "arm_target.md").read_text()
+    assert "## Notes\n\n- xnli: fr: not scored, the source lacks it\n" in md
+    summarize(write_grid(tmp_path / "plain"), outputs(tmp_path / "plain_summary"))
+    assert "## Notes" not in (tmp_path / "plain_summary/arm_target.md").read_text()

@@ -19,25 +19,29 @@ def demo():
     return yaml.safe_load((REPO / "config/demo.yaml").read_text())
 
 
-def paper(ccg_dir):
-    """The paper config, with CCGbank's directory pointed at a copy in jiant's format."""
+def paper(local_dirs):
+    """The paper config, with CCGbank's and BUCC's directories pointed at stand-ins."""
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    config["data"]["local"]["ccgbank"] = str(ccg_dir)
+    config["data"]["local"] |= local_dirs
     return config
 
 
-def test_shipped_configs_are_valid_and_get_defaults(ccg_dir):
-    for config in (paper(ccg_dir), demo()):
+def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
+    for config in (paper(local_dirs), demo()):
         g = grid.Grid(grid.validate(config, SCHEMA))
         assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
         assert g.targets == list(tasks.TARGET_TASKS)
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
-    full = grid.Grid(grid.validate(paper(ccg_dir), SCHEMA))
+    full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
     assert full.model_spec("xlmr_large") == {"hub_id": "FacebookAI/xlm-roberta-large"}
     assert full.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
     assert full.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
     assert full.config["targets"]["xquad"]["max_seq_length"] == 384
+    assert full.retrieval_targets == ["bucc2018", "tatoeba"]
+    assert full.retrieval_layer("xlmr_large") == 14  # PAPER.md §1.5
+    assert grid.Grid(grid.validate(demo(), SCHEMA)).retrieval_layer("demo_tiny") == 2  # 4 // 2
+    assert full.config["retrieval"]["tatoeba"]["languages"] == list(tasks.get("tatoeba").languages)
 
 
 def test_max_seq_length_defaults_per_task_family():
@@ -52,6 +56,7 @@ def test_schema_task_names_match_the_registry():
     schema = yaml.safe_load(SCHEMA.read_text())
     assert set(schema["$defs"]["task_name"]["enum"]) == set(tasks.INTERMEDIATE_TASKS)
     assert set(schema["$defs"]["target_name"]["enum"]) == set(tasks.TARGET_TASKS)
+    assert set(schema["$defs"]["retrieval_name"]["enum"]) == set(tasks.RETRIEVAL_TASKS)
 
 
 @pytest.mark.parametrize(
@@ -100,8 +105,8 @@ def test_config_errors_name_the_key(edit, key, words):
     assert "\n" not in message
 
 
-def test_ccgbank_must_be_given_when_ccg_is_in_the_grid(ccg_dir, tmp_path):
-    config = paper(ccg_dir)
+def test_ccgbank_must_be_given_when_ccg_is_in_the_grid(local_dirs, tmp_path):
+    config = paper(local_dirs)
     del config["data"]["local"]["ccgbank"]
     with pytest.raises(grid.ConfigError) as err:
         grid.validate(config, SCHEMA)
@@ -118,6 +123,30 @@ def test_ccgbank_must_be_given_when_ccg_is_in_the_grid(ccg_dir, tmp_path):
     del config["intermediate"]["ccg"]
     config["multitask"]["tasks"].remove("ccg")
     grid.validate(config, SCHEMA)
+
+
+def test_bucc_release_directory_or_the_hub_copy(local_dirs, tmp_path):
+    config = paper(local_dirs)
+    del config["data"]["local"]["bucc2018"]
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(config, SCHEMA)
+    message = str(err.value)
+    assert "'data.local.bucc2018' is not set" in message
+    assert "replace retrieval.bucc2018 by retrieval.bucc2018_mteb" in message
+    config["data"]["local"]["bucc2018"] = str(tmp_path)  # empty: names the first missing file
+    with pytest.raises(grid.ConfigError, match=r"has no de-en\.dev\.de"):
+        grid.validate(config, SCHEMA)
+    config["retrieval"]["bucc2018_mteb"] = config["retrieval"]["bucc2018"]
+    with pytest.raises(grid.ConfigError, match="keep one"):
+        grid.validate(config, SCHEMA)
+    del config["retrieval"]["bucc2018"]  # the Hub copy needs no local directory
+    assert grid.Grid(grid.validate(config, SCHEMA)).retrieval_targets == [
+        "tatoeba",
+        "bucc2018_mteb",
+    ]
+    config["models"]["xlmr_large"]["retrieval_layer"] = 30
+    layer = grid.Grid(grid.validate(config, SCHEMA)).retrieval_layer("xlmr_large")
+    assert layer == 30  # checked against the model's depth when the encoder is loaded
 
 
 def test_validation_does_not_modify_the_input():

@@ -9,6 +9,7 @@ from xstilts import tasks
 from xstilts.data import demo
 from xstilts.data.build import build_demo_split
 from xstilts.data.sources import load
+from xstilts.tasks import retrieval
 
 ALL = tasks.all_sources()
 
@@ -23,7 +24,11 @@ def test_demo_split_has_the_real_schema(tmp_path, key):
     assert ds.features == source.features
     assert ds.column_names == list(source.features)
     size = demo.demo_size(source.num_rows, 100)
-    if source.id_prefix is None:
+    if source.features is retrieval.BUCC_RELEASE:  # a row per sentence; size = gold pairs
+        assert sum(g != "" for g in ds["gold"]) == size and len(ds) == n > 2 * size
+    elif source.features is retrieval.MTEB_BUCC:  # one row holds both corpora
+        assert len(ds) == n == 1 and len(ds[0]["gold"]) == size
+    elif source.id_prefix is None:
         assert len(ds) == n == size
     else:  # TyDiQA: one file holds every language, the demo size for each
         assert len(ds) == n == size * 9

@@ -17,6 +17,7 @@ from smk import REPO, job_set, run
 pytestmark = pytest.mark.e2e
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
 TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
+RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +35,11 @@ def test_the_demo_grid_completes(finished_demo):
     assert rules.count("train_intermediate") == 10  # the baseline arm has no job
     assert rules.count("train_target") == 11 * 7
     assert rules.count("evaluate_target") == 11 * 7
-    assert rules.count("prepare") == 16  # once per task × model, reused by every cell
-    # CCGbank: the demo writes jiant's file format, and the importer reads it as a user's copy
-    assert rules.count("build_demo_local") == 1 and rules.count("import_local_dataset") == 2
+    assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
+    assert rules.count("prepare") == 18  # once per task × model, reused by every cell
+    # CCGbank and BUCC: the demo writes the release file formats, and the importer reads them
+    # as a user's copy (CCG train and dev; BUCC dev and test of 4 languages)
+    assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
     for path in xgrid.summary_outputs().values():  # the 8 files, checked by name elsewhere
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -94,15 +97,43 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
         assert all(isinstance(a, str) for a in answers.values())
 
 
+def test_retrieval_scores_every_arms_encoder(finished_demo):
+    work = finished_demo[0]
+    long = pd.read_parquet(work / "results/summary/scores_long.parquet")
+    for target, metric in (("bucc2018", "f1"), ("tatoeba", "accuracy")):
+        scores = long[(long.target == target) & (long.metric == metric)]
+        assert set(scores.arm) == set(ARMS)
+        # demo pairs share three name-like words: far above chance (1/200 for Tatoeba), and
+        # BUCC mines them from corpora with as many unpaired sentences as pairs
+        assert scores.groupby("arm").value.mean().min() > 20, scores
+    doc = json.loads(
+        (work / "results/eval/demo_tiny/baseline/seed1/scores/tatoeba.json").read_text()
+    )
+    assert "te" not in doc["languages"] and len(doc["languages"]) == 35
+    assert any(n.startswith("te: not scored") for n in doc["notes"])
+    bucc = json.loads((work / "results/eval/demo_tiny/mnli/seed1/scores/bucc2018.json").read_text())
+    assert set(bucc["languages"]["de"]) == {"f1", "precision", "recall", "threshold"}
+    lines = (
+        work / "results/eval/demo_tiny/mnli/seed1/predictions/bucc2018/test-de.tsv"
+    ).read_text()
+    assert all(a.startswith("de-") and b.startswith("en-") for a, b in
+               (line.split("\t") for line in lines.splitlines()))  # fmt: skip
+    ranks = (work / "results/eval/demo_tiny/mnli/seed1/predictions/tatoeba/test-ja.tsv").read_text()
+    assert len(ranks.splitlines()) == 200
+
+
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
-    assert "(7/9 tasks)" in md  # BUCC and Tatoeba are not in this grid
+    # all nine tasks, but Tatoeba lacks Telugu on the Hub (and so in the demo): marked, not hidden
+    assert "* (9/9 tasks)" in md
+    assert "tatoeba: te: not scored, google/xtreme has no tatoeba.tel config" in md
     gains = pd.read_parquet(finished_demo[0] / "results/summary/gains_by_language.parquet")
     assert set(gains.arm) == set(ARMS) - {"baseline"}
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
-    # TyDiQA languages with EM and F1)
-    assert len(gains) == 10 * ((15 + 7) + 4 * 33 + 3 * 40 + 2 * (11 + 7 + 9))
+    # TyDiQA languages with EM and F1 + Tatoeba's 35 with accuracy + BUCC's 4 with F1,
+    # precision, recall and threshold)
+    assert len(gains) == 10 * ((15 + 7) + 4 * 33 + 3 * 40 + 2 * (11 + 7 + 9) + 35 + 4 * 4)
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)
 
@@ -130,6 +161,8 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
     for t in TARGETS:
         wc = tuple(sorted((cell | {"target": t}).items()))
         expected |= {("train_target", wc), ("evaluate_target", wc)}
+    for t in RETRIEVAL:
+        expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
     expected.add(("aggregate", ()))
     assert _edited(work, config, edit) == expected
 
@@ -166,6 +199,11 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
     expected |= _cells("train_intermediate", [a for a in ARMS if a != "baseline"], seed="2")
     expected |= _cells("train_target", ARMS, TARGETS, seed="2")
     expected |= _cells("evaluate_target", ARMS, TARGETS, seed="2")
+    expected |= {
+        ("evaluate_retrieval", tuple(sorted((dict(wc) | {"rtarget": t}).items())))
+        for _, wc in _cells("x", ARMS, seed="2")
+        for t in RETRIEVAL
+    }
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
 

@@ -46,6 +46,7 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "target": doc["task"],
                 "avg_metrics": tuple(doc["avg_metrics"]),
                 "expected_languages": tuple(doc["expected_languages"]),
+                "notes": tuple(doc.get("notes", ())),
             }
         )
     long = pd.DataFrame(rows, columns=[*CELL, "target", "language", "metric", "value"])
@@ -228,11 +229,13 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
     gains = gains_by_language(long, meta)
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
+    notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
     report = (
         "## Summary score per target (language average) and XTREME average\n\n"
         + markdown(table, metric_names)
         + "\n## Every metric (language average, mean over seeds)\n\n"
         + metrics_markdown(metrics)
+        + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
     )
     writers = {
         "long_parquet": lambda p: long.to_parquet(p, index=False),

@@ -95,17 +95,31 @@ def validate(config: dict, schema_path: str | Path) -> dict:
                 f"gradient_accumulation_steps ({settings['gradient_accumulation_steps']}); the "
                 "micro-batch is batch_size / gradient_accumulation_steps, so make it divide"
             )
-    for target, settings in config["targets"].items():
+    if {"bucc2018", "bucc2018_mteb"} <= set(config["retrieval"]):
+        raise ConfigError(
+            "config key 'retrieval': bucc2018 and bucc2018_mteb both score BUCC 2018; keep one "
+            "(bucc2018 reads the release files with a dev set, bucc2018_mteb the Hub copy)"
+        )
+    evaluated = [("targets", t, s) for t, s in config["targets"].items()]
+    evaluated += [("retrieval", t, s) for t, s in config["retrieval"].items()]
+    for section, target, settings in evaluated:
         known = task_registry.get(target).languages
         langs = settings.get("languages", list(known))
         unknown = [lang for lang in langs if lang not in known]
         if unknown:
             raise ConfigError(
-                f"config key 'targets.{target}.languages': {', '.join(unknown)} "
+                f"config key '{section}.{target}.languages': {', '.join(unknown)} "
                 f"{'is' if len(unknown) == 1 else 'are'} not {target} test language(s); "
                 f"choose from {' '.join(known)}"
             )
         settings["languages"] = [lang for lang in known if lang in langs]  # canonical order
+    arms = Grid(config).arms
+    for choice in config["submission"]["arms"]:
+        if choice != "best" and choice not in arms:
+            raise ConfigError(
+                f"config key 'submission.arms': {choice} is not an arm of this grid; use best "
+                f"or one of {', '.join(arms)}"
+            )
     _check_local_sources(config)
     return config
 
@@ -116,6 +130,7 @@ def _check_local_sources(config: dict) -> None:
     if config["data"]["source"] != "hub":
         return
     needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
+    retrieval = set(config["retrieval"])
     for task_name in Grid(config).tasks_used():
         for sources in task_registry.get(task_name).splits().values():
             for src in (s for s in sources if s.is_local):
@@ -123,10 +138,14 @@ def _check_local_sources(config: dict) -> None:
                 files.extend(f for f in src.local_files if f not in files)
     for name, (task_name, files) in needed.items():
         key, directory = f"data.local.{name}", config["data"]["local"].get(name)
-        fix = (
-            f"put {name}'s files ({', '.join(files)}; format in config/README.md) there, or "
-            f"remove {task_name} from intermediate and multitask.tasks"
+        instead = (
+            f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
+            "which has no dev set, so its threshold is an oracle one)"
+            if task_name in retrieval
+            else f"remove {task_name} from intermediate and multitask.tasks"
         )
+        listed = ", ".join(files)
+        fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"
         if not directory:
             raise ConfigError(
                 f"config key '{key}' is not set, but task {task_name} reads {name}, which is "
@@ -178,6 +197,10 @@ class Grid:
         return list(self.config["targets"])
 
     @property
+    def retrieval_targets(self) -> list[str]:
+        return list(self.config["retrieval"])
+
+    @property
     def data_kind(self) -> str:
         return self.config["data"]["source"]
 
@@ -213,11 +236,13 @@ class Grid:
             return self.config["targets"][task]["max_seq_length"]
         if task in self.config["intermediate"]:
             return self.config["intermediate"][task]["max_seq_length"]
+        if task in self.config["retrieval"]:
+            return self.config["retrieval"][task]["max_seq_length"]
         return task_registry.get(task).default_max_seq_length  # multitask-only task
 
     def tasks_used(self) -> list[str]:
         used = {t for arm in self.trained_arms for t in self.arm_tasks(arm)} | set(self.targets)
-        return sorted(used)
+        return sorted(used | set(self.retrieval_targets))
 
     @staticmethod
     def features_dir(model: str, task: str) -> str:
@@ -271,6 +296,29 @@ class Grid:
             "precision": self.config["precision"],
         }
 
+    def retrieval_layer(self, model: str) -> int:
+        """The layer whose hidden states embed sentences: the config's, else the paper's 14
+        (of XLM-R Large's 24), or the middle layer of a demo model."""
+        spec = self.model_spec(model)
+        if "retrieval_layer" in spec:
+            return int(spec["retrieval_layer"])
+        if "demo" in spec:
+            return int(spec["demo"]["num_hidden_layers"]) // 2
+        return 14
+
+    def retrieval_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        settings = self.config["retrieval"][target]
+        return {
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "languages": settings["languages"],
+            "layer": self.retrieval_layer(model),
+            "batch_size": settings["batch_size"],
+            "precision": self.config["precision"],
+        }
+
     # ---- paths ----
     def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
         """The arm's encoder: the pretrained model itself for the baseline (no copy, no job)."""
@@ -291,7 +339,59 @@ class Grid:
             for m in self.models
             for a in self.arms
             for s in self.seeds
-            for t in self.targets
+            for t in self.targets + self.retrieval_targets
+        ]
+
+    # ---- labels and submissions (XTREME layout) ----
+    @property
+    def evaluated_targets(self) -> list[str]:
+        return self.targets + self.retrieval_targets
+
+    def languages(self, target: str) -> list[str]:
+        section = "retrieval" if target in self.config["retrieval"] else "targets"
+        return self.config[section][target]["languages"]
+
+    def labels_spec(self) -> dict:
+        """target → (features dir of the first model, languages): gold does not depend on
+        the model's tokenizer."""
+        model = self.models[0]
+        return {
+            t: {"features": self.features_dir(model, t), "languages": self.languages(t)}
+            for t in self.evaluated_targets
+        }
+
+    def predictions_dir(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        return f"results/eval/{model}/{arm}/seed{seed}/predictions/{target}"
+
+    def validation_file(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        """Where an arm's validation score on a target is: the training summary of a trained
+        target, the score file (BUCC's dev scores) of a retrieval task."""
+        if target in self.config["retrieval"]:
+            return f"results/eval/{model}/{arm}/seed{seed}/scores/{target}.json"
+        return f"results/target/{model}/{arm}/seed{seed}/{target}/model/train_summary.json"
+
+    def submission_spec(self, model: str, seed: int | str, choice: str) -> dict:
+        arms = self.arms if choice == "best" else [choice]
+        return {
+            "choice": choice,
+            "targets": {
+                t: {
+                    a: {
+                        "predictions": self.predictions_dir(model, a, seed, t),
+                        "validation": self.validation_file(model, a, seed, t),
+                    }
+                    for a in arms
+                }
+                for t in self.evaluated_targets
+            },
+        }
+
+    def submission_files(self) -> list[str]:
+        return ["results/labels"] + [
+            f"results/submission/{m}/seed{s}/{choice}.zip"
+            for m in self.models
+            for s in self.seeds
+            for choice in self.config["submission"]["arms"]
         ]
 
 

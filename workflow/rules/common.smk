@@ -40,11 +40,17 @@ wildcard_constraints:
     arm=_alternatives(GRID.arms),
     seed=r"\d+",
     target=_alternatives(GRID.targets),
+    rtarget=_alternatives(GRID.retrieval_targets),
+    choice=_alternatives(["best", *GRID.arms]),
     task=_alternatives(GRID.tasks_used()),
 
 
 def final_outputs():
-    return GRID.scores_files() + list(xgrid.summary_outputs().values())
+    return (
+        GRID.scores_files()
+        + list(xgrid.summary_outputs().values())
+        + GRID.submission_files()
+    )
 
 
 def model_spec(wildcards):
@@ -106,6 +112,39 @@ def evaluation_cell(wildcards):
             wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
         )
     )
+
+
+def retrieval_cell(wildcards):
+    return xgrid.canonical(
+        GRID.retrieval_cell(
+            wildcards.model, wildcards.arm, wildcards.seed, wildcards.rtarget
+        )
+    )
+
+
+def labels_spec(wildcards):
+    return xgrid.canonical(GRID.labels_spec())
+
+
+def submission_spec(wildcards):
+    return xgrid.canonical(
+        GRID.submission_spec(wildcards.model, wildcards.seed, wildcards.choice)
+    )
+
+
+def submission_inputs(wildcards):
+    """Every predictions folder the submission copies, and the files it chooses arms by: the
+    target model directory (train_summary.json inside) or the retrieval score file."""
+    spec = GRID.submission_spec(wildcards.model, wildcards.seed, wildcards.choice)
+    inputs = {"predictions": [], "validation": []}
+    for by_arm in spec["targets"].values():
+        for files in by_arm.values():
+            inputs["predictions"].append(files["predictions"])
+            if wildcards.choice == "best":
+                inputs["validation"].append(
+                    files["validation"].removesuffix("/train_summary.json")
+                )
+    return inputs
 
 
 def summary_spec(wildcards):

@@ -20,3 +20,26 @@ rule evaluate_target:
         cell=evaluation_cell,
     script:
         "../scripts/evaluate.py"
+
+
+# BUCC and Tatoeba: no training; one job per arm's encoder (the pretrained model for the
+# baseline) embeds, mines or searches, and scores every language.
+rule evaluate_retrieval:
+    input:
+        encoder=arm_encoder,
+        features="results/features/{model}/{rtarget}",
+    output:
+        predictions=directory(
+            "results/eval/{model}/{arm}/seed{seed}/predictions/{rtarget}"
+        ),
+        scores="results/eval/{model}/{arm}/seed{seed}/scores/{rtarget}.json",
+    log:
+        "logs/evaluate_retrieval/{model}/{arm}/seed{seed}/{rtarget}.log",
+    benchmark:
+        "benchmarks/evaluate_retrieval/{model}/{arm}/seed{seed}/{rtarget}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=retrieval_cell,
+    script:
+        "../scripts/evaluate_retrieval.py"

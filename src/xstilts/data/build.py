@@ -40,7 +40,7 @@ def build_demo_local(name: str, out_dir: str | Path, scale: int) -> None:
     if not sources:
         raise KeyError(f"no task reads a local dataset named {name}")
     task = sources[0][0]
-    task.export_local({src.split: _demo_rows(t, src, scale) for t, src in sources}, Path(out_dir))
+    task.export_local({src: _demo_rows(t, src, scale) for t, src in sources}, Path(out_dir))
 
 
 def import_local(key: str, directory: str | Path, out: str | Path) -> int:

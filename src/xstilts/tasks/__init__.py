@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from xstilts.data.sources import Source
-from xstilts.tasks import multiple_choice, pair_classification, qa, tagging
+from xstilts.tasks import multiple_choice, pair_classification, qa, retrieval, tagging
 from xstilts.tasks.base import Task
 
 REGISTRY: dict[str, Task] = {
     t.name: t
-    for t in (*pair_classification.TASKS, *qa.TASKS, *tagging.TASKS, *multiple_choice.TASKS)
+    for t in (
+        *pair_classification.TASKS,
+        *qa.TASKS,
+        *tagging.TASKS,
+        *multiple_choice.TASKS,
+        *retrieval.TASKS,
+    )
 }
 
 # Tasks an arm can train on between the pretrained model and the target: the paper's nine.
@@ -25,6 +31,9 @@ INTERMEDIATE_TASKS: tuple[str, ...] = (
 )
 # The seven XTREME target tasks fine-tuned on English and tested zero-shot on every language.
 TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
+# Scored straight on each arm's encoder, no training: Tatoeba and BUCC (from the release files,
+# or from the Hub's copy, which has no dev set; a grid uses one of the two).
+RETRIEVAL_TASKS: tuple[str, ...] = ("bucc2018", "bucc2018_mteb", "tatoeba")
 
 
 def get(name: str) -> Task:
@@ -46,4 +55,12 @@ def all_sources() -> dict[str, tuple[Task, Source]]:
     return out
 
 
-__all__ = ["REGISTRY", "INTERMEDIATE_TASKS", "TARGET_TASKS", "Task", "get", "all_sources"]
+__all__ = [
+    "REGISTRY",
+    "INTERMEDIATE_TASKS",
+    "TARGET_TASKS",
+    "RETRIEVAL_TASKS",
+    "Task",
+    "get",
+    "all_sources",
+]

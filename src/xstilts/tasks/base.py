@@ -95,13 +95,24 @@ class Task(ABC):
 
     prediction_suffix: str = "tsv"
 
+    def write_labels(self, gold: list[Any], path: Path) -> None:
+        """Write the gold in the layout xtreme's evaluate.py reads as labels (for most tasks the
+        same as the predictions)."""
+        self.write_predictions(gold, path)
+
+    @property
+    def xtreme_name(self) -> str:
+        """The task's folder in the XTREME submission layout."""
+        return self.name
+
     # ---- local (not on the Hub) sources only ----
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
         """Rows of a local source, read from the user's files (its ``local_files``)."""
         raise NotImplementedError(f"{self.name} reads no local files")
 
-    def export_local(self, splits: dict[str, datasets.Dataset], directory: Path) -> None:
-        """Write rows in the local file format ``import_local`` reads (the demo uses this)."""
+    def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
+        """Write each source's rows in the local file format ``import_local`` reads (the demo
+        uses this)."""
         raise NotImplementedError(f"{self.name} writes no local files")
 
     def test_split(self, lang: str) -> str:

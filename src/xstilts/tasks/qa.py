@@ -321,6 +321,12 @@ class QATask(Task):
             return qa_metrics.squad_v2(preds, golds)
         return qa_metrics.squad_v1(preds, golds)
 
+    def write_labels(self, gold, path: Path) -> None:
+        # xtreme's evaluate.py reads SQuAD-format JSON: data → paragraphs → qas → answers
+        qas = [{"id": qid, "answers": [{"text": t} for t in answers]} for qid, answers in gold]
+        doc = {"version": "1.1", "data": [{"title": self.name, "paragraphs": [{"qas": qas}]}]}
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
     def write_predictions(self, predictions, path: Path) -> None:
         # xtreme's evaluate.py reads a JSON object {question id: answer text}
         path.write_text(

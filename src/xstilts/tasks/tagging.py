@@ -361,8 +361,8 @@ class TaggingTask(Task):
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
         return read_ccg_files(directory, source.split)
 
-    def export_local(self, splits: dict[str, datasets.Dataset], directory: Path) -> None:
-        write_ccg_files(splits, directory)
+    def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
+        write_ccg_files({src.split: ds for src, ds in splits.items()}, directory)
 
     def write_predictions(self, predictions, path: Path) -> None:
         # xtreme's evaluate.py (read_tag): one tag per line, a blank line after each sentence

@@ -1,0 +1,143 @@
+"""Retrieval evaluation of one arm's encoder (BUCC, Tatoeba): embed, search or mine, score.
+
+The encoder is the arm's intermediate-phase output, or the pretrained model for the baseline;
+nothing is trained. Sentence embedding: mean over all tokens (special tokens included) of the
+hidden states after transformer layer ``layer`` (PAPER.md §1.5: 14 of 24 for XLM-R Large).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import datasets
+import torch
+
+from xstilts import tasks as task_registry
+from xstilts.errors import UserError
+from xstilts.evaluate import device_and_autocast
+from xstilts.modeling import model as modeling
+from xstilts.tasks.retrieval import MeanPooler, RetrievalTask
+
+log = logging.getLogger("xstilts")
+
+
+@torch.no_grad()
+def embed(
+    encoder,
+    task: RetrievalTask,
+    features: datasets.Dataset,
+    pad_id: int,
+    layer: int,
+    batch_size: int = 64,
+    precision: str = "bf16",
+) -> torch.Tensor:
+    """(rows, hidden) float32 sentence embeddings, in row order, on the encoder's device;
+    batches are formed by length to save padding."""
+    device, autocast = device_and_autocast(precision)
+    encoder.eval()
+    pooler = MeanPooler(layer)
+    lengths = features["length"]
+    order = sorted(range(len(features)), key=lambda i: lengths[i])
+    out = torch.empty(len(features), encoder.config.hidden_size, device=device)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = {k: v.to(device) for k, v in task.collate(features[idx], pad_id).items()}
+        with autocast():
+            vectors = pooler(encoder, batch)
+        out[torch.as_tensor(idx, device=device)] = vectors.float()
+    return out
+
+
+def check_layer(layer: int, encoder, model_key: str) -> None:
+    layers = encoder.config.num_hidden_layers
+    if not 0 <= layer <= layers:
+        raise UserError(
+            f"config key 'models.{model_key}.retrieval_layer': layer {layer} does not exist in a "
+            f"model with {layers} transformer layers; choose 0-{layers} (the paper: 14 of 24)"
+        )
+
+
+def evaluate_retrieval(
+    encoder_dir: str | Path,
+    features_dir: str | Path,
+    predictions_dir: str | Path,
+    scores_path: str | Path,
+    cell: dict,
+) -> dict:
+    """Score every language of ``cell["target"]`` on the encoder; write the XTREME prediction
+    files and the score JSON (the same shape evaluate_target writes)."""
+    task = task_registry.get(cell["target"])
+    assert isinstance(task, RetrievalTask)
+    device, _ = device_and_autocast(cell["precision"])
+    encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
+    check_layer(cell["layer"], encoder, cell["model"])
+    predictions_dir = Path(predictions_dir)
+    predictions_dir.mkdir(parents=True, exist_ok=True)
+
+    def embed_rows(rows: datasets.Dataset) -> torch.Tensor:
+        return embed(
+            encoder,
+            task,
+            rows,
+            tokenizer.pad_token_id,
+            cell["layer"],
+            cell["batch_size"],
+            cell["precision"],
+        )
+
+    missing = dict(task.missing)
+    per_lang: dict[str, dict[str, float]] = {}
+    validation: dict[str, dict[str, float]] = {}  # BUCC's dev scores, for choosing an arm
+    for lang in cell["languages"]:
+        if lang in missing:
+            log.warning("%s %s: not scored: %s", task.name, lang, missing[lang])
+            continue
+        t0 = time.time()
+        splits = {}
+        for split in (f"dev.{lang}", task.test_split(lang)):
+            path = Path(features_dir) / split
+            if path.exists():
+                splits[split] = datasets.load_from_disk(str(path))
+        if task.test_split(lang) not in splits:
+            raise UserError(
+                f"features {Path(features_dir) / task.test_split(lang)} are missing: the prepare "
+                f"step for {task.name} did not produce language {lang}; delete {features_dir} "
+                "and run again"
+            )
+        predictions, scores, dev_scores = task.evaluate_language(lang, splits, embed_rows)
+        if dev_scores:
+            validation[lang] = dev_scores
+        task.write_predictions(
+            predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"
+        )
+        per_lang[lang] = scores
+        log.info(
+            "%s %s: %s (%.1fs)",
+            task.name,
+            lang,
+            ", ".join(f"{k}={v:.2f}" for k, v in scores.items()),
+            time.time() - t0,
+        )
+    notes = [
+        f"{lang}: not scored, {why}" for lang, why in missing.items() if lang in cell["languages"]
+    ]
+    if task.oracle_threshold:
+        notes.append(
+            "oracle threshold: the source has no dev set, so the mining threshold was chosen on "
+            "the test gold itself; not comparable to a dev-threshold score"
+        )
+    result = {
+        "task": task.xtreme_name,
+        "metrics": list(task.metrics),
+        "avg_metrics": list(task.avg_metrics),
+        "expected_languages": list(task.languages),
+        "languages": per_lang,
+        "notes": notes,
+        "validation": validation,
+        "cell": cell,
+    }
+    Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result

@@ -1,0 +1,95 @@
+"""Gold labels and leaderboard submissions in the XTREME layout (``<task>/test-<lang>.<ext>``).
+
+``write_labels`` writes the gold of every target as google-research/xtreme's evaluate.py reads
+it (``--label_folder``); ``assemble`` copies one arm's predictions of every task — or, per
+task, the predictions of the arm that is best on *validation* (the paper's "best intermediate
+task per target"; never chosen on test) — into one folder and a zip file ready to upload.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import datasets
+
+from xstilts import tasks as task_registry
+from xstilts.errors import UserError
+
+BEST = "best"
+
+
+def write_labels(task_name: str, features_dir: str | Path, languages: list[str], out: Path) -> None:
+    """The gold of one task's test languages into ``out/<xtreme name>/test-<lang>.<ext>``."""
+    task = task_registry.get(task_name)
+    folder = Path(out) / task.xtreme_name
+    folder.mkdir(parents=True, exist_ok=True)
+    for lang in languages:
+        split = Path(features_dir) / task.test_split(lang)
+        if not split.exists():  # a language the data source lacks (Tatoeba's Telugu on the Hub)
+            continue
+        gold = task.gold(datasets.load_from_disk(str(split)))
+        task.write_labels(gold, folder / f"test-{lang}.{task.prediction_suffix}")
+
+
+def validation_score(task_name: str, doc: dict) -> float | None:
+    """An arm's English validation score on a task: the mean of the task's summary metrics in
+    its training summary (``train_summary.json``), or of BUCC's dev scores over languages (in
+    its score file); None when the task has no validation set."""
+    task = task_registry.get(task_name)
+    if "validation" not in doc or not doc["validation"]:
+        return None
+    scores = doc["validation"]
+    if task_name in scores:  # a training summary: task → metrics
+        values = scores[task_name]
+        return sum(values[m] for m in task.avg_metrics) / len(task.avg_metrics)
+    per_lang = [v for v in scores.values() if all(m in v for m in task.avg_metrics)]
+    if not per_lang:
+        return None
+    return sum(v[m] for v in per_lang for m in task.avg_metrics) / (
+        len(per_lang) * len(task.avg_metrics)
+    )
+
+
+def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dict]:
+    """target → {"arm", "validation", "basis"}: the arm with the best validation score (ties:
+    the first arm in grid order). A target without any validation score takes the arm chosen
+    for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no dev set),
+    else the baseline; ``basis`` says which rule applied."""
+    out: dict[str, dict] = {}
+    pending = []
+    for target, by_arm in validation.items():
+        known = {a: s for a, s in by_arm.items() if s is not None}
+        if not known:
+            pending.append(target)
+            continue
+        arm = max(known, key=lambda a: (known[a], -list(by_arm).index(a)))
+        out[target] = {"arm": arm, "validation": known[arm], "basis": "validation"}
+    for target in pending:
+        bucc = next((t for t in out if task_registry.get(t).xtreme_name == "bucc2018"), None)
+        if bucc is not None:
+            out[target] = {"arm": out[bucc]["arm"], "validation": None, "basis": f"as {bucc}"}
+        else:
+            out[target] = {"arm": "baseline", "validation": None, "basis": "no validation set"}
+    return out
+
+
+def assemble(predictions: dict[str, Path], out_dir: Path, zip_path: Path, manifest: dict) -> None:
+    """Copy each target's predictions folder to ``out_dir/<xtreme name>/``, write
+    ``manifest.json`` (which arm each task comes from, and why) and zip the folder."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    for target, folder in predictions.items():
+        name = task_registry.get(target).xtreme_name
+        if (out_dir / name).exists():
+            raise UserError(
+                f"targets {target} and another both fill the submission folder {name}; keep one "
+                "of them in the config"
+            )
+        shutil.copytree(folder, out_dir / name)
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    base = str(Path(zip_path).with_suffix(""))
+    shutil.make_archive(base, "zip", root_dir=out_dir)

@@ -1,0 +1,35 @@
+# The gold of every target and leaderboard-ready prediction folders, in the XTREME layout
+# (<task>/test-<lang>.<ext>) that google-research/xtreme's evaluate.py and `xstilts score` read.
+
+
+rule labels:
+    input:
+        features=[spec["features"] for spec in GRID.labels_spec().values()],
+    output:
+        labels=directory("results/labels"),
+    log:
+        "logs/labels.log",
+    localrule: True
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=labels_spec,
+    script:
+        "../scripts/write_labels.py"
+
+
+rule submission:
+    input:
+        unpack(submission_inputs),
+    output:
+        folder=directory("results/submission/{model}/seed{seed}/{choice}"),
+        zip="results/submission/{model}/seed{seed}/{choice}.zip",
+    log:
+        "logs/submission/{model}/seed{seed}/{choice}.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        spec=submission_spec,
+    script:
+        "../scripts/submission.py"
