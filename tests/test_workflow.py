@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+import zipfile
 
 import pandas as pd
 import pytest
 import yaml
 from matplotlib import image
 
+from xstilts import cli, tasks
 from xstilts import grid as xgrid
-from xstilts import tasks
+from xstilts.benchmarks import XTREME_TASKS
 
 from smk import REPO, job_set, run
 
@@ -18,6 +21,14 @@ pytestmark = pytest.mark.e2e
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
 TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
 RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
+
+
+def _subs(*choices, seed="1") -> set:
+    """Submission jobs: the "best" one reads every arm, an arm's only that arm."""
+    return {
+        ("submission", tuple(sorted({"model": "demo_tiny", "seed": seed, "choice": c}.items())))
+        for c in choices
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +51,7 @@ def test_the_demo_grid_completes(finished_demo):
     # CCGbank and BUCC: the demo writes the release file formats, and the importer reads them
     # as a user's copy (CCG train and dev; BUCC dev and test of 4 languages)
     assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
+    assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     for path in xgrid.summary_outputs().values():  # the 8 files, checked by name elsewhere
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -122,6 +134,37 @@ def test_retrieval_scores_every_arms_encoder(finished_demo):
     assert len(ranks.splitlines()) == 200
 
 
+def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp_path, capsys):
+    work = finished_demo[0]
+    baseline = work / "results/submission/demo_tiny/seed1/baseline"
+    # evaluate.py needs all 36 Tatoeba languages, and the Hub copy has no Telugu: score the
+    # other eight tasks (their folders are complete)
+    predictions = tmp_path / "predictions"
+    shutil.copytree(baseline, predictions)
+    shutil.rmtree(predictions / "tatoeba")
+    out = tmp_path / "scores.json"
+    argv = ["score", "--predictions", str(predictions), "--labels", str(work / "results/labels")]
+    assert cli.main([*argv, "--benchmark", "xtreme", "--output_file", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert json.loads(capsys.readouterr().out) == doc
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    row = table.loc[("demo_tiny", "baseline")]
+    for task in XTREME_TASKS:
+        if task != "tatoeba":
+            assert doc[task]["avg_metric"] == pytest.approx(row[task], rel=1e-12), task
+    assert "all_task" not in doc and "retrieval" not in doc  # Tatoeba left out
+    assert doc["qa"] == pytest.approx((row.xquad + row.mlqa + row.tydiqa) / 3, rel=1e-12)
+    # the best-per-task submission: chosen on validation, recorded, zipped
+    manifest = json.loads(
+        (work / "results/submission/demo_tiny/seed1/best/manifest.json").read_text()
+    )
+    assert set(manifest["tasks"]) == set(TARGETS) | set(RETRIEVAL)
+    assert manifest["tasks"]["xnli"]["basis"] == "validation"
+    assert manifest["tasks"]["tatoeba"]["basis"] == "as bucc2018"
+    with zipfile.ZipFile(work / "results/submission/demo_tiny/seed1/best.zip") as z:
+        assert "udpos/test-yo.tsv" in z.namelist()
+
+
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
     # all nine tasks, but Tatoeba lacks Telugu on the Hub (and so in the demo): marked, not hidden
@@ -163,7 +206,7 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
         expected |= {("train_target", wc), ("evaluate_target", wc)}
     for t in RETRIEVAL:
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
-    expected.add(("aggregate", ()))
+    expected |= {("aggregate", ())} | _subs("best")
     assert _edited(work, config, edit) == expected
 
 
@@ -179,7 +222,7 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
             sorted({"model": "demo_tiny", "arm": arm, "seed": "1", "target": "xnli"}.items())
         )
         expected |= {("train_target", wc), ("evaluate_target", wc)}
-    assert _edited(work, config, edit) == expected
+    assert _edited(work, config, edit) == expected | _subs("best", "baseline")
 
 
 def _cells(rule, arms, targets=(None,), seed="1"):
@@ -204,6 +247,7 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
         for _, wc in _cells("x", ARMS, seed="2")
         for t in RETRIEVAL
     }
+    expected |= _subs("best", "baseline", seed="2")
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
 
@@ -213,12 +257,12 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo)
     def edit(c):
         c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
 
-    expected = {("aggregate", ())} | _cells("evaluate_target", ARMS, ["xnli"])
-    assert _edited(work, config, edit) == expected
+    expected = {("aggregate", ()), ("labels", ())} | _cells("evaluate_target", ARMS, ["xnli"])
+    assert _edited(work, config, edit) == expected | _subs("best", "baseline")
 
 
-def test_removing_an_arm_reruns_only_the_aggregation(finished_demo):
+def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(finished_demo):
     work, config, _ = finished_demo
     assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == {
         ("aggregate", ())
-    }
+    } | _subs("best")

@@ -365,10 +365,21 @@ class Grid:
 
     def validation_file(self, model: str, arm: str, seed: int | str, target: str) -> str:
         """Where an arm's validation score on a target is: the training summary of a trained
-        target, the score file (BUCC's dev scores) of a retrieval task."""
+        target (in its model directory), the score file (BUCC's dev scores) of a retrieval
+        task."""
         if target in self.config["retrieval"]:
             return f"results/eval/{model}/{arm}/seed{seed}/scores/{target}.json"
-        return f"results/target/{model}/{arm}/seed{seed}/{target}/model/train_summary.json"
+        return f"{self.target_model_dir(model, arm, seed, target)}/train_summary.json"
+
+    def validation_input(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        """The job output that holds ``validation_file`` (a file, or the model directory)."""
+        if target in self.config["retrieval"]:
+            return self.validation_file(model, arm, seed, target)
+        return self.target_model_dir(model, arm, seed, target)
+
+    @staticmethod
+    def target_model_dir(model: str, arm: str, seed: int | str, target: str) -> str:
+        return f"results/target/{model}/{arm}/seed{seed}/{target}/model"
 
     def submission_spec(self, model: str, seed: int | str, choice: str) -> dict:
         arms = self.arms if choice == "best" else [choice]
@@ -379,6 +390,7 @@ class Grid:
                     a: {
                         "predictions": self.predictions_dir(model, a, seed, t),
                         "validation": self.validation_file(model, a, seed, t),
+                        "validation_input": self.validation_input(model, a, seed, t),
                     }
                     for a in arms
                 }

@@ -141,9 +141,7 @@ def submission_inputs(wildcards):
         for files in by_arm.values():
             inputs["predictions"].append(files["predictions"])
             if wildcards.choice == "best":
-                inputs["validation"].append(
-                    files["validation"].removesuffix("/train_summary.json")
-                )
+                inputs["validation"].append(files["validation_input"])
     return inputs
 
 

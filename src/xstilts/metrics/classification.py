@@ -13,9 +13,10 @@ def _check(predictions: Sequence, gold: Sequence) -> None:
 
 
 def accuracy(predictions: Sequence, gold: Sequence) -> float:
-    """Share of exact matches, in percent (xtreme evaluate.py: ``accuracy_score * 100``)."""
+    """Share of exact matches, in percent, with evaluate.py's float operations (``correct / n *
+    100``), so the same predictions give the same bits here and in ``xstilts score``."""
     _check(predictions, gold)
-    return 100.0 * sum(p == g for p, g in zip(predictions, gold, strict=True)) / len(gold)
+    return sum(p == g for p, g in zip(predictions, gold, strict=True)) / len(gold) * 100
 
 
 def binary_f1(predictions: Sequence, gold: Sequence, positive) -> float:
