@@ -1,4 +1,4 @@
-"""The ``xstilts`` command: one subcommand per tool (``score`` so far).
+"""The ``xstilts`` command: one subcommand per tool (``score``, ``cost``).
 
 A :class:`~xstilts.errors.UserError` is printed as ``xstilts: <message>`` on stderr, with exit
 status 2 and no traceback.
@@ -39,6 +39,41 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost(args: argparse.Namespace) -> int:
+    from xstilts import cost, grid
+
+    if not Path(args.config).exists():
+        raise UserError(f"config file {args.config} does not exist; give --config PATH.")
+    if not Path(args.schema).exists():
+        raise UserError(
+            f"schema {args.schema} not found: run xstilts cost from the repository root or give "
+            "--schema workflow/schemas/config.schema.yaml"
+        )
+    config = grid.load(args.config, args.schema, check_local=False)
+    throughput = cost.Throughput(
+        args.train_tokens_per_s or cost.H100_XLMR_LARGE["train"],
+        args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
+    )
+    jobs = cost.project(grid.Grid(config), throughput, args.features)
+    table = cost.by_rule(jobs)
+    print(
+        f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
+        f"{throughput.infer:,.0f} inference tokens/s per GPU (real tokens; "
+        + ("counted in the prepared features where they exist" if args.features else
+           "estimated from the dataset cards' sizes")
+        + "):"
+    )  # fmt: skip
+    shown = table.assign(
+        train_tokens=(table.train_tokens / 1e6).round(1),
+        infer_tokens=(table.infer_tokens / 1e6).round(1),
+        hours=table.hours.round(2),
+    ).rename(columns={"train_tokens": "train Mtokens", "infer_tokens": "infer Mtokens"})
+    print(shown.to_markdown())
+    if args.output:
+        jobs.to_csv(args.output, index=False)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xstilts", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -59,6 +94,31 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="print each task's averages on stderr"
     )
     score.set_defaults(run=_score)
+
+    cost = commands.add_parser(
+        "cost",
+        help="project the GPU-hours of a config's jobs before launching it",
+        description="Tokens each training and evaluation job processes x throughput: a table "
+        "per rule and the total.",
+    )
+    cost.add_argument("--config", default="config/config.yaml")
+    cost.add_argument("--schema", default="workflow/schemas/config.schema.yaml")
+    cost.add_argument(
+        "--features",
+        nargs="?",
+        const="results/features",
+        help="count real tokens in prepared features under this folder (default "
+        "results/features) where they exist",
+    )
+    cost.add_argument(
+        "--train-tokens-per-s",
+        type=float,
+        help="real tokens/s of training per GPU (default: XLM-R Large on one H100, measured "
+        "by bench/train_throughput.py)",
+    )
+    cost.add_argument("--infer-tokens-per-s", type=float, help="the same for inference")
+    cost.add_argument("--output", help="also write one row per job to this CSV")
+    cost.set_defaults(run=_cost)
     return parser
 
 

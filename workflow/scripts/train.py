@@ -18,6 +18,9 @@ def main(smk):
         out_dir=smk.output.model,
         checkpoint_dir=smk.params.checkpoint_dir,
         checkpoint_minutes=float(smk.resources.get("checkpoint_minutes", 15)),
+        # a speed option read from the config, not the cell's params: switching it does not
+        # rerun finished cells
+        compile=bool(smk.config.get("compile", False)),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 import torch
@@ -42,6 +42,14 @@ class Task(ABC):
     train: tuple[Source, ...] = ()  # rows of all sources are concatenated
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
     test: tuple[Source, ...] = ()  # one source per test language
+
+    # XLM-R tokens per example, for cost projections before the features exist (xstilts.cost).
+    # Estimates, not measurements: each family sets its own; prepared features replace them
+    TOKENS_PER_EXAMPLE: ClassVar[int] = 64
+
+    @property
+    def tokens_per_example(self) -> int:
+        return self.TOKENS_PER_EXAMPLE
 
     # ---- data ----
     def splits(self) -> dict[str, tuple[Source, ...]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 import torch
@@ -137,6 +137,11 @@ class ChoiceHead(nn.Module):
 @dataclass(frozen=True)
 class MultipleChoiceTask(Task):
     num_choices: int = 4
+    TOKENS_PER_CHOICE: ClassVar[int] = 80  # prompt + one choice, encoded once per choice
+
+    @property
+    def tokens_per_example(self) -> int:
+        return self.num_choices * self.TOKENS_PER_CHOICE
 
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:

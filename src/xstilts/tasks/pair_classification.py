@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 import torch
@@ -107,6 +107,7 @@ class ClassificationHead(nn.Module):
 
 @dataclass(frozen=True)
 class PairClassificationTask(Task):
+    TOKENS_PER_EXAMPLE: ClassVar[int] = 64  # premise + hypothesis (or two questions)
     label_names: tuple[str, ...] = NLI_LABELS
     positive_label: str | None = None  # for F1 (QQP)
     signal: str = "nli"  # which demo cue words carry the label

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 import numpy as np
@@ -190,6 +190,7 @@ def best_span(
 
 @dataclass(frozen=True)
 class QATask(Task):
+    TOKENS_PER_EXAMPLE: ClassVar[int] = 200  # question + context, mostly one window of <= 384
     with_negative: bool = False  # SQuAD 2.0: unanswerable questions, null prediction ""
     metric_style: str = "squad"  # "squad" (v1.1 script), "squad_v2", or "mlqa"
     default_max_seq_length: int = 384

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import datasets
 import torch
@@ -255,6 +255,7 @@ class TokenHead(nn.Module):
 
 @dataclass(frozen=True)
 class TaggingTask(Task):
+    TOKENS_PER_EXAMPLE: ClassVar[int] = 40  # one sentence
     label_names: tuple[str, ...] = tuple(UPOS)
     scheme: str = "seqeval"  # "seqeval" (xtreme's F1, P, R [+ accuracy]) or "accuracy" (CCG)
     signal: str = "pos"  # demo: which cue words carry the tags

@@ -1,0 +1,124 @@
+"""Projected GPU-hours of a config: tokens each job processes x the measured throughput.
+
+Tokens per job come from the prepared features when they exist (``results/features/<model>/
+<task>/``: the real token count of every split), else from the real split sizes the tasks
+declare (``Source.num_rows``, the dataset cards) times an estimated number of tokens per example
+for the task's family (``Task.tokens_per_example``). Training tokens = epochs x train tokens
+(or max_steps x batch x tokens per example); the multitask arm trains on every task's data for
+its epochs, as the engine does; evaluation tokens = every test language's tokens, and the
+English validation set at the end of each training job.
+
+Throughput (real tokens/s) is the xstilts engine's, measured by ``bench/train_throughput.py``
+for XLM-R Large on one H100 (docs/performance.md); other models or devices: pass your own
+numbers (``xstilts cost --train-tokens-per-s ...``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts import tasks as task_registry
+from xstilts.grid import Grid
+
+# bench/train_throughput.py --shape large --device cuda on one H100 80GB HBM3, torch 2.11,
+# transformers 5.17 (2026-11-23): XNLI-length pairs (batch 32, 60 timed steps) and SQuAD-style
+# windows of at most 384 (batch 16, 20 timed steps); inference with batches of 64 sorted by length
+H100_XLMR_LARGE = {"train": 26_800.0, "infer": 118_000.0}
+
+
+@dataclass(frozen=True)
+class Throughput:
+    train: float = H100_XLMR_LARGE["train"]  # real tokens per second, training
+    infer: float = H100_XLMR_LARGE["infer"]  # real tokens per second, inference
+
+
+def _split_tokens(features_dir: Path | None, task_name: str, split: str) -> float:
+    """Real tokens of one split of a task: counted in its prepared features when they exist,
+    else the declared rows x the task's estimate per example."""
+    task = task_registry.get(task_name)
+    if features_dir is not None and (features_dir / split).exists():
+        import datasets
+        import pyarrow.compute as pc
+
+        column = datasets.load_from_disk(str(features_dir / split)).data.column("input_ids")
+        while pa_is_nested_list(column):  # multiple choice: one list of ids per choice
+            column = pc.list_flatten(column)
+        return float(pc.sum(pc.list_value_length(column)).as_py() or 0)
+    rows = sum(s.num_rows for s in task.splits().get(split, ()))
+    return float(rows * task.tokens_per_example)
+
+
+def pa_is_nested_list(column) -> bool:
+    import pyarrow as pa
+
+    value = column.type.value_type
+    return pa.types.is_list(value) or pa.types.is_large_list(value)
+
+
+def _examples(task_name: str, split: str = "train") -> int:
+    return sum(s.num_rows for s in task_registry.get(task_name).splits().get(split, ()))
+
+
+def project(
+    grid: Grid, throughput: Throughput = Throughput(), features_root: str | Path | None = None
+) -> pd.DataFrame:
+    """One row per job: rule, model, arm, seed, target, tokens, hours."""
+    root = Path(features_root) if features_root is not None else None
+
+    def tokens(model: str, task: str, split: str) -> float:
+        fdir = root / model / task if root is not None else None
+        return _split_tokens(fdir, task, split)
+
+    def training_tokens(model: str, names: list[str], settings: dict) -> float:
+        per_epoch = sum(tokens(model, n, "train") for n in names)
+        if settings.get("max_steps"):
+            examples = sum(_examples(n) for n in names)
+            per_example = per_epoch / max(examples, 1)
+            return settings["max_steps"] * settings["batch_size"] * per_example
+        return settings["epochs"] * per_epoch
+
+    def validation_tokens(model: str, names: list[str]) -> float:
+        return sum(tokens(model, n, "validation") for n in names)
+
+    rows = []
+    for model in grid.models:
+        for seed in grid.seeds:
+            for arm in grid.trained_arms:
+                cell = grid.intermediate_cell(model, arm, seed)
+                names = cell["tasks"]
+                rows.append(
+                    ("train_intermediate", model, arm, seed, "",
+                     training_tokens(model, names, cell["training"]),
+                     validation_tokens(model, names))
+                )  # fmt: skip
+            for arm in grid.arms:
+                for target in grid.targets:
+                    cell = grid.target_cell(model, arm, seed, target)
+                    rows.append(
+                        ("train_target", model, arm, seed, target,
+                         training_tokens(model, [target], cell["training"]),
+                         validation_tokens(model, [target]))
+                    )  # fmt: skip
+                    test = sum(
+                        tokens(model, target, f"test.{lang}") for lang in grid.languages(target)
+                    )
+                    rows.append(("evaluate", model, arm, seed, target, 0.0, test))
+    df = pd.DataFrame(
+        rows, columns=["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens"]
+    )
+    df["hours"] = (df.train_tokens / throughput.train + df.infer_tokens / throughput.infer) / 3600
+    return df
+
+
+def by_rule(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.groupby("rule", sort=False).agg(
+        jobs=("hours", "size"),
+        train_tokens=("train_tokens", "sum"),
+        infer_tokens=("infer_tokens", "sum"),
+        hours=("hours", "sum"),
+    )
+    out.loc["total"] = out.sum()
+    return out

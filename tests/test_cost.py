@@ -1,0 +1,90 @@
+"""The cost projection: tokens per job from the dataset cards' sizes or from real features,
+hours = tokens / throughput; the ``xstilts cost`` command prints the table."""
+
+from __future__ import annotations
+
+import datasets
+import pytest
+
+from xstilts import cost, grid
+from xstilts.cli import main
+
+from conftest import REPO
+
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+
+
+def _grid(**over) -> grid.Grid:
+    config = {
+        "data": {"source": "hub"},
+        "models": {"xlmr_large": {"hub_id": "FacebookAI/xlm-roberta-large"}},
+        "intermediate": {"mnli": {"epochs": 3, "batch_size": 32}},
+        "multitask": {"enabled": False},
+        "targets": {"xnli": {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}},
+        "retrieval": {},
+        "submission": {"arms": ["baseline"]},
+    } | over
+    return grid.Grid(grid.validate(config, SCHEMA, check_local=False))
+
+
+def test_tokens_and_hours_from_the_dataset_cards():
+    jobs = cost.project(_grid(), cost.Throughput(train=1000.0, infer=2000.0))
+    rows = {(r.rule, r.arm): r for r in jobs.itertuples()}
+    # MNLI train 392,702 pairs (GLUE card) x 64 tokens (the pair estimate) x 3 epochs, plus
+    # validation_matched 9,815 x 64 read once at the end of training
+    mnli = rows[("train_intermediate", "mnli")]
+    assert mnli.train_tokens == 392_702 * 64 * 3 == 75_398_784
+    assert mnli.infer_tokens == 9_815 * 64 == 628_160
+    assert mnli.hours == pytest.approx((75_398_784 / 1000 + 628_160 / 2000) / 3600)
+    # XNLI trains on MNLI's English train for 2 epochs, validates on its 2,490 English dev pairs
+    for arm in ("baseline", "mnli"):
+        target = rows[("train_target", arm)]
+        assert target.train_tokens == 392_702 * 64 * 2
+        assert target.infer_tokens == 2_490 * 64
+        # test: 5,010 pairs per language, two languages
+        assert rows[("evaluate", arm)].infer_tokens == 2 * 5_010 * 64
+    assert len(jobs) == 1 + 2 * 2  # one intermediate job; two arms x (train + evaluate)
+    table = cost.by_rule(jobs)
+    assert table.loc["total", "jobs"] == 5
+    assert table.loc["total", "hours"] == pytest.approx(jobs.hours.sum())
+
+
+def test_max_steps_and_the_multiple_choice_estimate():
+    g = _grid(
+        intermediate={"hellaswag": {"max_steps": 1000, "batch_size": 16}},
+        targets={"xnli": {"max_steps": 10, "batch_size": 32, "languages": ["en"]}},
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    hella = jobs[jobs.rule == "train_intermediate"].iloc[0]
+    # 1,000 steps x 16 examples x 4 endings x 80 tokens per encoded choice
+    assert hella.train_tokens == 1000 * 16 * 4 * 80
+
+
+def test_prepared_features_replace_the_estimates(demo_workdir):
+    g = _grid()
+    jobs = cost.project(g, cost.Throughput(), demo_workdir / "features_by_model")
+    # no features for this model: the estimate
+    assert jobs.train_tokens.iloc[0] == 392_702 * 64 * 3
+    root = demo_workdir / "costroot"
+    (root / "xlmr_large").mkdir(parents=True)
+    (root / "xlmr_large/mnli").symlink_to(demo_workdir / "features/mnli")
+    jobs = cost.project(g, cost.Throughput(), root)
+    train = datasets.load_from_disk(str(demo_workdir / "features/mnli/train"))
+    real = sum(len(ids) for ids in train["input_ids"])
+    assert jobs.train_tokens.iloc[0] == 3 * real
+
+
+def test_the_command_prints_the_paper_grid_projection(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert main(["cost"]) == 0
+    out = capsys.readouterr().out
+    assert "train_intermediate" in out and "| total" in out
+    # 10 intermediate jobs (9 tasks + multitask), 11 arms x 7 targets trained and evaluated
+    total = next(line for line in out.splitlines() if line.startswith("| total"))
+    assert total.split("|")[2].strip() == str(10 + 2 * 77)
+
+
+def test_a_missing_config_is_one_sentence(capsys, tmp_path):
+    assert main(["cost", "--config", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xstilts: config file") and err.count("\n") == 1
