@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_train import SETTINGS  # the CPU engine's; each run here sets its precision
 
 from xstilts import train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-SETTINGS = {
-    "learning_rate": 1e-3,
-    "batch_size": 32,
-    "max_steps": 150,
-    "warmup_ratio": 0.1,
-    "weight_decay": 0.01,
-}
 
 
 def _run(demo_model, demo_workdir, tmp_path, name, precision, compile=False):
