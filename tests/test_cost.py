@@ -42,7 +42,7 @@ def test_tokens_and_hours_from_the_dataset_cards():
         assert target.train_tokens == 392_702 * 64 * 2
         assert target.infer_tokens == 2_490 * 64
         # test: 5,010 pairs per language, two languages
-        assert rows[("evaluate", arm)].infer_tokens == 2 * 5_010 * 64
+        assert rows[("evaluate_target", arm)].infer_tokens == 2 * 5_010 * 64
     assert len(jobs) == 1 + 2 * 2  # one intermediate job; two arms x (train + evaluate)
     table = cost.by_rule(jobs)
     assert table.loc["total", "jobs"] == 5

@@ -93,3 +93,39 @@ def test_snli_unlabelled_rows_are_dropped(tmp_path):
     )
     ds.to_parquet(str(tmp_path / "s.parquet"))
     assert load(tmp_path / "s.parquet", source)["label"] == [0]
+
+
+def test_demo_tokenizer_vocabulary_on_a_worked_example():
+    import math
+
+    from xstilts.modeling.demo_model import SPECIALS, train_tokenizer, unigram_vocab
+
+    # words ▁ab x3, ▁abc x1; 4 characters, room for 2 pieces in 11. Candidates by characters
+    # saved: ▁ab 8, ab 4, ▁a 4, ▁abc 3, abc 2, bc 1; with log-frequency scores over their
+    # counts, Viterbi splits ▁ab as [▁ab] and ▁abc as [▁abc] (log 1/28 > log 4/28 + log 1/28),
+    # so those two stay, scored by use (3 and 1), the characters by max(use, 1) = 1, total 8
+    vocab = unigram_vocab(["ab ab ab", "abc"], vocab_size=11)
+    assert vocab[:5] == [(s, 0.0) for s in SPECIALS]
+    expected = [("▁ab", 3), ("a", 1), ("b", 1), ("c", 1), ("▁", 1), ("▁abc", 1)]
+    assert [p for p, _ in vocab[5:]] == [p for p, _ in expected]
+    for (_, score), (_, n) in zip(vocab[5:], expected, strict=True):
+        assert math.isclose(score, math.log(n / 8))
+    tokenizer = train_tokenizer(["ab ab ab", "abc"], vocab_size=11)
+    assert tokenizer.tokenize("abc ab") == ["▁abc", "▁ab"]
+
+
+def test_the_demo_model_is_the_same_in_every_process(tmp_path):
+    """Two builds (two processes: hash seeds differ) give the same tokenizer and weights, so a
+    grid run on a cluster and one on a laptop start from the same demo model."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from xstilts.modeling.demo_model import build; "
+        "build(sys.argv[1], {'vocab_size': 3000, 'hidden_size': 32, 'num_hidden_layers': 1, "
+        "'num_attention_heads': 2, 'intermediate_size': 64, 'max_position_embeddings': 128})"
+    )
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True)
+    for name in ("tokenizer.json", "model.safetensors"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -81,3 +81,53 @@ def test_the_fetch_target_stages_every_model_and_dataset_of_the_paper_grid(tmp_p
     assert ("google/xtreme", "udpos.Afrikans", "test") in fetched  # xtreme's own spelling
     assert ("google/xtreme", "PAN-X.yo", "test") in fetched
     assert [wc for r, wc in jobs if r == "fetch_model"] == [{"model": "xlmr_large"}]
+
+
+OFFLINE_FETCH = """
+import sys
+from xstilts.errors import UserError
+from xstilts.data.sources import fetch
+from xstilts.modeling.fetch import fetch_model
+try:
+    if sys.argv[1] == "model":
+        fetch_model("FacebookAI/xlm-roberta-large", sys.argv[2])
+    else:
+        fetch("facebook/xnli", "sw", "test", sys.argv[2])
+except UserError as err:
+    print(err)
+"""
+
+
+def test_a_download_without_the_hub_says_which_resource_and_how_to_stage_it(tmp_path):
+    """A compute node has no internet: the fetch step fails with one sentence that names the
+    model or dataset and the command that stages it (offline mode: no retries, no network)."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    for kind, what in [
+        ("model", "the model FacebookAI/xlm-roberta-large"),
+        ("dataset", "the dataset facebook/xnli (sw, test)"),
+    ]:
+        out = subprocess.run(
+            [sys.executable, "-c", OFFLINE_FETCH, kind, str(tmp_path / kind)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        ).stdout.strip()
+        assert out.startswith(f"could not download {what} from the Hugging Face Hub ("), out
+        assert "run `snakemake --cores 1 fetch` in this directory" in out
+        assert "\n" not in out
+
+
+def test_a_missing_model_or_data_file_names_the_fetch_command(tmp_path):
+    import pytest
+
+    from xstilts.errors import UserError
+
+    with pytest.raises(UserError, match=r"no config\.json.*snakemake --cores 1 fetch"):
+        load_encoder(tmp_path / "resources/models/xlmr_large")
+    with pytest.raises(UserError, match=r"is missing.*snakemake --cores 1 fetch"):
+        load(tmp_path / "resources/datasets/facebook/xnli/sw/test.parquet")

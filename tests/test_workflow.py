@@ -269,3 +269,24 @@ def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(fin
     assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == {
         ("aggregate", ())
     } | _subs("best")
+
+
+def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
+    work, config, _ = finished_demo
+    changed = json.loads(json.dumps(config))
+    changed["intermediate"]["mnli"]["learning_rate"] = 2e-3
+    (work / "plan.yaml").write_text(yaml.safe_dump(changed))
+    argv = ["plan", "--config", str(work / "plan.yaml"), "--directory", str(work)]
+    argv += ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]
+    argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
+    assert cli.main(argv) == 0
+    assert "| train_intermediate |" in capsys.readouterr().out
+    table = pd.read_csv(work / "plan.csv").set_index("rule")
+    # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
+    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [10, 9, 1]
+    assert "params have changed (1)" in table.loc["train_intermediate", "why"]
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [77, 70, 7]
+    assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
+    assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
+    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 1 + 1  # + aggregate, best submission
+    assert table.loc["train_intermediate", "GPU-hours"] > 0

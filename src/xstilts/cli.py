@@ -1,4 +1,4 @@
-"""The ``xstilts`` command: one subcommand per tool (``score``, ``cost``).
+"""The ``xstilts`` command: one subcommand per tool (``score``, ``cost``, ``plan``).
 
 A :class:`~xstilts.errors.UserError` is printed as ``xstilts: <message>`` on stderr, with exit
 status 2 and no traceback.
@@ -39,22 +39,33 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cost(args: argparse.Namespace) -> int:
-    from xstilts import cost, grid
+def _load_grid(config_path: str, schema: str):
+    from xstilts import grid
 
-    if not Path(args.config).exists():
-        raise UserError(f"config file {args.config} does not exist; give --config PATH.")
-    if not Path(args.schema).exists():
+    if not Path(config_path).exists():
+        raise UserError(f"config file {config_path} does not exist; give --config PATH.")
+    if not Path(schema).exists():
         raise UserError(
-            f"schema {args.schema} not found: run xstilts cost from the repository root or give "
+            f"schema {schema} not found: run xstilts from the repository root or give "
             "--schema workflow/schemas/config.schema.yaml"
         )
-    config = grid.load(args.config, args.schema, check_local=False)
-    throughput = cost.Throughput(
+    return grid.Grid(grid.load(config_path, schema, check_local=False))
+
+
+def _throughput(args: argparse.Namespace):
+    from xstilts import cost
+
+    return cost.Throughput(
         args.train_tokens_per_s or cost.H100_XLMR_LARGE["train"],
         args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
     )
-    jobs = cost.project(grid.Grid(config), throughput, args.features)
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from xstilts import cost
+
+    throughput = _throughput(args)
+    jobs = cost.project(_load_grid(args.config, args.schema), throughput, args.features)
     table = cost.by_rule(jobs)
     print(
         f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
@@ -72,6 +83,49 @@ def _cost(args: argparse.Namespace) -> int:
     if args.output:
         jobs.to_csv(args.output, index=False)
     return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from xstilts import cost, plan
+
+    grid = _load_grid(args.config, args.schema)
+    if not Path(args.snakefile).exists():
+        raise UserError(
+            f"Snakefile {args.snakefile} not found: run xstilts plan from the repository root "
+            "or give --snakefile PATH."
+        )
+    costs = cost.project(grid, _throughput(args), args.features)
+    try:
+        kwargs = {"snakefile": args.snakefile, "cores": 1}
+        to_run = plan.snakemake_jobs(args.directory, args.config, **kwargs)
+        every = plan.snakemake_jobs(args.directory, args.config, forceall=True, **kwargs)
+    except Exception as err:  # Snakemake's own errors (a bad config, a missing input file)
+        raise UserError(f"snakemake could not plan {args.config}: {err}") from err
+    table = plan.plan(every, to_run, costs)
+    print(f"Plan for {args.config} in {Path(args.directory).resolve()}:")
+    print(table.to_markdown(index=False))
+    if args.output:
+        table.to_csv(args.output, index=False)
+    return 0
+
+
+def _add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", "--configfile", default="config/config.yaml")
+    parser.add_argument("--schema", default="workflow/schemas/config.schema.yaml")
+    parser.add_argument(
+        "--features",
+        nargs="?",
+        const="results/features",
+        help="count real tokens in prepared features under this folder (default "
+        "results/features) where they exist",
+    )
+    parser.add_argument(
+        "--train-tokens-per-s",
+        type=float,
+        help="real tokens/s of training per GPU (default: XLM-R Large on one H100, measured "
+        "by bench/train_throughput.py)",
+    )
+    parser.add_argument("--infer-tokens-per-s", type=float, help="the same for inference")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,24 +155,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Tokens each training and evaluation job processes x throughput: a table "
         "per rule and the total.",
     )
-    cost.add_argument("--config", default="config/config.yaml")
-    cost.add_argument("--schema", default="workflow/schemas/config.schema.yaml")
-    cost.add_argument(
-        "--features",
-        nargs="?",
-        const="results/features",
-        help="count real tokens in prepared features under this folder (default "
-        "results/features) where they exist",
-    )
-    cost.add_argument(
-        "--train-tokens-per-s",
-        type=float,
-        help="real tokens/s of training per GPU (default: XLM-R Large on one H100, measured "
-        "by bench/train_throughput.py)",
-    )
-    cost.add_argument("--infer-tokens-per-s", type=float, help="the same for inference")
+    _add_throughput_arguments(cost)
     cost.add_argument("--output", help="also write one row per job to this CSV")
     cost.set_defaults(run=_cost)
+
+    planner = commands.add_parser(
+        "plan",
+        help="before a run: jobs per rule, how many are done, what will run and why, GPU-hours",
+        description="A dry run of the workflow (and one of every job) through Snakemake's API: "
+        "per rule the jobs, those already done, those that will run with Snakemake's reasons, "
+        "and the projected GPU-hours of the jobs that will run.",
+    )
+    _add_throughput_arguments(planner)
+    planner.add_argument("--directory", default=".", help="the working directory of the run")
+    planner.add_argument("--snakefile", default="Snakefile")
+    planner.add_argument("--output", help="also write the table to this CSV")
+    planner.set_defaults(run=_plan)
     return parser
 
 

@@ -105,7 +105,7 @@ def project(
                     test = sum(
                         tokens(model, target, f"test.{lang}") for lang in grid.languages(target)
                     )
-                    rows.append(("evaluate", model, arm, seed, target, 0.0, test))
+                    rows.append(("evaluate_target", model, arm, seed, target, 0.0, test))
     df = pd.DataFrame(
         rows, columns=["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens"]
     )

@@ -3,10 +3,54 @@ user errors reported as one sentence (bugs keep their traceback in the log)."""
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
+
+_held_gpu_lock = None  # the open lock file of this process's GPU: released when it exits
+
+
+def local_gpus() -> int:
+    """GPUs of this machine, counted from their device files (importing torch to ask would
+    initialise CUDA before CUDA_VISIBLE_DEVICES is set)."""
+    return len(glob.glob("/dev/nvidia[0-9]*"))
+
+
+def claim_gpu(count: int, lock_dir: str | Path, wait_seconds: float = 5.0) -> int | None:
+    """A GPU of its own for a local job: the first of ``count`` devices whose lock file no
+    other process holds (an exclusive flock, released by the kernel when the process ends, so
+    a killed job frees its GPU). Snakemake limits concurrent GPU jobs (``--resources gpu=N``)
+    but assigns no device; with more GPU jobs than devices, a job waits for one to free up."""
+    global _held_gpu_lock
+    if count <= 0:
+        return None
+    lock_dir = Path(lock_dir)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    warned = False
+    while True:
+        for index in range(count):
+            handle = open(lock_dir / f"gpu{index}.lock", "w")  # noqa: SIM115 (held until exit)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            _held_gpu_lock = handle
+            return index
+        if not warned:
+            logging.getLogger("xstilts").warning(
+                "all %d GPUs are in use by other jobs; waiting (run snakemake with "
+                "--resources gpu=%d to queue GPU jobs in Snakemake instead)",
+                count,
+                count,
+            )
+            warned = True
+        time.sleep(wait_seconds)
 
 
 def run(snakemake, main: Callable, offline: bool = True) -> None:
@@ -23,6 +67,16 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
     for noisy in ("httpx", "urllib3", "filelock", "fsspec"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.stderr = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+    log = logging.getLogger("xstilts")
+    # a local GPU job (profiles/default gives GPU rules the resource gpu=1) gets a device of its
+    # own; SLURM sets CUDA_VISIBLE_DEVICES itself for jobs that ask for --gpus
+    wants_gpu = int(getattr(snakemake.resources, "gpu", 0) or 0) > 0
+    if wants_gpu and "CUDA_VISIBLE_DEVICES" not in os.environ and "SLURM_JOB_ID" not in os.environ:
+        index = claim_gpu(local_gpus(), Path(".snakemake/xstilts-gpu-locks"))
+        if index is not None:
+            os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        log.info("CUDA_VISIBLE_DEVICES=%s", os.environ["CUDA_VISIBLE_DEVICES"])
     import torch
 
     torch.set_num_threads(max(1, int(snakemake.threads)))
@@ -31,9 +85,9 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
     try:
         main(snakemake)
     except UserError as err:
-        logging.getLogger("xstilts").error("%s", err)
+        log.error("%s", err)
         print(f"xstilts: {err} (log: {log_path})", file=sys.__stderr__)
         sys.exit(1)
     except Exception:
-        logging.getLogger("xstilts").exception("job failed")
+        log.exception("job failed")
         raise

@@ -1,6 +1,7 @@
 # Inputs every cell reads: pretrained models and datasets, fetched once from the Hugging Face
 # Hub by local rules (login nodes have internet; compute nodes often do not), or built for the
-# demo into the same layout, so both go through one code path.
+# demo into the same layout, so both go through one code path. The demo's builders stand in for
+# the fetch rules and are local rules too (seconds of CPU each; no cluster job for them).
 
 
 # `snakemake --cores 1 fetch` on a machine with internet (a login node) stages every model and
@@ -34,6 +35,7 @@ rule build_demo_model:
         "logs/build_demo_model/{model}.log",
     wildcard_constraints:
         model=_alternatives(DEMO_MODELS),
+    localrule: True
     conda:
         "../../envs/train.yaml"
     params:
@@ -67,6 +69,7 @@ rule build_demo_dataset:
         repo=HUB_REPO,
         subset=r"[^/]+",
         split=r"[^/]+",
+    localrule: True
     conda:
         "../../envs/train.yaml"
     params:
@@ -103,6 +106,7 @@ rule build_demo_local:
         "logs/build_demo_local/{name}.log",
     wildcard_constraints:
         name=r"[^/]+",
+    localrule: True
     conda:
         "../../envs/train.yaml"
     params:

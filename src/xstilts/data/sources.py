@@ -14,7 +14,7 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 
-from xstilts.errors import UserError
+from xstilts.errors import UserError, unreachable
 
 DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
 LOCAL_PREFIX = "local/"
@@ -64,7 +64,10 @@ class Source:
 
 def fetch(repo: str, config: str, split: str, out: str | Path, revision: str | None = None) -> int:
     """Download one split from the Hub and store it as parquet (features kept in its metadata)."""
-    ds = datasets.load_dataset(repo, config, split=split, revision=revision)
+    try:  # ConnectionError and DatasetNotFoundError are OSErrors too
+        ds = datasets.load_dataset(repo, config, split=split, revision=revision)
+    except OSError as err:
+        raise unreachable(f"the dataset {repo} ({config}, {split})", err) from err
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
     return len(ds)
@@ -75,8 +78,8 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
     path = Path(path)
     if not path.exists():
         raise UserError(
-            f"data file {path} is missing: run the workflow (it fetches or builds it) "
-            "instead of calling this step on its own"
+            f"data file {path} is missing: run the workflow, which fetches it "
+            "(`snakemake --cores 1 fetch` on a machine with internet) or builds the demo copy"
         )
     try:
         # read directly (features come from the file's metadata): no copy in the HF cache, and

@@ -6,11 +6,12 @@ It is saved with ``save_pretrained`` into the same layout a fetched hub model ha
 
 from __future__ import annotations
 
-import json
+import math
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizer
 
 from xstilts.data import demo
@@ -18,20 +19,72 @@ from xstilts.data import demo
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0-3; <mask> follows
 
 
+def _segment(word: str, scores: dict[str, float], max_len: int) -> list[str]:
+    """The best-scoring split of ``word`` into pieces (Viterbi, as the Unigram model decodes)."""
+    best = [0.0] + [-math.inf] * len(word)
+    back = [0] * (len(word) + 1)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - max_len), end):
+            score = scores.get(word[start:end])
+            if score is not None and best[start] + score > best[end]:
+                best[end], back[end] = best[start] + score, start
+    pieces, end = [], len(word)
+    while end > 0:
+        pieces.append(word[back[end] : end])
+        end = back[end]
+    return pieces[::-1]
+
+
+def unigram_vocab(
+    lines, vocab_size: int, max_piece_length: int = 8, rounds: int = 1
+) -> list[tuple[str, float]]:
+    """A SentencePiece-style Unigram vocabulary estimated from the corpus, deterministically.
+
+    (tokenizers' UnigramTrainer gives a different vocabulary in every process: its hash maps
+    are seeded at random and ties fall differently, so two builds of the demo model would not
+    agree.) Words are NFKC-normalised, split on whitespace and prefixed with "▁" as Metaspace
+    does. Candidates: every character and the substrings of 2 to ``max_piece_length``
+    characters, scored by log relative frequency; then ``rounds`` times, every word is split
+    with the best-scoring pieces (Viterbi) and the multi-character pieces those splits use most
+    are kept (ties by the piece itself), scored by how often they are used. Characters always
+    stay, so every word of the corpus can be split."""
+    words: Counter[str] = Counter()
+    for line in lines:
+        words.update("\u2581" + w for w in unicodedata.normalize("NFKC", line).split())
+    chars: Counter[str] = Counter()
+    pieces: Counter[str] = Counter()
+    for word, n in words.items():
+        for i, c in enumerate(word):
+            chars[c] += n
+            for j in range(i + 2, min(len(word), i + max_piece_length) + 1):
+                pieces[word[i:j]] += n
+    room = vocab_size - len(SPECIALS) - len(chars)
+    if room < 0:
+        raise ValueError(f"vocab_size {vocab_size} is below the corpus' {len(chars)} characters")
+
+    def log_freq(counts: Counter[str]) -> dict[str, float]:
+        total = sum(counts.values())
+        return {p: math.log(n / total) for p, n in counts.items() if n > 0}
+
+    by_saving = sorted(pieces.items(), key=lambda kv: (-kv[1] * (len(kv[0]) - 1), kv[0]))
+    counts = chars + Counter(dict(by_saving[: 3 * room]))
+    for _ in range(rounds):
+        scores = log_freq(counts)
+        used: Counter[str] = Counter()
+        for word, n in words.items():
+            for piece in _segment(word, scores, max_piece_length):
+                used[piece] += n
+        multi = sorted(
+            ((p, n) for p, n in used.items() if len(p) > 1), key=lambda kv: (-kv[1], kv[0])
+        )[:room]
+        counts = Counter({c: max(used[c], 1) for c in chars}) + Counter(dict(multi))
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(p, 0.0) for p in SPECIALS] + list(log_freq(Counter(dict(ordered))).items())
+
+
 def train_tokenizer(lines, vocab_size: int) -> XLMRobertaTokenizer:
-    """A SentencePiece-style Unigram tokenizer, wrapped as XLM-R's tokenizer class."""
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace()]
-    )
-    trainer = trainers.UnigramTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIALS, unk_token="<unk>", max_piece_length=8
-    )
-    tok.train_from_iterator(lines, trainer=trainer)
-    vocab = [tuple(x) for x in json.loads(tok.to_str())["model"]["vocab"]]
-    assert [p for p, _ in vocab[:5]] == SPECIALS, vocab[:5]
-    return XLMRobertaTokenizer(vocab=vocab)
+    """XLM-R's tokenizer class (Unigram, Metaspace) over a vocabulary estimated from the corpus."""
+    return XLMRobertaTokenizer(vocab=unigram_vocab(lines, vocab_size))
 
 
 def build(out: str | Path, spec: dict, seed: int = 0) -> None:

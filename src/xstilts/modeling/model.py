@@ -39,8 +39,9 @@ def load_encoder(path: str | Path, device: torch.device | str = "cpu"):
     path = Path(path)
     if not (path / "config.json").exists():
         raise UserError(
-            f"model directory {path} has no config.json: run the workflow's fetch_model or "
-            "build_demo_model step (or delete the directory so it is rebuilt)"
+            f"model directory {path} has no config.json: run the workflow, which fetches it "
+            "(`snakemake --cores 1 fetch` on a machine with internet) or builds the demo model "
+            "(delete the directory first if it is a broken copy)"
         )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     encoder = AutoModel.from_pretrained(
