@@ -271,6 +271,31 @@ def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(fin
     } | _subs("best")
 
 
+def test_a_new_arm_runs_only_its_cells(finished_demo):
+    """A grid finished without the multitask arm, which is then added: its cells run, plus the
+    aggregation and the best submission, nothing else."""
+    work, config, _ = finished_demo
+    kinds = ("intermediate", "target", "eval")
+    arm_dirs = [work / f"results/{kind}/demo_tiny/multitask" for kind in kinds]
+    aside = [work / f"aside_{i}" for i in range(len(arm_dirs))]
+    try:
+        for d, a in zip(arm_dirs, aside, strict=True):
+            d.rename(a)  # a rename keeps the files' times: the rest of the grid stays done
+        jobs = _edited(work, config, lambda c: None)
+    finally:
+        for d, a in zip(arm_dirs, aside, strict=True):
+            if a.exists():
+                a.rename(d)
+    new = ["multitask"]
+    expected = _cells("train_intermediate", new) | _cells("train_target", new, TARGETS)
+    expected |= _cells("evaluate_target", new, TARGETS)
+    for t in RETRIEVAL:
+        cell = {"model": "demo_tiny", "arm": "multitask", "seed": "1", "rtarget": t}
+        expected.add(("evaluate_retrieval", tuple(sorted(cell.items()))))
+    assert jobs == expected | {("aggregate", ())} | _subs("best")
+    assert _edited(work, config, lambda c: None) == set()  # and all is back
+
+
 def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     work, config, _ = finished_demo
     changed = json.loads(json.dumps(config))
