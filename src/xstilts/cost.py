@@ -15,6 +15,7 @@ numbers (``xstilts cost --train-tokens-per-s ...``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +48,7 @@ def _split_tokens(features_dir: Path | None, task_name: str, split: str) -> floa
         while pa_is_nested_list(column):  # multiple choice: one list of ids per choice
             column = pc.list_flatten(column)
         return float(pc.sum(pc.list_value_length(column)).as_py() or 0)
-    rows = sum(s.num_rows for s in task.splits().get(split, ()))
-    return float(rows * task.tokens_per_example)
+    return float(_examples(task_name, split) * task.tokens_per_example)
 
 
 def pa_is_nested_list(column) -> bool:
@@ -68,6 +68,7 @@ def project(
     """One row per job: rule, model, arm, seed, target, tokens, hours."""
     root = Path(features_root) if features_root is not None else None
 
+    @functools.cache  # every arm and seed reads the same splits: count each once
     def tokens(model: str, task: str, split: str) -> float:
         fdir = root / model / task if root is not None else None
         return _split_tokens(fdir, task, split)

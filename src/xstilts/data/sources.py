@@ -14,7 +14,7 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 
-from xstilts.errors import UserError, unreachable
+from xstilts.errors import FETCH_COMMAND, UserError, unreachable
 
 DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
 LOCAL_PREFIX = "local/"
@@ -79,7 +79,7 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
     if not path.exists():
         raise UserError(
             f"data file {path} is missing: run the workflow, which fetches it "
-            "(`snakemake --cores 1 fetch` on a machine with internet) or builds the demo copy"
+            f"(`{FETCH_COMMAND}` on a machine with internet) or builds the demo copy"
         )
     try:
         # read directly (features come from the file's metadata): no copy in the HF cache, and

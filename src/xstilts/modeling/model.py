@@ -15,7 +15,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from xstilts import tasks as task_registry
-from xstilts.errors import UserError
+from xstilts.errors import FETCH_COMMAND, UserError
 
 HEAD_DROPOUT = 0.1
 
@@ -40,7 +40,7 @@ def load_encoder(path: str | Path, device: torch.device | str = "cpu"):
     if not (path / "config.json").exists():
         raise UserError(
             f"model directory {path} has no config.json: run the workflow, which fetches it "
-            "(`snakemake --cores 1 fetch` on a machine with internet) or builds the demo model "
+            f"(`{FETCH_COMMAND}` on a machine with internet) or builds the demo model "
             "(delete the directory first if it is a broken copy)"
         )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
