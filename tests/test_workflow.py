@@ -316,4 +316,10 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
     assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 1 + 1  # + aggregate, best submission
-    assert table.loc["train_intermediate", "GPU-hours"] > 0
+    # the hours of the one job to run are what `xstilts cost` projects for that cell
+    argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
+    assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
+    costs = pd.read_csv(work / "cost.csv")
+    mnli = costs[(costs.rule == "train_intermediate") & (costs.arm == "mnli")].hours
+    assert len(mnli) == 1 and mnli.iloc[0] > 0
+    assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.iloc[0])

@@ -103,7 +103,7 @@ def _plan(args: argparse.Namespace) -> int:
         raise UserError(f"snakemake could not plan {args.config}: {err}") from err
     table = plan.plan(every, to_run, costs)
     print(f"Plan for {args.config} in {Path(args.directory).resolve()}:")
-    print(table.to_markdown(index=False))
+    print(table.to_markdown(index=False, floatfmt=".3g"))  # the demo grid's hours are tiny
     if args.output:
         table.to_csv(args.output, index=False)
     return 0

@@ -126,7 +126,7 @@ def plan(all_jobs: list[dict], to_run: list[dict], costs: pd.DataFrame | None) -
                 "done": max(total[rule] - len(running), 0),
                 "to run": len(running),
                 "why": "; ".join(f"{kind} ({n})" for kind, n in why.most_common()),
-                "GPU-hours": round(gpu_hours, 2),
+                "GPU-hours": gpu_hours,
             }
         )
     table = pd.DataFrame(rows, columns=["rule", "jobs", "done", "to run", "why", "GPU-hours"])

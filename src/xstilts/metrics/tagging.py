@@ -6,8 +6,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-from seqeval.metrics import f1_score, precision_score, recall_score
-
 
 def _check(predictions: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> None:
     if len(predictions) != len(gold):
@@ -21,6 +19,10 @@ def seqeval_scores(predictions, gold) -> dict[str, float]:
     """xtreme evaluate.py's ``f1``: seqeval's default (non-strict) micro F1, precision and
     recall, in percent. UPOS tags have no B-/I- prefix, so seqeval reads their first letter as
     the prefix and the rest as the type: runs of one tag merge into one chunk."""
+    # imported here: seqeval loads scikit-learn (a second per process), which every other job
+    # that imports the task registry would pay for
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
     _check(predictions, gold)
     gold, predictions = [list(s) for s in gold], [list(s) for s in predictions]
     with warnings.catch_warnings():  # "NOUN seems not to be NE tag": expected for UPOS
