@@ -16,7 +16,9 @@ import pytest
 
 from xstilts import grid as xgrid
 from xstilts.aggregate import (
+    arm_target_std,
     arm_target_table,
+    best_table,
     gains_by_language,
     gains_table,
     latex,
@@ -24,6 +26,7 @@ from xstilts.aggregate import (
     metric_label,
     metric_table,
     read_scores,
+    read_validation,
     summarize,
     task_scores,
     xtreme_label,
@@ -46,8 +49,10 @@ def write_score(
     expected: list[str],
     avg_metrics: tuple[str, ...] = ("accuracy",),
     metrics: tuple[str, ...] | None = None,
+    validation: float | None = None,
 ) -> Path:
-    """One score file as evaluate_target writes it."""
+    """One score file as evaluate_target writes it (``validation``: the English validation
+    score training logged, under the task's name)."""
     doc = {
         "task": task,
         "metrics": list(metrics or avg_metrics),
@@ -63,6 +68,8 @@ def write_score(
             "precision": "bf16",
         },
     }
+    if validation is not None:
+        doc["validation"] = {task: {m: validation for m in avg_metrics}}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{model}__{arm}__seed{seed}__{task}.json"
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
@@ -357,7 +364,7 @@ def test_arm_target_table_all_nine_xtreme_tasks(tmp_path):
     md = markdown(t, {})
     body = md.split("\n\n")[0]
     assert "50.0" in body
-    assert "*" not in body  # nothing incomplete
+    assert "*" not in body.replace("**", "")  # nothing incomplete (bold aside)
     assert "tasks)" not in body
 
 
@@ -492,10 +499,11 @@ def test_markdown(grid_table):
     # complete tasks, but only 2 of 9 XTREME tasks: 77.5, starred, with its coverage
     assert base["XTREME avg"] == "77.5* (2/9 tasks)"
     # anli_plus misses fr on xnli in seed 1: 76.5 starred; pawsx complete: 87.5 plain
-    assert arm["xnli (accuracy)"] == "76.5*"
-    assert arm["pawsx (accuracy)"] == "87.5"
+    # (anli_plus is the better arm in every column: bold)
+    assert arm["xnli (accuracy)"] == "**76.5***"
+    assert arm["pawsx (accuracy)"] == "**87.5**"
     # the coverage counts the tasks averaged (2), not only the complete ones
-    assert arm["XTREME avg"] == "82.0* (2/9 tasks)"
+    assert arm["XTREME avg"] == "**82.0* (2/9 tasks)**"
     # a footnote explains the star
     footnote = [ln for ln in md.splitlines() if ln and not ln.startswith("|")]
     assert any("*" in ln and "incomplete" in ln for ln in footnote)
@@ -514,9 +522,11 @@ def test_latex(grid_table):
     # model, arm, then the targets in header order, then the XTREME average
     header = [c.strip() for c in lines[2].removesuffix(r"\\").split("&")]
     rec = dict(zip(header, cells, strict=True))
-    assert rec["xnli"] == "76.5*"
-    assert rec["pawsx"] == "87.5"
-    assert rec["XTREME avg"] == "82.0*"
+    assert rec["xnli"] == r"\textbf{76.5*}"  # the best arm of each column in bold
+    assert rec["pawsx"] == r"\textbf{87.5}"
+    assert rec["XTREME avg"] == r"\textbf{82.0*}"
+    base = next(ln for ln in lines if ln.startswith("m & baseline"))
+    assert [c.strip() for c in base.removesuffix(r"\\").split("&")][2:] == ["71.0", "84.0", "77.5*"]
 
 
 def test_latex_escapes_model_names(tmp_path):
@@ -535,6 +545,7 @@ SUMMARY_FILES = {
     "arm_target.md",
     "arm_target.tex",
     "arm_target_metrics.csv",
+    "best_per_target.csv",
     "gains_by_language.parquet",
     "gains_by_language.csv",
     "gains_heatmap.png",
@@ -571,7 +582,9 @@ def test_summarize_writes_all_files(grid_files, tmp_path):
     table = pd.read_csv(out / "arm_target.csv", index_col=["model", "arm"])
     assert table.loc[("m", "baseline"), "xtreme_avg"] == pytest.approx(77.5)
     md = (out / "arm_target.md").read_text()
-    assert "77.5* (2/9 tasks)" in md
+    # two seeds: mean ± sample standard deviation; baseline XTREME 77.5 in both seeds
+    assert "| 77.5 ± 0.0* (2/9 tasks) |" in md
+    assert "| **76.5 ± 2.1*** |" in md  # anli_plus xnli: 78 and 75, sd = sqrt(2 * 1.5²) = 2.12
     assert "xnli (accuracy)" in md
     tex = (out / "arm_target.tex").read_text()
     assert r"\toprule" in tex and r"anli\_plus" in tex
@@ -601,3 +614,81 @@ def test_a_score_files_notes_reach_the_summary(tmp_path):
     assert "## Notes\n\n- xnli: fr: not scored, the source lacks it\n" in md
     summarize(write_grid(tmp_path / "plain"), outputs(tmp_path / "plain_summary"))
     assert "## Notes" not in (tmp_path / "plain_summary/arm_target.md").read_text()
+
+
+# ---- seeds, best per column, best arm per target, LaTeX that compiles ------------------------
+
+
+def test_mean_and_standard_deviation_over_seeds(grid_files):
+    tasks = task_scores(*read_scores(grid_files))
+    table = arm_target_table(tasks)
+    std = arm_target_std(tasks, table)
+    # baseline xnli 70, 72: sd = sqrt((1² + 1²) / 1) = 1.41; pawsx 85, 83: 1.41
+    assert std.loc[("m", "baseline"), "xnli"] == pytest.approx(2**0.5)
+    # anli_plus XTREME per seed: (78 + 88) / 2 = 83, (75 + 87) / 2 = 81: sd = sqrt(2) = 1.41
+    assert std.loc[("m", "anli_plus"), "xtreme_avg"] == pytest.approx(2**0.5)
+    rows = parse_markdown(markdown(table, {"xnli": "accuracy", "pawsx": "accuracy"}, std))
+    assert rows[("m", "baseline")]["xnli (accuracy)"] == "71.0 ± 1.4"
+    assert rows[("m", "anli_plus")]["pawsx (accuracy)"] == "**87.5 ± 0.7**"  # 88, 87
+    one_seed = tasks[tasks.seed == 1]
+    assert arm_target_std(one_seed, arm_target_table(one_seed)) is None
+
+
+def test_the_best_arm_per_target_is_chosen_on_validation_and_its_gain_reported(tmp_path):
+    # validation (per seed): xnli baseline 80, 80 / anli_plus 84, 86 -> anli_plus (85 > 80);
+    # pawsx baseline 90, 90 / anli_plus 89, 89 -> baseline, although anli_plus is better on test
+    val = {("baseline", "xnli"): 80.0, ("anli_plus", "xnli"): (84.0, 86.0)}
+    val |= {("baseline", "pawsx"): 90.0, ("anli_plus", "pawsx"): 89.0}
+    paths = []
+    for (arm, seed), targets in GRID.items():
+        for task, langs in targets.items():
+            v = val[(arm, task)]
+            v = v[seed - 1] if isinstance(v, tuple) else v
+            paths.append(
+                write_score(tmp_path, "m", arm, seed, task, langs, EXPECTED[task], validation=v)
+            )
+    table = arm_target_table(task_scores(*read_scores(paths)))
+    best = best_table(table, read_validation(paths)).set_index("target")
+    assert best.loc["xnli", "arm"] == "anli_plus"
+    assert best.loc["xnli", "validation"] == pytest.approx(85.0)
+    assert best.loc["xnli", "gain"] == pytest.approx(76.5 - 71.0)  # test means, see GRID
+    assert best.loc["pawsx", "arm"] == "baseline" and best.loc["pawsx", "gain"] == 0.0
+    avg = best.loc["XTREME avg (2/9 tasks)"]
+    assert avg["score"] == pytest.approx((76.5 + 84.0) / 2)  # 80.25
+    assert avg["baseline"] == pytest.approx((71.0 + 84.0) / 2)  # 77.5
+    assert avg["gain"] == pytest.approx(2.75)
+
+
+def test_the_latex_table_compiles_with_pdflatex(grid_files, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("XSTILTS_REQUIRE_PDFLATEX"):
+            pytest.fail("pdflatex is not installed (apt-get install texlive-latex-recommended)")
+        pytest.skip("pdflatex is not installed")
+    long, meta = read_scores(grid_files)
+    tasks = task_scores(long, meta)
+    table = arm_target_table(tasks)
+    names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
+    names["xnli"] = "(exact_match + f1)/2"  # underscores in a header must be escaped too
+    (tmp_path / "table.tex").write_text(latex(table, names, arm_target_std(tasks, table)))
+    (tmp_path / "paper.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+        "\\input{table.tex}\n\\end{document}\n"
+    )
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert (tmp_path / "paper.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_per_language_gain_figures(grid_files, tmp_path):
+    out = outputs(tmp_path / "summary")
+    figures = {t: tmp_path / f"summary/language_gains/{t}.png" for t in ("xnli", "pawsx")}
+    summarize(grid_files, out | {f"language_gains_{t}": p for t, p in figures.items()})
+    for path in figures.values():
+        check_png(path)

@@ -58,6 +58,11 @@ def test_the_best_arm_per_task_is_chosen_on_validation_never_on_test():
     assert chosen["tatoeba"] == {"arm": "qqp", "validation": None, "basis": "as bucc2018"}
     alone = submission.choose_arms({"tatoeba": {"baseline": None, "mnli": None}})
     assert alone["tatoeba"]["arm"] == "baseline"
+    # TyDiQA-GoldP has no English validation split: BUCC's choice says nothing about it
+    tydiqa = submission.choose_arms(
+        {"bucc2018": {"baseline": 60.0, "qqp": 65.0}, "tydiqa": {"baseline": None, "qqp": None}}
+    )
+    assert tydiqa["tydiqa"] == {"arm": "baseline", "validation": None, "basis": "no validation set"}
 
 
 def test_a_submission_folder_and_zip_hold_every_task_under_its_xtreme_name(tmp_path):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 
 import pandas as pd
@@ -53,9 +57,55 @@ def test_the_demo_grid_completes(finished_demo):
     # as a user's copy (CCG train and dev; BUCC dev and test of 4 languages)
     assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
-    for path in xgrid.summary_outputs().values():  # the 8 files, checked by name elsewhere
+    for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():  # + a figure per target
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
+
+
+def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_demo):
+    work, config, _ = finished_demo
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--configfile", str(work / "demo.yaml"), "--report", str(work / "report.html")]
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (work / "report.html").read_text()
+
+    def embedded(name):  # the report's JSON blobs: `var <name> = {...};`
+        found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
+        return json.loads(found.group(1))
+
+    results, categories = embedded("results"), embedded("categories")
+    figures = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
+    figures.append("results/summary/gains_heatmap.png")
+    assert set(figures) <= set(results)
+    for path in figures:  # every figure is embedded and decodes as an image, with a caption
+        data = results[path]["data_uri"]
+        assert data.startswith("data:image/png"), path
+        picture = image.imread(io.BytesIO(base64.b64decode(data.split("base64,", 1)[1])))
+        assert picture.shape[0] > 100 and picture.shape[1] > 100, path
+        assert len(results[path]["caption"]) > 100, path
+    assert set(categories) == {"1. Main grid", "2. Per-language gains", "3. Retrieval"}
+    retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
+    assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
+    assert "results/summary/arm_target.md" in results  # the paper's table
+    # the configuration that produced it, rendered in the description
+    assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
+
+
+def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished_demo):
+    work = finished_demo[0]
+    best = pd.read_csv(work / "results/summary/best_per_target.csv").set_index("target")
+    manifest = json.loads(
+        (work / "results/submission/demo_tiny/seed1/best/manifest.json").read_text()
+    )
+    for target, pick in manifest["tasks"].items():
+        assert best.loc[target, "arm"] == pick["arm"], target
+        assert best.loc[target, "basis"] == pick["basis"], target
+    # a trained target's score file carries its English validation score from training
+    scores = json.loads((work / "results/eval/demo_tiny/mnli/seed1/scores/xnli.json").read_text())
+    summary = work / "results/target/demo_tiny/mnli/seed1/xnli/model/train_summary.json"
+    assert scores["validation"] == json.loads(summary.read_text())["validation"]
+    assert set(best.index) == set(TARGETS + RETRIEVAL) | {"XTREME avg (9/9 tasks)"}
 
 
 def test_english_scores_are_well_above_chance(finished_demo):

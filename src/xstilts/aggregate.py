@@ -56,6 +56,28 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return long, meta_df
 
 
+def read_validation(paths: list[str | Path]) -> pd.DataFrame:
+    """One row per score file: model, arm, seed, target and the cell's English validation
+    score (the mean of the task's summary metrics; None without a validation set), which the
+    score file carries from training (or, for BUCC, from its dev set)."""
+    from xstilts.submission import validation_score
+
+    rows = []
+    for path in paths:
+        doc = json.loads(Path(path).read_text())
+        cell = doc["cell"]
+        rows.append(
+            {
+                "model": cell["model"],
+                "arm": cell["arm"],
+                "seed": cell["seed"],
+                "target": doc["task"],
+                "validation": validation_score(doc["task"], doc),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*CELL, "target", "validation"])
+
+
 def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """One row per (model, arm, seed, target): summary score and language coverage."""
     out = []
@@ -124,6 +146,99 @@ def arm_target_table(tasks: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def arm_target_std(tasks: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame | None:
+    """The standard deviation over seeds (sample, ddof=1) of every number in ``table``: of
+    each target's summary score, and of the per-seed XTREME average; None with one seed."""
+    if tasks["seed"].nunique() < 2:
+        return None
+    per_seed = tasks.pivot_table(
+        index=["model", "arm", "seed"], columns="target", values="score", sort=False
+    )
+    present = [t for t in XTREME_TASKS if t in per_seed.columns]
+    per_seed["xtreme_avg"] = per_seed[present].mean(axis=1, skipna=True)
+    std = per_seed.groupby(level=["model", "arm"], sort=False).std(ddof=1)
+    return std.reindex(index=table.index, columns=[c for c in table.columns if c in std.columns])
+
+
+def best_table(table: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
+    """The paper's headline: per model and target, the arm best on English validation (mean
+    over seeds; xstilts.submission.choose_arms, the rule the "best" submission uses), its test
+    score, the baseline's and the gain; then an XTREME average row over the XTREME targets
+    present (the chosen arms' scores against the baseline's on the same targets)."""
+    from xstilts.submission import choose_arms
+
+    rows = []
+    for model, g in table.groupby(level="model", sort=False):
+        arms = [a for _, a in g.index]
+        val = validation[validation.model == model]
+        mean_val = val.groupby(["target", "arm"], sort=False)["validation"].mean()
+        targets = [c for c in g.columns if c not in NON_TARGET_COLUMNS]
+        by_target = {  # target -> arm -> mean validation, over the arms scored on the target
+            t: {
+                a: _none_if_nan(mean_val.get((t, a)))
+                for a in arms
+                if pd.notna(g.loc[(model, a), t])
+            }
+            for t in targets
+        }
+        chosen = choose_arms({t: v for t, v in by_target.items() if v})
+        base = (model, BASELINE) if (model, BASELINE) in g.index else None
+        for t, pick in chosen.items():
+            if pick["arm"] not in arms:  # no validation score, and no baseline to fall back on
+                continue
+            score = float(g.loc[(model, pick["arm"]), t])
+            baseline = float(g.loc[base, t]) if base is not None else float("nan")
+            rows.append(
+                {
+                    "model": model,
+                    "target": t,
+                    "arm": pick["arm"],
+                    "basis": pick["basis"],
+                    "validation": pick["validation"],
+                    "score": score,
+                    "baseline": baseline,
+                    "gain": score - baseline,
+                }
+            )
+        picked = [r for r in rows if r["model"] == model and r["target"] in XTREME_TASKS]
+        if picked:
+            score = sum(r["score"] for r in picked) / len(picked)
+            baseline = sum(r["baseline"] for r in picked) / len(picked)
+            rows.append(
+                {
+                    "model": model,
+                    "target": f"XTREME avg ({len(picked)}/{len(XTREME_TASKS)} tasks)",
+                    "arm": "",
+                    "basis": "best arm per target",
+                    "validation": None,
+                    "score": score,
+                    "baseline": baseline,
+                    "gain": score - baseline,
+                }
+            )
+    columns = ["model", "target", "arm", "basis", "validation", "score", "baseline", "gain"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _none_if_nan(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def best_markdown(best: pd.DataFrame) -> str:
+    header = ["model", "target", "best arm", "chosen by", "validation", "test", "baseline"]
+    header.append("gain")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in best.itertuples():
+        cells = [r.model, r.target, r.arm or "per target", r.basis, _fmt(r.validation, True)]
+        cells += [_fmt(r.score, True), _fmt(r.baseline, True), _signed(r.gain)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _signed(value: float) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:+.1f}"
+
+
 def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Per-language gain of every arm over the baseline arm (same model, seed, metric)."""
     base = long[long.arm == BASELINE].drop(columns="arm").rename(columns={"value": "baseline"})
@@ -181,69 +296,136 @@ def metrics_markdown(metrics: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fmt(value: float, complete: bool) -> str:
-    if pd.isna(value):
+def _fmt(value: float, complete: bool, std: float | None = None) -> str:
+    """``75.3``, ``75.3 ± 0.4`` over seeds, ``75.3*`` when incomplete; "–" when missing."""
+    if value is None or pd.isna(value):
         return "–"
-    return f"{value:.1f}" + ("" if complete else "*")
+    text = f"{value:.1f}" + ("" if std is None or pd.isna(std) else f" ± {std:.1f}")
+    return text + ("" if complete else "*")
 
 
-def markdown(table: pd.DataFrame, metric_names: dict[str, str]) -> str:
-    targets = [
-        c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
-    ]
+def _best_cells(table: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(model, arm, column) of the highest mean in every column, per model (ties: all)."""
+    best = set()
+    for model, g in table.groupby(level="model", sort=False):
+        for col in [*_targets(table), "xtreme_avg"]:
+            top = g[col].max()
+            if pd.notna(top):
+                best |= {(model, arm, col) for (_, arm), v in g[col].items() if v == top}
+    return best
+
+
+NON_TARGET_COLUMNS = ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
+
+
+def _targets(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in NON_TARGET_COLUMNS]
+
+
+def _cells(table, std, best, row_key, row) -> tuple[list[tuple[str, bool]], str]:
+    """A row's formatted target cells (each with whether it is the best) and XTREME cell."""
+    model, arm = row_key
     incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
+
+    def sd(col):
+        return None if std is None else std.loc[row_key, col]
+
+    cells = [
+        (_fmt(row[t], (model, arm, t) not in incomplete, sd(t)), (model, arm, t) in best)
+        for t in _targets(table)
+    ]
+    avg = _fmt(row["xtreme_avg"], bool(row["xtreme_complete"]), sd("xtreme_avg"))
+    return cells, avg
+
+
+def markdown(
+    table: pd.DataFrame, metric_names: dict[str, str], std: pd.DataFrame | None = None
+) -> str:
+    """The paper's layout: one row per arm (baseline, the intermediate tasks, multitask), one
+    column per target with its official metric, the XTREME average last; the best arm of each
+    column in bold; mean ± standard deviation over seeds when there are several."""
+    targets = _targets(table)
     header = (
         ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in targets] + ["XTREME avg"]
     )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for (model, arm), row in table.iterrows():
-        cells = [model, arm] + [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]
-        avg = _fmt(row["xtreme_avg"], bool(row["xtreme_complete"]))
-        cells.append(avg if row["xtreme_complete"] else f"{avg} ({row['xtreme_tasks']} tasks)")
-        lines.append("| " + " | ".join(cells) + " |")
+    best = _best_cells(table)
+    for key, row in table.iterrows():
+        cells, avg = _cells(table, std, best, key, row)
+        out = [key[0], key[1]] + [f"**{c}**" if bold else c for c, bold in cells]
+        if not row["xtreme_complete"]:
+            avg = f"{avg} ({row['xtreme_tasks']} tasks)"
+        out.append(f"**{avg}**" if (*key, "xtreme_avg") in best else avg)
+        lines.append("| " + " | ".join(out) + " |")
     lines += [
         "",
-        "`*` incomplete: the average covers fewer languages or tasks than the "
-        "benchmark has (XTREME has 9 tasks); it is not comparable to a full score.",
+        "Bold: the best arm in the column. `*` incomplete: the average covers fewer languages "
+        "or tasks than the benchmark has (XTREME has 9 tasks); it is not comparable to a full "
+        "score." + (" Mean ± standard deviation over seeds." if std is not None else ""),
     ]
     return "\n".join(lines) + "\n"
 
 
-def latex(table: pd.DataFrame) -> str:
-    targets = [
-        c for c in table.columns if c not in ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
-    ]
-    incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
+def _tex(text: str) -> str:
+    """Escape LaTeX's special characters in a name."""
+    for char, repl in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%")):
+        text = text.replace(char, repl)
+    return text.replace("#", r"\#").replace("$", r"\$")
+
+
+def latex(
+    table: pd.DataFrame,
+    metric_names: dict[str, str] | None = None,
+    std: pd.DataFrame | None = None,
+) -> str:
+    """The same table as a booktabs ``tabular`` to ``\\input`` in a paper (needs
+    ``\\usepackage{booktabs}``): the metric under each target, the best per column in bold."""
+    metric_names = metric_names or {}
+    targets = _targets(table)
     cols = "ll" + "r" * (len(targets) + 1)
     lines = [
         r"\begin{tabular}{" + cols + "}",
         r"\toprule",
-        " & ".join(["Model", "Arm", *targets, "XTREME avg"]) + r" \\",
-        r"\midrule",
+        " & ".join(["Model", "Arm", *map(_tex, targets), "XTREME avg"]) + r" \\",
     ]
-    for (model, arm), row in table.iterrows():
-        cells = [model.replace("_", r"\_"), arm.replace("_", r"\_")]
-        cells += [_fmt(row[t], (model, arm, t) not in incomplete) for t in targets]
-        cells.append(_fmt(row["xtreme_avg"], bool(row["xtreme_complete"])))
-        lines.append(" & ".join(cells) + r" \\")
+    if metric_names:
+        lines.append(
+            " & ".join(["", "", *(_tex(metric_names.get(t, "")) for t in targets), ""]) + r" \\"
+        )
+    lines.append(r"\midrule")
+    best = _best_cells(table)
+    for key, row in table.iterrows():
+        cells, avg = _cells(table, std, best, key, row)
+        out = [_tex(key[0]), _tex(key[1])]
+        out += [r"\textbf{" + c + "}" if bold else c for c, bold in cells]
+        out.append(r"\textbf{" + avg + "}" if (*key, "xtreme_avg") in best else avg)
+        lines.append(" & ".join(out).replace("±", r"$\pm$") + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
 
+LANGUAGE_GAINS = "language_gains_"  # + target: the per-language gain figure of one target
+
+
 def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> None:
-    """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths."""
+    """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
+    and ``language_gains_<target>`` to the per-language gain figure of each target."""
     from xstilts import plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
     tasks = task_scores(long, meta)
     table = arm_target_table(tasks)
+    std = arm_target_std(tasks, table)
     gains = gains_by_language(long, meta)
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
+    best = best_table(table, read_validation(score_files))
     notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
     report = (
         "## Summary score per target (language average) and XTREME average\n\n"
-        + markdown(table, metric_names)
+        + markdown(table, metric_names, std)
+        + "\n## Best intermediate task per target (chosen on English validation)\n\n"
+        + best_markdown(best)
         + "\n## Every metric (language average, mean over seeds)\n\n"
         + metrics_markdown(metrics)
         + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
@@ -254,11 +436,17 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
         "table_csv": lambda p: table.to_csv(p),
         "table_md": lambda p: Path(p).write_text(report),
         "metrics_csv": lambda p: metrics.to_csv(p),
-        "table_tex": lambda p: Path(p).write_text(latex(table)),
+        "table_tex": lambda p: Path(p).write_text(latex(table, metric_names, std)),
+        "best_csv": lambda p: best.to_csv(p, index=False),
         "gains_parquet": lambda p: gains.to_parquet(p, index=False),
         "gains_csv": lambda p: gains.to_csv(p, index=False),
         "heatmap": lambda p: plots.gain_heatmap(gains_table(table), p, xtreme_label(table)),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        writers[name](path)
+        if name.startswith(LANGUAGE_GAINS):
+            target = name.removeprefix(LANGUAGE_GAINS)
+            metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
+            plots.language_gains(gains, target, metrics_used, path)
+        else:
+            writers[name](path)

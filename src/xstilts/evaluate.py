@@ -119,5 +119,10 @@ def evaluate_target(
         "languages": per_lang,
         "cell": cell,
     }
+    # the English validation scores of training, so that the aggregation can choose the best
+    # arm per target on validation from the score files alone
+    summary = Path(model_dir) / "train_summary.json"
+    if summary.exists():
+        result["validation"] = json.loads(summary.read_text()).get("validation", {})
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     return result

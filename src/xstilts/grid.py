@@ -386,6 +386,7 @@ class Grid:
         arms = self.arms if choice == "best" else [choice]
         return {
             "choice": choice,
+            "arms": arms,  # grid order, which breaks validation ties (the JSON sorts the keys)
             "targets": {
                 t: {
                     a: {
@@ -417,11 +418,17 @@ SUMMARY_FILES = {
     "table_md": "arm_target.md",
     "table_tex": "arm_target.tex",
     "metrics_csv": "arm_target_metrics.csv",
+    "best_csv": "best_per_target.csv",
     "gains_parquet": "gains_by_language.parquet",
     "gains_csv": "gains_by_language.csv",
     "heatmap": "gains_heatmap.png",
 }
 
 
-def summary_outputs() -> dict[str, str]:
-    return {name: f"{SUMMARY_DIR}/{file}" for name, file in SUMMARY_FILES.items()}
+def summary_outputs(targets: list[str] = ()) -> dict[str, str]:
+    """Every summary file by name, plus one per-language gain figure per target
+    (``language_gains_<target>``, as xstilts.aggregate.summarize names them)."""
+    out = {name: f"{SUMMARY_DIR}/{file}" for name, file in SUMMARY_FILES.items()}
+    for target in targets:
+        out[f"language_gains_{target}"] = f"{SUMMARY_DIR}/language_gains/{target}.png"
+    return out

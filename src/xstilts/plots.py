@@ -45,3 +45,55 @@ def gain_heatmap(gains: pd.DataFrame, out: str | Path, xtreme_label: str = "XTRE
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
+
+
+def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], out) -> None:
+    """Per-language gain over the baseline on one target, one panel per arm: languages ordered
+    and coloured by family (xstilts.languages), the gain of the target's summary metric(s),
+    mean over seeds."""
+    from xstilts import languages as lang_table
+
+    data = gains[(gains.target == target) & gains.metric.isin(metrics)]
+    per_lang = (
+        data.groupby(["model", "arm", "language"], sort=False)["gain"].mean().reset_index()
+    )  # the mean over seeds and over the summary metrics (EM and F1 for QA)
+    models = list(dict.fromkeys(per_lang.model))
+    pairs = zip(per_lang.model, per_lang.arm, strict=True)
+    per_lang["panel"] = [f"{m} / {a}" if len(models) > 1 else a for m, a in pairs]
+    panels = list(dict.fromkeys(per_lang.panel))
+    order = lang_table.by_family(per_lang.language.unique())
+    families = list(dict.fromkeys(lang_table.family(code) for code in order))
+    # the colour-blind-safe palette has 10 colours: families past the tenth are hatched too
+    colours = sns.color_palette("colorblind", 10)
+    style = {f: (colours[i % 10], "" if i < 10 else "///") for i, f in enumerate(families)}
+    width = 3.0 + 0.28 * max(1, len(order))
+    fig, axes = plt.subplots(
+        max(1, len(panels)), 1, figsize=(width, 1.2 + 1.4 * max(1, len(panels))), dpi=120,
+        sharex=True, sharey=True, squeeze=False, layout="constrained",
+    )  # fmt: skip
+    label = " and ".join(metrics) or "score"
+    if not panels:
+        axes[0, 0].text(0.5, 0.5, f"no gains for {target}: no baseline arm", ha="center")
+        axes[0, 0].set_axis_off()
+    for ax, panel in zip(axes[:, 0], panels, strict=False):
+        rows = per_lang[per_lang.panel == panel].set_index("language").reindex(order)
+        bars = ax.bar(range(len(order)), rows["gain"].fillna(0.0), edgecolor="white")
+        for bar, code in zip(bars, order, strict=True):
+            colour, hatch = style[lang_table.family(code)]
+            bar.set_facecolor(colour)
+            bar.set_hatch(hatch)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_ylabel("gain (points)")
+        ax.set_title(panel, fontsize=9, loc="left")
+    axes[-1, 0].set_xticks(range(len(order)), order, rotation=90, fontsize=8)
+    axes[-1, 0].set_xlabel("test language (ISO 639-1), grouped by family")
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, facecolor=style[f][0], hatch=style[f][1], edgecolor="white")
+        for f in families
+    ]
+    fig.suptitle(f"{target}: gain over the baseline per language ({label}, mean over seeds)")
+    if handles:
+        ncol = min(6, len(families))
+        fig.legend(handles, families, loc="outside lower center", fontsize=7, ncol=ncol)
+    fig.savefig(out)
+    plt.close(fig)

@@ -16,6 +16,7 @@ import datasets
 
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
+from xstilts.tasks.retrieval import RetrievalTask
 
 BEST = "best"
 
@@ -54,9 +55,10 @@ def validation_score(task_name: str, doc: dict) -> float | None:
 
 def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dict]:
     """target → {"arm", "validation", "basis"}: the arm with the best validation score (ties:
-    the first arm in grid order). A target without any validation score takes the arm chosen
-    for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no dev set),
-    else the baseline; ``basis`` says which rule applied."""
+    the first arm in grid order). A retrieval target without any validation score takes the
+    arm chosen for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no
+    dev set); any other target without one (TyDiQA-GoldP) takes the baseline; ``basis`` says
+    which rule applied."""
     out: dict[str, dict] = {}
     pending = []
     for target, by_arm in validation.items():
@@ -68,7 +70,9 @@ def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dic
         out[target] = {"arm": arm, "validation": known[arm], "basis": "validation"}
     for target in pending:
         bucc = next((t for t in out if task_registry.get(t).xtreme_name == "bucc2018"), None)
-        if bucc is not None:
+        # only a retrieval task shares BUCC's encoder; TyDiQA (no English validation split)
+        # falls back to the baseline rather than to an unrelated task's choice
+        if bucc is not None and isinstance(task_registry.get(target), RetrievalTask):
             out[target] = {"arm": out[bucc]["arm"], "validation": None, "basis": f"as {bucc}"}
         else:
             out[target] = {"arm": "baseline", "validation": None, "basis": "no validation set"}

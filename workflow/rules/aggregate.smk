@@ -5,7 +5,7 @@ rule aggregate:
     input:
         scores=GRID.scores_files(),
     output:
-        **xgrid.summary_outputs(),
+        **summary_report_outputs(),
     log:
         "logs/aggregate.log",
     localrule: True

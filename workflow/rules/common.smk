@@ -48,7 +48,7 @@ wildcard_constraints:
 def final_outputs():
     return (
         GRID.scores_files()
-        + list(xgrid.summary_outputs().values())
+        + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
         + GRID.submission_files()
     )
 
@@ -147,3 +147,40 @@ def submission_inputs(wildcards):
 
 def summary_spec(wildcards):
     return xgrid.canonical({"files": GRID.scores_files()})
+
+
+# What `snakemake --report report.html` shows: category, caption (workflow/report/) per output;
+# the other summary files (CSV, Parquet, LaTeX) are results for downstream use, not the report.
+REPORTED = {
+    "heatmap": ("1. Main grid", "gains_heatmap.rst"),
+    "table_md": ("1. Main grid", "arm_target.rst"),
+    "table_tex": ("1. Main grid", "arm_target_tex.rst"),
+    "best_csv": ("1. Main grid", "best_per_target.rst"),
+}
+
+
+def summary_report_outputs():
+    """The aggregate rule's outputs, the reported ones wrapped in report()."""
+    out = {}
+    for name, path in xgrid.summary_outputs(GRID.evaluated_targets).items():
+        if name.startswith("language_gains_"):
+            target = name.removeprefix("language_gains_")
+            retrieval = target in GRID.retrieval_targets
+            category = "3. Retrieval" if retrieval else "2. Per-language gains"
+            out[name] = report(
+                path,
+                caption="../report/language_gains.rst",
+                category=category,
+                labels={"target": target},
+            )
+        elif name in REPORTED:
+            category, caption = REPORTED[name]
+            out[name] = report(
+                path,
+                caption=f"../report/{caption}",
+                category=category,
+                labels={"result": Path(path).name},
+            )
+        else:
+            out[name] = path
+    return out

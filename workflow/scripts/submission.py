@@ -11,10 +11,12 @@ def main(smk):
 
     spec = json.loads(smk.params.spec)
     if spec["choice"] == "best":
-        validation = {
+        validation = {  # arms in grid order: a tie goes to the first, as in the summary
             target: {
-                arm: validation_score(target, json.loads(Path(files["validation"]).read_text()))
-                for arm, files in by_arm.items()
+                arm: validation_score(
+                    target, json.loads(Path(by_arm[arm]["validation"]).read_text())
+                )
+                for arm in spec["arms"]
             }
             for target, by_arm in spec["targets"].items()
         }
