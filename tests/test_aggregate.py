@@ -19,6 +19,7 @@ from xstilts.aggregate import (
     arm_target_std,
     arm_target_table,
     best_table,
+    bootstrap_gains,
     gains_by_language,
     gains_table,
     latex,
@@ -546,6 +547,7 @@ SUMMARY_FILES = {
     "arm_target.tex",
     "arm_target_metrics.csv",
     "best_per_target.csv",
+    "gains_ci.csv",
     "gains_by_language.parquet",
     "gains_by_language.csv",
     "gains_heatmap.png",
@@ -692,3 +694,84 @@ def test_per_language_gain_figures(grid_files, tmp_path):
     summarize(grid_files, out | {f"language_gains_{t}": p for t, p in figures.items()})
     for path in figures.values():
         check_png(path)
+
+
+# ---- bootstrap confidence intervals over seeds and test examples -----------------------------
+
+
+def write_examples(directory: Path, model, arm, seed, task, correct: list[int]) -> Path:
+    """The per-example statistics evaluate_target writes for an accuracy task."""
+    path = directory / f"{model}__{arm}__seed{seed}__{task}.parquet"
+    rows = [{"language": "en", "example": i, "correct": c} for i, c in enumerate(correct)]
+    pd.DataFrame(rows).to_parquet(path, index=False)
+    return path
+
+
+def ci_grid(tmp_path, cells: dict[tuple[str, int, str], list[int]]):
+    """Score files and example files of cells (arm, seed, task) → 0/1 per English example."""
+    scores, examples = [], []
+    for (arm, seed, task), correct in cells.items():
+        value = 100.0 * sum(correct) / len(correct)
+        scores.append(write_score(tmp_path, "m", arm, seed, task, acc(en=value), ["en"]))
+        examples.append(write_examples(tmp_path, "m", arm, seed, task, correct))
+    return scores, examples
+
+
+def test_a_paired_bootstrap_over_examples(tmp_path):
+    # 1,000 examples; the arm is right on all, the baseline wrong on 10: gain 1.0 point. In a
+    # paired resample the gain is k/10 points with k ~ Binomial(1000, 0.01) discordant
+    # examples drawn: its 2.5 % and 97.5 % quantiles are 4 and 16-17, so the interval is about
+    # [0.4, 1.65] and excludes 0 (an unpaired bootstrap would not see that)
+    base = [1] * 990 + [0] * 10
+    scores, examples = ci_grid(
+        tmp_path, {("baseline", 1, "xnli"): base, ("anli_plus", 1, "xnli"): [1] * 1000}
+    )
+    ci, draws = bootstrap_gains(scores, examples)
+    row = one(ci, arm="anli_plus", target="xnli")
+    assert row["gain"] == pytest.approx(1.0)
+    assert 0.3 <= row["ci_low"] <= 0.5 and 1.5 <= row["ci_high"] <= 1.8
+    assert bool(row["significant"]) is True
+    assert len(draws[("m", "anli_plus", "xnli")]) == 1000
+
+
+def test_an_arm_equal_to_the_baseline_has_no_significant_gain(tmp_path):
+    same = [1, 0] * 200
+    scores, examples = ci_grid(
+        tmp_path, {("baseline", 1, "xnli"): same, ("anli_plus", 1, "xnli"): same}
+    )
+    row = one(bootstrap_gains(scores, examples)[0], arm="anli_plus", target="xnli")
+    assert (row["gain"], row["ci_low"], row["ci_high"]) == (0.0, 0.0, 0.0)
+    assert bool(row["significant"]) is False
+
+
+def test_seeds_that_disagree_widen_the_interval(tmp_path):
+    # 2,000 examples; seed 1: the arm gains 2 points (40 more right), seed 2: it loses 2. The
+    # mean gain is 0; resampling the two seeds gives {1,1}: +2, {2,2}: -2 a quarter of the
+    # time each, so the interval reaches about ±2 and includes 0
+    base = [1] * 1000 + [0] * 1000
+    better = [1] * 1040 + [0] * 960
+    worse = [1] * 960 + [0] * 1040
+    cells = {("baseline", 1, "xnli"): base, ("baseline", 2, "xnli"): base}
+    cells |= {("anli_plus", 1, "xnli"): better, ("anli_plus", 2, "xnli"): worse}
+    ci, _ = bootstrap_gains(*ci_grid(tmp_path, cells))
+    row = one(ci, arm="anli_plus", target="xnli")
+    assert row["gain"] == pytest.approx(0.0)
+    assert row["ci_low"] < -1.5 and row["ci_high"] > 1.5
+    assert bool(row["significant"]) is False and row["seeds"] == 2
+
+
+def test_the_xtreme_average_gain_and_the_summary_files(tmp_path):
+    base = [1] * 990 + [0] * 10
+    cells = {("baseline", 1, "xnli"): base, ("anli_plus", 1, "xnli"): [1] * 1000}
+    cells |= {("baseline", 1, "pawsx"): base, ("anli_plus", 1, "pawsx"): base}
+    scores, examples = ci_grid(tmp_path / "scores", cells)
+    ci, _ = bootstrap_gains(scores, examples)
+    avg = one(ci, arm="anli_plus", target="xtreme_avg")
+    assert avg["gain"] == pytest.approx((1.0 + 0.0) / 2)  # the mean over the two targets
+    assert avg["targets"] == "2/9"
+    out = tmp_path / "summary"
+    summarize(scores, outputs(out), examples)
+    table = pd.read_csv(out / "gains_ci.csv")
+    assert set(table.target) == {"xnli", "pawsx", "xtreme_avg"}
+    md = (out / "arm_target.md").read_text()
+    assert "| m | anli_plus | +1.0 [+0." in md and "]† |" in md  # xnli: significant

@@ -108,6 +108,25 @@ def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished_de
     assert set(best.index) == set(TARGETS + RETRIEVAL) | {"XTREME avg (9/9 tasks)"}
 
 
+def test_every_gain_has_a_confidence_interval(finished_demo):
+    work = finished_demo[0]
+    ci = pd.read_csv(work / "results/summary/gains_ci.csv")
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    arms = [a for a in ARMS if a != "baseline"]
+    assert len(ci) == len(arms) * (len(TARGETS) + len(RETRIEVAL) + 1)  # + the XTREME average
+    for r in ci.itertuples():  # the bootstrap's point estimate is the table's gain
+        expected = (
+            table.loc[(r.model, r.arm), r.target] - table.loc[(r.model, "baseline"), r.target]
+        )
+        assert r.gain == pytest.approx(expected, abs=1e-6), (r.arm, r.target)
+        assert r.ci_low <= r.ci_high and r.resamples == 1000 and r.seeds == 1
+    # per-example statistics of a fine-tuned target (evaluate_target) and of BUCC
+    examples = work / "results/eval/demo_tiny/mnli/seed1/examples"
+    assert (examples / "xnli.parquet").exists() and (examples / "bucc2018.parquet").exists()
+    md = (work / "results/summary/arm_target.md").read_text()
+    assert "95 % confidence interval" in md
+
+
 def test_english_scores_are_well_above_chance(finished_demo):
     work = finished_demo[0]
     long = pd.read_parquet(work / "results/summary/scores_long.parquet")

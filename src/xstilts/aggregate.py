@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xstilts import score as xtreme_score
@@ -160,7 +161,9 @@ def arm_target_std(tasks: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame | N
     return std.reindex(index=table.index, columns=[c for c in table.columns if c in std.columns])
 
 
-def best_table(table: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
+def best_table(
+    table: pd.DataFrame, validation: pd.DataFrame, draws: dict | None = None
+) -> pd.DataFrame:
     """The paper's headline: per model and target, the arm best on English validation (mean
     over seeds; xstilts.submission.choose_arms, the rule the "best" submission uses), its test
     score, the baseline's and the gain; then an XTREME average row over the XTREME targets
@@ -188,6 +191,7 @@ def best_table(table: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
                 continue
             score = float(g.loc[(model, pick["arm"]), t])
             baseline = float(g.loc[base, t]) if base is not None else float("nan")
+            sample = (draws or {}).get((model, pick["arm"], t))
             rows.append(
                 {
                     "model": model,
@@ -199,11 +203,14 @@ def best_table(table: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
                     "baseline": baseline,
                     "gain": score - baseline,
                 }
+                | _interval(sample)
             )
         picked = [r for r in rows if r["model"] == model and r["target"] in XTREME_TASKS]
         if picked:
             score = sum(r["score"] for r in picked) / len(picked)
             baseline = sum(r["baseline"] for r in picked) / len(picked)
+            samples = [(draws or {}).get((model, r["arm"], r["target"])) for r in picked]
+            sample = None if any(x is None for x in samples) else np.mean(samples, axis=0)
             rows.append(
                 {
                     "model": model,
@@ -215,9 +222,20 @@ def best_table(table: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
                     "baseline": baseline,
                     "gain": score - baseline,
                 }
+                | _interval(sample)
             )
     columns = ["model", "target", "arm", "basis", "validation", "score", "baseline", "gain"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=[*columns, "ci_low", "ci_high", "significant"])
+
+
+def _interval(sample) -> dict:
+    """The 95 % percentile interval of bootstrap draws of a gain (NaN without draws; a
+    baseline's draws are all 0: no interval to speak of, not significant)."""
+    if sample is None:
+        return {"ci_low": float("nan"), "ci_high": float("nan"), "significant": False}
+    tail = (100 - CI_LEVEL) / 2
+    low, high = np.percentile(sample, [tail, 100 - tail])
+    return {"ci_low": float(low), "ci_high": float(high), "significant": bool(low > 0 or high < 0)}
 
 
 def _none_if_nan(value) -> float | None:
@@ -226,17 +244,192 @@ def _none_if_nan(value) -> float | None:
 
 def best_markdown(best: pd.DataFrame) -> str:
     header = ["model", "target", "best arm", "chosen by", "validation", "test", "baseline"]
-    header.append("gain")
+    header.append("gain [95 % CI]")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in best.itertuples():
         cells = [r.model, r.target, r.arm or "per target", r.basis, _fmt(r.validation, True)]
-        cells += [_fmt(r.score, True), _fmt(r.baseline, True), _signed(r.gain)]
+        gain = _signed(r.gain)
+        if pd.notna(r.ci_low) and r.arm != BASELINE:
+            gain += f" [{r.ci_low:+.1f}, {r.ci_high:+.1f}]" + ("†" if r.significant else "")
+        cells += [_fmt(r.score, True), _fmt(r.baseline, True), gain]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _signed(value: float) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:+.1f}"
+
+
+CI_RESAMPLES = 1000
+CI_LEVEL = 95.0
+
+
+def _load_examples(score_files, example_files) -> dict[tuple, dict]:
+    """(model, arm, target) → seed → per-example statistics (a DataFrame), for cells whose
+    examples file exists and has rows."""
+    cells: dict[tuple, dict] = {}
+    for score, examples in zip(score_files, example_files, strict=True):
+        if examples is None or not Path(examples).exists():
+            continue
+        frame = pd.read_parquet(examples)
+        if frame.empty:
+            continue
+        doc = json.loads(Path(score).read_text())
+        cell = doc["cell"]
+        cells.setdefault((cell["model"], cell["arm"], doc["task"]), {})[cell["seed"]] = frame
+    return cells
+
+
+def _summary_draws(task, frames: list[pd.DataFrame], counts: np.ndarray) -> np.ndarray:
+    """Per seed (columns) and draw (rows): the task's summary metric on one language from the
+    seeds' aligned statistics (``frames``: examples × statistics), the examples weighted by
+    ``counts`` (draws × examples)."""
+    out = []
+    for frame in frames:
+        sums = counts @ frame.to_numpy(dtype=float)
+        metrics = task.metrics_from_sums(
+            {c: sums[:, j] for j, c in enumerate(frame.columns)}, counts.sum(axis=1)
+        )
+        out.append(np.mean([np.asarray(metrics[m], dtype=float) for m in task.avg_metrics], 0))
+    return np.stack(out, axis=1)
+
+
+def _aligned(arms: list[tuple[str, dict]], lang: str) -> dict[tuple, pd.DataFrame]:
+    """(arm, seed) → that cell's statistics on ``lang``, on the union of the cells' example
+    keys (in one order): an example a cell lacks adds nothing to its sums (BUCC lists only the
+    source sentences in a mined or gold pair, which differ between arms)."""
+    per_cell = {
+        (arm, seed): f[f.language == lang].drop(columns="language").set_index("example")
+        for arm, by_seed in arms
+        for seed, f in by_seed.items()
+    }
+    keys = sorted(set().union(*(p.index for p in per_cell.values())), key=str)
+    return {k: p.reindex(keys).fillna(0.0) for k, p in per_cell.items()}
+
+
+def bootstrap_gains(
+    score_files, example_files, resamples: int = CI_RESAMPLES, seed: int = 0
+) -> tuple[pd.DataFrame, dict[tuple, np.ndarray]]:
+    """Gain of every arm over the baseline per (model, target), with a 95 % confidence
+    interval from a paired bootstrap over seeds and test examples: each draw resamples the
+    seeds both arms share, and in every language the test examples (the same draw for the arm
+    and the baseline), recomputes the task metric from the examples' statistics
+    (``Task.metrics_from_sums``: seqeval and BUCC F1 as corpus F1, not as a mean), averages
+    over languages and seeds, and takes the difference. The interval is the 2.5th to 97.5th
+    percentile of the draws; ``significant`` when it excludes 0. The XTREME average's draws
+    are the mean over the XTREME targets present of each target's draws.
+
+    Returns the table and the draws per (model, arm, target) (the baseline's are zeros)."""
+    from xstilts import tasks as task_registry
+
+    cells = _load_examples(score_files, example_files)
+    rng = np.random.default_rng(seed)
+    rows, draws = [], {}
+    for model, base_arm, target in [k for k in cells if k[1] == BASELINE]:
+        task = task_registry.get(target)
+        base = cells[(model, base_arm, target)]
+        arms = [(k[1], v) for k, v in cells.items() if k[0] == model and k[2] == target]
+        langs = [
+            lang
+            for lang in task.languages
+            if all((f.language == lang).any() for _, by_seed in arms for f in by_seed.values())
+        ]  # fmt: skip  (a language is compared where every cell has it)
+        if not langs:
+            continue
+        aligned = {lang: _aligned(arms, lang) for lang in langs}
+        sizes = {lang: len(next(iter(aligned[lang].values()))) for lang in langs}
+        counts = {  # one multinomial draw per language, shared by every arm: paired
+            lang: rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+            for lang, n in sizes.items()
+        }
+        full = {lang: np.ones((1, n)) for lang, n in sizes.items()}
+        for arm, by_seed in arms:
+            if arm == BASELINE:
+                draws[(model, arm, target)] = np.zeros(resamples)
+                continue
+            seeds = sorted(set(by_seed) & set(base))
+            if not seeds:
+                continue
+            picks = rng.integers(0, len(seeds), size=(resamples, len(seeds)))
+            weights = np.stack([(picks == i).sum(1) for i in range(len(seeds))], 1) / len(seeds)
+
+            pairs = {  # per language: the arm's and the baseline's frames, seed by seed
+                lang: ([cells_[(arm, s)] for s in seeds], [cells_[(BASELINE, s)] for s in seeds])
+                for lang, cells_ in aligned.items()
+            }
+            even = np.full((1, len(seeds)), 1 / len(seeds))
+            args = (task, pairs)
+            observed = float(_mean_gain(*args, even, full)[0])
+            sample = _mean_gain(*args, weights, counts)
+            draws[(model, arm, target)] = sample
+            rows.append(_ci_row(model, arm, target, observed, sample, len(seeds), resamples))
+    for model, arm in dict.fromkeys((r["model"], r["arm"]) for r in rows):
+        present = [t for t in XTREME_TASKS if (model, arm, t) in draws]
+        if present:
+            observed = float(np.mean([_observed(rows, model, arm, t) for t in present]))
+            sample = np.mean([draws[(model, arm, t)] for t in present], axis=0)
+            n_seeds = min(r["seeds"] for r in rows if r["model"] == model and r["arm"] == arm)
+            row = _ci_row(model, arm, "xtreme_avg", observed, sample, n_seeds, resamples)
+            rows.append(row | {"targets": f"{len(present)}/{len(XTREME_TASKS)}"})
+    columns = ["model", "arm", "target", "gain", "ci_low", "ci_high", "significant", "seeds"]
+    table = pd.DataFrame(rows, columns=[*columns, "resamples", "targets"])
+    return table, draws
+
+
+def _mean_gain(task, pairs: dict, weighting: np.ndarray, counts: dict) -> np.ndarray:
+    """Per draw: the language average of the seed-weighted (``weighting``: draws × seeds)
+    difference of the task summary between the arm and the baseline (``pairs``: language →
+    their frames per seed), examples weighted by ``counts[lang]``."""
+    per_lang = []
+    for lang, (arm_frames, base_frames) in pairs.items():
+        a = _summary_draws(task, arm_frames, counts[lang])
+        b = _summary_draws(task, base_frames, counts[lang])
+        per_lang.append(((a - b) * weighting).sum(axis=1))
+    return np.mean(per_lang, axis=0)
+
+
+def _ci_row(model, arm, target, observed, sample, n_seeds, resamples) -> dict:
+    return (
+        {"model": model, "arm": arm, "target": target, "gain": observed}
+        | _interval(sample)
+        | {"seeds": n_seeds, "resamples": resamples, "targets": ""}
+    )
+
+
+def _observed(rows, model, arm, target) -> float:
+    return next(
+        r["gain"] for r in rows if (r["model"], r["arm"], r["target"]) == (model, arm, target)
+    )
+
+
+def ci_markdown(ci: pd.DataFrame) -> str:
+    """Arm × target gains with their 95 % intervals; † when the interval excludes 0."""
+    if ci.empty:
+        return "No gains: the grid has no baseline arm, or no per-example statistics.\n"
+    targets = list(dict.fromkeys(t for t in ci.target if t != "xtreme_avg"))
+    if (ci.target == "xtreme_avg").any():
+        targets.append("xtreme_avg")
+    header = ["model", "arm"] + ["XTREME avg" if t == "xtreme_avg" else t for t in targets]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, arm), g in ci.groupby(["model", "arm"], sort=False):
+        by_target = g.set_index("target")
+        cells = [model, arm]
+        for t in targets:
+            if t not in by_target.index:
+                cells.append("–")
+                continue
+            r = by_target.loc[t]
+            mark = "†" if r["significant"] else ""
+            cells.append(f"{r['gain']:+.1f} [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]{mark}")
+        lines.append("| " + " | ".join(cells) + " |")
+    n_seeds = int(ci.seeds.min())
+    lines += [
+        "",
+        f"Gain over the baseline with its {CI_LEVEL:.0f} % confidence interval: a paired "
+        f"bootstrap ({int(ci.resamples.iloc[0])} draws) over seeds ({n_seeds}) and test "
+        "examples. † the interval excludes 0.",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -407,9 +600,15 @@ def latex(
 LANGUAGE_GAINS = "language_gains_"  # + target: the per-language gain figure of one target
 
 
-def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> None:
+def summarize(
+    score_files: list[str | Path],
+    outputs: dict[str, str | Path],
+    example_files: list[str | Path] | None = None,
+) -> None:
     """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
-    and ``language_gains_<target>`` to the per-language gain figure of each target."""
+    and ``language_gains_<target>`` to the per-language gain figure of each target;
+    ``example_files`` (per-example statistics, one per score file) give the gains' confidence
+    intervals."""
     from xstilts import plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
@@ -419,11 +618,15 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
     gains = gains_by_language(long, meta)
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
-    best = best_table(table, read_validation(score_files))
+    ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
+    best = best_table(table, read_validation(score_files), draws)
+    significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
     notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
     report = (
         "## Summary score per target (language average) and XTREME average\n\n"
         + markdown(table, metric_names, std)
+        + "\n## Gains over the baseline with 95 % confidence intervals\n\n"
+        + ci_markdown(ci)
         + "\n## Best intermediate task per target (chosen on English validation)\n\n"
         + best_markdown(best)
         + "\n## Every metric (language average, mean over seeds)\n\n"
@@ -438,9 +641,12 @@ def summarize(score_files: list[str | Path], outputs: dict[str, str | Path]) -> 
         "metrics_csv": lambda p: metrics.to_csv(p),
         "table_tex": lambda p: Path(p).write_text(latex(table, metric_names, std)),
         "best_csv": lambda p: best.to_csv(p, index=False),
+        "gains_ci_csv": lambda p: ci.to_csv(p, index=False),
         "gains_parquet": lambda p: gains.to_parquet(p, index=False),
         "gains_csv": lambda p: gains.to_csv(p, index=False),
-        "heatmap": lambda p: plots.gain_heatmap(gains_table(table), p, xtreme_label(table)),
+        "heatmap": lambda p: plots.gain_heatmap(
+            gains_table(table), p, xtreme_label(table), significant
+        ),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)

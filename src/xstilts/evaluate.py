@@ -71,6 +71,22 @@ def score_split(
     return predictions, task.score(predictions, task.gold(features), lang)
 
 
+def write_examples(stats: dict[str, list[dict]], path: str | Path | None) -> None:
+    """Per-example statistics (``Task.example_stats``) of every language into one Parquet
+    table: language, example (its index in the test set), then the task's statistics. The
+    aggregation resamples these rows for confidence intervals."""
+    if path is None:
+        return
+    import pandas as pd
+
+    rows = [  # a task may key its examples itself (BUCC: the source sentence id)
+        {"language": lang, "example": i} | row
+        for lang, per_example in stats.items()
+        for i, row in enumerate(per_example)
+    ]
+    pd.DataFrame(rows).to_parquet(path, index=False)
+
+
 def evaluate_target(
     model_dir: str | Path,
     task_name: str,
@@ -80,6 +96,7 @@ def evaluate_target(
     scores_path: str | Path,
     cell: dict,
     precision: str = "bf16",
+    examples_path: str | Path | None = None,
 ) -> dict:
     task = task_registry.get(task_name)
     device, _ = device_and_autocast(precision)
@@ -87,6 +104,7 @@ def evaluate_target(
     predictions_dir = Path(predictions_dir)
     predictions_dir.mkdir(parents=True, exist_ok=True)
     per_lang: dict[str, dict[str, float]] = {}
+    examples: dict[str, list[dict]] = {}
     for lang in languages:
         t0 = time.time()
         split = Path(features_dir) / task.test_split(lang)
@@ -103,6 +121,7 @@ def evaluate_target(
             predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"
         )
         per_lang[lang] = scores
+        examples[lang] = task.example_stats(predictions, task.gold(features), lang)
         log.info(
             "%s %s: %s (%d examples, %.1fs)",
             task_name,
@@ -125,4 +144,5 @@ def evaluate_target(
     if summary.exists():
         result["validation"] = json.loads(summary.read_text()).get("validation", {})
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    write_examples(examples, examples_path)
     return result

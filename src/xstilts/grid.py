@@ -343,6 +343,13 @@ class Grid:
             for t in self.targets + self.retrieval_targets
         ]
 
+    def example_files(self) -> list[str]:
+        """The per-example statistics of every score file (same order), for bootstrap CIs."""
+        return [
+            f.replace("/scores/", "/examples/").removesuffix(".json") + ".parquet"
+            for f in self.scores_files()
+        ]
+
     # ---- labels and submissions (XTREME layout) ----
     @property
     def evaluated_targets(self) -> list[str]:
@@ -419,6 +426,7 @@ SUMMARY_FILES = {
     "table_tex": "arm_target.tex",
     "metrics_csv": "arm_target_metrics.csv",
     "best_csv": "best_per_target.csv",
+    "gains_ci_csv": "gains_ci.csv",
     "gains_parquet": "gains_by_language.parquet",
     "gains_csv": "gains_by_language.csv",
     "heatmap": "gains_heatmap.png",

@@ -12,8 +12,25 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 
-def gain_heatmap(gains: pd.DataFrame, out: str | Path, xtreme_label: str = "XTREME avg") -> None:
-    """Arm × target gain over the baseline (points), with the XTREME average column."""
+def gain_heatmap(
+    gains: pd.DataFrame,
+    out: str | Path,
+    xtreme_label: str = "XTREME avg",
+    significant: set[tuple[str, str, str]] = frozenset(),
+) -> None:
+    """Arm × target gain over the baseline (points), with the XTREME average column; a gain
+    whose 95 % interval excludes 0 (``significant``: (model, arm, target)) is marked †."""
+    marks = pd.DataFrame(
+        [
+            [
+                f"{v:.1f}" + ("†" if (m, a, t) in significant else "") if pd.notna(v) else ""
+                for t, v in row.items()
+            ]
+            for (m, a), row in gains.iterrows()
+        ],
+        index=gains.index,
+        columns=gains.columns,
+    )
     data = gains.rename(columns={"xtreme_avg": xtreme_label}).astype(float)
     data.index = [
         f"{m} / {a}" if gains.index.get_level_values(0).nunique() > 1 else a for m, a in gains.index
@@ -29,8 +46,8 @@ def gain_heatmap(gains: pd.DataFrame, out: str | Path, xtreme_label: str = "XTRE
         sns.heatmap(
             data,
             ax=ax,
-            annot=True,
-            fmt=".1f",
+            annot=marks.to_numpy(),
+            fmt="",
             cmap="vlag",
             center=0,
             vmin=-bound,
@@ -41,7 +58,7 @@ def gain_heatmap(gains: pd.DataFrame, out: str | Path, xtreme_label: str = "XTRE
         ax.set_xlabel("target task (language average; XTREME avg over the targets present)")
         ax.set_ylabel("intermediate-task arm")
         ax.tick_params(axis="y", rotation=0)
-        ax.set_title("Gain over the baseline arm")
+        ax.set_title("Gain over the baseline arm (†: 95 % interval excludes 0)")
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)

@@ -17,7 +17,7 @@ import torch
 
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
-from xstilts.evaluate import device_and_autocast
+from xstilts.evaluate import device_and_autocast, write_examples
 from xstilts.modeling import model as modeling
 from xstilts.tasks.retrieval import MeanPooler, RetrievalTask
 
@@ -66,6 +66,7 @@ def evaluate_retrieval(
     predictions_dir: str | Path,
     scores_path: str | Path,
     cell: dict,
+    examples_path: str | Path | None = None,
 ) -> dict:
     """Score every language of ``cell["target"]`` on the encoder; write the XTREME prediction
     files and the score JSON (the same shape evaluate_target writes)."""
@@ -91,6 +92,7 @@ def evaluate_retrieval(
     missing = dict(task.missing)
     per_lang: dict[str, dict[str, float]] = {}
     validation: dict[str, dict[str, float]] = {}  # BUCC's dev scores, for choosing an arm
+    examples: dict[str, list[dict]] = {}
     for lang in cell["languages"]:
         if lang in missing:
             log.warning("%s %s: not scored: %s", task.name, lang, missing[lang])
@@ -114,6 +116,9 @@ def evaluate_retrieval(
             predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"
         )
         per_lang[lang] = scores
+        if scores:  # BUCC's real test set has no public gold: nothing to resample
+            gold = task.gold(splits[task.test_split(lang)])
+            examples[lang] = task.example_stats(predictions, gold, lang)
         log.info(
             "%s %s: %s (%.1fs)",
             task.name,
@@ -140,4 +145,5 @@ def evaluate_retrieval(
         "cell": cell,
     }
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    write_examples(examples, examples_path)
     return result

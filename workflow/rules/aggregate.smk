@@ -4,6 +4,7 @@
 rule aggregate:
     input:
         scores=GRID.scores_files(),
+        examples=GRID.example_files(),
     output:
         **summary_report_outputs(),
     log:

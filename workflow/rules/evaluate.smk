@@ -10,6 +10,7 @@ rule evaluate_target:
             "results/eval/{model}/{arm}/seed{seed}/predictions/{target}"
         ),
         scores="results/eval/{model}/{arm}/seed{seed}/scores/{target}.json",
+        examples="results/eval/{model}/{arm}/seed{seed}/examples/{target}.parquet",
     log:
         "logs/evaluate_target/{model}/{arm}/seed{seed}/{target}.log",
     benchmark:
@@ -33,6 +34,7 @@ rule evaluate_retrieval:
             "results/eval/{model}/{arm}/seed{seed}/predictions/{rtarget}"
         ),
         scores="results/eval/{model}/{arm}/seed{seed}/scores/{rtarget}.json",
+        examples="results/eval/{model}/{arm}/seed{seed}/examples/{rtarget}.parquet",
     log:
         "logs/evaluate_retrieval/{model}/{arm}/seed{seed}/{rtarget}.log",
     benchmark:

@@ -6,7 +6,7 @@ from xstilts.job import run
 def main(smk):
     from xstilts.aggregate import summarize
 
-    summarize(list(smk.input.scores), dict(smk.output.items()))
+    summarize(list(smk.input.scores), dict(smk.output.items()), list(smk.input.examples))
 
 
 run(snakemake, main)  # noqa: F821

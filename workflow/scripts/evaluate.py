@@ -18,6 +18,7 @@ def main(smk):
         smk.output.scores,
         cell,
         cell["precision"],
+        smk.output.examples,
     )
 
 

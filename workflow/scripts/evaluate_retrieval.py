@@ -14,6 +14,7 @@ def main(smk):
         smk.output.predictions,
         smk.output.scores,
         json.loads(smk.params.cell),
+        smk.output.examples,
     )
 
 

@@ -34,6 +34,32 @@ def seqeval_scores(predictions, gold) -> dict[str, float]:
         }
 
 
+def chunk_counts(prediction, gold) -> dict[str, int]:
+    """One sentence's seqeval chunks (default mode, as ``seqeval_scores``): true positives (a
+    predicted chunk of the same type and span as a gold one), predicted and gold chunks. Their
+    sums over sentences give seqeval's micro scores (``metrics_from_counts``): seqeval separates
+    sentences with "O", so no chunk spans two."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred, ref = set(get_entities(list(prediction))), set(get_entities(list(gold)))
+    return {"tp": len(pred & ref), "pred": len(pred), "gold": len(ref)}
+
+
+def metrics_from_counts(sums) -> dict:
+    """seqeval's micro precision, recall and F1 (percent) from summed ``chunk_counts``; 0 where
+    a denominator is 0, as seqeval reports it. Works elementwise on numpy arrays."""
+    import numpy as np
+
+    tp, pred, ref = (np.asarray(sums[k], dtype=float) for k in ("tp", "pred", "gold"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(pred > 0, tp / pred, 0.0)
+        recall = np.where(ref > 0, tp / ref, 0.0)
+        f1 = np.where(pred + ref > 0, 2 * tp / (pred + ref), 0.0)
+    return {"f1": 100.0 * f1, "precision": 100.0 * precision, "recall": 100.0 * recall}
+
+
 def token_accuracy(predictions, gold) -> float:
     """Share of words whose tag is right, in percent."""
     _check(predictions, gold)

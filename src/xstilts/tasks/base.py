@@ -101,6 +101,21 @@ class Task(ABC):
     def write_predictions(self, predictions: list[Any], path: Path) -> None:
         """Write predictions in the XTREME submission layout (``test-<lang>.<ext>``)."""
 
+    # ---- per-example statistics, for confidence intervals (a bootstrap over test examples) ----
+    def example_stats(self, predictions: list[Any], gold: list[Any], lang: str) -> list[dict]:
+        """One dict of additive numbers per test example such that ``metrics_from_sums`` of
+        their sums over any multiset of examples is the task's metric on that multiset.
+
+        The default serves metrics that are means over examples (accuracy, QA's EM and F1):
+        each example scored alone. Corpus-level metrics (seqeval F1, BUCC F1) override it with
+        counts."""
+        return [self.score([p], [g], lang) for p, g in zip(predictions, gold, strict=True)]
+
+    def metrics_from_sums(self, sums: dict[str, Any], n: Any) -> dict[str, Any]:
+        """The summary metrics from summed ``example_stats`` over ``n`` examples (numbers or
+        numpy arrays, one entry per bootstrap draw)."""
+        return {m: sums[m] / n for m in self.avg_metrics}
+
     prediction_suffix: str = "tsv"
 
     def write_labels(self, gold: list[Any], path: Path) -> None:

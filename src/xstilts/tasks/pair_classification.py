@@ -191,6 +191,25 @@ class PairClassificationTask(Task):
             out["f1"] = binary_f1(predictions, gold, positive=self.positive_label)
         return out
 
+    def example_stats(self, predictions: list[str], gold: list[str], lang: str) -> list[dict]:
+        """Per example: right or not, and the positive-class counts F1 is made of."""
+        pos = self.positive_label
+        return [
+            {"correct": int(p == g), "tp": int(p == g == pos), "pred": int(p == pos)}
+            | {"gold": int(g == pos)}
+            for p, g in zip(predictions, gold, strict=True)
+        ]
+
+    def metrics_from_sums(self, sums: dict, n) -> dict:
+        import numpy as np
+
+        out = {"accuracy": 100.0 * np.asarray(sums["correct"], dtype=float) / n}
+        if "f1" in self.metrics:  # 2·tp / (2·tp + fp + fn) = 2·tp / (predicted + gold)
+            tp, total = np.asarray(sums["tp"], float), np.asarray(sums["pred"] + sums["gold"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["f1"] = np.where(tp > 0, 200.0 * tp / total, 0.0)
+        return out
+
     def write_predictions(self, predictions: list[str], path: Path) -> None:
         # xtreme evaluate.py reads one label per line and compares it with the gold file's line
         path.write_text("".join(f"{p}\n" for p in predictions), encoding="utf-8")

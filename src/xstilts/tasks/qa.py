@@ -322,6 +322,14 @@ class QATask(Task):
             return qa_metrics.squad_v2(preds, golds)
         return qa_metrics.squad_v1(preds, golds)
 
+    def example_stats(self, predictions, gold, lang: str) -> list[dict]:
+        """EM and F1 of each gold question alone (a missing prediction scores 0)."""
+        preds = dict(predictions)
+        return [
+            self.score([(qid, preds[qid])] if qid in preds else [], [(qid, answers)], lang)
+            for qid, answers in gold
+        ]
+
     def write_labels(self, gold, path: Path) -> None:
         # xtreme's evaluate.py reads SQuAD-format JSON: data → paragraphs → qas → answers
         qas = [{"id": qid, "answers": [{"text": t} for t in answers]} for qid, answers in gold]

@@ -316,6 +316,33 @@ class RetrievalTask(Task):
     def write_predictions(self, predictions: list[str], path: Path) -> None:
         path.write_text("".join(f"{p}\n" for p in predictions), encoding="utf-8")
 
+    def example_stats(self, predictions: list[str], gold: list[str], lang: str) -> list[dict]:
+        """Tatoeba: right or not per query. BUCC: per source sentence in a mined or a gold
+        pair, its right pairs, mined pairs and gold pairs (F1 = 2·tp / (mined + gold))."""
+        if self.xtreme_name == "tatoeba":
+            return super().example_stats(predictions, gold, lang)
+        mined = {tuple(line.split("\t")) for line in predictions}
+        ref = {tuple(line.split("\t")) for line in gold}
+        per_source: dict[str, dict[str, int]] = {}
+        for pairs, key in ((mined, "pred"), (ref, "gold"), (mined & ref, "tp")):
+            for src, _ in pairs:
+                counts = per_source.setdefault(src, {"tp": 0, "pred": 0, "gold": 0})
+                counts[key] += 1
+        return [{"example": src} | per_source[src] for src in sorted(per_source)]
+
+    def metrics_from_sums(self, sums: dict, n) -> dict:
+        if self.xtreme_name == "tatoeba":
+            return super().metrics_from_sums(sums, n)
+        import numpy as np
+
+        tp, pred, ref = (np.asarray(sums[k], dtype=float) for k in ("tp", "pred", "gold"))
+        with np.errstate(divide="ignore", invalid="ignore"):  # all 0 without a right pair
+            return {
+                "f1": np.where(tp > 0, 200.0 * tp / (pred + ref), 0.0),
+                "precision": np.where(tp > 0, 100.0 * tp / pred, 0.0),
+                "recall": np.where(tp > 0, 100.0 * tp / ref, 0.0),
+            }
+
     # ---- evaluation ----
     def evaluate_language(
         self, lang: str, features: dict[str, datasets.Dataset], embed: Embed

@@ -358,6 +358,23 @@ class TaggingTask(Task):
             out["accuracy"] = tag_metrics.token_accuracy(predictions, gold)
         return out
 
+    def example_stats(self, predictions, gold, lang: str) -> list[dict]:
+        """Per sentence: seqeval's chunk counts (true positives, predicted, gold: micro F1 is
+        2·tp / (predicted + gold) over the corpus) and the tagged words right and in all."""
+        out = []
+        for pred, ref in zip(predictions, gold, strict=True):
+            stats = tag_metrics.chunk_counts(pred, ref) if self.scheme != "accuracy" else {}
+            right = sum(p == g for p, g in zip(pred, ref, strict=True))
+            out.append(stats | {"correct": right, "words": len(ref)})
+        return out
+
+    def metrics_from_sums(self, sums: dict, n) -> dict:
+        if self.scheme == "accuracy":
+            return {"accuracy": 100.0 * sums["correct"] / sums["words"]}
+        return tag_metrics.metrics_from_counts(sums) | {
+            "accuracy": 100.0 * sums["correct"] / sums["words"]
+        }
+
     # CCGbank, the one local tagging source, in jiant's format
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
         return read_ccg_files(directory, source.split)
