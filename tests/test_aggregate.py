@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import matplotlib.image
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -775,3 +776,65 @@ def test_the_xtreme_average_gain_and_the_summary_files(tmp_path):
     assert set(table.target) == {"xnli", "pawsx", "xtreme_avg"}
     md = (out / "arm_target.md").read_text()
     assert "| m | anli_plus | +1.0 [+0." in md and "]† |" in md  # xnli: significant
+
+
+def test_a_seed_is_one_intermediate_model_for_every_target(tmp_path):
+    # two seeds; on both targets the arm gains +2 points with seed 1 and -2 with seed 2 (200
+    # of 10,000 examples). Resampling the seeds gives a seed mean of +2, 0, -2 with chances
+    # 1/4, 1/2, 1/4: sd sqrt(2) = 1.41 per target. The seeds are drawn once for the arm, so the
+    # two targets' draws move together and the XTREME average keeps that spread; drawn
+    # independently per target, the average's sd would be 1.41 / sqrt(2) = 1.0
+    base = [1] * 5000 + [0] * 5000
+    by_seed = {1: [1] * 5200 + [0] * 4800, 2: [1] * 4800 + [0] * 5200}
+    cells = {}
+    for task in ("xnli", "pawsx"):
+        for s, correct in by_seed.items():
+            cells[("baseline", s, task)] = base
+            cells[("anli_plus", s, task)] = correct
+    ci, draws = bootstrap_gains(*ci_grid(tmp_path, cells))
+    xnli, pawsx = draws[("m", "anli_plus", "xnli")], draws[("m", "anli_plus", "pawsx")]
+    assert np.std(xnli) == pytest.approx(2**0.5, abs=0.15)
+    assert np.corrcoef(xnli, pawsx)[0, 1] > 0.95
+    assert np.std((xnli + pawsx) / 2) > 1.3
+    avg = one(ci, arm="anli_plus", target="xtreme_avg")
+    assert avg["ci_low"] < -1.5 and avg["ci_high"] > 1.5 and not avg["significant"]
+
+
+def test_each_arm_is_compared_on_the_languages_it_shares_with_the_baseline(tmp_path):
+    # baseline and arm a have en and de; arm b only en. a's gain is over en and de: (en +20,
+    # de +10) -> +15, whatever b lacks
+    scores, examples = [], []
+
+    def cell(arm, per_lang):
+        langs = {lang: {"accuracy": 100.0 * sum(c) / len(c)} for lang, c in per_lang.items()}
+        scores.append(write_score(tmp_path, "m", arm, 1, "xnli", langs, ["en", "de"]))
+        path = tmp_path / f"m__{arm}__seed1__xnli.parquet"
+        rows = [
+            {"language": lang, "example": i, "correct": c}
+            for lang, correct in per_lang.items()
+            for i, c in enumerate(correct)
+        ]
+        pd.DataFrame(rows).to_parquet(path, index=False)
+        examples.append(path)
+
+    cell("baseline", {"en": [1] * 50 + [0] * 50, "de": [1] * 40 + [0] * 60})
+    cell("a", {"en": [1] * 70 + [0] * 30, "de": [1] * 50 + [0] * 50})
+    cell("b", {"en": [1] * 60 + [0] * 40})
+    ci, _ = bootstrap_gains(scores, examples)
+    assert one(ci, arm="a", target="xnli")["gain"] == pytest.approx(15.0)
+    assert one(ci, arm="b", target="xnli")["gain"] == pytest.approx(10.0)
+
+
+def test_the_mteb_bucc_figure_reads_the_bucc2018_scores(tmp_path, monkeypatch):
+    # evaluate_retrieval names bucc2018_mteb's score files by XTREME's name, "bucc2018"
+    from xstilts import plots
+
+    seen = []
+    monkeypatch.setattr(plots, "language_gains", lambda g, target, m, out: seen.append((target, m)))
+    f1 = {"de": {"f1": 50.0}}
+    paths = [
+        write_score(tmp_path, "m", arm, 1, "bucc2018", f1, ["de"], ("f1",))
+        for arm in ("baseline", "mnli")
+    ]
+    summarize(paths, {"language_gains_bucc2018_mteb": tmp_path / "fig.png"})
+    assert seen == [("bucc2018", ("f1",))]

@@ -69,3 +69,16 @@ def test_corpus_f1_by_hand():
     # XQuAD: q1 EM 1, q2 EM 1 ("a dog barked" vs "the dog barked": articles dropped), q3 0,
     # q4 unanswered 0 -> EM 50
     assert summed(tasks.get("xquad"), *CASES["xquad"])["exact_match"] == pytest.approx(50.0)
+
+
+def test_udpos_chunks_that_cross_a_sentence_end_count_as_seqeval_counts_them():
+    # seqeval joins sentences with "O", whose type "_" is also that of UPOS "X" (no B-/I-):
+    # ["VERB", "X"] + ["X", "NOUN"] gives one "_" chunk over both sentences, so the counts are
+    # taken on the corpus, each chunk in the sentence it starts in
+    task = tasks.get("udpos")
+    gold = [["VERB", "X"], ["X", "NOUN"], ["NOUN"], ["X", "NOUN"]]
+    predictions = [["VERB", "X"], ["NOUN", "NOUN"], ["NOUN"], ["X", "VERB"]]
+    expected = task.score(predictions, gold, "en")
+    got = summed(task, predictions, gold)
+    for metric in ("f1", "precision", "recall", "accuracy"):
+        assert got[metric] == pytest.approx(expected[metric]), metric

@@ -11,7 +11,9 @@ computed over what is there and marked incomplete, never passed off as complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -294,73 +296,109 @@ def _summary_draws(task, frames: list[pd.DataFrame], counts: np.ndarray) -> np.n
     return np.stack(out, axis=1)
 
 
-def _aligned(arms: list[tuple[str, dict]], lang: str) -> dict[tuple, pd.DataFrame]:
+def _aligned(arms: list[tuple[str, dict]], lang: str, seeds: list) -> dict[tuple, pd.DataFrame]:
     """(arm, seed) → that cell's statistics on ``lang``, on the union of the cells' example
     keys (in one order): an example a cell lacks adds nothing to its sums (BUCC lists only the
     source sentences in a mined or gold pair, which differ between arms)."""
     per_cell = {
-        (arm, seed): f[f.language == lang].drop(columns="language").set_index("example")
+        (arm, seed): by_seed[seed][by_seed[seed].language == lang]
+        .drop(columns="language")
+        .set_index("example")
         for arm, by_seed in arms
-        for seed, f in by_seed.items()
+        for seed in seeds
     }
     keys = sorted(set().union(*(p.index for p in per_cell.values())), key=str)
     return {k: p.reindex(keys).fillna(0.0) for k, p in per_cell.items()}
+
+
+def _rng(seed: int, *key) -> np.random.Generator:
+    """A random stream of its own per purpose and cell, so that adding an arm or a target
+    leaves every other interval's draws as they were."""
+    return np.random.default_rng([seed, zlib.crc32("/".join(map(str, key)).encode())])
+
+
+def _seed_weights(picks: np.ndarray, universe: list, seeds: list) -> np.ndarray:
+    """Draws × ``seeds``: how often each seed is drawn when ``picks`` (draws × len(universe),
+    indices into ``universe``) resample the arm's seeds, restricted to ``seeds`` and
+    normalised; a draw that picked none of them weighs them evenly."""
+    counts = np.stack([(picks == universe.index(s)).sum(1) for s in seeds], 1).astype(float)
+    total = counts.sum(1, keepdims=True)
+    return np.where(total > 0, counts / np.where(total > 0, total, 1), 1.0 / len(seeds))
+
+
+def _shared_seeds(cells: dict, model: str, arm: str) -> list:
+    """The seeds an arm and the baseline of the same model both have, over all targets."""
+    by_arm = {a: set() for a in (arm, BASELINE)}
+    for (m, a, _), by_seed in cells.items():
+        if m == model and a in by_arm:
+            by_arm[a] |= set(by_seed)
+    return sorted(by_arm[arm] & by_arm[BASELINE])
+
+
+def _language_gain(task, arm_frames, base_frames, weighting, counts) -> np.ndarray:
+    """Per draw: the seed-weighted (``weighting``: draws × seeds) difference of the task's
+    summary on one language, examples weighted by ``counts`` (draws × examples)."""
+    a = _summary_draws(task, arm_frames, counts)
+    b = _summary_draws(task, base_frames, counts)
+    return ((a - b) * weighting).sum(axis=1)
 
 
 def bootstrap_gains(
     score_files, example_files, resamples: int = CI_RESAMPLES, seed: int = 0
 ) -> tuple[pd.DataFrame, dict[tuple, np.ndarray]]:
     """Gain of every arm over the baseline per (model, target), with a 95 % confidence
-    interval from a paired bootstrap over seeds and test examples: each draw resamples the
-    seeds both arms share, and in every language the test examples (the same draw for the arm
+    interval from a paired bootstrap over seeds and test examples. Each draw resamples the
+    arm's seeds (one draw per arm, shared by all its targets: a seed is one intermediate model
+    for every target) and, in every language, the test examples (the same draw for the arm
     and the baseline), recomputes the task metric from the examples' statistics
     (``Task.metrics_from_sums``: seqeval and BUCC F1 as corpus F1, not as a mean), averages
-    over languages and seeds, and takes the difference. The interval is the 2.5th to 97.5th
-    percentile of the draws; ``significant`` when it excludes 0. The XTREME average's draws
-    are the mean over the XTREME targets present of each target's draws.
+    over languages and seeds, and takes the difference. Compared are the seeds both have and
+    the languages both have in those seeds. The interval is the 2.5th to 97.5th percentile of
+    the draws; ``significant`` when it excludes 0. The XTREME average's draws are the mean over
+    the XTREME targets present of each target's draws.
 
     Returns the table and the draws per (model, arm, target) (the baseline's are zeros)."""
     from xstilts import tasks as task_registry
 
     cells = _load_examples(score_files, example_files)
-    rng = np.random.default_rng(seed)
+    picks = {}  # (model, arm) -> (its seeds shared with the baseline, draws × seed indices)
+    for model, arm in dict.fromkeys((k[0], k[1]) for k in cells if k[1] != BASELINE):
+        universe = _shared_seeds(cells, model, arm)
+        if universe:
+            rng = _rng(seed, "seeds", model, arm)
+            picks[(model, arm)] = (
+                universe,
+                rng.integers(0, len(universe), (resamples, len(universe))),
+            )
     rows, draws = [], {}
-    for model, base_arm, target in [k for k in cells if k[1] == BASELINE]:
+    for model, _, target in [k for k in cells if k[1] == BASELINE]:
         task = task_registry.get(target)
-        base = cells[(model, base_arm, target)]
-        arms = [(k[1], v) for k, v in cells.items() if k[0] == model and k[2] == target]
-        langs = [
-            lang
-            for lang in task.languages
-            if all((f.language == lang).any() for _, by_seed in arms for f in by_seed.values())
-        ]  # fmt: skip  (a language is compared where every cell has it)
-        if not langs:
-            continue
-        aligned = {lang: _aligned(arms, lang) for lang in langs}
-        sizes = {lang: len(next(iter(aligned[lang].values()))) for lang in langs}
-        counts = {  # one multinomial draw per language, shared by every arm: paired
-            lang: rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-            for lang, n in sizes.items()
-        }
-        full = {lang: np.ones((1, n)) for lang, n in sizes.items()}
-        for arm, by_seed in arms:
-            if arm == BASELINE:
-                draws[(model, arm, target)] = np.zeros(resamples)
+        base = cells[(model, BASELINE, target)]
+        draws[(model, BASELINE, target)] = np.zeros(resamples)
+        for (m, arm, t), by_seed in cells.items():
+            if (m, t) != (model, target) or (model, arm) not in picks:
                 continue
             seeds = sorted(set(by_seed) & set(base))
-            if not seeds:
+            frames = [by_seed[s] for s in seeds] + [base[s] for s in seeds]
+            langs = [
+                lang for lang in task.languages if all((f.language == lang).any() for f in frames)
+            ]
+            if not seeds or not langs:
                 continue
-            picks = rng.integers(0, len(seeds), size=(resamples, len(seeds)))
-            weights = np.stack([(picks == i).sum(1) for i in range(len(seeds))], 1) / len(seeds)
-
-            pairs = {  # per language: the arm's and the baseline's frames, seed by seed
-                lang: ([cells_[(arm, s)] for s in seeds], [cells_[(BASELINE, s)] for s in seeds])
-                for lang, cells_ in aligned.items()
-            }
+            universe, seed_picks = picks[(model, arm)]
+            weights = _seed_weights(seed_picks, universe, seeds)
             even = np.full((1, len(seeds)), 1 / len(seeds))
-            args = (task, pairs)
-            observed = float(_mean_gain(*args, even, full)[0])
-            sample = _mean_gain(*args, weights, counts)
+            observed, sample = 0.0, np.zeros(resamples)
+            for lang in langs:
+                aligned = _aligned([(arm, by_seed), (BASELINE, base)], lang, seeds)
+                a_frames = [aligned[(arm, s)] for s in seeds]
+                b_frames = [aligned[(BASELINE, s)] for s in seeds]
+                n = len(b_frames[0])
+                rng = _rng(seed, "examples", model, target, lang, n)  # the same for every arm
+                counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
+                full = _language_gain(task, a_frames, b_frames, even, np.ones((1, n)))
+                observed += float(full[0]) / len(langs)
+                sample += _language_gain(task, a_frames, b_frames, weights, counts) / len(langs)
             draws[(model, arm, target)] = sample
             rows.append(_ci_row(model, arm, target, observed, sample, len(seeds), resamples))
     for model, arm in dict.fromkeys((r["model"], r["arm"]) for r in rows):
@@ -374,18 +412,6 @@ def bootstrap_gains(
     columns = ["model", "arm", "target", "gain", "ci_low", "ci_high", "significant", "seeds"]
     table = pd.DataFrame(rows, columns=[*columns, "resamples", "targets"])
     return table, draws
-
-
-def _mean_gain(task, pairs: dict, weighting: np.ndarray, counts: dict) -> np.ndarray:
-    """Per draw: the language average of the seed-weighted (``weighting``: draws × seeds)
-    difference of the task summary between the arm and the baseline (``pairs``: language →
-    their frames per seed), examples weighted by ``counts[lang]``."""
-    per_lang = []
-    for lang, (arm_frames, base_frames) in pairs.items():
-        a = _summary_draws(task, arm_frames, counts[lang])
-        b = _summary_draws(task, base_frames, counts[lang])
-        per_lang.append(((a - b) * weighting).sum(axis=1))
-    return np.mean(per_lang, axis=0)
 
 
 def _ci_row(model, arm, target, observed, sample, n_seeds, resamples) -> dict:
@@ -652,6 +678,11 @@ def summarize(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         if name.startswith(LANGUAGE_GAINS):
             target = name.removeprefix(LANGUAGE_GAINS)
+            if target not in meta.index:  # bucc2018_mteb's score files say "bucc2018"
+                from xstilts import tasks as task_registry
+
+                with contextlib.suppress(KeyError):
+                    target = task_registry.get(target).xtreme_name
             metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
             plots.language_gains(gains, target, metrics_used, path)
         else:

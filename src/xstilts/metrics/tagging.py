@@ -34,17 +34,32 @@ def seqeval_scores(predictions, gold) -> dict[str, float]:
         }
 
 
-def chunk_counts(prediction, gold) -> dict[str, int]:
-    """One sentence's seqeval chunks (default mode, as ``seqeval_scores``): true positives (a
-    predicted chunk of the same type and span as a gold one), predicted and gold chunks. Their
-    sums over sentences give seqeval's micro scores (``metrics_from_counts``): seqeval separates
-    sentences with "O", so no chunk spans two."""
+def chunk_counts(predictions, gold) -> list[dict[str, int]]:
+    """Per sentence, seqeval's chunks (default mode, as ``seqeval_scores``) of the whole corpus
+    attributed to the sentence they start in: true positives (a predicted chunk of the same
+    type and span as a gold one), predicted and gold chunks. Chunks are found on the corpus as
+    seqeval joins it (sentences separated by "O"), not sentence by sentence: seqeval gives that
+    "O" the type "_" of an unprefixed tag such as UPOS "X", so an X at a sentence edge can form
+    one chunk across the separator. Summed over all sentences the counts are seqeval's, and
+    ``metrics_from_counts`` of the sums its micro scores."""
+    from bisect import bisect_right
+
     from seqeval.metrics.sequence_labeling import get_entities
 
+    _check(predictions, gold)
+    starts, position = [], 0
+    for sentence in gold:
+        starts.append(position)
+        position += len(sentence) + 1  # seqeval's "O" after each sentence
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pred, ref = set(get_entities(list(prediction))), set(get_entities(list(gold)))
-    return {"tp": len(pred & ref), "pred": len(pred), "gold": len(ref)}
+        pred = set(get_entities([list(s) for s in predictions]))
+        ref = set(get_entities([list(s) for s in gold]))
+    out = [{"tp": 0, "pred": 0, "gold": 0} for _ in gold]
+    for chunks, key in ((pred, "pred"), (ref, "gold"), (pred & ref, "tp")):
+        for _, begin, _ in chunks:
+            out[bisect_right(starts, begin) - 1][key] += 1
+    return out
 
 
 def metrics_from_counts(sums) -> dict:

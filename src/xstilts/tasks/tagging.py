@@ -360,13 +360,18 @@ class TaggingTask(Task):
 
     def example_stats(self, predictions, gold, lang: str) -> list[dict]:
         """Per sentence: seqeval's chunk counts (true positives, predicted, gold: micro F1 is
-        2·tp / (predicted + gold) over the corpus) and the tagged words right and in all."""
-        out = []
-        for pred, ref in zip(predictions, gold, strict=True):
-            stats = tag_metrics.chunk_counts(pred, ref) if self.scheme != "accuracy" else {}
-            right = sum(p == g for p, g in zip(pred, ref, strict=True))
-            out.append(stats | {"correct": right, "words": len(ref)})
-        return out
+        2·tp / (predicted + gold) over the corpus; tag_metrics.chunk_counts) and the tagged
+        words right and in all."""
+        chunks = (
+            tag_metrics.chunk_counts(predictions, gold)
+            if self.scheme != "accuracy"
+            else [{} for _ in gold]
+        )
+        return [
+            counts
+            | {"correct": sum(p == g for p, g in zip(pred, ref, strict=True)), "words": len(ref)}
+            for counts, pred, ref in zip(chunks, predictions, gold, strict=True)
+        ]
 
     def metrics_from_sums(self, sums: dict, n) -> dict:
         if self.scheme == "accuracy":
