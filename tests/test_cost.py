@@ -79,9 +79,10 @@ def test_the_command_prints_the_paper_grid_projection(capsys, monkeypatch):
     assert main(["cost"]) == 0
     out = capsys.readouterr().out
     assert "train_intermediate" in out and "| total" in out
-    # 10 intermediate jobs (9 tasks + multitask), 11 arms x 7 targets trained and evaluated
+    # 10 intermediate jobs (9 tasks + multitask), 11 arms x 7 targets trained and evaluated,
+    # 11 arms x 3 targets (XNLI, PAWS-X, XQuAD) tested for robustness
     total = next(line for line in out.splitlines() if line.startswith("| total"))
-    assert total.split("|")[2].strip() == str(10 + 2 * 77)
+    assert total.split("|")[2].strip() == str(10 + 2 * 77 + 11 * 3)
 
 
 def test_a_missing_config_is_one_sentence(capsys, tmp_path):

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.e2e
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
 TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
 RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
+ROBUST_ARMS, ROBUST_TARGETS = ["baseline", "mnli", "squad_v1"], ["xnli", "mlqa"]  # demo.yaml
 
 
 def _subs(*choices, seed="1") -> set:
@@ -57,6 +58,7 @@ def test_the_demo_grid_completes(finished_demo):
     # as a user's copy (CCG train and dev; BUCC dev and test of 4 languages)
     assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
+    assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
     for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():  # + a figure per target
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -77,6 +79,7 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
     results, categories = embedded("results"), embedded("categories")
     figures = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
     figures.append("results/summary/gains_heatmap.png")
+    figures += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
     assert set(figures) <= set(results)
     for path in figures:  # every figure is embedded and decodes as an image, with a caption
         data = results[path]["data_uri"]
@@ -84,7 +87,9 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
         picture = image.imread(io.BytesIO(base64.b64decode(data.split("base64,", 1)[1])))
         assert picture.shape[0] > 100 and picture.shape[1] > 100, path
         assert len(results[path]["caption"]) > 100, path
-    assert set(categories) == {"1. Main grid", "2. Per-language gains", "3. Retrieval"}
+    assert set(categories) == {
+        "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness"
+    }  # fmt: skip
     retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
     assert "results/summary/arm_target.md" in results  # the paper's table
@@ -280,6 +285,7 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
     for t in RETRIEVAL:
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
     expected |= {("aggregate", ())} | _subs("best")
+    expected |= _cells("evaluate_robustness", ["mnli"], ROBUST_TARGETS) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected
 
 
@@ -295,7 +301,11 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
             sorted({"model": "demo_tiny", "arm": arm, "seed": "1", "target": "xnli"}.items())
         )
         expected |= {("train_target", wc), ("evaluate_target", wc)}
+    expected |= _cells("evaluate_robustness", ROBUST_ARMS, ["xnli"]) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected | _subs("best", "baseline")
+
+
+ROBUST_SUMMARY = {("robustness_summary", ())}
 
 
 def _cells(rule, arms, targets=(None,), seed="1"):
@@ -321,6 +331,8 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
         for t in RETRIEVAL
     }
     expected |= _subs("best", "baseline", seed="2")
+    expected |= _cells("evaluate_robustness", ROBUST_ARMS, ROBUST_TARGETS, seed="2")
+    expected |= ROBUST_SUMMARY
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
 
@@ -331,6 +343,8 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo)
         c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
 
     expected = {("aggregate", ()), ("labels", ())} | _cells("evaluate_target", ARMS, ["xnli"])
+    # the robustness jobs test the languages evaluated
+    expected |= _cells("evaluate_robustness", ROBUST_ARMS, ["xnli"]) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected | _subs("best", "baseline")
 
 
@@ -384,7 +398,9 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [77, 70, 7]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
-    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 1 + 1  # + aggregate, best submission
+    assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
+    # + aggregate, best submission, robustness summary
+    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 2 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
@@ -392,3 +408,34 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     mnli = costs[(costs.rule == "train_intermediate") & (costs.arm == "mnli")].hours
     assert len(mnli) == 1 and mnli.iloc[0] > 0
     assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.iloc[0])
+
+
+def test_robustness_drops_per_language_and_family(finished_demo):
+    work = finished_demo[0]
+    long = pd.read_csv(work / "results/summary/robustness/robustness_long.csv")
+    config = yaml.safe_load((REPO / "config/demo.yaml").read_text())["robustness"]
+    kinds = [*config["perturbations"], "adversarial"]
+    for target in ROBUST_TARGETS:
+        rows = long[long.target == target]
+        assert set(rows.arm) == set(ROBUST_ARMS)
+        assert set(rows.language) == set(tasks.get(target).languages)
+        assert set(rows.perturbation) == set(kinds)
+        assert (rows["drop"] - (rows["clean"] - rows["perturbed"])).abs().max() < 1e-9
+        # the clean score of the noise rows is the same whatever the perturbation
+        assert (
+            rows[rows.perturbation != "adversarial"]
+            .groupby(["arm", "language"])
+            .clean.nunique()
+            .max()
+            == 1
+        )
+    # noise costs accuracy on XNLI: 10 % of letters swapped
+    xnli = long[(long.target == "xnli") & (long.perturbation == "char_swap")]
+    assert xnli["drop"].mean() > 2
+    adversarial = long[long.perturbation == "adversarial"]
+    assert (
+        adversarial.attack_success_rate.between(0, 100).all() and (adversarial["drop"] >= 0).all()
+    )
+    families = pd.read_csv(work / "results/summary/robustness/robustness_by_family.csv")
+    xnli_families = families[(families.target == "xnli") & (families.arm == "mnli")]
+    assert {"Indo-European", "Sino-Tibetan", "Niger-Congo"} <= set(xnli_families.family)

@@ -84,6 +84,23 @@ def project(
     def validation_tokens(model: str, names: list[str]) -> float:
         return sum(tokens(model, n, "validation") for n in names)
 
+    robust = grid.config["robustness"]
+
+    def robustness_tokens(model: str, target: str) -> float:
+        """Clean + each perturbation on the first max_examples of every language, and at most
+        query_budget + 2 passes (clean, queries, final) per attacked example."""
+        adversarial = robust["adversarial"]
+        passes = 1 + len(robust["perturbations"])
+        total = 0.0
+        for lang in grid.languages(target):
+            split = f"test.{lang}"
+            n = _examples(target, split) or 1
+            per_example = tokens(model, target, split) / n
+            total += per_example * min(n, robust["max_examples"]) * passes
+            attacked = min(n, adversarial["max_examples"])
+            total += per_example * attacked * (adversarial["query_budget"] + 2)
+        return total
+
     rows = []
     for model in grid.models:
         for seed in grid.seeds:
@@ -107,6 +124,11 @@ def project(
                         tokens(model, target, f"test.{lang}") for lang in grid.languages(target)
                     )
                     rows.append(("evaluate_target", model, arm, seed, target, 0.0, test))
+                    if target in robust["targets"] and arm in robust["arms"]:
+                        rows.append(
+                            ("evaluate_robustness", model, arm, seed, target, 0.0,
+                             robustness_tokens(model, target))
+                        )  # fmt: skip
     df = pd.DataFrame(
         rows, columns=["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens"]
     )

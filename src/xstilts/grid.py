@@ -120,9 +120,35 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
                 f"config key 'submission.arms': {choice} is not an arm of this grid; use best "
                 f"or one of {', '.join(arms)}"
             )
+    _check_robustness(config, arms)
     if check_local:
         _check_local_sources(config)
     return config
+
+
+def _check_robustness(config: dict, arms: list[str]) -> None:
+    from xstilts import perturb
+
+    section = config["robustness"]
+    for target in section["targets"]:
+        if target not in config["targets"]:
+            raise ConfigError(
+                f"config key 'robustness.targets': {target} is not a target of this grid; add "
+                f"it under targets or remove it (targets: {', '.join(config['targets'])})"
+            )
+    for arm in section.setdefault("arms", list(arms)):
+        if arm not in arms:
+            raise ConfigError(
+                f"config key 'robustness.arms': {arm} is not an arm of this grid; use one of "
+                f"{', '.join(arms)}"
+            )
+    for name, spec in section["perturbations"].items():
+        ops = perturb.CHAR_OPS if spec["level"] == "char" else perturb.WORD_OPS
+        if spec["op"] not in ops:
+            raise ConfigError(
+                f"config key 'robustness.perturbations.{name}.op': {spec['op']} is not a "
+                f"{spec['level']}-level operation; use one of {', '.join(ops)}"
+            )
 
 
 def _check_local_sources(config: dict) -> None:
@@ -319,6 +345,28 @@ class Grid:
             "batch_size": settings["batch_size"],
             "precision": self.config["precision"],
         }
+
+    # ---- robustness ----
+    def robustness_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        section = self.config["robustness"]
+        return self.evaluation_cell(model, arm, seed, target) | {
+            "max_seq_length": self.max_seq_length(target),
+            "max_examples": section["max_examples"],
+            "perturbation_seed": section["seed"],
+            "perturbations": section["perturbations"],
+            "adversarial": section["adversarial"],
+            "data": self.data_kind,
+        }
+
+    def robustness_files(self) -> list[str]:
+        section = self.config["robustness"]
+        return [
+            f"results/robustness/{m}/{a}/seed{s}/{t}.json"
+            for m in self.models
+            for a in section["arms"]
+            for s in self.seeds
+            for t in section["targets"]
+        ]
 
     # ---- paths ----
     def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:

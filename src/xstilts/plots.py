@@ -114,3 +114,42 @@ def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], o
         fig.legend(handles, families, loc="outside lower center", fontsize=7, ncol=ncol)
     fig.savefig(out)
     plt.close(fig)
+
+
+def robustness(long: pd.DataFrame, target: str, out) -> None:
+    """Drop from the clean score under each perturbation on one target: by language family
+    (left; mean over arms, seeds and the family's languages) and by arm (right; mean over
+    seeds and languages)."""
+    from xstilts import languages as lang_table
+
+    fig, axes = plt.subplots(
+        1, 2, figsize=(12, 1.8 + 0.45 * max(4, long.family.nunique() if len(long) else 1)),
+        dpi=120, layout="constrained",
+    )  # fmt: skip
+    if long.empty:
+        for ax in axes:
+            ax.text(0.5, 0.5, f"no robustness results for {target}", ha="center")
+            ax.set_axis_off()
+    else:
+        columns = list(dict.fromkeys(long.perturbation))
+        order = [f for f in lang_table.FAMILY_ORDER if f in set(long.family)]
+        order += [f for f in dict.fromkeys(long.family) if f not in order]
+        panels = [
+            ("family", order, "language family"),
+            ("arm", list(dict.fromkeys(long.arm)), "intermediate-task arm"),
+        ]
+        bound = max(1.0, float(long.groupby(["family", "perturbation"])["drop"].mean().abs().max()))
+        for ax, (key, rows, label) in zip(axes, panels, strict=True):
+            table = long.pivot_table(index=key, columns="perturbation", values="drop")
+            sns.heatmap(
+                table.reindex(index=rows, columns=columns), ax=ax, annot=True, fmt=".1f",
+                cmap="rocket_r", vmin=min(0.0, -bound), vmax=bound, linewidths=0.5,
+                cbar_kws={"label": "drop from clean (points)"},
+            )  # fmt: skip
+            ax.set_xlabel("perturbation of the test input")
+            ax.set_ylabel(label)
+            ax.tick_params(axis="x", rotation=30)
+            ax.tick_params(axis="y", rotation=0)
+    fig.suptitle(f"{target}: score drop under perturbed inputs (clean − perturbed, points)")
+    fig.savefig(out)
+    plt.close(fig)

@@ -50,7 +50,53 @@ def final_outputs():
         GRID.scores_files()
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
         + GRID.submission_files()
+        + robustness_outputs()
     )
+
+
+def robustness_outputs():
+    from xstilts import robustness
+
+    targets = GRID.config["robustness"]["targets"]
+    return list(robustness.summary_outputs(targets).values()) if targets else []
+
+
+def robustness_data(wildcards):
+    """The raw test files of the languages a robustness job perturbs."""
+    from xstilts import tasks
+
+    languages = GRID.languages(wildcards.target)
+    return [
+        str(s.path(GRID.data_kind))
+        for s in tasks.get(wildcards.target).test
+        if s.language in languages
+    ]
+
+
+def robustness_cell(wildcards):
+    return xgrid.canonical(
+        GRID.robustness_cell(
+            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
+        )
+    )
+
+
+def robustness_report_outputs():
+    from xstilts import robustness
+
+    out = {}
+    targets = GRID.config["robustness"]["targets"]
+    for name, path in robustness.summary_outputs(targets).items():
+        if name.startswith("figure_"):
+            out[name] = report(
+                path,
+                caption="../report/robustness.rst",
+                category="4. Research arms: robustness",
+                labels={"target": name.removeprefix("figure_")},
+            )
+        else:
+            out[name] = path
+    return out
 
 
 def model_spec(wildcards):

@@ -28,6 +28,18 @@ def pad(seqs: list[list[int]], value: int, multiple: int = 8) -> torch.Tensor:
     return out
 
 
+def map_rows(ds: datasets.Dataset, function, **kwargs) -> datasets.Dataset:
+    """``ds.map(function, **kwargs)`` under a fresh random fingerprint. By default ``map`` hashes
+    the function to fingerprint its result, and a featurizer closes over the tokenizer, so every
+    call pickled the whole vocabulary (most of the time of featurizing a small batch). Features
+    are built from sources read into memory and saved explicitly, never taken from the map
+    cache, so a random fingerprint (what datasets itself uses for an unhashable function)
+    loses nothing."""
+    from datasets.fingerprint import generate_random_fingerprint
+
+    return ds.map(function, new_fingerprint=generate_random_fingerprint(), **kwargs)
+
+
 @dataclass(frozen=True)
 class Task(ABC):
     name: str
@@ -115,6 +127,12 @@ class Task(ABC):
         """The summary metrics from summed ``example_stats`` over ``n`` examples (numbers or
         numpy arrays, one entry per bootstrap draw)."""
         return {m: sums[m] / n for m in self.avg_metrics}
+
+    # ---- robustness (xstilts.robustness) ----
+    def text_fields(self, source: Source) -> tuple[str, ...]:
+        """The raw text columns of ``source`` that noise and attacks may change without changing
+        the gold answer; none (the default) means the task is not tested for robustness."""
+        return ()
 
     prediction_suffix: str = "tsv"
 

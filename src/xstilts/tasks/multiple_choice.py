@@ -27,7 +27,7 @@ from torch import nn
 from xstilts.data import demo
 from xstilts.data.sources import Source
 from xstilts.metrics import accuracy
-from xstilts.tasks.base import Task, pad
+from xstilts.tasks.base import Task, map_rows, pad
 
 _S = Value("string")
 HELLASWAG = Features(
@@ -210,7 +210,7 @@ class MultipleChoiceTask(Task):
                 out["length"].append(len(choices) * max(len(x) for x in enc["input_ids"]))
             return out
 
-        return ds.map(encode, batched=True, remove_columns=ds.column_names)
+        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         """(batch, choices, length) ids: the choices of one example always stay in one row. An

@@ -17,7 +17,7 @@ from torch import nn
 from xstilts.data import demo
 from xstilts.data.sources import Source
 from xstilts.metrics import accuracy, binary_f1
-from xstilts.tasks.base import Task, pad
+from xstilts.tasks.base import Task, map_rows, pad
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class PairClassificationTask(Task):
                 "length": [len(x) for x in enc["input_ids"]],
             }
 
-        return ds.map(encode, batched=True, remove_columns=ds.column_names)
+        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)
@@ -181,6 +181,10 @@ class PairClassificationTask(Task):
 
     def decode(self, logits: list[torch.Tensor], features: datasets.Dataset) -> list[str]:
         return [self.label_names[int(x.argmax())] for x in logits]
+
+    def text_fields(self, source: Source) -> tuple[str, ...]:
+        assert isinstance(source, PairSource)
+        return (source.text_a, source.text_b)
 
     def gold(self, features: datasets.Dataset) -> list[str]:
         return [self.label_names[i] for i in features["label"]]

@@ -27,7 +27,7 @@ from torch import nn
 from xstilts.data import demo
 from xstilts.data.sources import Source
 from xstilts.metrics import qa as qa_metrics
-from xstilts.tasks.base import Task, pad
+from xstilts.tasks.base import Task, map_rows, pad
 
 DOC_STRIDE = 128
 MAX_QUERY_LENGTH = 64
@@ -261,7 +261,7 @@ class QATask(Task):
                 out["answer_texts"].append(list(answers["text"]))
             return out
 
-        return ds.map(encode, batched=True, batch_size=256, remove_columns=ds.column_names)
+        return map_rows(ds, encode, batched=True, batch_size=256, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)
@@ -307,6 +307,10 @@ class QATask(Task):
             else:
                 out.append((ex_id, contexts[ex_id][span[1] : span[2]]))
         return out
+
+    def text_fields(self, source: Source) -> tuple[str, ...]:
+        # the question only: answers are character offsets into the context
+        return ("question",)
 
     def gold(self, features: datasets.Dataset):
         seen: dict[str, list[str]] = {}

@@ -33,7 +33,7 @@ from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics import accuracy
 from xstilts.metrics import retrieval as rm
-from xstilts.tasks.base import Task, pad
+from xstilts.tasks.base import Task, map_rows, pad
 
 _S = Value("string")
 TATOEBA = Features(
@@ -284,7 +284,7 @@ class RetrievalTask(Task):
             enc = tokenizer(batch["text"], truncation=True, max_length=max_length)
             return {"input_ids": enc["input_ids"], "length": [len(x) for x in enc["input_ids"]]}
 
-        return rows.map(encode, batched=True)
+        return map_rows(rows, encode, batched=True)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)

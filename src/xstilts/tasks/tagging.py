@@ -34,7 +34,7 @@ from xstilts.data import demo
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics import tagging as tag_metrics
-from xstilts.tasks.base import Task, pad
+from xstilts.tasks.base import Task, map_rows, pad
 
 IGNORE = -100  # label of sub-tokens after a word's first one, and of special tokens
 
@@ -312,8 +312,13 @@ class TaggingTask(Task):
                     starts_done += n_words
             return out
 
-        return ds.map(
-            encode, batched=True, with_indices=True, remove_columns=ds.column_names, batch_size=500
+        return map_rows(
+            ds,
+            encode,
+            batched=True,
+            with_indices=True,
+            remove_columns=ds.column_names,
+            batch_size=500,
         )
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
