@@ -19,7 +19,7 @@ include: "workflow/rules/resources.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/robustness.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/submission.smk"
 
 

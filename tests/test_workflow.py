@@ -59,6 +59,7 @@ def test_the_demo_grid_completes(finished_demo):
     assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
+    assert rules.count("task_similarity") == 1 and rules.count("similarity_summary") == 1
     for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():  # + a figure per target
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -80,6 +81,7 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
     figures = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
     figures.append("results/summary/gains_heatmap.png")
     figures += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
+    figures.append("results/summary/similarity/similarity.png")
     assert set(figures) <= set(results)
     for path in figures:  # every figure is embedded and decodes as an image, with a caption
         data = results[path]["data_uri"]
@@ -88,7 +90,8 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
         assert picture.shape[0] > 100 and picture.shape[1] > 100, path
         assert len(results[path]["caption"]) > 100, path
     assert set(categories) == {
-        "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness"
+        "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness",
+        "5. Research arms: task similarity",
     }  # fmt: skip
     retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
@@ -284,7 +287,7 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
         expected |= {("train_target", wc), ("evaluate_target", wc)}
     for t in RETRIEVAL:
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
-    expected |= {("aggregate", ())} | _subs("best")
+    expected |= AGGREGATES | _subs("best")
     expected |= _cells("evaluate_robustness", ["mnli"], ROBUST_TARGETS) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected
 
@@ -295,7 +298,7 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
     def edit(c):
         c["targets"]["xnli"]["learning_rate"] = 1e-3
 
-    expected = {("aggregate", ())}
+    expected = set(AGGREGATES)
     for arm in ARMS:
         wc = tuple(
             sorted({"model": "demo_tiny", "arm": arm, "seed": "1", "target": "xnli"}.items())
@@ -306,6 +309,8 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
 
 
 ROBUST_SUMMARY = {("robustness_summary", ())}
+# the aggregation, and the similarity analysis that reads its gains
+AGGREGATES = {("aggregate", ()), ("similarity_summary", ())}
 
 
 def _cells(rule, arms, targets=(None,), seed="1"):
@@ -321,7 +326,7 @@ def _cells(rule, arms, targets=(None,), seed="1"):
 
 def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
     work, config, _ = finished_demo
-    expected = {("aggregate", ())}
+    expected = set(AGGREGATES)
     expected |= _cells("train_intermediate", [a for a in ARMS if a != "baseline"], seed="2")
     expected |= _cells("train_target", ARMS, TARGETS, seed="2")
     expected |= _cells("evaluate_target", ARMS, TARGETS, seed="2")
@@ -342,7 +347,7 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo)
     def edit(c):
         c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
 
-    expected = {("aggregate", ()), ("labels", ())} | _cells("evaluate_target", ARMS, ["xnli"])
+    expected = AGGREGATES | {("labels", ())} | _cells("evaluate_target", ARMS, ["xnli"])
     # the robustness jobs test the languages evaluated
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ["xnli"]) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected | _subs("best", "baseline")
@@ -351,7 +356,7 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo)
 def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(finished_demo):
     work, config, _ = finished_demo
     assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == {
-        ("aggregate", ())
+        *AGGREGATES
     } | _subs("best")
 
 
@@ -376,7 +381,7 @@ def test_a_new_arm_runs_only_its_cells(finished_demo):
     for t in RETRIEVAL:
         cell = {"model": "demo_tiny", "arm": "multitask", "seed": "1", "rtarget": t}
         expected.add(("evaluate_retrieval", tuple(sorted(cell.items()))))
-    assert jobs == expected | {("aggregate", ())} | _subs("best")
+    assert jobs == expected | AGGREGATES | _subs("best")
     assert _edited(work, config, lambda c: None) == set()  # and all is back
 
 
@@ -399,8 +404,8 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
-    # + aggregate, best submission, robustness summary
-    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 2 + 1 + 1 + 1
+    # + aggregate, best submission, robustness and similarity summaries
+    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 2 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
@@ -439,3 +444,25 @@ def test_robustness_drops_per_language_and_family(finished_demo):
     families = pd.read_csv(work / "results/summary/robustness/robustness_by_family.csv")
     xnli_families = families[(families.target == "xnli") & (families.arm == "mnli")]
     assert {"Indo-European", "Sino-Tibetan", "Niger-Congo"} <= set(xnli_families.family)
+
+
+def test_task_similarity_relates_to_gains_per_family(finished_demo):
+    work = finished_demo[0]
+    root = work / "results/summary/similarity"
+    sim = pd.read_csv(root / "task_similarity.csv")
+    names = set(tasks.INTERMEDIATE_TASKS) | set(TARGETS)
+    assert set(sim.task_a) == set(sim.task_b) == names and len(sim) == len(names) ** 2
+    diagonal = sim[sim.task_a == sim.task_b]
+    assert ((diagonal.similarity - 1).abs() < 1e-6).all()
+    points = pd.read_csv(root / "similarity_points.csv")
+    overall = points[points.family == "all"]
+    # every single-task arm against every target (the multitask arm has no single similarity)
+    assert len(overall) == len(tasks.INTERMEDIATE_TASKS) * len(TARGETS)
+    gains = pd.read_csv(work / "results/summary/gains_by_language.csv")
+    xnli = gains[(gains.arm == "mnli") & (gains.target == "xnli") & (gains.metric == "accuracy")]
+    point = overall[(overall.arm == "mnli") & (overall.target == "xnli")]
+    assert point.gain.iloc[0] == pytest.approx(xnli.gain.mean())
+    corr = pd.read_csv(root / "correlations.csv")
+    assert {"all", "Indo-European", "Sino-Tibetan"} <= set(corr.family)
+    assert set(corr.outcome) == {"gain", "robustness_gain"}
+    assert corr.spearman.dropna().between(-1, 1).all()

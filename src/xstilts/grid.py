@@ -368,6 +368,25 @@ class Grid:
             for t in section["targets"]
         ]
 
+    # ---- task similarity ----
+    def similarity_tasks(self) -> list[str]:
+        """The tasks embedded: every single-task arm's and every fine-tuned target."""
+        return sorted(set(self.config["intermediate"]) | set(self.targets))
+
+    def similarity_cell(self, model: str) -> dict:
+        return {
+            "model": model,
+            "layer": self.retrieval_layer(model),
+            "examples": self.config["similarity"]["examples"],
+            "precision": self.config["precision"],
+            "features": {t: self.features_dir(model, t) for t in self.similarity_tasks()},
+        }
+
+    def similarity_files(self) -> list[str]:
+        if not self.config["similarity"]["enabled"]:
+            return []
+        return [f"results/similarity/{m}.csv" for m in self.models]
+
     # ---- paths ----
     def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
         """The arm's encoder: the pretrained model itself for the baseline (no copy, no job)."""

@@ -153,3 +153,41 @@ def robustness(long: pd.DataFrame, target: str, out) -> None:
     fig.suptitle(f"{target}: score drop under perturbed inputs (clean − perturbed, points)")
     fig.savefig(out)
     plt.close(fig)
+
+
+def similarity(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataFrame, out) -> None:
+    """The intermediate × target similarity matrix, and gain (and robustness gain) against
+    similarity over all languages, one point per (arm, target), coloured by target."""
+    outcomes = [o for o in ("gain", "robustness_gain") if o in points]
+    fig, axes = plt.subplots(
+        1, 1 + len(outcomes), figsize=(6 + 5 * len(outcomes), 5.5), dpi=120, layout="constrained"
+    )
+    model = table.model.iloc[0]
+    arms = sorted(set(points.arm)) or sorted(set(table.task_a))
+    targets = list(dict.fromkeys(points.target)) or sorted(set(table.task_b))
+    matrix = table[table.model == model].pivot_table(
+        index="task_a", columns="task_b", values="similarity"
+    )
+    sns.heatmap(
+        matrix.reindex(index=arms, columns=targets), ax=axes[0], annot=True, fmt=".2f",
+        cmap="vlag", center=0, vmin=-1, vmax=1, cbar_kws={"label": "centred cosine"},
+    )  # fmt: skip
+    axes[0].set_xlabel("target task")
+    axes[0].set_ylabel("intermediate task")
+    axes[0].set_title(f"task similarity ({model}, pretrained encoder)", fontsize=9)
+    overall = points[(points.family == "all") & (points.model == model)]
+    labels = {"gain": "gain over baseline (points)", "robustness_gain": "robustness gain (points)"}
+    for ax, outcome in zip(axes[1:], outcomes, strict=True):
+        data = overall.dropna(subset=[outcome])
+        sns.scatterplot(
+            data=data, x="similarity", y=outcome, hue="target", style="target", ax=ax,
+            palette="colorblind", s=60,
+        )  # fmt: skip
+        ax.axhline(0, color="black", linewidth=0.6)
+        rho = correlations.query("model == @model and family == 'all' and outcome == @outcome")
+        value = rho.spearman.iloc[0] if len(rho) else float("nan")
+        ax.set_title(f"{labels[outcome]} vs similarity: Spearman ρ = {value:.2f}", fontsize=9)
+        ax.set_xlabel("similarity of the intermediate task to the target (centred cosine)")
+        ax.set_ylabel(labels[outcome])
+    fig.savefig(out)
+    plt.close(fig)

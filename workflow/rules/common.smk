@@ -51,7 +51,45 @@ def final_outputs():
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
         + GRID.submission_files()
         + robustness_outputs()
+        + similarity_outputs()
     )
+
+
+def similarity_outputs():
+    from xstilts import similarity
+
+    if not GRID.config["similarity"]["enabled"]:
+        return []
+    return list(similarity.summary_outputs().values())
+
+
+def similarity_features(wildcards):
+    return list(GRID.similarity_cell(wildcards.model)["features"].values())
+
+
+def similarity_cell(wildcards):
+    return xgrid.canonical(GRID.similarity_cell(wildcards.model))
+
+
+def robustness_long_csv():
+    """The robustness table the similarity analysis relates to, when the grid has one."""
+    from xstilts import robustness
+
+    if not GRID.config["robustness"]["targets"]:
+        return []
+    return [robustness.summary_outputs([])["long_csv"]]
+
+
+def similarity_report_outputs():
+    from xstilts import similarity
+
+    out = dict(similarity.summary_outputs())
+    out["figure"] = report(
+        out["figure"],
+        caption="../report/similarity.rst",
+        category="5. Research arms: task similarity",
+    )
+    return out
 
 
 def robustness_outputs():

@@ -128,6 +128,12 @@ class Task(ABC):
         numpy arrays, one entry per bootstrap draw)."""
         return {m: sums[m] / n for m in self.avg_metrics}
 
+    # ---- task similarity (xstilts.similarity) ----
+    def embedding_inputs(self, features: datasets.Dataset) -> list[list[int]]:
+        """One token sequence per feature row that stands for the task's input when the task
+        is embedded (the whole encoded input by default)."""
+        return list(features["input_ids"])
+
     # ---- robustness (xstilts.robustness) ----
     def text_fields(self, source: Source) -> tuple[str, ...]:
         """The raw text columns of ``source`` that noise and attacks may change without changing

@@ -192,6 +192,10 @@ class MultipleChoiceTask(Task):
         return datasets.Dataset.from_dict(rows, features=source.features)
 
     # ---- features ----
+    def embedding_inputs(self, features: datasets.Dataset) -> list[list[int]]:
+        # the context with its first choice: every choice repeats the context
+        return [choices[0] for choices in features["input_ids"]]
+
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         assert isinstance(source, ChoiceSource)
 

@@ -1,0 +1,214 @@
+"""Task similarity from the pretrained encoder, and how it relates to gain and robustness.
+
+A task's embedding is the mean, over its first ``n`` English training inputs, of the
+mean-pooled hidden states after the model's retrieval layer (the sentence embedding BUCC and
+Tatoeba use), as in Vu et al. (2020)'s TextEmb. Mean embeddings of a pretrained encoder share a
+large common direction (every cosine is near 1), so the similarity is the cosine after
+subtracting the mean of all the tasks' embeddings; the raw cosine is kept too.
+
+The analysis relates the similarity of each single-task arm to each target with the arm's gain
+over the baseline and with its robustness (the baseline's drop under perturbation minus the
+arm's: positive = the arm is more robust), per language family, by Spearman rank correlation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+import torch
+
+from xstilts import languages
+from xstilts import tasks as task_registry
+from xstilts.evaluate import device_and_autocast
+from xstilts.modeling import model as modeling
+from xstilts.retrieval import check_layer
+from xstilts.tasks.base import pad
+from xstilts.tasks.retrieval import MeanPooler
+
+log = logging.getLogger("xstilts")
+
+
+# ---- measures ----
+
+
+def cosine_matrix(vectors: np.ndarray, centre: bool = True) -> np.ndarray:
+    """Cosine between every pair of rows, after subtracting the rows' mean when ``centre``."""
+    x = np.asarray(vectors, dtype=float)
+    if centre:
+        x = x - x.mean(0, keepdims=True)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = x / np.where(norms > 0, norms, 1.0)
+    return x @ x.T
+
+
+def linear_cka(x: np.ndarray, y: np.ndarray) -> float:
+    """Linear CKA (Kornblith et al., 2019) between two representations of the same n inputs
+    (n × d1 and n × d2): ‖Yᵀ X‖²_F / (‖Xᵀ X‖_F ‖Yᵀ Y‖_F) on column-centred X and Y."""
+    x = np.asarray(x, float) - np.asarray(x, float).mean(0)
+    y = np.asarray(y, float) - np.asarray(y, float).mean(0)
+    cross = np.linalg.norm(y.T @ x) ** 2
+    return float(cross / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y)))
+
+
+def spearman(a, b) -> float:
+    """Spearman's rank correlation: Pearson's on average ranks (ties share their mean rank);
+    NaN when fewer than three pairs or either side is constant."""
+    frame = pd.DataFrame({"a": list(a), "b": list(b)}).dropna()
+    if len(frame) < 3:
+        return float("nan")
+    ra, rb = frame["a"].rank(), frame["b"].rank()
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+# ---- the embedding job: one per model, on the pretrained encoder ----
+
+
+@torch.no_grad()
+def task_embedding(encoder, sequences: list[list[int]], pad_id: int, layer: int, precision: str):
+    device, autocast = device_and_autocast(precision)
+    pooler, total = MeanPooler(layer), None
+    for start in range(0, len(sequences), 32):
+        chunk = sequences[start : start + 32]
+        ids = pad(chunk, pad_id)
+        mask = torch.zeros_like(ids)
+        for i, s in enumerate(chunk):
+            mask[i, : len(s)] = 1
+        with autocast():
+            vectors = pooler(
+                encoder, {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+            )
+        part = vectors.float().sum(0)
+        total = part if total is None else total + part
+    return (total / len(sequences)).cpu().numpy()
+
+
+def embed_tasks(
+    model_dir: str | Path, features: dict[str, str], cell: dict, out_path: str | Path
+) -> pd.DataFrame:
+    """Embed every task of ``features`` (task → its features directory) and write the
+    similarity of every pair as a long table: task_a, task_b, similarity, raw_cosine."""
+    device, _ = device_and_autocast(cell["precision"])
+    encoder, tokenizer = modeling.load_encoder(model_dir, device)
+    check_layer(cell["layer"], encoder, cell["model"])
+    names, vectors = [], []
+    for name, directory in features.items():
+        task = task_registry.get(name)
+        train = datasets.load_from_disk(str(Path(directory) / "train"))
+        rows = train.select(range(min(cell["examples"], len(train))))
+        sequences = task.embedding_inputs(rows)
+        vectors.append(
+            task_embedding(
+                encoder, sequences, tokenizer.pad_token_id, cell["layer"], cell["precision"]
+            )
+        )
+        names.append(name)
+        log.info("%s: %d inputs embedded", name, len(sequences))
+    centred, raw = cosine_matrix(np.stack(vectors)), cosine_matrix(np.stack(vectors), False)
+    table = pd.DataFrame(
+        [
+            {"model": cell["model"], "task_a": a, "task_b": b}
+            | {"similarity": float(centred[i, j]), "raw_cosine": float(raw[i, j])}
+            for i, a in enumerate(names)
+            for j, b in enumerate(names)
+        ]
+    )
+    table.to_csv(out_path, index=False)
+    return table
+
+
+# ---- the analysis ----
+
+
+def _family_gains(gains: pd.DataFrame) -> pd.DataFrame:
+    """Mean gain of the target's summary metrics (EM and F1 for QA) over seeds and the family's
+    languages per (model, arm, target, family); plus the family "all" (every language)."""
+    summary = {t: task_registry.get(t).avg_metrics for t in gains.target.unique()}
+    gains = gains[[m in summary[t] for t, m in zip(gains.target, gains.metric, strict=True)]]
+    per_lang = gains.groupby(["model", "arm", "target", "language"], as_index=False)["gain"].mean()
+    per_lang["family"] = per_lang["language"].map(languages.family)
+    keys = ["model", "arm", "target"]
+    by_family = per_lang.groupby(keys + ["family"], as_index=False)["gain"].mean()
+    overall = per_lang.groupby(keys, as_index=False)["gain"].mean().assign(family="all")
+    return pd.concat([overall, by_family], ignore_index=True)
+
+
+def _family_robustness(long: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Per (model, arm, target, family): the baseline's mean drop minus the arm's (over
+    perturbations, seeds and the family's languages); positive = more robust than baseline."""
+    drops = long.groupby(["model", "arm", "target", "language"], as_index=False)["drop"].mean()
+    drops["family"] = drops["language"].map(languages.family)
+    keys = ["model", "arm", "target"]
+    frames = [
+        drops.groupby(keys, as_index=False)["drop"].mean().assign(family="all"),
+        drops.groupby(keys + ["family"], as_index=False)["drop"].mean(),
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    base = out[out.arm == baseline].drop(columns="arm").rename(columns={"drop": "base_drop"})
+    out = out[out.arm != baseline].merge(base, on=["model", "target", "family"])
+    out["robustness_gain"] = out["base_drop"] - out["drop"]
+    return out
+
+
+def analyse(
+    similarity: pd.DataFrame,
+    gains: pd.DataFrame,
+    robustness: pd.DataFrame | None,
+    baseline: str = "baseline",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Points (model, arm, target, family, similarity, gain[, robustness_gain]) for single-task
+    arms, and per (model, family, outcome) the Spearman correlation over those points."""
+    sim = similarity.rename(columns={"task_a": "arm", "task_b": "target"})
+    sim = sim[sim.arm != sim.target][["model", "arm", "target", "similarity"]]
+    points = _family_gains(gains).merge(sim, on=["model", "arm", "target"])
+    outcomes = ["gain"]
+    if robustness is not None and not robustness.empty:
+        robust = _family_robustness(robustness, baseline)[
+            ["model", "arm", "target", "family", "robustness_gain"]
+        ]
+        points = points.merge(robust, on=["model", "arm", "target", "family"], how="left")
+        outcomes.append("robustness_gain")
+    rows = []
+    for (model, family), group in points.groupby(["model", "family"], sort=False):
+        for outcome in outcomes:
+            pairs = group[["similarity", outcome]].dropna()
+            rows.append(
+                {"model": model, "family": family, "outcome": outcome, "points": len(pairs)}
+                | {"spearman": spearman(pairs["similarity"], pairs[outcome])}
+            )
+    return points, pd.DataFrame(rows)
+
+
+def summarize(
+    similarity_files: list[str | Path],
+    gains_file: str | Path,
+    robustness_file: str | Path | None,
+    outputs: dict[str, str],
+) -> None:
+    from xstilts import plots
+
+    similarity = pd.concat([pd.read_csv(f) for f in similarity_files], ignore_index=True)
+    similarity.to_csv(outputs["similarity_csv"], index=False)
+    gains = pd.read_csv(gains_file)
+    robust = pd.read_csv(robustness_file) if robustness_file else None
+    points, correlations = analyse(similarity, gains, robust)
+    points.to_csv(outputs["points_csv"], index=False)
+    correlations.to_csv(outputs["correlations_csv"], index=False)
+    plots.similarity(similarity, points, correlations, outputs["figure"])
+    log.info("similarity: %s", json.dumps(correlations.to_dict("records"))[:2000])
+
+
+def summary_outputs() -> dict[str, str]:
+    root = "results/summary/similarity"
+    return {
+        "similarity_csv": f"{root}/task_similarity.csv",
+        "points_csv": f"{root}/similarity_points.csv",
+        "correlations_csv": f"{root}/correlations.csv",
+        "figure": f"{root}/similarity.png",
+    }

@@ -1,0 +1,72 @@
+# Research analyses on the per-cell outputs: robustness and task similarity.
+
+# Robustness (config key robustness): each trained target model of the chosen arms is scored on
+# noisy and adversarial copies of its test inputs; one summary groups the drops by family.
+
+
+rule evaluate_robustness:
+    input:
+        model="results/target/{model}/{arm}/seed{seed}/{target}/model",
+        data=robustness_data,
+    output:
+        scores="results/robustness/{model}/{arm}/seed{seed}/{target}.json",
+    log:
+        "logs/evaluate_robustness/{model}/{arm}/seed{seed}/{target}.log",
+    benchmark:
+        "benchmarks/evaluate_robustness/{model}/{arm}/seed{seed}/{target}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=robustness_cell,
+    script:
+        "../scripts/evaluate_robustness.py"
+
+
+rule robustness_summary:
+    input:
+        results=GRID.robustness_files(),
+    output:
+        **robustness_report_outputs(),
+    log:
+        "logs/robustness_summary.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/robustness_summary.py"
+
+
+# Task similarity (config key similarity): every task embedded by the pretrained encoder, then
+# related to the gains and the robustness of each single-task arm, per language family.
+rule task_similarity:
+    input:
+        encoder=model_dir,
+        features=similarity_features,
+    output:
+        similarity="results/similarity/{model}.csv",
+    log:
+        "logs/task_similarity/{model}.log",
+    benchmark:
+        "benchmarks/task_similarity/{model}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    params:
+        cell=similarity_cell,
+    script:
+        "../scripts/task_similarity.py"
+
+
+rule similarity_summary:
+    input:
+        similarity=GRID.similarity_files(),
+        gains="results/summary/gains_by_language.csv",
+        robustness=robustness_long_csv(),
+    output:
+        **similarity_report_outputs(),
+    log:
+        "logs/similarity_summary.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/similarity_summary.py"
