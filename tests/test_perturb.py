@@ -75,7 +75,15 @@ def test_word_swap():
 def test_languages_without_spaces_treat_characters_as_words():
     rng = Scripted([0.9, 0.1, 0.9])
     assert perturb.word_noise("我们走", "drop", 0.5, rng, lang="zh") == "我走"
-    assert perturb.split_words("我们 走", "zh") == ["我", "们", "走"]
+    # spaces between clauses or around Latin script stay where they are
+    assert perturb.split_words("我们 走", "zh") == ["我", "们", " ", "走"]
+    assert (
+        perturb.word_noise("泰国 iPhone 12", "swap", 0.0, random.Random(0), "zh")
+        == "泰国 iPhone 12"
+    )
+    # th: words ก ข, a space, ค; ข draws 0.1 and swaps with ค across the space
+    rng = Scripted([0.9, 0.1])
+    assert perturb.word_noise("กข ค", "swap", 0.5, rng, lang="th") == "กค ข"
 
 
 def test_a_fixed_seed_gives_a_fixed_output():
@@ -132,6 +140,7 @@ def test_the_attack_tries_the_longest_word_first_and_stops_when_the_score_falls(
     attack = perturb.greedy_attack(FIELDS, 100.0, "en", random.Random(0), query_budget=50)
     result, proposals = _run(attack, oracle)
     assert result.flipped and result.queries == 1 and result.words_changed == 1
+    assert result.score == 0.0
     assert len(proposals) == 1 and proposals[0]["hypothesis"] == "ccc"
     assert proposals[0]["premise"].startswith("aa ") and result.fields == proposals[0]
 
@@ -145,14 +154,16 @@ def test_the_attack_respects_the_query_budget():
     assert not result.flipped and result.queries == len(proposals) == 7
     assert {p["hypothesis"] for p in proposals[:5]} == {"ccc"}
     assert all(p["hypothesis"] != "ccc" for p in proposals[5:])
-    assert result.words_changed == 2  # a word that failed keeps its first misspelling
+    # a word that failed keeps its first misspelling while the search goes on, but a failed
+    # attack returns the clean input, with the clean score
+    assert result.words_changed == 0 and result.fields == FIELDS and result.score == 100.0
 
 
 def test_the_attack_changes_at_most_max_words():
     # a quarter of 3 words rounds down to 0: at least one word, so only bbbb is tried
     attack = perturb.greedy_attack(FIELDS, 100.0, "en", random.Random(0), max_words=0.25)
     result, proposals = _run(attack, lambda f: 100.0)
-    assert result.queries == 5 and result.words_changed == 1
+    assert result.queries == 5
     assert all(p["hypothesis"] == "ccc" and p["premise"].startswith("aa ") for p in proposals)
     assert result.fields == FIELDS  # a failed attack leaves the input clean
 

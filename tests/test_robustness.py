@@ -112,6 +112,11 @@ def _config(**robust):
         ({"targets": ["udpos"]}, "robustness.targets"),  # not a text-perturbable target
         ({"targets": ["xnli"], "arms": ["qqp"]}, "'robustness.arms': qqp is not an arm"),
         (
+            {"targets": ["xnli"], "perturbations": {"adversarial": {"level": "word", "op": "drop",
+                                                                    "rate": 0.1}}},
+            "'robustness.perturbations.adversarial': the name is the attack's",
+        ),
+        (
             {"targets": ["xnli"], "perturbations": {"x": {"level": "word", "op": "delete",
                                                           "rate": 0.1}}},
             "'robustness.perturbations.x.op': delete is not a word-level operation",
@@ -121,6 +126,16 @@ def _config(**robust):
 def test_config_errors_name_the_key(robust, key):
     with pytest.raises(grid.ConfigError, match=key.replace("(", r"\(")):
         grid.validate(_config(**robust), SCHEMA, check_local=False)
+
+
+def test_similarity_needs_a_baseline_and_three_tasks():
+    config = _config() | {"similarity": {"enabled": True}}
+    with pytest.raises(grid.ConfigError, match="'similarity.enabled': .* three tasks in all"):
+        grid.validate(config, SCHEMA, check_local=False)  # mnli and xnli: two
+    config["targets"]["pawsx"] = {"epochs": 2}
+    grid.validate(config, SCHEMA, check_local=False)
+    with pytest.raises(grid.ConfigError, match="'similarity.enabled': .* baseline arm"):
+        grid.validate(config | {"baseline": False}, SCHEMA, check_local=False)
 
 
 def test_defaults_and_the_cell():
@@ -149,5 +164,5 @@ def test_cost_counts_every_pass_over_the_test_examples():
     jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
     rows = jobs[jobs.rule == "evaluate_robustness"]
     assert list(rows.arm) == ["mnli"]
-    # 2 languages x 64 tokens per pair x (100 examples x (clean + 1 noise) + 10 x (8 + 2))
-    assert rows.infer_tokens.iloc[0] == 2 * 64 * (100 * 2 + 10 * 10)
+    # 2 languages x 64 tokens per pair x (100 examples x (clean + 1 noise) + 10 x (8 + 1))
+    assert rows.infer_tokens.iloc[0] == 2 * 64 * (100 * 2 + 10 * 9)

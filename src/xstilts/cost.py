@@ -88,7 +88,7 @@ def project(
 
     def robustness_tokens(model: str, target: str) -> float:
         """Clean + each perturbation on the first max_examples of every language, and at most
-        query_budget + 2 passes (clean, queries, final) per attacked example."""
+        query_budget + 1 passes (clean, then the queries) per attacked example."""
         adversarial = robust["adversarial"]
         passes = 1 + len(robust["perturbations"])
         total = 0.0
@@ -98,7 +98,7 @@ def project(
             per_example = tokens(model, target, split) / n
             total += per_example * min(n, robust["max_examples"]) * passes
             attacked = min(n, adversarial["max_examples"])
-            total += per_example * attacked * (adversarial["query_budget"] + 2)
+            total += per_example * attacked * (adversarial["query_budget"] + 1)
         return total
 
     rows = []

@@ -121,6 +121,7 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
                 f"or one of {', '.join(arms)}"
             )
     _check_robustness(config, arms)
+    _check_similarity(config, arms)
     if check_local:
         _check_local_sources(config)
     return config
@@ -143,12 +144,34 @@ def _check_robustness(config: dict, arms: list[str]) -> None:
                 f"{', '.join(arms)}"
             )
     for name, spec in section["perturbations"].items():
+        if name == "adversarial":
+            raise ConfigError(
+                "config key 'robustness.perturbations.adversarial': the name is the attack's "
+                "(robustness.adversarial); give this perturbation another name"
+            )
         ops = perturb.CHAR_OPS if spec["level"] == "char" else perturb.WORD_OPS
         if spec["op"] not in ops:
             raise ConfigError(
                 f"config key 'robustness.perturbations.{name}.op': {spec['op']} is not a "
                 f"{spec['level']}-level operation; use one of {', '.join(ops)}"
             )
+
+
+def _check_similarity(config: dict, arms: list[str]) -> None:
+    if not config["similarity"]["enabled"]:
+        return
+    if BASELINE not in arms:
+        raise ConfigError(
+            "config key 'similarity.enabled': the analysis relates similarity to gains over the "
+            "baseline arm, which this grid has not; set baseline: true or disable similarity"
+        )
+    tasks = Grid(config).similarity_tasks()
+    if not config["intermediate"] or len(tasks) < 3:
+        raise ConfigError(
+            "config key 'similarity.enabled': it needs at least one task in intermediate and "
+            f"three tasks in all (intermediate and targets; this grid has {len(tasks)}), as "
+            "similarities are centred on the tasks' mean; add tasks or disable similarity"
+        )
 
 
 def _check_local_sources(config: dict) -> None:

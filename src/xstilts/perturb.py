@@ -8,11 +8,13 @@ arm sees the same perturbed test set and drops are paired.
 
 Noise stays in the text's own script: inserted and substituted letters are drawn from the
 letters of the text itself. Words are whitespace tokens, except in languages written without
-spaces between words, where every character is a word.
+spaces between words, where every character is a word and the spaces (between clauses, around
+Latin script) stay where they are.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
@@ -58,13 +60,19 @@ def char_noise(text: str, op: str, rate: float, rng) -> str:
 
 
 def split_words(text: str, lang: str) -> list[str]:
+    """The text's tokens: its words, and in languages without spaces also the whitespace runs
+    between them, so that ``join_words`` gives the text back."""
     if lang in NO_SPACE_LANGUAGES:
-        return [c for c in text if not c.isspace()]
+        return re.findall(r"\s+|\S", text)
     return text.split()
 
 
-def join_words(words: Sequence[str], lang: str) -> str:
-    return ("" if lang in NO_SPACE_LANGUAGES else " ").join(words)
+def join_words(tokens: Sequence[str], lang: str) -> str:
+    return ("" if lang in NO_SPACE_LANGUAGES else " ").join(tokens)
+
+
+def is_word(token: str) -> bool:
+    return not token.isspace()
 
 
 def word_noise(text: str, op: str, rate: float, rng, lang: str = "en") -> str:
@@ -73,17 +81,21 @@ def word_noise(text: str, op: str, rate: float, rng, lang: str = "en") -> str:
     next word (the pair is then done; the last word has no draw)."""
     if op not in WORD_OPS:
         raise ValueError(f"unknown word operation {op!r}; one of {', '.join(WORD_OPS)}")
-    words = split_words(text, lang)
+    tokens = split_words(text, lang)
     if op == "drop":
-        kept = [w for w in words if rng.random() >= rate]
-        return join_words(kept or words[-1:], lang)
-    out = list(words)
-    i = 0
-    while i < len(out) - 1:
+        kept = [t for t in tokens if not is_word(t) or rng.random() >= rate]
+        if not any(is_word(t) for t in kept):
+            kept = [t for t in tokens if is_word(t)][-1:]
+        return join_words(kept, lang)
+    out = list(tokens)
+    words = [i for i, t in enumerate(out) if is_word(t)]  # spaces between them stay in place
+    j = 0
+    while j < len(words) - 1:
         if rng.random() < rate:
-            out[i], out[i + 1] = out[i + 1], out[i]
-            i += 1
-        i += 1
+            a, b = words[j], words[j + 1]
+            out[a], out[b] = out[b], out[a]
+            j += 1
+        j += 1
     return join_words(out, lang)
 
 
@@ -130,10 +142,11 @@ def typo_candidates(word: str, alphabet: Sequence[str], n: int, rng) -> list[str
 
 @dataclass
 class AttackResult:
-    fields: dict[str, str]  # the final input (adversarial when flipped)
+    fields: dict[str, str]  # the final input: adversarial when flipped, else the clean one
     flipped: bool
     queries: int
-    words_changed: int
+    words_changed: int  # in the final input (0 when the attack failed)
+    score: float  # the example's score on the final input
 
 
 Fields = dict[str, str]
@@ -163,7 +176,7 @@ def greedy_attack(
     never above the clean one."""
     words = {f: split_words(t, lang) for f, t in fields.items()}
     order = sorted(
-        ((f, i) for f in fields for i in range(len(words[f]))),
+        ((f, i) for f in fields for i, t in enumerate(words[f]) if is_word(t)),
         key=lambda p: -len(words[p[0]][p[1]]),
     )
     alphabet = _alphabet(" ".join(fields.values())) or ["x"]
@@ -186,10 +199,10 @@ def greedy_attack(
             queries += 1
             score = yield current()
             if score < clean_score:
-                return AttackResult(current(), True, queries, changed + 1)
+                return AttackResult(current(), True, queries, changed + 1, score)
         words[field][i] = options[0]
         changed += 1
-    return AttackResult(dict(fields), False, queries, changed)  # failed: the input stays clean
+    return AttackResult(dict(fields), False, queries, 0, clean_score)  # failed: clean input
 
 
 def run_attacks(

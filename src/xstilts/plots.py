@@ -184,7 +184,11 @@ def similarity(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataF
             palette="colorblind", s=60,
         )  # fmt: skip
         ax.axhline(0, color="black", linewidth=0.6)
-        rho = correlations.query("model == @model and family == 'all' and outcome == @outcome")
+        rho = correlations[
+            (correlations.model == model)
+            & (correlations.family == "all")
+            & (correlations.outcome == outcome)
+        ]
         value = rho.spearman.iloc[0] if len(rho) else float("nan")
         ax.set_title(f"{labels[outcome]} vs similarity: Spearman ρ = {value:.2f}", fontsize=9)
         ax.set_xlabel("similarity of the intermediate task to the target (centred cosine)")

@@ -85,7 +85,9 @@ def attack_language(
     scorer: Scorer, rows: datasets.Dataset, source, lang: str, settings: dict, seed: int
 ) -> dict:
     """The greedy attack on every row: the score before and after, the success rate among the
-    examples it attacks (those with a score above 0), queries and words changed per example."""
+    examples it attacks (those with a score above 0), queries and words changed per example.
+    Robustness targets score by means over examples (``_check_robustness`` allows only
+    classification and QA targets), so the scores are means of per-example scores."""
     fields = scorer.task.text_fields(source)
     clean = scorer.example_scores(rows, source, lang)
     attacks = [
@@ -108,16 +110,16 @@ def attack_language(
         )
 
     results = perturb.run_attacks(attacks, score_round)
-    adversarial = datasets.Dataset.from_list(
-        [rows[i] | r.fields for i, r in enumerate(results)], features=rows.features
-    )
     attacked = sum(c > 0 for c in clean)
     n = max(1, len(results))
+    # the task's summary metrics are means over examples (accuracy, EM, F1), so the scores are
+    # the means of the per-example scores the attack itself observed: no rescoring in another
+    # batch, whose padding could move a prediction under bf16
     return {
         "examples": len(results),
         "attacked": attacked,
-        "clean": scorer.score(rows, source, lang),
-        "score": scorer.score(adversarial, source, lang),
+        "clean": sum(clean) / n,
+        "score": sum(r.score for r in results) / n,
         "success_rate": 100.0 * sum(r.flipped for r in results) / max(1, attacked),
         "queries": sum(r.queries for r in results) / n,
         "words_changed": sum(r.words_changed for r in results) / n,

@@ -4,7 +4,9 @@ A task's embedding is the mean, over its first ``n`` English training inputs, of
 mean-pooled hidden states after the model's retrieval layer (the sentence embedding BUCC and
 Tatoeba use), as in Vu et al. (2020)'s TextEmb. Mean embeddings of a pretrained encoder share a
 large common direction (every cosine is near 1), so the similarity is the cosine after
-subtracting the mean of all the tasks' embeddings; the raw cosine is kept too.
+subtracting the mean of all the tasks' embeddings; the raw cosine is kept too. Centred cosines
+are relative to the set of tasks embedded (with two tasks they are always −1), so the config
+check asks for at least three.
 
 The analysis relates the similarity of each single-task arm to each target with the arm's gain
 over the baseline and with its robustness (the baseline's drop under perturbation minus the
@@ -44,15 +46,6 @@ def cosine_matrix(vectors: np.ndarray, centre: bool = True) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     x = x / np.where(norms > 0, norms, 1.0)
     return x @ x.T
-
-
-def linear_cka(x: np.ndarray, y: np.ndarray) -> float:
-    """Linear CKA (Kornblith et al., 2019) between two representations of the same n inputs
-    (n × d1 and n × d2): ‖Yᵀ X‖²_F / (‖Xᵀ X‖_F ‖Yᵀ Y‖_F) on column-centred X and Y."""
-    x = np.asarray(x, float) - np.asarray(x, float).mean(0)
-    y = np.asarray(y, float) - np.asarray(y, float).mean(0)
-    cross = np.linalg.norm(y.T @ x) ** 2
-    return float(cross / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y)))
 
 
 def spearman(a, b) -> float:
@@ -130,7 +123,8 @@ def _family_gains(gains: pd.DataFrame) -> pd.DataFrame:
     """Mean gain of the target's summary metrics (EM and F1 for QA) over seeds and the family's
     languages per (model, arm, target, family); plus the family "all" (every language)."""
     summary = {t: task_registry.get(t).avg_metrics for t in gains.target.unique()}
-    gains = gains[[m in summary[t] for t, m in zip(gains.target, gains.metric, strict=True)]]
+    keep = [m in summary[t] for t, m in zip(gains.target, gains.metric, strict=True)]
+    gains = gains.loc[np.array(keep, dtype=bool)]
     per_lang = gains.groupby(["model", "arm", "target", "language"], as_index=False)["gain"].mean()
     per_lang["family"] = per_lang["language"].map(languages.family)
     keys = ["model", "arm", "target"]
@@ -182,7 +176,7 @@ def analyse(
                 {"model": model, "family": family, "outcome": outcome, "points": len(pairs)}
                 | {"spearman": spearman(pairs["similarity"], pairs[outcome])}
             )
-    return points, pd.DataFrame(rows)
+    return points, pd.DataFrame(rows, columns=["model", "family", "outcome", "points", "spearman"])
 
 
 def summarize(

@@ -136,8 +136,10 @@ class Task(ABC):
 
     # ---- robustness (xstilts.robustness) ----
     def text_fields(self, source: Source) -> tuple[str, ...]:
-        """The raw text columns of ``source`` that noise and attacks may change without changing
-        the gold answer; none (the default) means the task is not tested for robustness."""
+        """The raw text columns of ``source`` that noise and attacks may change while the gold
+        answer is kept (no answer offsets point into them; whether the noise could change the
+        meaning is the user's call, see config/README.md); none (the default) means the task is
+        not tested for robustness."""
         return ()
 
     prediction_suffix: str = "tsv"
