@@ -19,6 +19,19 @@ DEMO_SPEC = {
 }
 
 
+def hub_config(**over) -> dict:
+    """A small hub grid (XLM-R Large; mnli; XNLI on en and de; no multitask, no retrieval) for
+    config and cost tests; ``over`` replaces top-level keys. A new dict on every call."""
+    return {
+        "data": {"source": "hub"},
+        "models": {"xlmr_large": {"hub_id": "FacebookAI/xlm-roberta-large"}},
+        "intermediate": {"mnli": {"epochs": 3, "batch_size": 32}},
+        "multitask": {"enabled": False},
+        "targets": {"xnli": {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}},
+        "retrieval": {},
+    } | over
+
+
 @contextlib.contextmanager
 def chdir(path: Path):
     old = os.getcwd()

@@ -9,21 +9,13 @@ import pytest
 from xstilts import cost, grid
 from xstilts.cli import main
 
-from conftest import REPO
+from conftest import REPO, hub_config
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 
 
 def _grid(**over) -> grid.Grid:
-    config = {
-        "data": {"source": "hub"},
-        "models": {"xlmr_large": {"hub_id": "FacebookAI/xlm-roberta-large"}},
-        "intermediate": {"mnli": {"epochs": 3, "batch_size": 32}},
-        "multitask": {"enabled": False},
-        "targets": {"xnli": {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}},
-        "retrieval": {},
-        "submission": {"arms": ["baseline"]},
-    } | over
+    config = hub_config(submission={"arms": ["baseline"]}) | over
     return grid.Grid(grid.validate(config, SCHEMA, check_local=False))
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from xstilts import cost, grid, robustness
 
-from conftest import REPO
+from conftest import REPO, hub_config
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 
@@ -94,15 +94,7 @@ def test_every_arm_sees_the_same_perturbed_inputs():
 
 
 def _config(**robust):
-    return {
-        "data": {"source": "hub"},
-        "models": {"xlmr_large": {"hub_id": "FacebookAI/xlm-roberta-large"}},
-        "intermediate": {"mnli": {"epochs": 3, "batch_size": 32}},
-        "multitask": {"enabled": False},
-        "targets": {"xnli": {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}},
-        "retrieval": {},
-        "robustness": robust,
-    }
+    return hub_config(robustness=robust)
 
 
 @pytest.mark.parametrize(

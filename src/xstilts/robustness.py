@@ -22,7 +22,6 @@ import pandas as pd
 from xstilts import languages, perturb
 from xstilts import tasks as task_registry
 from xstilts.data import sources as data_sources
-from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, predict
 from xstilts.modeling import model as modeling
 from xstilts.tasks.base import Task, map_rows
@@ -65,20 +64,13 @@ class Scorer:
     def score(self, rows: datasets.Dataset, source, lang: str) -> float:
         """The task's summary score (mean of its ``avg_metrics``) on ``rows``."""
         predictions, features = self.predictions(rows, source)
-        return summary_score(
-            self.task, self.task.score(predictions, self.task.gold(features), lang)
-        )
+        return self.task.summary_score(self.task.score(predictions, self.task.gold(features), lang))
 
     def example_scores(self, rows: datasets.Dataset, source, lang: str) -> list[float]:
         """The summary score of every row alone (what the attack tries to lower)."""
         predictions, features = self.predictions(rows, source)
         stats = self.task.example_stats(predictions, self.task.gold(features), lang)
-        return [summary_score(self.task, self.task.metrics_from_sums(row, 1)) for row in stats]
-
-
-def summary_score(task: Task, metrics: dict) -> float:
-    """The mean of the task's ``avg_metrics``, as xtreme's evaluate.py averages a task."""
-    return float(sum(metrics[m] for m in task.avg_metrics) / len(task.avg_metrics))
+        return [self.task.summary_score(self.task.metrics_from_sums(row, 1)) for row in stats]
 
 
 def attack_language(
@@ -130,12 +122,7 @@ def evaluate_robustness(
     model_dir: str | Path, cell: dict, data_kind: str, out_path: str | Path
 ) -> dict:
     """Score one trained target model on clean and perturbed test inputs of every language."""
-    task = task_registry.get(cell["target"])
-    if not task.text_fields(task.test[0]):
-        raise UserError(
-            f"robustness.targets: {task.name} has no text the perturbations can change "
-            "(only classification and QA targets); remove it from robustness.targets"
-        )
+    task = task_registry.get(cell["target"])  # the schema allows only tasks with text_fields
     device, _ = device_and_autocast(cell["precision"])
     model, tokenizer = modeling.load(model_dir, device)
     scorer = Scorer(model, tokenizer, task, cell["max_seq_length"], cell["precision"])

@@ -43,8 +43,7 @@ def validation_score(task_name: str, doc: dict) -> float | None:
         return None
     scores = doc["validation"]
     if task_name in scores:  # a training summary: task → metrics
-        values = scores[task_name]
-        return sum(values[m] for m in task.avg_metrics) / len(task.avg_metrics)
+        return task.summary_score(scores[task_name])
     per_lang = [v for v in scores.values() if all(m in v for m in task.avg_metrics)]
     if not per_lang:
         return None

@@ -128,6 +128,11 @@ class Task(ABC):
         numpy arrays, one entry per bootstrap draw)."""
         return {m: sums[m] / n for m in self.avg_metrics}
 
+    def summary_score(self, metrics: dict[str, float]) -> float:
+        """The mean of the task's ``avg_metrics`` in one set of metrics (one language, one
+        example), as xtreme's evaluate.py averages a task."""
+        return float(sum(metrics[m] for m in self.avg_metrics) / len(self.avg_metrics))
+
     # ---- task similarity (xstilts.similarity) ----
     def embedding_inputs(self, features: datasets.Dataset) -> list[list[int]]:
         """One token sequence per feature row that stands for the task's input when the task
