@@ -93,6 +93,36 @@ def test_schema_task_names_match_the_registry():
             "targets.xquad.batch_size",
             "not a multiple",
         ),
+        (
+            lambda c: (
+                c["sequences"].update(orders=[["mnli", "commonsenseqa", "qqp"]])
+                or c["intermediate"].pop("commonsenseqa")
+            ),
+            "sequences.orders",
+            "commonsenseqa in mnli-commonsenseqa-qqp is not under intermediate",
+        ),
+        (lambda c: c["sequences"].update(permute=[["mnli"]]), "sequences.permute.0", "short"),
+        (lambda c: c["sequences"].update(targets=["xcopa"]), "sequences.targets.0", "xcopa"),
+        (
+            lambda c: c["targets"].pop("pawsx"),
+            "sequences.targets",
+            "pawsx is not a target of this grid",
+        ),
+        (
+            lambda c: c["training_length"]["budgets"].update(mnli=["half"]),
+            "training_length.budgets.mnli.0",
+            "half",
+        ),
+        (
+            lambda c: c.update(baseline=False, submission={"arms": ["best"]}),
+            "training_length.budgets.mnli",
+            "budget 0 is the baseline arm",
+        ),
+        (
+            lambda c: c["training_length"]["curve"].update(languages=["en", "ja"]),
+            "training_length.curve.languages",
+            "ja is not an evaluated language of xnli",
+        ),
     ],
 )
 def test_config_errors_name_the_key(edit, key, words):

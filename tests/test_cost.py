@@ -81,3 +81,31 @@ def test_a_missing_config_is_one_sentence(capsys, tmp_path):
     assert main(["cost", "--config", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("xstilts: config file") and err.count("\n") == 1
+
+
+def test_research_arms_and_learning_curves_are_counted():
+    g = _grid(
+        intermediate={
+            "mnli": {"epochs": 3, "batch_size": 32},
+            "qqp": {"max_steps": 1000, "batch_size": 32},
+        },
+        sequences={"permute": [["mnli", "qqp"]], "targets": ["xnli"]},
+        training_length={
+            "budgets": {"mnli": [0, "1ep"]},
+            "curve": {"every": 5000, "languages": ["en", "de"], "max_examples": 100},
+        },
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    inter = jobs[jobs.rule == "train_intermediate"].set_index("arm")
+    assert list(inter.index) == ["mnli", "qqp", "mnli-qqp", "qqp-mnli", "mnli@1ep"]
+    # a second stage costs its own task's training only: QQP 1,000 steps x 32 x 64 tokens
+    assert inter.loc["mnli-qqp", "train_tokens"] == 1000 * 32 * 64
+    assert inter.loc["mnli@1ep", "train_tokens"] == 392_702 * 64  # one epoch of MNLI
+    target = jobs[jobs.rule == "train_target"].set_index("arm")
+    assert list(target.index) == ["baseline", "mnli", "qqp", "mnli-qqp", "qqp-mnli", "mnli@1ep"]
+    # the budget axis (baseline, mnli@1ep, mnli) logs curves: 2 epochs of MNLI at batch 32 are
+    # 24,543 steps, so points at 0, every 5,000 and the end: 24,543 // 5,000 + 2 = 6 points of
+    # 100 English validation and 100 German test pairs at 64 tokens
+    curve = 6 * 200 * 64
+    assert target.loc["baseline", "infer_tokens"] == 2_490 * 64 + curve
+    assert target.loc["qqp", "infer_tokens"] == 2_490 * 64

@@ -255,3 +255,47 @@ def test_sigterm_checkpoints_and_the_rerun_resumes_to_the_same_model(
     summary_a = json.loads((tmp_path / "straight/train_summary.json").read_text())
     summary_b = json.loads((tmp_path / "killed/train_summary.json").read_text())
     assert summary_a["validation"] == summary_b["validation"]
+
+
+def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
+    demo_model, demo_workdir, tmp_path
+):
+    """Curves every 5 of 12 steps: points at 0, 5, 10 and 12 per language; the weights equal
+    those trained without a curve; a run stopped at step 7 and resumed logs the same curve;
+    the last point is the trained model's own score on the same rows."""
+    feats = demo_workdir / "features/pawsx"
+    kwargs = dict(
+        encoder_dir=demo_model,
+        features={"pawsx": feats},
+        settings=SETTINGS | {"max_steps": 12},
+        seed=3,
+    )
+    curve = {"every": 5, "languages": ["en", "de"], "max_examples": 40}
+    train.train(out_dir=tmp_path / "plain", checkpoint_dir=tmp_path / "c0", **kwargs)
+    logged = train.train(
+        out_dir=tmp_path / "curve", checkpoint_dir=tmp_path / "c1", curve=curve, **kwargs
+    )
+    a, _ = modeling.load(tmp_path / "plain")
+    b, tok = modeling.load(tmp_path / "curve")
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name
+    points = logged["curve"]
+    assert [(p["step"], p["language"]) for p in points] == [
+        (s, lang) for s in (0, 5, 10, 12) for lang in ("en", "de")
+    ]
+    assert {p["split"] for p in points if p["language"] == "en"} == {"validation"}
+    assert {(p["split"], p["examples"]) for p in points if p["language"] == "de"} == {
+        ("test.de", 40)
+    }
+    de = datasets.load_from_disk(str(feats / "test.de")).select(range(40))
+    final = score_split(b, tasks.get("pawsx"), de, tok.pad_token_id, "fp32", "de")[1]
+    assert points[-1]["metrics"] == pytest.approx(final)
+    assert points[-1]["score"] == pytest.approx(final["accuracy"])  # PAWS-X's one avg metric
+    stopped = dict(checkpoint_every_steps=3, stop_at_step=7, curve=curve, **kwargs)
+    assert train.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped) is None
+    stopped.pop("stop_at_step")
+    resumed = train.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped)
+    assert [(p["step"], p["language"]) for p in resumed["curve"]] == [
+        (p["step"], p["language"]) for p in points
+    ]
+    assert [p["score"] for p in resumed["curve"]] == pytest.approx([p["score"] for p in points])

@@ -27,6 +27,11 @@ ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 ar
 TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
 RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
 ROBUST_ARMS, ROBUST_TARGETS = ["baseline", "mnli", "squad_v1"], ["xnli", "mlqa"]  # demo.yaml
+# demo.yaml's research arms: both orders of MNLI and QQP (on XNLI and PAWS-X), and MNLI trained
+# for 50 and 100 of its 150 steps (on XNLI, where the budget axis logs learning curves)
+SEQ_ARMS, SEQ_TARGETS = ["mnli-qqp", "qqp-mnli"], ["xnli", "pawsx"]
+BUDGET_ARMS, CURVE_ARMS = ["mnli@50", "mnli@100"], ["baseline", "mnli@50", "mnli@100", "mnli"]
+RESEARCH_SUMMARIES = {("sequence_summary", ()), ("training_length_summary", ())}
 
 
 def _subs(*choices, seed="1") -> set:
@@ -49,9 +54,11 @@ def finished_demo(tmp_path_factory):
 def test_the_demo_grid_completes(finished_demo):
     work, _, jobs = finished_demo
     rules = [r for r, _ in jobs]
-    assert rules.count("train_intermediate") == 10  # the baseline arm has no job
-    assert rules.count("train_target") == 11 * 7
-    assert rules.count("evaluate_target") == 11 * 7
+    # the baseline arm has no job; + the research arms' 4
+    assert rules.count("train_intermediate") == 10 + 4
+    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 2
+    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 2
+    assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
     assert rules.count("prepare") == 18  # once per task × model, reused by every cell
     # CCGbank and BUCC: the demo writes the release file formats, and the importer reads them
@@ -82,6 +89,7 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
     figures.append("results/summary/gains_heatmap.png")
     figures += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
     figures.append("results/summary/similarity/similarity.png")
+    figures += ["results/summary/sequences/orders.png", "results/summary/training_length/xnli.png"]
     assert set(figures) <= set(results)
     for path in figures:  # every figure is embedded and decodes as an image, with a caption
         data = results[path]["data_uri"]
@@ -91,7 +99,8 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
         assert len(results[path]["caption"]) > 100, path
     assert set(categories) == {
         "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness",
-        "5. Research arms: task similarity",
+        "5. Research arms: task similarity", "6. Research arms: task order",
+        "7. Research arms: training length",
     }  # fmt: skip
     retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
@@ -289,6 +298,9 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
     expected |= AGGREGATES | _subs("best")
     expected |= _cells("evaluate_robustness", ["mnli"], ROBUST_TARGETS) | ROBUST_SUMMARY
+    # every research arm has an MNLI stage: trained again, fine-tuned and tested again
+    research = SEQ_ARMS + BUDGET_ARMS
+    expected |= _cells("train_intermediate", research) | _research_cells() | RESEARCH_SUMMARIES
     assert _edited(work, config, edit) == expected
 
 
@@ -305,7 +317,19 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
         )
         expected |= {("train_target", wc), ("evaluate_target", wc)}
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ["xnli"]) | ROBUST_SUMMARY
+    expected |= _research_cells(targets=["xnli"]) | RESEARCH_SUMMARIES
     assert _edited(work, config, edit) == expected | _subs("best", "baseline")
+
+
+def _research_cells(seed="1", targets=None, rules=("train_target", "evaluate_target")):
+    """The research arms' target jobs (on the targets given, else all of theirs)."""
+    cells = [(a, t) for a in SEQ_ARMS for t in SEQ_TARGETS] + [(a, "xnli") for a in BUDGET_ARMS]
+    out = set()
+    for arm, target in cells:
+        if targets is None or target in targets:
+            for rule in rules:
+                out |= _cells(rule, [arm], [target], seed=seed)
+    return out
 
 
 ROBUST_SUMMARY = {("robustness_summary", ())}
@@ -338,6 +362,8 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
     expected |= _subs("best", "baseline", seed="2")
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ROBUST_TARGETS, seed="2")
     expected |= ROBUST_SUMMARY
+    expected |= _cells("train_intermediate", SEQ_ARMS + BUDGET_ARMS, seed="2")
+    expected |= _research_cells(seed="2") | RESEARCH_SUMMARIES
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
 
@@ -345,9 +371,10 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished_demo)
     work, config, _ = finished_demo
 
     def edit(c):
-        c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
+        c["targets"]["xnli"]["languages"] = ["ar", "de", "en", "sw", "zh"]  # + the curve's
 
     expected = AGGREGATES | {("labels", ())} | _cells("evaluate_target", ARMS, ["xnli"])
+    expected |= _research_cells(targets=["xnli"], rules=["evaluate_target"]) | RESEARCH_SUMMARIES
     # the robustness jobs test the languages evaluated
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ["xnli"]) | ROBUST_SUMMARY
     assert _edited(work, config, edit) == expected | _subs("best", "baseline")
@@ -395,24 +422,27 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"^\| train_intermediate +\| +10 \| +9 \| +1 \|", printed, re.M), printed
+    assert re.search(r"^\| train_intermediate +\| +14 \| +9 \| +5 \|", printed, re.M), printed
     table = pd.read_csv(work / "plan.csv").set_index("rule")
     # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
-    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [10, 9, 1]
-    assert "params have changed (1)" in table.loc["train_intermediate", "why"]
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [77, 70, 7]
+    # mnli and the 4 research arms with an MNLI stage
+    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [14, 9, 5]
+    # mnli, qqp-mnli and the budgets carry MNLI's settings; mnli-qqp starts from mnli's encoder
+    assert "params have changed (4)" in table.loc["train_intermediate", "why"]
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [83, 70, 13]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
-    # + aggregate, best submission, robustness and similarity summaries
-    assert table.loc["total", "to run"] == 1 + 7 + 7 + 2 + 2 + 1 + 1 + 1 + 1
+    # + aggregate, best submission, robustness, similarity, sequence and training length summaries
+    assert table.loc["total", "to run"] == 5 + 13 + 13 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
     costs = pd.read_csv(work / "cost.csv")
-    mnli = costs[(costs.rule == "train_intermediate") & (costs.arm == "mnli")].hours
-    assert len(mnli) == 1 and mnli.iloc[0] > 0
-    assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.iloc[0])
+    arms = ["mnli", *SEQ_ARMS, *BUDGET_ARMS]
+    mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours
+    assert len(mnli) == 5 and (mnli > 0).all()
+    assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.sum())
 
 
 def test_robustness_drops_per_language_and_family(finished_demo):
@@ -467,3 +497,42 @@ def test_task_similarity_relates_to_gains_per_family(finished_demo):
     assert {"all", "Indo-European", "Sino-Tibetan"} <= set(corr.family)
     assert set(corr.outcome) == {"gain", "robustness_gain"}
     assert corr.spearman.dropna().between(-1, 1).all()
+
+
+def test_task_order_and_training_length_summaries(finished_demo):
+    work = finished_demo[0]
+    # a second stage trains its own task, from the first stage's encoder
+    for arm, task in (("mnli-qqp", "qqp"), ("qqp-mnli", "mnli")):
+        path = work / f"results/intermediate/demo_tiny/{arm}/seed1/model/train_summary.json"
+        summary = json.loads(path.read_text())
+        assert summary["tasks"] == [task] and summary["steps"] == 150
+    root = work / "results/summary/sequences"
+    scores = pd.read_csv(root / "sequence_scores.csv")
+    assert set(scores.arm) == {"baseline", "mnli", "qqp", *SEQ_ARMS}
+    assert set(scores.target) == set(SEQ_TARGETS)
+    pairs = pd.read_csv(root / "order_pairs.csv")
+    assert set(pairs.target) == {*SEQ_TARGETS, "xtreme_avg"}
+    for r in pairs[pairs.target != "xtreme_avg"].itertuples():
+        assert (r.first, r.second) == tuple(SEQ_ARMS)
+        by_arm = scores[scores.target == r.target].set_index("arm").score
+        assert r.difference == pytest.approx(by_arm["mnli-qqp"] - by_arm["qqp-mnli"], abs=1e-6)
+        assert r.ci_low <= r.difference <= r.ci_high
+    assert "first − second" in (root / "order_pairs.md").read_text()
+
+    root = work / "results/summary/training_length"
+    curves = pd.read_csv(root / "curves.csv")
+    assert set(curves.arm) == set(CURVE_ARMS)
+    steps = list(range(0, 201, 40))  # demo.yaml: every 40 of XNLI's 200 steps
+    for _, g in curves.groupby(["arm", "language"]):
+        assert sorted(g.step) == steps
+    assert set(curves.language) == {"en", "de", "sw", "zh"}
+    conv = pd.read_csv(root / "convergence.csv")
+    assert set(conv.language) == {"en", "de", "sw", "zh", "others"}
+    assert (conv.steps_to_95 <= conv.final_step).all()
+    budgets = pd.read_csv(root / "budget_scores.csv").set_index("arm")
+    assert budgets.loc[CURVE_ARMS, "value"].tolist() == [0, 50, 100, 150]
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    for arm in ("baseline", "mnli"):  # the test score is the main table's
+        assert budgets.loc[arm, "test_score"] == pytest.approx(
+            table.loc[("demo_tiny", arm), "xnli"]
+        )

@@ -326,13 +326,14 @@ def _seed_weights(picks: np.ndarray, universe: list, seeds: list) -> np.ndarray:
     return np.where(total > 0, counts / np.where(total > 0, total, 1), 1.0 / len(seeds))
 
 
-def _shared_seeds(cells: dict, model: str, arm: str) -> list:
-    """The seeds an arm and the baseline of the same model both have, over all targets."""
-    by_arm = {a: set() for a in (arm, BASELINE)}
+def _shared_seeds(cells: dict, model: str, arm: str, reference: str) -> list:
+    """The seeds an arm and the reference arm of the same model both have, over all
+    targets."""
+    by_arm = {a: set() for a in (arm, reference)}
     for (m, a, _), by_seed in cells.items():
         if m == model and a in by_arm:
             by_arm[a] |= set(by_seed)
-    return sorted(by_arm[arm] & by_arm[BASELINE])
+    return sorted(by_arm[arm] & by_arm[reference])
 
 
 def _language_gain(task, arm_frames, base_frames, weighting, counts) -> np.ndarray:
@@ -344,26 +345,31 @@ def _language_gain(task, arm_frames, base_frames, weighting, counts) -> np.ndarr
 
 
 def bootstrap_gains(
-    score_files, example_files, resamples: int = CI_RESAMPLES, seed: int = 0
+    score_files,
+    example_files,
+    resamples: int = CI_RESAMPLES,
+    seed: int = 0,
+    reference: str = BASELINE,
 ) -> tuple[pd.DataFrame, dict[tuple, np.ndarray]]:
-    """Gain of every arm over the baseline per (model, target), with a 95 % confidence
-    interval from a paired bootstrap over seeds and test examples. Each draw resamples the
-    arm's seeds (one draw per arm, shared by all its targets: a seed is one intermediate model
-    for every target) and, in every language, the test examples (the same draw for the arm
-    and the baseline), recomputes the task metric from the examples' statistics
-    (``Task.metrics_from_sums``: seqeval and BUCC F1 as corpus F1, not as a mean), averages
+    """Gain of every arm over the ``reference`` arm (the baseline unless said) per (model,
+    target), with a 95 % confidence interval from a paired bootstrap over seeds and test
+    examples. Each draw resamples the arm's seeds (one draw per arm, shared by all its targets:
+    a seed is one intermediate model for every target) and, in every language, the test
+    examples (the same draw for the arm and the reference), recomputes the task metric from
+    the examples' statistics (``Task.metrics_from_sums``: seqeval and BUCC F1 as corpus F1,
+    not as a mean), averages
     over languages and seeds, and takes the difference. Compared are the seeds both have and
     the languages both have in those seeds. The interval is the 2.5th to 97.5th percentile of
     the draws; ``significant`` when it excludes 0. The XTREME average's draws are the mean over
     the XTREME targets present of each target's draws.
 
-    Returns the table and the draws per (model, arm, target) (the baseline's are zeros)."""
+    Returns the table and the draws per (model, arm, target) (the reference's are zeros)."""
     from xstilts import tasks as task_registry
 
     cells = _load_examples(score_files, example_files)
-    picks = {}  # (model, arm) -> (its seeds shared with the baseline, draws × seed indices)
-    for model, arm in dict.fromkeys((k[0], k[1]) for k in cells if k[1] != BASELINE):
-        universe = _shared_seeds(cells, model, arm)
+    picks = {}  # (model, arm) -> (its seeds shared with the reference, draws × seed indices)
+    for model, arm in dict.fromkeys((k[0], k[1]) for k in cells if k[1] != reference):
+        universe = _shared_seeds(cells, model, arm, reference)
         if universe:
             rng = _rng(seed, "seeds", model, arm)
             picks[(model, arm)] = (
@@ -371,10 +377,10 @@ def bootstrap_gains(
                 rng.integers(0, len(universe), (resamples, len(universe))),
             )
     rows, draws = [], {}
-    for model, _, target in [k for k in cells if k[1] == BASELINE]:
+    for model, _, target in [k for k in cells if k[1] == reference]:
         task = task_registry.get(target)
-        base = cells[(model, BASELINE, target)]
-        draws[(model, BASELINE, target)] = np.zeros(resamples)
+        base = cells[(model, reference, target)]
+        draws[(model, reference, target)] = np.zeros(resamples)
         for (m, arm, t), by_seed in cells.items():
             if (m, t) != (model, target) or (model, arm) not in picks:
                 continue
@@ -390,9 +396,9 @@ def bootstrap_gains(
             even = np.full((1, len(seeds)), 1 / len(seeds))
             observed, sample = 0.0, np.zeros(resamples)
             for lang in langs:
-                aligned = _aligned([(arm, by_seed), (BASELINE, base)], lang, seeds)
+                aligned = _aligned([(arm, by_seed), (reference, base)], lang, seeds)
                 a_frames = [aligned[(arm, s)] for s in seeds]
-                b_frames = [aligned[(BASELINE, s)] for s in seeds]
+                b_frames = [aligned[(reference, s)] for s in seeds]
                 n = len(b_frames[0])
                 rng = _rng(seed, "examples", model, target, lang, n)  # the same for every arm
                 counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)

@@ -62,6 +62,13 @@ def _examples(task_name: str, split: str = "train") -> int:
     return sum(s.num_rows for s in task_registry.get(task_name).splits().get(split, ()))
 
 
+def _steps(settings: dict, examples) -> int:
+    """Optimiser steps of a run: max_steps, or epochs over ``examples()`` examples."""
+    if settings.get("max_steps"):
+        return int(settings["max_steps"])
+    return int(settings["epochs"] * examples() / settings["batch_size"])
+
+
 def project(
     grid: Grid, throughput: Throughput = Throughput(), features_root: str | Path | None = None
 ) -> pd.DataFrame:
@@ -101,10 +108,24 @@ def project(
             total += per_example * attacked * (adversarial["query_budget"] + 1)
         return total
 
+    def curve_tokens(model: str, target: str, cell: dict) -> float:
+        """A learning curve's evaluations: at step 0, every ``every`` steps and the last."""
+        curve = cell.get("curve")
+        if not curve:
+            return 0.0
+        per_point = 0.0
+        for lang in curve["languages"]:
+            split = "validation" if lang == "en" and _examples(target, "validation") else None
+            split = split or f"test.{lang}"
+            n = _examples(target, split) or 1
+            per_point += tokens(model, target, split) / n * min(n, curve["max_examples"])
+        steps = _steps(cell["training"], lambda: sum(_examples(t) for t in cell["tasks"]))
+        return per_point * (steps // curve["every"] + 2)
+
     rows = []
     for model in grid.models:
         for seed in grid.seeds:
-            for arm in grid.trained_arms:
+            for arm in grid.intermediate_arms:
                 cell = grid.intermediate_cell(model, arm, seed)
                 names = cell["tasks"]
                 rows.append(
@@ -112,23 +133,20 @@ def project(
                      training_tokens(model, names, cell["training"]),
                      validation_tokens(model, names))
                 )  # fmt: skip
-            for arm in grid.arms:
-                for target in grid.targets:
-                    cell = grid.target_cell(model, arm, seed, target)
+            for arm, target in grid.target_cells():
+                cell = grid.target_cell(model, arm, seed, target)
+                rows.append(
+                    ("train_target", model, arm, seed, target,
+                     training_tokens(model, [target], cell["training"]),
+                     validation_tokens(model, [target]) + curve_tokens(model, target, cell))
+                )  # fmt: skip
+                test = sum(tokens(model, target, f"test.{lang}") for lang in grid.languages(target))
+                rows.append(("evaluate_target", model, arm, seed, target, 0.0, test))
+                if target in robust["targets"] and arm in robust["arms"]:
                     rows.append(
-                        ("train_target", model, arm, seed, target,
-                         training_tokens(model, [target], cell["training"]),
-                         validation_tokens(model, [target]))
+                        ("evaluate_robustness", model, arm, seed, target, 0.0,
+                         robustness_tokens(model, target))
                     )  # fmt: skip
-                    test = sum(
-                        tokens(model, target, f"test.{lang}") for lang in grid.languages(target)
-                    )
-                    rows.append(("evaluate_target", model, arm, seed, target, 0.0, test))
-                    if target in robust["targets"] and arm in robust["arms"]:
-                        rows.append(
-                            ("evaluate_robustness", model, arm, seed, target, 0.0,
-                             robustness_tokens(model, target))
-                        )  # fmt: skip
     df = pd.DataFrame(
         rows, columns=["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens"]
     )

@@ -9,6 +9,7 @@ cells. The Snakefile builds every target path from here; scripts never read the 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from xstilts.data.sources import DATA_ROOTS
 from xstilts.errors import UserError
 
 BASELINE, MULTITASK = "baseline", "multitask"
+# research arm names: a sequence joins its stages with "-" (task names have none), a stage
+# with a budget other than its task's own setting is "task@budget" (steps, or epochs "0.5ep")
+STAGE_SEP, BUDGET_SEP = "-", "@"
 TRAINING_KEYS = (
     "learning_rate",
     "batch_size",
@@ -120,11 +124,58 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
                 f"config key 'submission.arms': {choice} is not an arm of this grid; use best "
                 f"or one of {', '.join(arms)}"
             )
+    _check_research_arms(config)
     _check_robustness(config, arms)
     _check_similarity(config, arms)
     if check_local:
         _check_local_sources(config)
     return config
+
+
+def budget_value(budget: int | str) -> float:
+    """A budget as a number: steps, or epochs for "<x>ep"."""
+    return float(str(budget).removesuffix("ep"))
+
+
+def _check_research_arms(config: dict) -> None:
+    sequences, length = config["sequences"], config["training_length"]
+    for key in ("orders", "permute"):
+        for order in sequences[key]:
+            missing = [t for t in order if t not in config["intermediate"]]
+            if missing:
+                raise ConfigError(
+                    f"config key 'sequences.{key}': {missing[0]} in {'-'.join(order)} is not "
+                    "under intermediate, whose entry gives each stage its training settings; "
+                    "add it there"
+                )
+    for task, budgets in length["budgets"].items():
+        if task not in config["intermediate"]:
+            raise ConfigError(
+                f"config key 'training_length.budgets.{task}': {task} is not under intermediate, "
+                "whose entry gives the budgets' other training settings; add it there"
+            )
+        if any(budget_value(b) == 0 for b in budgets) and not config["baseline"]:
+            raise ConfigError(
+                f"config key 'training_length.budgets.{task}': budget 0 is the baseline arm, "
+                "which this grid has not; set baseline: true or remove the 0"
+            )
+    for key in ("sequences", "training_length"):
+        for target in config[key].setdefault("targets", list(config["targets"])):
+            if target not in config["targets"]:
+                raise ConfigError(
+                    f"config key '{key}.targets': {target} is not a target of this grid; add it "
+                    f"under targets or remove it (targets: {', '.join(config['targets'])})"
+                )
+    curve = length["curve"]
+    if length["budgets"] and "languages" in curve:
+        for target in length["targets"]:
+            known = config["targets"][target]["languages"]
+            unknown = [lang for lang in curve["languages"] if lang not in known]
+            if unknown:
+                raise ConfigError(
+                    f"config key 'training_length.curve.languages': {unknown[0]} is not an "
+                    f"evaluated language of {target}; choose from {' '.join(known)}"
+                )
 
 
 def _check_robustness(config: dict, arms: list[str]) -> None:
@@ -246,6 +297,104 @@ class Grid:
     def targets(self) -> list[str]:
         return list(self.config["targets"])
 
+    # ---- research arms: sequences and intermediate-training budgets ----
+    @property
+    def sequence_arms(self) -> list[str]:
+        """Every listed order, then every order of each permuted set, without repeats."""
+        section = self.config["sequences"]
+        orders = [list(o) for o in section["orders"]]
+        orders += [list(p) for s in section["permute"] for p in itertools.permutations(s)]
+        return list(dict.fromkeys(STAGE_SEP.join(o) for o in orders))
+
+    def budget_arm(self, task: str, budget: int | str) -> str:
+        """The arm of ``task`` trained for ``budget``: the baseline for 0, the single-task arm
+        for the task's own setting, else ``task@budget``."""
+        if budget_value(budget) == 0:
+            return BASELINE
+        if budget == self.full_budget(task):
+            return task
+        return f"{task}{BUDGET_SEP}{budget}"
+
+    def full_budget(self, task: str) -> int | str:
+        settings = self.config["intermediate"][task]
+        return settings["max_steps"] or f"{settings['epochs']:g}ep"
+
+    def budget_axis(self) -> list[dict]:
+        """One entry per (task, budget): the arm, its budget label, and the budget as a number
+        (steps, or epochs) with its unit, for ordering and plotting."""
+        out = []
+        for task, budgets in self.config["training_length"]["budgets"].items():
+            for budget in budgets:
+                epochs = isinstance(budget, str)
+                out.append(
+                    {
+                        "task": task,
+                        "arm": self.budget_arm(task, budget),
+                        "budget": str(budget),
+                        "value": budget_value(budget),
+                        "unit": "epochs" if epochs else "steps",
+                    }
+                )
+        return out
+
+    @property
+    def research_arms(self) -> list[str]:
+        """Arms beyond the main grid, tested on their own targets only."""
+        named = self.sequence_arms + [b["arm"] for b in self.budget_axis()]
+        return [a for a in dict.fromkeys(named) if a not in self.arms]
+
+    def research_targets(self, arm: str) -> list[str]:
+        targets = set()
+        if arm in self.sequence_arms:
+            targets |= set(self.config["sequences"]["targets"])
+        if arm in [b["arm"] for b in self.budget_axis()]:
+            targets |= set(self.config["training_length"]["targets"])
+        return [t for t in self.targets if t in targets]
+
+    @staticmethod
+    def stages(arm: str) -> list[str]:
+        return arm.split(STAGE_SEP)
+
+    @classmethod
+    def parent_arm(cls, arm: str) -> str | None:
+        """The arm whose encoder a sequence's last stage starts from (None: the pretrained)."""
+        stages = cls.stages(arm)
+        return STAGE_SEP.join(stages[:-1]) if len(stages) > 1 else None
+
+    @property
+    def intermediate_arms(self) -> list[str]:
+        """Every arm with an intermediate job: the trained arms, the research arms and the
+        first stages of each sequence (trained, not tested, unless an arm themselves)."""
+        out = list(self.trained_arms)
+        for arm in self.research_arms:
+            prefixes = [
+                STAGE_SEP.join(self.stages(arm)[:i]) for i in range(1, len(self.stages(arm)))
+            ]
+            out += [*prefixes, arm]
+        return list(dict.fromkeys(a for a in out if a != BASELINE))
+
+    @property
+    def all_arms(self) -> list[str]:
+        return list(dict.fromkeys(self.arms + self.intermediate_arms))
+
+    def target_cells(self) -> list[tuple[str, str]]:
+        """(arm, target) of every target job: the main grid's, then the research arms'."""
+        cells = [(a, t) for a in self.arms for t in self.targets]
+        return cells + [(a, t) for a in self.research_arms for t in self.research_targets(a)]
+
+    def curve_spec(self, arm: str, target: str) -> dict | None:
+        """The learning curve target training logs in this cell (the budget axis's cells)."""
+        section = self.config["training_length"]
+        axis = {b["arm"] for b in self.budget_axis()}
+        if arm not in axis or target not in section["targets"]:
+            return None
+        curve = section["curve"]
+        return {
+            "every": curve["every"],
+            "languages": curve.get("languages", self.languages(target)),
+            "max_examples": curve["max_examples"],
+        }
+
     @property
     def retrieval_targets(self) -> list[str]:
         return list(self.config["retrieval"])
@@ -275,11 +424,12 @@ class Grid:
 
     # ---- tasks used and their features ----
     def arm_tasks(self, arm: str) -> list[str]:
+        """The tasks of the arm's (last) intermediate stage."""
         if arm == MULTITASK:
             return sorted(self.config["multitask"]["tasks"])
         if arm == BASELINE:
             return []
-        return [arm]
+        return [self.stages(arm)[-1].split(BUDGET_SEP)[0]]
 
     def max_seq_length(self, task: str) -> int:
         if task in self.config["targets"]:
@@ -291,7 +441,8 @@ class Grid:
         return task_registry.get(task).default_max_seq_length  # multitask-only task
 
     def tasks_used(self) -> list[str]:
-        used = {t for arm in self.trained_arms for t in self.arm_tasks(arm)} | set(self.targets)
+        used = {t for arm in self.intermediate_arms for t in self.arm_tasks(arm)}
+        used |= set(self.targets)
         return sorted(used | set(self.retrieval_targets))
 
     @staticmethod
@@ -308,24 +459,36 @@ class Grid:
         return {k: settings[k] for k in TRAINING_KEYS}
 
     def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
-        if arm == MULTITASK:
-            mt = self.config["multitask"]
-            training = self._training(mt) | {"examples_cap": mt["examples_cap"]}
-        else:
-            training = self._training(self.config["intermediate"][arm])
-        return {
+        cell = {
             "phase": "intermediate",
             "model": model,
             "arm": arm,
             "seed": int(seed),
             "tasks": self.arm_tasks(arm),
             "precision": self.config["precision"],
-            "training": training,
         }
+        if arm == MULTITASK:
+            mt = self.config["multitask"]
+            return cell | {"training": self._training(mt) | {"examples_cap": mt["examples_cap"]}}
+        task, _, budget = self.stages(arm)[-1].partition(BUDGET_SEP)
+        training = self._training(self.config["intermediate"][task])
+        if budget.endswith("ep"):
+            training |= {"epochs": float(budget.removesuffix("ep")), "max_steps": 0}
+        elif budget:
+            training |= {"max_steps": int(budget)}
+        cell["training"] = training
+        if self.parent_arm(arm):  # a later stage: its start is the previous stage's encoder
+            cell["after"] = self.parent_arm(arm)
+        return cell
+
+    def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
+        """The encoder an intermediate job starts from."""
+        parent = self.parent_arm(arm)
+        return self.model_dir(model) if parent is None else self.encoder_dir(model, parent, seed)
 
     def target_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
         settings = self.config["targets"][target]
-        return {
+        cell = {
             "phase": "target",
             "model": model,
             "arm": arm,
@@ -335,6 +498,8 @@ class Grid:
             "precision": self.config["precision"],
             "training": self._training(settings),
         }
+        curve = self.curve_spec(arm, target)
+        return cell | {"curve": curve} if curve else cell
 
     def evaluation_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
         return {
@@ -426,19 +591,45 @@ class Grid:
 
     def scores_files(self) -> list[str]:
         return [
-            f"results/eval/{m}/{a}/seed{s}/scores/{t}.json"
+            self.scores_file(m, a, s, t)
             for m in self.models
             for a in self.arms
             for s in self.seeds
             for t in self.targets + self.retrieval_targets
         ]
 
+    @staticmethod
+    def scores_file(model: str, arm: str, seed: int | str, target: str) -> str:
+        return f"results/eval/{model}/{arm}/seed{seed}/scores/{target}.json"
+
+    def research_cells(self, arms: list[str], targets: list[str]) -> list[dict]:
+        """Per (model, arm, seed, target) of these arms on these targets: the score file, its
+        per-example statistics and the target model directory (main-grid arms included)."""
+        cells = set(self.target_cells())
+        return [
+            {
+                "model": m,
+                "arm": a,
+                "seed": s,
+                "target": t,
+                "scores": self.scores_file(m, a, s, t),
+                "examples": self.examples_file(self.scores_file(m, a, s, t)),
+                "model_dir": self.target_model_dir(m, a, s, t),
+            }
+            for m in self.models
+            for a in arms
+            for s in self.seeds
+            for t in targets
+            if (a, t) in cells
+        ]
+
     def example_files(self) -> list[str]:
         """The per-example statistics of every score file (same order), for bootstrap CIs."""
-        return [
-            f.replace("/scores/", "/examples/").removesuffix(".json") + ".parquet"
-            for f in self.scores_files()
-        ]
+        return [self.examples_file(f) for f in self.scores_files()]
+
+    @staticmethod
+    def examples_file(scores_file: str) -> str:
+        return scores_file.replace("/scores/", "/examples/").removesuffix(".json") + ".parquet"
 
     # ---- labels and submissions (XTREME layout) ----
     @property

@@ -195,3 +195,95 @@ def similarity(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataF
         ax.set_ylabel(labels[outcome])
     fig.savefig(out)
     plt.close(fig)
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center")
+    ax.set_axis_off()
+
+
+def sequence_orders(scores: pd.DataFrame, sequences: list[str], out) -> None:
+    """Each target's score (mean over seeds and languages) of the baseline, each task trained
+    alone and every order of the sequences, one panel per target."""
+    targets = list(dict.fromkeys(scores.target)) if len(scores) else []
+    fig, axes = plt.subplots(
+        1, max(1, len(targets)), figsize=(1 + 4 * max(1, len(targets)), 1.5 + 0.4 * 8),
+        dpi=120, layout="constrained", squeeze=False,
+    )  # fmt: skip
+    if not targets:
+        _empty(axes[0][0], "no sequence arms scored")
+    order = [a for a in dict.fromkeys(scores.arm) if a not in sequences] if targets else []
+    order += [a for a in sequences if targets and a in set(scores.arm)]
+    for ax, target in zip(axes[0], targets, strict=False):
+        data = scores[scores.target == target]
+        kind = ["sequence" if a in sequences else "reference" for a in data.arm]
+        sns.barplot(
+            data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
+            palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
+        )  # fmt: skip
+        for container in ax.containers:
+            ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
+        ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
+        ax.set_title(target)
+        ax.set_xlabel("score (mean over languages and seeds)")
+        ax.set_ylabel("arm (sequences: tasks in training order)")
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    fig.suptitle("Order of sequential intermediate tasks (blue) against the baseline and each "
+                 "task alone (grey)")  # fmt: skip
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def training_length(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> None:
+    """Learning curves of target training per intermediate budget (English validation; the
+    mean of the other languages), and the test score and the steps to 95 % of the final
+    English score against the budget."""
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), dpi=120, layout="constrained")
+    axes = axes.ravel()
+    data = curves[curves.target == target]
+    if data.empty:
+        for ax in axes:
+            _empty(ax, f"no learning curves for {target}")
+    else:
+        hue_order = list(dict.fromkeys(data.sort_values(["task", "value"]).label))
+        english = data[data.language == "en"]
+        others = (
+            data[data.language != "en"]
+            .groupby(["model", "label", "seed", "step"], as_index=False)["score"]
+            .mean()
+        )
+        panels = [
+            (english, "English (validation)"),
+            (others, "other languages (mean, test sample)"),
+        ]
+        for ax, (frame, title) in zip(axes[:2], panels, strict=True):
+            if frame.empty:
+                _empty(ax, f"no {title}")
+                continue
+            sns.lineplot(
+                data=frame, x="step", y="score", hue="label", hue_order=hue_order, ax=ax,
+                marker="o", errorbar="sd", palette="viridis",
+            )  # fmt: skip
+            ax.set_title(f"{target} learning curve: {title}", fontsize=9)
+            ax.set_xlabel("target-training step")
+            ax.set_ylabel("score")
+            ax.legend(title="intermediate budget", fontsize=8)
+        rows = budgets[budgets.target == target]
+        for ax, (y, label) in zip(
+            axes[2:],
+            [("test_score", "test score (mean over languages)"),
+             ("steps_to_95", "steps to 95 % of the final English score")],
+            strict=True,
+        ):  # fmt: skip
+            sns.lineplot(
+                data=rows, x="value", y=y, hue="task", marker="o", ax=ax, errorbar="sd",
+                style="unit" if rows.unit.nunique() > 1 else None,
+            )  # fmt: skip
+            units = " or ".join(dict.fromkeys(rows.unit))
+            ax.set_xlabel(f"intermediate-training budget ({units}; 0 = baseline)")
+            ax.set_ylabel(label)
+            ax.set_title(f"{target}: {label} by budget", fontsize=9)
+    fig.suptitle(f"{target}: intermediate-training length, convergence and accuracy")
+    fig.savefig(out)
+    plt.close(fig)

@@ -163,6 +163,28 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     tmp.replace(path / "checkpoint.pt")  # atomic: a job killed mid-write keeps the old one
 
 
+def _curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple]:
+    """language → (task, split, feature rows) a learning curve evaluates."""
+    if len(task_objs) != 1:
+        raise ValueError("a learning curve follows a run of one task")
+    [(name, task)] = task_objs.items()
+    root = Path(features[name])
+    out = {}
+    for lang in curve["languages"]:
+        split = "validation" if lang == "en" and (root / "validation").exists() else None
+        split = split or task.test_split(lang)
+        if not (root / split).exists():
+            raise UserError(
+                f"features {root / split} are missing, which the learning curve of {name} "
+                f"reads for language {lang}; delete {root} and run again"
+            )
+        rows = task.first_examples(
+            datasets.load_from_disk(str(root / split)), curve["max_examples"]
+        )
+        out[lang] = (name, split, rows)
+    return out
+
+
 def train(
     *,
     encoder_dir: str | Path,
@@ -177,6 +199,7 @@ def train(
     stop_at_step: int | None = None,
     on_step: Callable[[int, torch.nn.Module], None] | None = None,
     compile: bool = False,
+    curve: dict | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -191,6 +214,12 @@ def train(
     batches a graph is recorded per shape, and it did not pay (docs/performance.md), hence off
     by default. It changes the arithmetic only within bf16 rounding: a speed option, not part
     of a cell's settings.
+
+    ``curve`` ({every, languages, max_examples}) logs a learning curve of a one-task run: the
+    task's metrics on each language at step 0, every ``every`` steps and the last step (English
+    on its validation split, other languages on the first ``max_examples`` of their test
+    split), into the summary's "curve". Evaluation draws no random numbers, so the trained
+    weights are the same with and without it.
 
     The loop never waits for the GPU inside a step: batches are collated and counted on the
     CPU, copied from pinned memory without blocking, and the loss is summed on the device and
@@ -248,6 +277,8 @@ def train(
 
     step, tokens_done, loss_n = 0, 0, 0
     loss_sum = torch.zeros((), device=device)
+    curve_sets = _curve_sets(task_objs, features, curve) if curve else {}
+    points: list[dict] = []
     ckpt_file = checkpoint_dir / "checkpoint.pt"
     if ckpt_file.exists():
         state = torch.load(ckpt_file, map_location=device, weights_only=False)
@@ -262,6 +293,7 @@ def train(
             if device.type == "cuda" and state.get("cuda_rng") is not None:
                 torch.cuda.set_rng_state(state["cuda_rng"])
             step, tokens_done = state["step"], state["tokens"]
+            points = state.get("curve", [])
             log.info("resumed from %s at step %d/%d", ckpt_file, step, total)
         else:
             log.info("ignoring checkpoint %s: it belongs to other settings", ckpt_file)
@@ -280,8 +312,20 @@ def train(
                 "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
                 "step": step,
                 "tokens": tokens_done,
+                "curve": points,
             },
         )
+
+    def evaluate_curve() -> None:
+        for lang, (name, split, rows) in curve_sets.items():
+            _, scores = score_split(
+                model, task_objs[name], rows, tokenizer.pad_token_id, precision, lang
+            )
+            points.append(
+                {"step": step, "language": lang, "split": split, "examples": len(rows)}
+                | {"metrics": scores, "score": task_objs[name].summary_score(scores)}
+            )
+        model.train()
 
     log.info(
         "training %s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
@@ -302,6 +346,9 @@ def train(
         model.encoder.compile(mode="reduce-overhead")
         log.info("encoder compiled (torch.compile, reduce-overhead)")
     task_list, p_list = list(probs), list(probs.values())
+    precision = settings.get("precision", "bf16")
+    if curve_sets and step == 0:
+        evaluate_curve()
     model.train()
     t_start = t_log = t_ckpt = time.time()
     start_step, tokens_at_start = step, tokens_done
@@ -330,6 +377,8 @@ def train(
             step += 1
             if on_step is not None:
                 on_step(step, model)
+            if curve_sets and (step % curve["every"] == 0 or step == total):
+                evaluate_curve()
             now = time.time()
             if now - t_log >= log_seconds or step == total:
                 rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
@@ -380,6 +429,8 @@ def train(
         "seconds": round(time.time() - t_start, 2),
         "validation": {},
     }
+    if curve_sets:
+        summary["curve"] = points
     for n in names:  # English validation score of each task, for the log and model selection
         val = Path(features[n]) / "validation"
         if val.exists():
@@ -388,7 +439,7 @@ def train(
                 task_objs[n],
                 datasets.load_from_disk(str(val)),
                 pad_id,
-                settings.get("precision", "bf16"),
+                precision,
             )
             summary["validation"][n] = scores
             log.info("validation %s: %s", n, scores)

@@ -1,4 +1,5 @@
-# Research analyses on the per-cell outputs: robustness and task similarity.
+# Research analyses on the per-cell outputs: robustness, task similarity, task order and
+# training length.
 
 # Robustness (config key robustness): each trained target model of the chosen arms is scored on
 # noisy and adversarial copies of its test inputs; one summary groups the drops by family.
@@ -70,3 +71,41 @@ rule similarity_summary:
         "../../envs/report.yaml"
     script:
         "../scripts/similarity_summary.py"
+
+
+# Task order (config key sequences): each sequence arm against the baseline and its tasks
+# trained alone; every two orders of the same tasks compared on every sequence target.
+rule sequence_summary:
+    input:
+        scores=lambda wc: [c["scores"] for c in sequence_spec()["cells"]],
+        examples=lambda wc: [c["examples"] for c in sequence_spec()["cells"]],
+    output:
+        **sequence_report_outputs(),
+    log:
+        "logs/sequence_summary.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        spec=lambda wc: xgrid.canonical(sequence_spec()),
+    script:
+        "../scripts/sequence_summary.py"
+
+
+# Training length (config key training_length): learning curves of target training per
+# intermediate budget, the steps to 95 % of the final score, and test scores by budget.
+rule training_length_summary:
+    input:
+        models=lambda wc: [c["model_dir"] for c in training_length_spec()["cells"]],
+        scores=lambda wc: [c["scores"] for c in training_length_spec()["cells"]],
+    output:
+        **training_length_report_outputs(),
+    log:
+        "logs/training_length_summary.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        spec=lambda wc: xgrid.canonical(training_length_spec()),
+    script:
+        "../scripts/training_length_summary.py"

@@ -37,7 +37,7 @@ DEMO_MODELS = [m for m in GRID.models if GRID.is_demo_model(m)]
 
 wildcard_constraints:
     model=_alternatives(GRID.models),
-    arm=_alternatives(GRID.arms),
+    arm=_alternatives(GRID.all_arms),
     seed=r"\d+",
     target=_alternatives(GRID.targets),
     rtarget=_alternatives(GRID.retrieval_targets),
@@ -52,6 +52,91 @@ def final_outputs():
         + GRID.submission_files()
         + robustness_outputs()
         + similarity_outputs()
+        + research_outputs()
+    )
+
+
+def research_outputs():
+    """The research arms' score files and the summaries of task order and training length."""
+    from xstilts import sequences, training_length
+
+    cells = [(a, t) for a in GRID.research_arms for t in GRID.research_targets(a)]
+    out = [
+        GRID.scores_file(m, a, s, t)
+        for m in GRID.models
+        for s in GRID.seeds
+        for a, t in cells
+    ]
+    if GRID.sequence_arms:
+        out += list(sequences.summary_outputs().values())
+    if GRID.budget_axis():
+        targets = GRID.config["training_length"]["targets"]
+        out += list(training_length.summary_outputs(targets).values())
+    return out
+
+
+def sequence_spec():
+    """The sequence arms and their references (the baseline, each task alone) on the sequence
+    targets, and the order pairs."""
+    from xstilts import sequences
+
+    arms = GRID.sequence_arms
+    references = sequences.reference_arms(arms, GRID.config["baseline"])
+    targets = GRID.config["sequences"]["targets"]
+    return {
+        "arms": arms,
+        "cells": GRID.research_cells(references + arms, targets),
+        "pairs": sequences.order_pairs(arms),
+    }
+
+
+def training_length_spec():
+    """Every cell of the budget axis on the training-length targets, with its budget."""
+    targets = GRID.config["training_length"]["targets"]
+    cells = [
+        cell | budget
+        for budget in GRID.budget_axis()
+        for cell in GRID.research_cells([budget["arm"]], targets)
+    ]
+    return {"cells": cells, "targets": targets}
+
+
+def _reported(outputs, category, caption, figures=("figure",)):
+    """Summary outputs with the figures wrapped in report() under one category and caption;
+    a figure named figure_<target> is labelled with its target."""
+    out = {}
+    for name, path in outputs.items():
+        if name in figures or name.startswith("figure_"):
+            target = (
+                name.removeprefix("figure_") if name.startswith("figure_") else None
+            )
+            out[name] = report(
+                path,
+                caption=f"../report/{caption}",
+                category=category,
+                labels={"target": target} if target else {"figure": Path(path).name},
+            )
+        else:
+            out[name] = path
+    return out
+
+
+def sequence_report_outputs():
+    from xstilts import sequences
+
+    return _reported(
+        sequences.summary_outputs(), "6. Research arms: task order", "sequences.rst"
+    )
+
+
+def training_length_report_outputs():
+    from xstilts import training_length
+
+    targets = GRID.config["training_length"]["targets"]
+    return _reported(
+        training_length.summary_outputs(targets),
+        "7. Research arms: training length",
+        "training_length.rst",
     )
 
 
@@ -83,13 +168,11 @@ def robustness_long_csv():
 def similarity_report_outputs():
     from xstilts import similarity
 
-    out = dict(similarity.summary_outputs())
-    out["figure"] = report(
-        out["figure"],
-        caption="../report/similarity.rst",
-        category="5. Research arms: task similarity",
+    return _reported(
+        similarity.summary_outputs(),
+        "5. Research arms: task similarity",
+        "similarity.rst",
     )
-    return out
 
 
 def robustness_outputs():
@@ -122,19 +205,11 @@ def robustness_cell(wildcards):
 def robustness_report_outputs():
     from xstilts import robustness
 
-    out = {}
-    targets = GRID.config["robustness"]["targets"]
-    for name, path in robustness.summary_outputs(targets).items():
-        if name.startswith("figure_"):
-            out[name] = report(
-                path,
-                caption="../report/robustness.rst",
-                category="4. Research arms: robustness",
-                labels={"target": name.removeprefix("figure_")},
-            )
-        else:
-            out[name] = path
-    return out
+    return _reported(
+        robustness.summary_outputs(GRID.config["robustness"]["targets"]),
+        "4. Research arms: robustness",
+        "robustness.rst",
+    )
 
 
 def model_spec(wildcards):
@@ -164,6 +239,10 @@ def prepare_data(wildcards):
 
 def prepare_spec(wildcards):
     return GRID.prepare_params(wildcards.model, wildcards.task)
+
+
+def stage_encoder(wildcards):
+    return GRID.stage_encoder(wildcards.model, wildcards.arm, wildcards.seed)
 
 
 def intermediate_features(wildcards):

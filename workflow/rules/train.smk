@@ -4,9 +4,10 @@
 # profiles (set-resources), not here.
 
 
+# A sequence arm's later stage starts from the previous stage's encoder (stage_encoder).
 rule train_intermediate:
     input:
-        encoder=model_dir,
+        encoder=stage_encoder,
         features=intermediate_features,
     output:
         model=directory("results/intermediate/{model}/{arm}/seed{seed}/model"),
@@ -15,7 +16,7 @@ rule train_intermediate:
     benchmark:
         "benchmarks/train_intermediate/{model}/{arm}/seed{seed}.tsv"
     wildcard_constraints:
-        arm=_alternatives(GRID.trained_arms),
+        arm=_alternatives(GRID.intermediate_arms),
     conda:
         "../../envs/train.yaml"
     params:

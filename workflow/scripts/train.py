@@ -21,6 +21,7 @@ def main(smk):
         # a speed option read from the config, not the cell's params: switching it does not
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
+        curve=cell.get("curve"),
     )
 
 

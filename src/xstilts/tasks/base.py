@@ -171,3 +171,16 @@ class Task(ABC):
 
     def test_split(self, lang: str) -> str:
         return f"test.{lang}"
+
+    # the feature column naming the example a row (a window) comes from, where an example may
+    # span several rows; None: one row per example
+    example_column: ClassVar[str | None] = None
+
+    def first_examples(self, features: datasets.Dataset, n: int) -> datasets.Dataset:
+        """The feature rows of the first ``n`` examples, every window of an example kept."""
+        key = self.example_column
+        if key is None:
+            return features.select(range(min(n, len(features))))
+        ids = features[key]
+        keep = set(list(dict.fromkeys(ids))[:n])
+        return features.select([i for i, k in enumerate(ids) if k in keep])

@@ -195,6 +195,7 @@ class QATask(Task):
     metric_style: str = "squad"  # "squad" (v1.1 script), "squad_v2", or "mlqa"
     default_max_seq_length: int = 384
     prediction_suffix: str = "json"
+    example_column: ClassVar[str | None] = "example_id"
 
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:

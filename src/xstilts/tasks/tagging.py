@@ -256,6 +256,7 @@ class TokenHead(nn.Module):
 @dataclass(frozen=True)
 class TaggingTask(Task):
     TOKENS_PER_EXAMPLE: ClassVar[int] = 40  # one sentence
+    example_column: ClassVar[str | None] = "example"  # a long sentence spans windows
     label_names: tuple[str, ...] = tuple(UPOS)
     scheme: str = "seqeval"  # "seqeval" (xtreme's F1, P, R [+ accuracy]) or "accuracy" (CCG)
     signal: str = "pos"  # demo: which cue words carry the tags

@@ -1,0 +1,110 @@
+"""Does the order of sequential intermediate tasks matter?
+
+A sequence arm trains its tasks one after another (``mnli-squad_v1``: MNLI, then SQuAD from
+MNLI's encoder). Sequences of the same tasks in different orders form order pairs; per pair
+and target the summary gives the difference of the two orders' scores with a 95 % interval
+from the paired bootstrap the main grid's gains use (seeds and test examples resampled, the
+second order as the reference), next to the baseline's and each task's single-stage scores.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts import aggregate
+from xstilts.grid import BASELINE, Grid
+
+SUMMARY_DIR = "results/summary/sequences"
+FILES = {
+    "scores_csv": "sequence_scores.csv",
+    "pairs_csv": "order_pairs.csv",
+    "pairs_md": "order_pairs.md",
+    "figure": "orders.png",
+}
+
+
+def summary_outputs() -> dict[str, str]:
+    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
+
+
+def order_pairs(arms: list[str]) -> list[tuple[str, str]]:
+    """Every pair of sequence arms over the same tasks in different orders, in listed order."""
+    by_set: dict[tuple, list[str]] = {}
+    for arm in arms:
+        by_set.setdefault(tuple(sorted(Grid.stages(arm))), []).append(arm)
+    return [p for group in by_set.values() for p in itertools.combinations(group, 2)]
+
+
+def reference_arms(arms: list[str], baseline: bool) -> list[str]:
+    """What a sequence is read against: the baseline and each of its tasks trained alone."""
+    singles = dict.fromkeys(s for arm in arms for s in Grid.stages(arm))
+    return ([BASELINE] if baseline else []) + list(singles)
+
+
+def arm_scores(cells: list[dict]) -> pd.DataFrame:
+    """Per (model, arm, target): the task's summary score averaged over seeds, its gain over the
+    baseline (when the grid has one) and the arm's stages."""
+    long, meta = aggregate.read_scores([c["scores"] for c in cells])
+    tasks = aggregate.task_scores(long, meta)
+    out = tasks.groupby(["model", "arm", "target"], sort=False, as_index=False).agg(
+        score=("score", "mean"), seeds=("seed", "nunique"), complete=("complete", "all")
+    )
+    base = out[out.arm == BASELINE].set_index(["model", "target"]).score
+    key = pd.MultiIndex.from_frame(out[["model", "target"]])
+    out["gain"] = out.score.to_numpy() - base.reindex(key).to_numpy()
+    out["stages"] = [len(Grid.stages(a)) if a != BASELINE else 0 for a in out.arm]
+    return out[["model", "arm", "stages", "target", "score", "gain", "seeds", "complete"]]
+
+
+def compare_orders(cells: list[dict], pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Per order pair (first, second) and target: first − second with its bootstrap interval;
+    an "xtreme_avg" row per pair over the XTREME targets both orders have."""
+    rows = []
+    for first, second in pairs:
+        mine = [c for c in cells if c["arm"] in (first, second)]
+        table, _ = aggregate.bootstrap_gains(
+            [c["scores"] for c in mine], [c["examples"] for c in mine], reference=second
+        )
+        table = table[table.arm == first].rename(columns={"arm": "first", "gain": "difference"})
+        table.insert(2, "second", second)
+        rows.append(table)
+    columns = ["model", "first", "second", "target", "difference", "ci_low", "ci_high"]
+    columns += ["significant", "seeds", "resamples", "targets"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+def pairs_markdown(pairs: pd.DataFrame) -> str:
+    if pairs.empty:
+        return "No order pairs: the grid has no two orders of the same intermediate tasks.\n"
+    lines = ["| model | first | second | target | first − second [95 % CI] |", "|---" * 5 + "|"]
+    for r in pairs.itertuples():
+        mark = "†" if r.significant else ""
+        interval = f"{r.difference:+.1f} [{r.ci_low:+.1f}, {r.ci_high:+.1f}]{mark}"
+        target = "XTREME avg" if r.target == "xtreme_avg" else r.target
+        lines.append(f"| {r.model} | {r.first} | {r.second} | {target} | {interval} |")
+    lines += [
+        "",
+        "Difference of the two orders' scores (first − second) with a 95 % interval from a "
+        f"paired bootstrap ({int(pairs.resamples.iloc[0])} draws) over seeds and test "
+        "examples. † the interval excludes 0: the order matters on that target.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def summarize(spec: dict, outputs: dict[str, str]) -> None:
+    """``spec``: cells (xstilts.grid.Grid.research_cells of the sequence and reference arms)
+    and pairs (order pairs). Writes the arm scores, the order comparisons and a figure."""
+    from xstilts import plots
+
+    cells = spec["cells"]
+    for path in outputs.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    scores = arm_scores(cells) if cells else pd.DataFrame()
+    pairs = compare_orders(cells, [tuple(p) for p in spec["pairs"]])
+    scores.to_csv(outputs["scores_csv"], index=False)
+    pairs.to_csv(outputs["pairs_csv"], index=False)
+    Path(outputs["pairs_md"]).write_text(pairs_markdown(pairs))
+    plots.sequence_orders(scores, spec["arms"], outputs["figure"])

@@ -1,0 +1,180 @@
+"""Sequence arms and the intermediate-budget axis: how they expand into jobs, what each job
+trains, and the analyses on hand-made results (task order, convergence)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from test_aggregate import ci_grid
+
+from xstilts import grid as xgrid
+from xstilts import sequences, training_length
+
+from conftest import REPO, hub_config
+
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+
+
+def _grid(**over) -> xgrid.Grid:
+    config = hub_config(
+        intermediate={
+            "mnli": {"max_steps": 1000, "batch_size": 32, "learning_rate": 1e-5},
+            "qqp": {"epochs": 2, "batch_size": 32, "learning_rate": 2e-5},
+            "squad_v1": {"epochs": 2, "batch_size": 16, "learning_rate": 3e-5},
+        },
+        targets={
+            "xnli": {"epochs": 2, "batch_size": 32, "languages": ["en", "de", "sw"]},
+            "pawsx": {"epochs": 2, "batch_size": 32},
+        },
+        **over,
+    )
+    return xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
+
+
+def test_permute_expands_every_order_and_sequences_share_their_first_stages():
+    grid = _grid(
+        sequences={
+            "orders": [["mnli", "qqp", "squad_v1"]],
+            "permute": [["mnli", "qqp"], ["qqp", "mnli"]],  # the same set twice: no repeats
+            "targets": ["xnli"],
+        }
+    )
+    assert grid.sequence_arms == ["mnli-qqp-squad_v1", "mnli-qqp", "qqp-mnli"]
+    assert grid.research_arms == grid.sequence_arms
+    # mnli-qqp is both a tested arm and the first two stages of mnli-qqp-squad_v1: one job
+    assert grid.intermediate_arms == ["mnli", "qqp", "squad_v1", "mnli-qqp", "mnli-qqp-squad_v1",
+                                      "qqp-mnli"]  # fmt: skip
+    assert grid.parent_arm("mnli-qqp-squad_v1") == "mnli-qqp"
+    assert grid.parent_arm("mnli") is None
+    assert grid.stage_encoder("x", "mnli-qqp-squad_v1", 3) == (
+        "results/intermediate/x/mnli-qqp/seed3/model"
+    )
+    assert grid.stage_encoder("x", "mnli", 3) == "resources/models/x"
+    cell = grid.intermediate_cell("x", "qqp-mnli", 1)
+    assert cell["tasks"] == ["mnli"] and cell["after"] == "qqp"
+    assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
+    assert "after" not in grid.intermediate_cell("x", "mnli", 1)
+    # tested on the sequence targets only, and kept out of the main grid's score files
+    assert ("mnli-qqp", "xnli") in grid.target_cells()
+    assert ("mnli-qqp", "pawsx") not in grid.target_cells()
+    assert not any("mnli-qqp" in f for f in grid.scores_files())
+
+
+def test_order_pairs_are_orders_of_the_same_tasks():
+    arms = ["mnli-qqp", "mnli-squad_v1", "qqp-mnli", "squad_v1-mnli", "mnli-qqp-squad_v1"]
+    assert sequences.order_pairs(arms) == [
+        ("mnli-qqp", "qqp-mnli"),
+        ("mnli-squad_v1", "squad_v1-mnli"),
+    ]
+    assert sequences.reference_arms(["mnli-qqp", "qqp-mnli"], baseline=True) == [
+        "baseline",
+        "mnli",
+        "qqp",
+    ]
+
+
+def test_budgets_become_arms_with_their_own_training_length():
+    grid = _grid(
+        training_length={
+            "budgets": {"mnli": [0, 250, 1000], "qqp": ["0.5ep", "2ep"]},
+            "targets": ["xnli"],
+            "curve": {"every": 100, "max_examples": 50},
+        }
+    )
+    axis = [(b["arm"], b["value"], b["unit"]) for b in grid.budget_axis()]
+    # 0 is the baseline; 1000 steps and 2 epochs are the tasks' own settings: their arms
+    assert axis == [("baseline", 0, "steps"), ("mnli@250", 250, "steps"), ("mnli", 1000, "steps"),
+                    ("qqp@0.5ep", 0.5, "epochs"), ("qqp", 2, "epochs")]  # fmt: skip
+    assert grid.research_arms == ["mnli@250", "qqp@0.5ep"]
+    assert grid.intermediate_cell("x", "mnli@250", 1)["training"]["max_steps"] == 250
+    half = grid.intermediate_cell("x", "qqp@0.5ep", 1)["training"]
+    assert (half["epochs"], half["max_steps"], half["learning_rate"]) == (0.5, 0, 2e-5)
+    # every cell on the axis logs a curve on the training-length targets, no other cell does
+    curve = {"every": 100, "languages": ["de", "en", "sw"], "max_examples": 50}  # XNLI's order
+    for arm in ("baseline", "mnli@250", "mnli", "qqp@0.5ep", "qqp"):
+        assert grid.target_cell("x", arm, 1, "xnli")["curve"] == curve
+        assert "curve" not in grid.target_cell("x", arm, 1, "pawsx")
+    assert "curve" not in grid.target_cell("x", "squad_v1", 1, "xnli")
+
+
+def test_a_grid_without_research_arms_keeps_its_cells():
+    """Finished grids from before these axes existed must not rerun: no new keys in cells."""
+    grid = _grid()
+    assert grid.research_arms == [] and grid.intermediate_arms == grid.trained_arms
+    assert set(grid.intermediate_cell("x", "mnli", 1)) == {
+        "phase", "model", "arm", "seed", "tasks", "precision", "training"
+    }  # fmt: skip
+    assert "curve" not in grid.target_cell("x", "mnli", 1, "xnli")
+
+
+# ---- convergence ------------------------------------------------------------------------------
+
+
+def test_steps_to_95_percent_of_the_final_score():
+    # final 80, 95 % of it 76: first reached at step 50 (78), not at 25 (60)
+    assert training_length.steps_to_fraction([0, 25, 50, 75, 100], [33, 60, 78, 80, 80]) == 50
+    # the points in any order; the final score is the last step's, even below the best
+    assert training_length.steps_to_fraction([100, 0, 50], [70, 10, 72]) == 50
+    assert training_length.steps_to_fraction([0, 10], [50, 40]) == 0  # 50 ≥ 0.95 × 40
+    assert training_length.steps_to_fraction([], []) is None
+
+
+def _curve(language, scores, steps=(0, 10, 20)):
+    cell = {"model": "m", "task": "mnli", "arm": "mnli@50", "label": "mnli @ 50", "budget": "50"}
+    cell |= {"value": 50.0, "unit": "steps", "seed": 1, "target": "xnli"}
+    return [cell | {"language": language, "split": "test", "step": s, "score": v}
+            for s, v in zip(steps, scores, strict=True)]  # fmt: skip
+
+
+def test_convergence_per_language_and_for_the_mean_of_the_others():
+    curves = pd.DataFrame(
+        _curve("en", [40, 78, 80]) + _curve("de", [30, 50, 60]) + _curve("fr", [34, 66, 70])
+    )
+    conv = training_length.convergence(curves).set_index("language")
+    # English: 95 % of 80 is 76, reached at step 10
+    assert conv.loc["en", ["final_step", "final_score", "steps_to_95"]].tolist() == [20, 80, 10]
+    # the others' mean curve is 32, 58, 65: 95 % of 65 is 61.75, reached at step 20 only
+    assert conv.loc["others", "final_score"] == pytest.approx(65)
+    assert conv.loc["others", "steps_to_95"] == 20
+    assert conv.loc["de", "steps_to_95"] == 20  # 95 % of 60 = 57 > 50
+
+
+# ---- task order ------------------------------------------------------------------------------
+
+
+def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
+    # 1,000 XNLI examples; MNLI→QQP is right on all, QQP→MNLI wrong on 10: first − second is
+    # 1.0 point, and (as for the gains) the paired interval is about [0.4, 1.65]
+    base = [1] * 900 + [0] * 100
+    cells_in = {
+        ("baseline", 1, "xnli"): base,
+        ("mnli", 1, "xnli"): [1] * 995 + [0] * 5,
+        ("qqp", 1, "xnli"): base,
+        ("mnli-qqp", 1, "xnli"): [1] * 1000,
+        ("qqp-mnli", 1, "xnli"): [1] * 990 + [0] * 10,
+    }
+    scores, examples = ci_grid(tmp_path / "cells", cells_in)
+    cells = [
+        {"model": "m", "arm": arm, "seed": seed, "target": t, "scores": str(s),
+         "examples": str(e)}
+        for ((arm, seed, t), s, e) in zip(cells_in, scores, examples, strict=True)
+    ]  # fmt: skip
+    pairs = sequences.compare_orders(cells, [("mnli-qqp", "qqp-mnli")])
+    row = pairs[pairs.target == "xnli"].iloc[0]
+    assert (row["first"], row["second"]) == ("mnli-qqp", "qqp-mnli")
+    assert row["difference"] == pytest.approx(1.0)
+    assert 0.3 <= row["ci_low"] <= 0.5 and 1.5 <= row["ci_high"] <= 1.8
+    assert bool(row["significant"])
+    out = {k: str(tmp_path / "out" / v) for k, v in sequences.FILES.items()}
+    spec = {"arms": ["mnli-qqp", "qqp-mnli"], "cells": cells, "pairs": [["mnli-qqp", "qqp-mnli"]]}
+    sequences.summarize(json.loads(json.dumps(spec)), out)
+    table = pd.read_csv(out["scores_csv"]).set_index("arm")
+    # gains over the baseline's 90.0: 10.0, 9.0; mnli alone 9.5
+    assert table.loc[["mnli-qqp", "qqp-mnli", "mnli"], "gain"].tolist() == pytest.approx(
+        [10.0, 9.0, 9.5]
+    )
+    assert table.loc["qqp-mnli", "stages"] == 2 and table.loc["baseline", "stages"] == 0
+    assert "| m | mnli-qqp | qqp-mnli | xnli | +1.0 [+0." in open(out["pairs_md"]).read()
+    assert open(out["figure"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
