@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -72,24 +73,39 @@ def test_the_demo_grid_completes(finished_demo):
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
 
 
-def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_demo):
-    work, config, _ = finished_demo
+@pytest.fixture(scope="module")
+def report_html(finished_demo):
+    work = finished_demo[0]
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--configfile", str(work / "demo.yaml"), "--report", str(work / "report.html")]
     done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    html = (work / "report.html").read_text()
+    return work / "report.html"
 
-    def embedded(name):  # the report's JSON blobs: `var <name> = {...};`
-        found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
-        return json.loads(found.group(1))
 
-    results, categories = embedded("results"), embedded("categories")
-    figures = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
-    figures.append("results/summary/gains_heatmap.png")
-    figures += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
-    figures.append("results/summary/similarity/similarity.png")
-    figures += ["results/summary/sequences/orders.png", "results/summary/training_length/xnli.png"]
+def _embedded(html: str, name: str):
+    """The report's JSON blobs: `var <name> = {...};`"""
+    found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
+    return json.loads(found.group(1))
+
+
+FIGURES = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
+FIGURES.append("results/summary/gains_heatmap.png")
+FIGURES += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
+FIGURES.append("results/summary/similarity/similarity.png")
+FIGURES += ["results/summary/sequences/orders.png", "results/summary/training_length/xnli.png"]
+CATEGORIES = [
+    "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness",
+    "5. Research arms: task similarity", "6. Research arms: task order",
+    "7. Research arms: training length",
+]  # fmt: skip
+
+
+def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_demo, report_html):
+    work, config, _ = finished_demo
+    html = report_html.read_text()
+    results, categories = _embedded(html, "results"), _embedded(html, "categories")
+    figures = FIGURES
     assert set(figures) <= set(results)
     for path in figures:  # every figure is embedded and decodes as an image, with a caption
         data = results[path]["data_uri"]
@@ -97,16 +113,63 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
         picture = image.imread(io.BytesIO(base64.b64decode(data.split("base64,", 1)[1])))
         assert picture.shape[0] > 100 and picture.shape[1] > 100, path
         assert len(results[path]["caption"]) > 100, path
-    assert set(categories) == {
-        "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness",
-        "5. Research arms: task similarity", "6. Research arms: task order",
-        "7. Research arms: training length",
-    }  # fmt: skip
+    assert set(categories) == set(CATEGORIES)
     retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
     assert "results/summary/arm_target.md" in results  # the paper's table
     # the configuration that produced it, rendered in the description
     assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
+
+
+def _browser() -> str:
+    for name in ("chromium-headless-shell", "chromium", "google-chrome", "chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("XSTILTS_REQUIRE_BROWSER"):
+        pytest.fail("no headless browser (apt-get install chromium-headless-shell)")
+    pytest.skip("no headless browser installed")
+
+
+def _dump_dom(browser: str, page) -> str:
+    """The page's DOM after its scripts ran, as a headless browser renders it."""
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"]
+    done = subprocess.run(
+        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
+    """The report's page runs in a browser (its menu, which its scripts draw, lists every
+    category), and the browser decodes every figure the report embeds."""
+    browser = _browser()
+    html = report_html.read_text()
+    static = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not any(c in static for c in CATEGORIES)  # drawn by the page's scripts, not static
+    rendered = re.sub(r"<script.*?</script>|<style.*?</style>", "", _dump_dom(browser, report_html),
+                      flags=re.S)  # fmt: skip
+    for category in CATEGORIES:
+        assert category in rendered, category
+    # every figure as the browser decodes it: a page of <img> elements that writes each
+    # image's decoded size into the DOM once loaded
+    results = _embedded(html, "results")
+    images = "".join(
+        f'<img id="f{i}" src="{results[path]["data_uri"]}">' for i, path in enumerate(FIGURES)
+    )
+    script = (
+        "<script>window.addEventListener('load', () => { for (const img of "
+        "document.images) { const p = document.createElement('p'); p.className = 'size'; "
+        "p.textContent = img.id + ' ' + img.naturalWidth + 'x' + img.naturalHeight; "
+        "document.body.appendChild(p); } });</script>"
+    )
+    page = tmp_path / "figures.html"
+    page.write_text(f"<html><body>{images}{script}</body></html>")
+    sizes = dict(re.findall(r'<p class="size">(f\d+) (\d+x\d+)</p>', _dump_dom(browser, page)))
+    assert len(sizes) == len(FIGURES)
+    for i, path in enumerate(FIGURES):
+        width, height = map(int, sizes[f"f{i}"].split("x"))
+        assert width > 100 and height > 100, path
 
 
 def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished_demo):

@@ -232,12 +232,11 @@ def train(
         (p.name, p.stat().st_size, p.stat().st_mtime_ns)
         for p in Path(encoder_dir).glob("*.safetensors")
     )
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}, settings, seed],
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
+    identity = [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}, settings]
+    identity.append(seed)
+    if curve:  # the points logged so far belong to this curve (no curve: identity as before)
+        identity.append(curve)
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
     set_seed(seed)
     device, autocast = device_and_autocast(settings.get("precision", "bf16"))
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
