@@ -21,6 +21,7 @@ from xstilts.aggregate import (
     arm_target_table,
     best_table,
     bootstrap_gains,
+    gains_by_family,
     gains_by_language,
     gains_table,
     latex,
@@ -552,6 +553,8 @@ SUMMARY_FILES = {
     "gains_by_language.parquet",
     "gains_by_language.csv",
     "gains_heatmap.png",
+    "gains_by_family.csv",
+    "gains_by_family.png",
 }
 
 
@@ -573,6 +576,7 @@ def test_summarize_writes_all_files(grid_files, tmp_path):
     for path in out.iterdir():
         assert path.stat().st_size > 0, path.name
     check_png(out / "gains_heatmap.png")
+    check_png(out / "gains_by_family.png")
 
     long = pd.read_parquet(out / "scores_long.parquet")
     assert list(long.columns) == LONG_COLUMNS
@@ -838,3 +842,34 @@ def test_the_mteb_bucc_figure_reads_the_bucc2018_scores(tmp_path, monkeypatch):
     ]
     summarize(paths, {"language_gains_bucc2018_mteb": tmp_path / "fig.png"})
     assert seen == [("bucc2018", ("f1",))]
+
+
+def test_gains_by_language_family():
+    # XNLI: de +2, fr +4 (Indo-European), zh -1 (Sino-Tibetan); PAWS-X: de +1 (Indo-European),
+    # ja +3 (Japonic), and an F1 row PAWS-X does not average (left out)
+    rows = [("xnli", "de", "accuracy", 2.0), ("xnli", "fr", "accuracy", 4.0),
+            ("xnli", "zh", "accuracy", -1.0), ("pawsx", "de", "accuracy", 1.0),
+            ("pawsx", "ja", "accuracy", 3.0), ("pawsx", "ja", "f1", 50.0)]  # fmt: skip
+    gains = pd.DataFrame(
+        [
+            {
+                "model": "m",
+                "arm": "a",
+                "seed": 1,
+                "target": t,
+                "language": lang,
+                "metric": m,
+                "gain": g,
+            }
+            for t, lang, m, g in rows
+        ]  # fmt: skip
+    )
+    meta = pd.DataFrame({"avg_metrics": [("accuracy",), ("accuracy",)]}, index=["xnli", "pawsx"])
+    fam = gains_by_family(gains, meta).set_index(["target", "family"])
+    assert fam.loc[("xnli", "Indo-European"), ["gain", "languages"]].tolist() == [3.0, 2]
+    assert fam.loc[("xnli", "Sino-Tibetan"), "gain"] == -1.0
+    assert fam.loc[("pawsx", "Japonic"), "gain"] == 3.0  # not the F1 row
+    # over targets: Indo-European (3 + 1) / 2 = 2 from 3 language scores; the others as they are
+    assert fam.loc[("all", "Indo-European"), ["gain", "languages"]].tolist() == [2.0, 3]
+    assert fam.loc[("all", "Japonic"), "gain"] == 3.0
+    assert gains_by_family(gains.iloc[:0], meta).empty

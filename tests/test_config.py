@@ -114,14 +114,17 @@ def test_schema_task_names_match_the_registry():
             "half",
         ),
         (
-            lambda c: c.update(baseline=False, submission={"arms": ["best"]}),
-            "training_length.budgets.mnli",
-            "budget 0 is the baseline arm",
+            lambda c: (
+                c["training_length"]["budgets"].update(squad_v2=[10])
+                or c["intermediate"].pop("squad_v2")
+            ),
+            "training_length.budgets.squad_v2",
+            "squad_v2 is not under intermediate",
         ),
         (
             lambda c: c["training_length"]["curve"].update(languages=["en", "ja"]),
             "training_length.curve.languages",
-            "ja is not an evaluated language of xnli",
+            "ja is not a language of xnli",
         ),
     ],
 )

@@ -10,7 +10,7 @@ import pytest
 from test_aggregate import ci_grid
 
 from xstilts import grid as xgrid
-from xstilts import sequences, training_length
+from xstilts import sequences, tasks, training_length
 
 from conftest import REPO, hub_config
 
@@ -53,7 +53,7 @@ def test_permute_expands_every_order_and_sequences_share_their_first_stages():
     )
     assert grid.stage_encoder("x", "mnli", 3) == "resources/models/x"
     cell = grid.intermediate_cell("x", "qqp-mnli", 1)
-    assert cell["tasks"] == ["mnli"] and cell["after"] == "qqp"
+    assert cell["tasks"] == ["mnli"] and cell["after"] == grid.intermediate_cell("x", "qqp", 1)
     assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
     assert "after" not in grid.intermediate_cell("x", "mnli", 1)
     # tested on the sequence targets only, and kept out of the main grid's score files
@@ -78,35 +78,82 @@ def test_order_pairs_are_orders_of_the_same_tasks():
 def test_budgets_become_arms_with_their_own_training_length():
     grid = _grid(
         training_length={
-            "budgets": {"mnli": [0, 250, 1000], "qqp": ["0.5ep", "2ep"]},
+            "budgets": {"mnli": [0, 250, 1000], "qqp": ["0.5ep", "2ep", 0]},
             "targets": ["xnli"],
             "curve": {"every": 100, "max_examples": 50},
         }
     )
     axis = [(b["arm"], b["value"], b["unit"]) for b in grid.budget_axis()]
-    # 0 is the baseline; 1000 steps and 2 epochs are the tasks' own settings: their arms
-    assert axis == [("baseline", 0, "steps"), ("mnli@250", 250, "steps"), ("mnli", 1000, "steps"),
-                    ("qqp@0.5ep", 0.5, "epochs"), ("qqp", 2, "epochs")]  # fmt: skip
-    assert grid.research_arms == ["mnli@250", "qqp@0.5ep"]
+    # 0 takes the unit of the task's other budgets, so the baseline point joins its line
+    assert axis == [("baseline@0", 0, "steps"), ("mnli@250", 250, "steps"),
+                    ("mnli@1000", 1000, "steps"), ("qqp@0.5ep", 0.5, "epochs"),
+                    ("qqp@2ep", 2, "epochs"), ("baseline@0", 0, "epochs")]  # fmt: skip
+    assert grid.research_arms == ["baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep"]
+    # 0 is the pretrained encoder, 1000 steps and 2 epochs the tasks' own arms' encoders: only
+    # the other budgets train an intermediate model
+    assert grid.intermediate_arms == ["mnli", "qqp", "squad_v1", "mnli@250", "qqp@0.5ep"]
+    assert grid.encoder_dir("x", "baseline@0", 1) == "resources/models/x"
+    assert grid.encoder_dir("x", "mnli@1000", 1) == "results/intermediate/x/mnli/seed1/model"
+    assert grid.encoder_dir("x", "qqp@2ep", 1) == "results/intermediate/x/qqp/seed1/model"
     assert grid.intermediate_cell("x", "mnli@250", 1)["training"]["max_steps"] == 250
     half = grid.intermediate_cell("x", "qqp@0.5ep", 1)["training"]
     assert (half["epochs"], half["max_steps"], half["learning_rate"]) == (0.5, 0, 2e-5)
-    # every cell on the axis logs a curve on the training-length targets, no other cell does
-    curve = {"every": 100, "languages": ["de", "en", "sw"], "max_examples": 50}  # XNLI's order
-    for arm in ("baseline", "mnli@250", "mnli", "qqp@0.5ep", "qqp"):
+    # every cell on the axis logs a curve on the training-length targets, in target jobs of
+    # its own: no main-grid cell changes (the baseline's and mnli's stay as they were)
+    curve = {"every": 100, "languages": list(tasks.get("xnli").languages), "max_examples": 50}
+    for arm in ("baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep"):
         assert grid.target_cell("x", arm, 1, "xnli")["curve"] == curve
-        assert "curve" not in grid.target_cell("x", arm, 1, "pawsx")
-    assert "curve" not in grid.target_cell("x", "squad_v1", 1, "xnli")
+        assert (arm, "pawsx") not in grid.target_cells()
+    for arm in ("baseline", "mnli", "qqp"):
+        assert "curve" not in grid.target_cell("x", arm, 1, "xnli")
+    assert grid.target_cell("x", "mnli", 1, "xnli") == _grid().target_cell("x", "mnli", 1, "xnli")
+
+
+def test_a_budget_written_otherwise_than_the_setting_still_reuses_its_arm():
+    grid = _grid(training_length={"budgets": {"qqp": ["2.0ep"]}, "targets": ["xnli"]})
+    assert grid.encoder_arm("qqp@2.0ep") == "qqp" and grid.intermediate_arms == grid.trained_arms
+    grid = _grid(training_length={"budgets": {"qqp": [2000]}, "targets": ["xnli"]})
+    assert grid.encoder_arm("qqp@2000") == "qqp@2000"  # steps, where qqp trains 2 epochs
+
+
+def test_a_later_stage_carries_the_settings_of_the_stages_before_it():
+    """Editing the first task reruns the sequence by params alone (--rerun-triggers params)."""
+    config = {"sequences": {"orders": [["mnli", "qqp"]], "targets": ["xnli"]}}
+    before = _grid(**config).intermediate_cell("x", "mnli-qqp", 1)
+    edited = _grid(**config)
+    edited.config["intermediate"]["mnli"]["learning_rate"] = 5e-6
+    after = edited.intermediate_cell("x", "mnli-qqp", 1)
+    assert before["training"] == after["training"]  # QQP's own settings are unchanged
+    assert before["after"]["training"]["learning_rate"] == 1e-5
+    assert after["after"]["training"]["learning_rate"] == 5e-6
+
+
+def test_without_xnli_the_budget_axis_needs_its_targets_named():
+    config = hub_config(targets={"pawsx": {"epochs": 2, "batch_size": 32}})
+    validated = xgrid.validate(config, SCHEMA, check_local=False)  # no axis: nothing to name
+    assert validated["training_length"]["targets"] == []
+    config["training_length"] = {"budgets": {"mnli": [100]}}
+    with pytest.raises(xgrid.ConfigError, match="'training_length.targets'.*pawsx"):
+        xgrid.validate(config, SCHEMA, check_local=False)
+    config["training_length"]["targets"] = ["pawsx"]
+    grid = xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
+    assert grid.research_cells(["mnli@100"], ["pawsx"])[0]["target"] == "pawsx"
 
 
 def test_a_grid_without_research_arms_keeps_its_cells():
     """Finished grids from before these axes existed must not rerun: no new keys in cells."""
     grid = _grid()
     assert grid.research_arms == [] and grid.intermediate_arms == grid.trained_arms
-    assert set(grid.intermediate_cell("x", "mnli", 1)) == {
-        "phase", "model", "arm", "seed", "tasks", "precision", "training"
+    training = {"learning_rate": 1e-5, "batch_size": 32, "gradient_accumulation_steps": 1,
+                "epochs": 3, "max_steps": 1000, "warmup_ratio": 0.1, "weight_decay": 0.01,
+                "adam_epsilon": 1e-8, "max_grad_norm": 1.0}  # fmt: skip
+    assert grid.intermediate_cell("x", "mnli", 1) == {
+        "phase": "intermediate", "model": "x", "arm": "mnli", "seed": 1, "tasks": ["mnli"],
+        "precision": "bf16", "training": training,
     }  # fmt: skip
-    assert "curve" not in grid.target_cell("x", "mnli", 1, "xnli")
+    assert set(grid.target_cell("x", "mnli", 1, "xnli")) == {
+        "phase", "model", "arm", "seed", "target", "tasks", "precision", "training"
+    }  # fmt: skip
 
 
 # ---- convergence ------------------------------------------------------------------------------

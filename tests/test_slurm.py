@@ -64,7 +64,7 @@ def cluster():
 
 def reduced_demo() -> dict:
     """The demo grid cut to one intermediate task, one target, one retrieval task and the best
-    submission: every rule of the workflow, a few dozen jobs."""
+    submission: every rule of the main grid, a few dozen jobs."""
     config = yaml.safe_load((REPO / "config/demo.yaml").read_text())
     # long enough that the cancel below lands while it trains
     config["intermediate"] = {"mnli": config["intermediate"]["mnli"] | {"max_steps": 300}}
@@ -73,6 +73,7 @@ def reduced_demo() -> dict:
     config["retrieval"] = {"bucc2018": config["retrieval"]["bucc2018"] | {"languages": ["de"]}}
     config["submission"] = {"arms": ["best"]}
     config["robustness"], config["similarity"] = {}, {"enabled": False}  # tested locally
+    config["sequences"], config["training_length"] = {}, {}  # so are these research arms
     return config
 
 

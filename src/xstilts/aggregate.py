@@ -475,6 +475,33 @@ def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+def gains_by_family(gains: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Gain per (model, arm, target, language family): the mean over the family's languages of
+    each language's gain in the target's summary metric(s) (mean over seeds); and per family
+    over all targets (target "all"): the mean of its per-target gains."""
+    from xstilts import languages as lang_table
+
+    columns = ["model", "arm", "target", "family", "gain", "languages"]
+    if gains.empty:
+        return pd.DataFrame(columns=columns)
+    keep = [
+        m in meta.loc[t, "avg_metrics"] for t, m in zip(gains.target, gains.metric, strict=True)
+    ]
+    per_lang = (
+        gains[keep].groupby(["model", "arm", "target", "language"], sort=False)["gain"].mean()
+    ).reset_index()
+    per_lang["family"] = [lang_table.family(code) for code in per_lang.language]
+    per_target = per_lang.groupby(["model", "arm", "target", "family"], sort=False).agg(
+        gain=("gain", "mean"), languages=("language", "nunique")
+    )
+    per_target = per_target.reset_index()
+    overall = per_target.groupby(["model", "arm", "family"], sort=False).agg(
+        gain=("gain", "mean"), languages=("languages", "sum")
+    )
+    overall = overall.reset_index().assign(target="all")
+    return pd.concat([per_target, overall], ignore_index=True)[columns]
+
+
 def gains_table(table: pd.DataFrame) -> pd.DataFrame:
     """Arm × target gains over the baseline arm of the same model (summary scores)."""
     scores = table.drop(columns=["xtreme_tasks", "xtreme_complete"])
@@ -648,6 +675,7 @@ def summarize(
     table = arm_target_table(tasks)
     std = arm_target_std(tasks, table)
     gains = gains_by_language(long, meta)
+    families = gains_by_family(gains, meta)
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
     ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
@@ -679,6 +707,8 @@ def summarize(
         "heatmap": lambda p: plots.gain_heatmap(
             gains_table(table), p, xtreme_label(table), significant
         ),
+        "family_csv": lambda p: families.to_csv(p, index=False),
+        "family_heatmap": lambda p: plots.family_gains(families, p),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ BASELINE, MULTITASK = "baseline", "multitask"
 # research arm names: a sequence joins its stages with "-" (task names have none), a stage
 # with a budget other than its task's own setting is "task@budget" (steps, or epochs "0.5ep")
 STAGE_SEP, BUDGET_SEP = "-", "@"
+BASELINE_AT_0 = f"{BASELINE}{BUDGET_SEP}0"  # budget 0 on the budget axis: the pretrained encoder
 TRAINING_KEYS = (
     "learning_rate",
     "batch_size",
@@ -148,17 +149,13 @@ def _check_research_arms(config: dict) -> None:
                     "under intermediate, whose entry gives each stage its training settings; "
                     "add it there"
                 )
-    for task, budgets in length["budgets"].items():
+    for task in length["budgets"]:
         if task not in config["intermediate"]:
             raise ConfigError(
                 f"config key 'training_length.budgets.{task}': {task} is not under intermediate, "
                 "whose entry gives the budgets' other training settings; add it there"
             )
-        if any(budget_value(b) == 0 for b in budgets) and not config["baseline"]:
-            raise ConfigError(
-                f"config key 'training_length.budgets.{task}': budget 0 is the baseline arm, "
-                "which this grid has not; set baseline: true or remove the 0"
-            )
+    length.setdefault("targets", ["xnli"] if "xnli" in config["targets"] else [])
     for key in ("sequences", "training_length"):
         for target in config[key].setdefault("targets", list(config["targets"])):
             if target not in config["targets"]:
@@ -166,15 +163,20 @@ def _check_research_arms(config: dict) -> None:
                     f"config key '{key}.targets': {target} is not a target of this grid; add it "
                     f"under targets or remove it (targets: {', '.join(config['targets'])})"
                 )
+    if length["budgets"] and not length["targets"]:
+        raise ConfigError(
+            "config key 'training_length.targets': the budget axis needs a target (the default, "
+            "xnli, is not in this grid); name one of " + ", ".join(config["targets"])
+        )
     curve = length["curve"]
     if length["budgets"] and "languages" in curve:
         for target in length["targets"]:
-            known = config["targets"][target]["languages"]
+            known = task_registry.get(target).languages
             unknown = [lang for lang in curve["languages"] if lang not in known]
             if unknown:
                 raise ConfigError(
-                    f"config key 'training_length.curve.languages': {unknown[0]} is not an "
-                    f"evaluated language of {target}; choose from {' '.join(known)}"
+                    f"config key 'training_length.curve.languages': {unknown[0]} is not a "
+                    f"language of {target}; choose from {' '.join(known)}"
                 )
 
 
@@ -307,32 +309,48 @@ class Grid:
         return list(dict.fromkeys(STAGE_SEP.join(o) for o in orders))
 
     def budget_arm(self, task: str, budget: int | str) -> str:
-        """The arm of ``task`` trained for ``budget``: the baseline for 0, the single-task arm
-        for the task's own setting, else ``task@budget``."""
+        """The arm of ``task`` trained for ``budget``: ``task@budget``, or ``baseline@0`` for
+        0 (the pretrained encoder, the same for every task). Budget arms are always research
+        arms, so editing the axis never changes a main-grid cell."""
         if budget_value(budget) == 0:
-            return BASELINE
-        if budget == self.full_budget(task):
-            return task
+            return BASELINE_AT_0
         return f"{task}{BUDGET_SEP}{budget}"
 
-    def full_budget(self, task: str) -> int | str:
-        settings = self.config["intermediate"][task]
-        return settings["max_steps"] or f"{settings['epochs']:g}ep"
+    def _budget_settings(self, task: str, budget: str) -> dict:
+        """The task's training settings with ``budget`` ("<steps>" or "<epochs>ep")."""
+        training = self._training(self.config["intermediate"][task])
+        if budget.endswith("ep"):
+            return training | {"epochs": budget_value(budget), "max_steps": 0}
+        return training | {"max_steps": int(budget)}
+
+    def encoder_arm(self, arm: str) -> str:
+        """The arm whose encoder ``arm`` uses: the baseline for ``baseline@0``, the task's own
+        arm for a budget equal to its settings (no second intermediate job), else itself."""
+        if arm == BASELINE_AT_0:
+            return BASELINE
+        task, _, budget = arm.partition(BUDGET_SEP)
+        if budget and STAGE_SEP not in arm and task in self.config["intermediate"]:
+            own = self._training(self.config["intermediate"][task])
+            if self._budget_settings(task, budget) == own:
+                return task
+        return arm
 
     def budget_axis(self) -> list[dict]:
         """One entry per (task, budget): the arm, its budget label, and the budget as a number
-        (steps, or epochs) with its unit, for ordering and plotting."""
+        (steps, or epochs) with its unit, for ordering and plotting (0 takes the unit of the
+        task's other budgets)."""
         out = []
         for task, budgets in self.config["training_length"]["budgets"].items():
-            for budget in budgets:
-                epochs = isinstance(budget, str)
+            units = ["epochs" if isinstance(b, str) else "steps" for b in budgets]
+            nonzero = [u for b, u in zip(budgets, units, strict=True) if budget_value(b) != 0]
+            for budget, unit in zip(budgets, units, strict=True):
                 out.append(
                     {
                         "task": task,
                         "arm": self.budget_arm(task, budget),
                         "budget": str(budget),
                         "value": budget_value(budget),
-                        "unit": "epochs" if epochs else "steps",
+                        "unit": unit if budget_value(budget) or not nonzero else nonzero[0],
                     }
                 )
         return out
@@ -340,8 +358,7 @@ class Grid:
     @property
     def research_arms(self) -> list[str]:
         """Arms beyond the main grid, tested on their own targets only."""
-        named = self.sequence_arms + [b["arm"] for b in self.budget_axis()]
-        return [a for a in dict.fromkeys(named) if a not in self.arms]
+        return list(dict.fromkeys(self.sequence_arms + [b["arm"] for b in self.budget_axis()]))
 
     def research_targets(self, arm: str) -> list[str]:
         targets = set()
@@ -363,10 +380,11 @@ class Grid:
 
     @property
     def intermediate_arms(self) -> list[str]:
-        """Every arm with an intermediate job: the trained arms, the research arms and the
-        first stages of each sequence (trained, not tested, unless an arm themselves)."""
+        """Every arm with an intermediate job: the trained arms, the research arms with an
+        encoder of their own and the first stages of each sequence (trained, not tested,
+        unless an arm themselves)."""
         out = list(self.trained_arms)
-        for arm in self.research_arms:
+        for arm in [a for a in self.research_arms if self.encoder_arm(a) == a]:
             prefixes = [
                 STAGE_SEP.join(self.stages(arm)[:i]) for i in range(1, len(self.stages(arm)))
             ]
@@ -375,7 +393,7 @@ class Grid:
 
     @property
     def all_arms(self) -> list[str]:
-        return list(dict.fromkeys(self.arms + self.intermediate_arms))
+        return list(dict.fromkeys(self.arms + self.research_arms + self.intermediate_arms))
 
     def target_cells(self) -> list[tuple[str, str]]:
         """(arm, target) of every target job: the main grid's, then the research arms'."""
@@ -391,7 +409,8 @@ class Grid:
         curve = section["curve"]
         return {
             "every": curve["every"],
-            "languages": curve.get("languages", self.languages(target)),
+            # the task's languages, not the evaluated subset: evaluation edits retrain nothing
+            "languages": curve.get("languages", list(task_registry.get(target).languages)),
             "max_examples": curve["max_examples"],
         }
 
@@ -471,14 +490,13 @@ class Grid:
             mt = self.config["multitask"]
             return cell | {"training": self._training(mt) | {"examples_cap": mt["examples_cap"]}}
         task, _, budget = self.stages(arm)[-1].partition(BUDGET_SEP)
-        training = self._training(self.config["intermediate"][task])
-        if budget.endswith("ep"):
-            training |= {"epochs": float(budget.removesuffix("ep")), "max_steps": 0}
-        elif budget:
-            training |= {"max_steps": int(budget)}
-        cell["training"] = training
-        if self.parent_arm(arm):  # a later stage: its start is the previous stage's encoder
-            cell["after"] = self.parent_arm(arm)
+        if budget:
+            cell["training"] = self._budget_settings(task, budget)
+        else:
+            cell["training"] = self._training(self.config["intermediate"][task])
+        parent = self.parent_arm(arm)
+        if parent:  # a later stage starts from the previous stages: their cells are part of it
+            cell["after"] = self.intermediate_cell(model, parent, seed)
         return cell
 
     def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
@@ -577,7 +595,9 @@ class Grid:
 
     # ---- paths ----
     def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
-        """The arm's encoder: the pretrained model itself for the baseline (no copy, no job)."""
+        """The arm's encoder: the pretrained model itself for the baseline (no copy, no job);
+        a budget arm may use another arm's (``encoder_arm``)."""
+        arm = self.encoder_arm(arm)
         if arm == BASELINE:
             return self.model_dir(model)
         return f"results/intermediate/{model}/{arm}/seed{seed}/model"
@@ -711,6 +731,8 @@ SUMMARY_FILES = {
     "gains_parquet": "gains_by_language.parquet",
     "gains_csv": "gains_by_language.csv",
     "heatmap": "gains_heatmap.png",
+    "family_csv": "gains_by_family.csv",
+    "family_heatmap": "gains_by_family.png",
 }
 
 

@@ -64,6 +64,47 @@ def gain_heatmap(
     plt.close(fig)
 
 
+def family_gains(families: pd.DataFrame, out) -> None:
+    """Arm × language family: the gain over the baseline averaged over each family's languages
+    and then over targets (a panel per model), the number of language scores averaged in each
+    column's label."""
+    from xstilts import languages as lang_table
+
+    data = families[families.target == "all"] if len(families) else families
+    models = list(dict.fromkeys(data.model)) if len(data) else []
+    order = [f for f in lang_table.FAMILY_ORDER if len(data) and f in set(data.family)]
+    arms = list(dict.fromkeys(data.arm)) if len(data) else []
+    height = 1.5 + (0.45 * max(1, len(arms)) + 0.6) * max(1, len(models))
+    fig, axes = plt.subplots(
+        max(1, len(models)), 1, figsize=(3.5 + 0.9 * max(1, len(order)), height), dpi=120,
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    if not models:
+        axes[0, 0].text(0.5, 0.5, "no gains: the grid has no baseline arm", ha="center")
+        axes[0, 0].set_axis_off()
+    bound = max(1.0, float(data.gain.abs().max())) if len(data) else 1.0
+    for ax, model in zip(axes[:, 0], models, strict=False):
+        rows = data[data.model == model]
+        matrix = rows.pivot_table(index="arm", columns="family", values="gain")
+        counts = rows.groupby("family").languages.max()
+        sns.heatmap(
+            matrix.reindex(index=arms, columns=order), ax=ax, annot=True, fmt=".1f",
+            cmap="vlag", center=0, vmin=-bound, vmax=bound, linewidths=0.5,
+            cbar_kws={"label": "gain over baseline (points)"},
+        )  # fmt: skip
+        ax.set_xticks(
+            [i + 0.5 for i in range(len(order))],
+            [f"{f}\n({int(counts.get(f, 0))})" for f in order], rotation=45, ha="right",
+            fontsize=8,
+        )  # fmt: skip
+        ax.set_xlabel("language family (WALS; language scores averaged, over all targets)")
+        ax.set_ylabel("intermediate-task arm")
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_title(f"{model}: gain by language family (mean over targets)", fontsize=9)
+    fig.savefig(out)
+    plt.close(fig)
+
+
 def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], out) -> None:
     """Per-language gain over the baseline on one target, one panel per arm: languages ordered
     and coloured by family (xstilts.languages), the gain of the target's summary metric(s),
@@ -204,31 +245,37 @@ def _empty(ax, text: str) -> None:
 
 def sequence_orders(scores: pd.DataFrame, sequences: list[str], out) -> None:
     """Each target's score (mean over seeds and languages) of the baseline, each task trained
-    alone and every order of the sequences, one panel per target."""
+    alone and every order of the sequences: a panel per (model, target)."""
     targets = list(dict.fromkeys(scores.target)) if len(scores) else []
+    models = list(dict.fromkeys(scores.model)) if len(scores) else []
     fig, axes = plt.subplots(
-        1, max(1, len(targets)), figsize=(1 + 4 * max(1, len(targets)), 1.5 + 0.4 * 8),
+        max(1, len(models)), max(1, len(targets)),
+        figsize=(1 + 4 * max(1, len(targets)), 0.5 + 3.7 * max(1, len(models))),
         dpi=120, layout="constrained", squeeze=False,
     )  # fmt: skip
     if not targets:
         _empty(axes[0][0], "no sequence arms scored")
     order = [a for a in dict.fromkeys(scores.arm) if a not in sequences] if targets else []
     order += [a for a in sequences if targets and a in set(scores.arm)]
-    for ax, target in zip(axes[0], targets, strict=False):
-        data = scores[scores.target == target]
-        kind = ["sequence" if a in sequences else "reference" for a in data.arm]
-        sns.barplot(
-            data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
-            palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
-        )  # fmt: skip
-        for container in ax.containers:
-            ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
-        ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
-        ax.set_title(target)
-        ax.set_xlabel("score (mean over languages and seeds)")
-        ax.set_ylabel("arm (sequences: tasks in training order)")
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
+    for row, model in zip(axes, models, strict=False):
+        for ax, target in zip(row, targets, strict=False):
+            data = scores[(scores.target == target) & (scores.model == model)]
+            if data.empty:
+                _empty(ax, f"{model}: no {target} scores")
+                continue
+            kind = ["sequence" if a in sequences else "reference" for a in data.arm]
+            sns.barplot(
+                data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
+                palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
+            )  # fmt: skip
+            for container in ax.containers:
+                ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
+            ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
+            ax.set_title(f"{target} ({model})" if len(models) > 1 else target)
+            ax.set_xlabel("score (mean over languages and seeds)")
+            ax.set_ylabel("arm (sequences: tasks in training order)")
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
     fig.suptitle("Order of sequential intermediate tasks (blue) against the baseline and each "
                  "task alone (grey)")  # fmt: skip
     fig.savefig(out)
@@ -264,6 +311,7 @@ def training_length(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, ou
             sns.lineplot(
                 data=frame, x="step", y="score", hue="label", hue_order=hue_order, ax=ax,
                 marker="o", errorbar="sd", palette="viridis",
+                style="model" if frame.model.nunique() > 1 else None,
             )  # fmt: skip
             ax.set_title(f"{target} learning curve: {title}", fontsize=9)
             ax.set_xlabel("target-training step")
@@ -276,9 +324,10 @@ def training_length(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, ou
              ("steps_to_95", "steps to 95 % of the final English score")],
             strict=True,
         ):  # fmt: skip
+            style = [c for c in ("model", "unit") if rows[c].nunique() > 1]
             sns.lineplot(
                 data=rows, x="value", y=y, hue="task", marker="o", ax=ax, errorbar="sd",
-                style="unit" if rows.unit.nunique() > 1 else None,
+                style=style[0] if style else None,
             )  # fmt: skip
             units = " or ".join(dict.fromkeys(rows.unit))
             ax.set_xlabel(f"intermediate-training budget ({units}; 0 = baseline)")

@@ -216,10 +216,10 @@ def train(
     of a cell's settings.
 
     ``curve`` ({every, languages, max_examples}) logs a learning curve of a one-task run: the
-    task's metrics on each language at step 0, every ``every`` steps and the last step (English
-    on its validation split, other languages on the first ``max_examples`` of their test
-    split), into the summary's "curve". Evaluation draws no random numbers, so the trained
-    weights are the same with and without it.
+    task's metrics on each language at step 0, every ``every`` steps and the last step, on the
+    first ``max_examples`` of English validation (English test without one) and of the other
+    languages' test splits, into the summary's "curve". Evaluation draws no random numbers, so
+    the trained weights are the same with and without it.
 
     The loop never waits for the GPU inside a step: batches are collated and counted on the
     CPU, copied from pinned memory without blocking, and the loss is summed on the device and
@@ -316,6 +316,10 @@ def train(
         )
 
     def evaluate_curve() -> None:
+        # eagerly: evaluation shapes would record CUDA graphs of their own in a compiled
+        # encoder (and could exhaust its recompile limit, leaving training uncompiled)
+        compiled_call = getattr(model.encoder, "_compiled_call_impl", None)
+        model.encoder._compiled_call_impl = None
         for lang, (name, split, rows) in curve_sets.items():
             _, scores = score_split(
                 model, task_objs[name], rows, tokenizer.pad_token_id, precision, lang
@@ -324,6 +328,7 @@ def train(
                 {"step": step, "language": lang, "split": split, "examples": len(rows)}
                 | {"metrics": scores, "score": task_objs[name].summary_score(scores)}
             )
+        model.encoder._compiled_call_impl = compiled_call
         model.train()
 
     log.info(

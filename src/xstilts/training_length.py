@@ -1,10 +1,11 @@
 """How the length of intermediate training changes convergence and accuracy on a target.
 
 The budget axis (config key training_length) trains an intermediate task for several budgets
-(0 = the baseline arm). Target training of each of those cells logs a learning curve (English
-validation and a fixed sample of other languages' test examples every N steps; see
-xstilts.train). Per cell and language the analysis gives the final score and the steps to
-reach 95 % of it, and per budget the test score, with one figure per target.
+(arms ``task@budget``; ``baseline@0``, the pretrained encoder, for 0). Target training of each
+of those cells, separate from the main grid's, logs a learning curve (the first examples of
+English validation and of other languages' test splits every N steps; see xstilts.train). Per
+cell and language the analysis gives the final score and the steps to reach 95 % of it, and
+per budget the test score, with one figure per target.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts import aggregate
-from xstilts.grid import BASELINE
+from xstilts.grid import BASELINE_AT_0
 
 SUMMARY_DIR = "results/summary/training_length"
 FRACTION = 0.95
@@ -43,7 +44,7 @@ def steps_to_fraction(steps: list[int], scores: list[float], fraction: float = F
 
 
 def label(arm: str, task: str, budget: str) -> str:
-    return "baseline (0)" if arm == BASELINE else f"{task} @ {budget}"
+    return "baseline (0)" if arm == BASELINE_AT_0 else f"{task} @ {budget}"
 
 
 def read_curves(cells: list[dict]) -> pd.DataFrame:

@@ -336,6 +336,13 @@ def summary_report_outputs():
                 category=category,
                 labels={"target": target},
             )
+        elif name == "family_heatmap":
+            out[name] = report(
+                path,
+                caption="../report/gains_by_family.rst",
+                category="2. Per-language gains",
+                labels={"target": "all targets, by family"},
+            )
         elif name in REPORTED:
             category, caption = REPORTED[name]
             out[name] = report(
