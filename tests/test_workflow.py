@@ -492,8 +492,10 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
     # mnli and the 4 research arms with an MNLI stage
     assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [14, 9, 5]
-    # mnli, the sequences (their cells carry MNLI's) and the budgets of MNLI
-    assert "params have changed (5)" in table.loc["train_intermediate", "why"]
+    # mnli, qqp-mnli (its cell carries MNLI's) and the budgets of MNLI by params; mnli-qqp,
+    # whose first stage is mnli, is listed by its updated input
+    why = table.loc["train_intermediate", "why"]
+    assert "params have changed (4)" in why and "input files updated by another job (1)" in why
     # mnli's 7, the sequences' 4, and 3 budgets (mnli@150 is fine-tuned from mnli's encoder)
     assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [85, 71, 14]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
