@@ -115,8 +115,7 @@ def project(
             return 0.0
         per_point = 0.0
         for lang in curve["languages"]:
-            split = "validation" if lang == "en" and _examples(target, "validation") else None
-            split = split or f"test.{lang}"
+            split = task_registry.get(target).curve_split(lang)
             n = _examples(target, split) or 1
             per_point += tokens(model, target, split) / n * min(n, curve["max_examples"])
         steps = _steps(cell["training"], lambda: sum(_examples(t) for t in cell["tasks"]))

@@ -328,7 +328,7 @@ class Grid:
         arm for a budget equal to its settings (no second intermediate job), else itself."""
         if arm == BASELINE_AT_0:
             return BASELINE
-        task, _, budget = arm.partition(BUDGET_SEP)
+        task, budget = self.last_stage(arm)
         if budget and STAGE_SEP not in arm and task in self.config["intermediate"]:
             own = self._training(self.config["intermediate"][task])
             if self._budget_settings(task, budget) == own:
@@ -371,6 +371,12 @@ class Grid:
     @staticmethod
     def stages(arm: str) -> list[str]:
         return arm.split(STAGE_SEP)
+
+    @classmethod
+    def last_stage(cls, arm: str) -> tuple[str, str]:
+        """The task of the arm's last stage and its budget ("" for the task's own setting)."""
+        task, _, budget = cls.stages(arm)[-1].partition(BUDGET_SEP)
+        return task, budget
 
     @classmethod
     def parent_arm(cls, arm: str) -> str | None:
@@ -448,7 +454,7 @@ class Grid:
             return sorted(self.config["multitask"]["tasks"])
         if arm == BASELINE:
             return []
-        return [self.stages(arm)[-1].split(BUDGET_SEP)[0]]
+        return [self.last_stage(arm)[0]]
 
     def max_seq_length(self, task: str) -> int:
         if task in self.config["targets"]:
@@ -489,7 +495,7 @@ class Grid:
         if arm == MULTITASK:
             mt = self.config["multitask"]
             return cell | {"training": self._training(mt) | {"examples_cap": mt["examples_cap"]}}
-        task, _, budget = self.stages(arm)[-1].partition(BUDGET_SEP)
+        task, budget = self.last_stage(arm)
         if budget:
             cell["training"] = self._budget_settings(task, budget)
         else:

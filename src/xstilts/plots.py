@@ -12,6 +12,11 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center")
+    ax.set_axis_off()
+
+
 def gain_heatmap(
     gains: pd.DataFrame,
     out: str | Path,
@@ -80,8 +85,7 @@ def family_gains(families: pd.DataFrame, out) -> None:
         squeeze=False, layout="constrained",
     )  # fmt: skip
     if not models:
-        axes[0, 0].text(0.5, 0.5, "no gains: the grid has no baseline arm", ha="center")
-        axes[0, 0].set_axis_off()
+        _empty(axes[0, 0], "no gains: the grid has no baseline arm")
     bound = max(1.0, float(data.gain.abs().max())) if len(data) else 1.0
     for ax, model in zip(axes[:, 0], models, strict=False):
         rows = data[data.model == model]
@@ -131,8 +135,7 @@ def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], o
     )  # fmt: skip
     label = " and ".join(metrics) or "score"
     if not panels:
-        axes[0, 0].text(0.5, 0.5, f"no gains for {target}: no baseline arm", ha="center")
-        axes[0, 0].set_axis_off()
+        _empty(axes[0, 0], f"no gains for {target}: no baseline arm")
     for ax, panel in zip(axes[:, 0], panels, strict=False):
         rows = per_lang[per_lang.panel == panel].set_index("language").reindex(order)
         bars = ax.bar(range(len(order)), rows["gain"].fillna(0.0), edgecolor="white")
@@ -169,8 +172,7 @@ def robustness(long: pd.DataFrame, target: str, out) -> None:
     )  # fmt: skip
     if long.empty:
         for ax in axes:
-            ax.text(0.5, 0.5, f"no robustness results for {target}", ha="center")
-            ax.set_axis_off()
+            _empty(ax, f"no robustness results for {target}")
     else:
         columns = list(dict.fromkeys(long.perturbation))
         order = [f for f in lang_table.FAMILY_ORDER if f in set(long.family)]
@@ -236,11 +238,6 @@ def similarity(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataF
         ax.set_ylabel(labels[outcome])
     fig.savefig(out)
     plt.close(fig)
-
-
-def _empty(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center")
-    ax.set_axis_off()
 
 
 def sequence_orders(scores: pd.DataFrame, sequences: list[str], out) -> None:

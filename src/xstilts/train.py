@@ -171,8 +171,7 @@ def _curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple
     root = Path(features[name])
     out = {}
     for lang in curve["languages"]:
-        split = "validation" if lang == "en" and (root / "validation").exists() else None
-        split = split or task.test_split(lang)
+        split = task.curve_split(lang)
         if not (root / split).exists():
             raise UserError(
                 f"features {root / split} are missing, which the learning curve of {name} "

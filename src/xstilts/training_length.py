@@ -47,13 +47,19 @@ def label(arm: str, task: str, budget: str) -> str:
     return "baseline (0)" if arm == BASELINE_AT_0 else f"{task} @ {budget}"
 
 
+def _key(cell: dict) -> dict:
+    """A spec cell's identifying columns (CELL), its label included."""
+    return {k: cell[k] for k in CELL if k != "label"} | {
+        "label": label(cell["arm"], cell["task"], cell["budget"])
+    }
+
+
 def read_curves(cells: list[dict]) -> pd.DataFrame:
     """One row per logged point of every cell's curve (the target model's training summary)."""
     rows = []
     for cell in cells:
         summary = json.loads((Path(cell["model_dir"]) / "train_summary.json").read_text())
-        key = {k: cell[k] for k in CELL if k != "label"}
-        key["label"] = label(cell["arm"], cell["task"], cell["budget"])
+        key = _key(cell)
         for point in summary.get("curve", []):
             rows.append(key | {k: point[k] for k in ("language", "split", "step", "score")})
     return pd.DataFrame(rows, columns=[*CELL, "language", "split", "step", "score"])
@@ -92,8 +98,7 @@ def budget_scores(cells: list[dict], conv: pd.DataFrame) -> pd.DataFrame:
     english = conv[conv.language == "en"].set_index(CELL)
     rows = []
     for cell in cells:
-        key = {k: cell[k] for k in CELL if k != "label"}
-        key["label"] = label(cell["arm"], cell["task"], cell["budget"])
+        key = _key(cell)
         test = scores.score.get((cell["model"], cell["arm"], cell["seed"], cell["target"]))
         en = english.loc[tuple(key[k] for k in CELL)] if len(english) else None
         rows.append(

@@ -60,13 +60,7 @@ def research_outputs():
     """The research arms' score files and the summaries of task order and training length."""
     from xstilts import sequences, training_length
 
-    cells = [(a, t) for a in GRID.research_arms for t in GRID.research_targets(a)]
-    out = [
-        GRID.scores_file(m, a, s, t)
-        for m in GRID.models
-        for s in GRID.seeds
-        for a, t in cells
-    ]
+    out = [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
     if GRID.sequence_arms:
         out += list(sequences.summary_outputs().values())
     if GRID.budget_axis():

@@ -172,6 +172,11 @@ class Task(ABC):
     def test_split(self, lang: str) -> str:
         return f"test.{lang}"
 
+    def curve_split(self, lang: str) -> str:
+        """The split a learning curve reads for ``lang``: English validation when the task
+        has one, else the language's test split."""
+        return "validation" if lang == "en" and self.validation else self.test_split(lang)
+
     # the feature column naming the example a row (a window) comes from, where an example may
     # span several rows; None: one row per example
     example_column: ClassVar[str | None] = None
