@@ -555,6 +555,7 @@ SUMMARY_FILES = {
     "gains_heatmap.png",
     "gains_by_family.csv",
     "gains_by_family.png",
+    "benchmarks.csv",
 }
 
 
@@ -873,3 +874,82 @@ def test_gains_by_language_family():
     assert fam.loc[("all", "Indo-European"), ["gain", "languages"]].tolist() == [2.0, 3]
     assert fam.loc[("all", "Japonic"), "gain"] == 3.0
     assert gains_by_family(gains.iloc[:0], meta).empty
+
+
+# ---- benchmark tables (evaluate.py --xtreme_version) ------------------------------------------
+
+
+def tagging(**per_lang: float) -> dict[str, dict[str, float]]:
+    # seqeval's three scores; only f1 enters a tagging task's average (evaluate.py)
+    return {lang: {"f1": v, "precision": v + 10, "recall": v - 10} for lang, v in per_lang.items()}
+
+
+def bench_files(directory: Path) -> list[Path]:
+    """One arm, seeds 1 and 2, on XNLI, PAWS-X, UD-POS, PAN-X and XQuAD (worked numbers in
+    test_xtreme_and_xtreme_r_average_by_hand)."""
+    qa = ("exact_match", "f1")
+    seq = ("f1",)
+    cells = [
+        (1, "xnli", acc(en=80, de=70), ("accuracy",)),
+        (2, "xnli", acc(en=90, de=80), ("accuracy",)),
+        (1, "pawsx", acc(en=90), ("accuracy",)),
+        (1, "udpos", tagging(en=70), seq),
+        # pl is one of the languages XTREME-R adds to PAN-X
+        (1, "panx", tagging(en=60, de=40, pl=20), seq),
+        (1, "xquad", {"en": {"exact_match": 60, "f1": 80}}, qa),
+    ]
+    return [
+        write_score(directory, "m", "mnli", seed, task, langs, list(langs), avg_metrics=avg)
+        for seed, task, langs, avg in cells
+    ]
+
+
+def test_xtreme_and_xtreme_r_averages_by_hand(tmp_path):
+    from xstilts.aggregate import benchmark_table
+
+    long, meta = read_scores(bench_files(tmp_path))
+    # Per task (evaluate.py: language average; QA = (avg EM + avg F1) / 2), mean over seeds:
+    #   xnli  seed 1 (80+70)/2 = 75, seed 2 (90+80)/2 = 85 -> 80 in both benchmarks
+    #   pawsx 90 (XTREME only)          udpos 70
+    #   panx  XTREME (60+40)/2 = 50 (pl is not an XTREME language); XTREME-R (60+40+20)/3 = 40
+    #   xquad (60+80)/2 = 70
+    # XTREME   average (80+90+70+50+70)/5 = 72, 5 of 9 tasks; classification (90+80)/2 = 85,
+    #          tagging (70+50)/2 = 60, no qa (mlqa, tydiqa missing) and no retrieval
+    # XTREME-R average (80+70+40+70)/4 = 65, 4 of 10 tasks; tagging (70+40)/2 = 55, no
+    #          classification (xcopa missing)
+    expected = {
+        ("xtreme", "task", "xnli"): 80,
+        ("xtreme", "task", "pawsx"): 90,
+        ("xtreme", "task", "udpos"): 70,
+        ("xtreme", "task", "panx"): 50,
+        ("xtreme", "task", "xquad"): 70,
+        ("xtreme", "group", "classification"): 85,
+        ("xtreme", "group", "tagging"): 60,
+        ("xtreme", "average", "avg"): 72,
+        ("xtreme-r", "task", "xnli"): 80,
+        ("xtreme-r", "task", "udpos"): 70,
+        ("xtreme-r", "task", "panx"): 40,
+        ("xtreme-r", "task", "xquad"): 70,
+        ("xtreme-r", "group", "tagging"): 55,
+        ("xtreme-r", "average", "avg"): 65,
+    }
+    scores = pd.concat([benchmark_table(long, meta, b) for b in ("xtreme", "xtreme-r")])
+    got = {(r.benchmark, r.kind, r.name): r.score for r in scores.itertuples()}
+    assert got == pytest.approx(expected)
+    average = scores[scores.kind == "average"].set_index("benchmark")
+    assert list(average.tasks) == ["5/9", "4/10"]
+    assert not average.complete.any()  # tasks missing, and every task lacks languages
+
+
+def test_the_summary_has_a_table_per_benchmark(tmp_path):
+    out = tmp_path / "summary"
+    summarize(bench_files(tmp_path / "scores"), outputs(out), benchmarks=("xtreme", "xtreme-r"))
+    md = (out / "arm_target.md").read_text()
+    assert "## XTREME-R (evaluate.py --xtreme_version xtreme-r)" in md
+    xtreme_r = md.split("## XTREME-R")[1].split("##")[0]
+    # columns: the tasks in evaluate.py's XTREME-R order, then its groups, then the average
+    assert "| model | arm | xnli | panx | udpos | xquad | tagging | avg |" in xtreme_r
+    assert "| m | mnli | 80.0* | 40.0* | 70.0* | 70.0* | 55.0* | 65.0* (4/10 tasks) |" in xtreme_r
+    csv = pd.read_csv(out / "benchmarks.csv")
+    assert set(csv.benchmark) == {"xtreme", "xtreme-r"}
+    assert csv[(csv.benchmark == "xtreme") & (csv.name == "avg")].score.item() == 72

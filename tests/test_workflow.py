@@ -320,6 +320,26 @@ def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp
         assert "udpos/test-yo.tsv" in z.namelist()
 
 
+def test_the_summary_has_the_xtreme_r_table(finished_demo):
+    work = finished_demo[0]
+    md = (work / "results/summary/arm_target.md").read_text()
+    assert "## XTREME-R (evaluate.py --xtreme_version xtreme-r)" in md
+    bench = pd.read_csv(work / "results/summary/benchmarks.csv")
+    average = bench[(bench.benchmark == "xtreme-r") & (bench.kind == "average")]
+    # every arm of the main grid, on the demo's 7 of XTREME-R's 10 tasks (no XCOPA, LAReQA or
+    # Mewsli-X); incomplete, as PAN-X, UD-POS, Tatoeba and XQuAD lack XTREME-R's new languages
+    assert set(ARMS) <= set(average.arm)
+    main = average[average.arm.isin(ARMS)]
+    assert set(main.tasks) == {"7/10"} and not main.complete.any()
+    assert set(bench[bench.benchmark == "xtreme-r"].name) == {
+        "xnli", "udpos", "panx", "tatoeba", "xquad", "mlqa", "tydiqa", "tagging", "qa", "avg"
+    }  # fmt: skip
+    # XTREME's table over the same files: all nine tasks, every group
+    xtreme = bench[(bench.benchmark == "xtreme") & bench.arm.isin(ARMS)]
+    assert set(xtreme[xtreme.kind == "average"].tasks) == {"9/9"}
+    assert {"classification", "tagging", "qa", "retrieval"} <= set(xtreme.name)
+
+
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
     # all nine tasks, but Tatoeba lacks Telugu on the Hub (and so in the demo): marked, not hidden

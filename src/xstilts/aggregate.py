@@ -81,12 +81,20 @@ def read_validation(paths: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*CELL, "target", "validation"])
 
 
-def task_scores(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """One row per (model, arm, seed, target): summary score and language coverage."""
+def task_scores(
+    long: pd.DataFrame, meta: pd.DataFrame, languages: dict[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
+    """One row per (model, arm, seed, target): summary score and language coverage.
+
+    A target's languages are the ones its score files expect, or ``languages[target]`` when
+    given (a benchmark's list for the target: its average is taken over those of them that were
+    evaluated, and complete only when all were)."""
     out = []
     for (model, arm, seed, target), g in long.groupby([*CELL, "target"], sort=False):
         keys = meta.loc[target, "avg_metrics"]
         expected = meta.loc[target, "expected_languages"]
+        if languages is not None:
+            expected = languages[target]
         g = g[g.language.isin(expected)]  # a score for a language outside the task: not counted
         if target in BENCHMARK_TASKS:  # evaluate.py's rule, the code `xstilts score` runs
             per_language = {
@@ -147,6 +155,92 @@ def arm_target_table(tasks: pd.DataFrame) -> pd.DataFrame:
         (m, a, t) for (m, a), row in complete.iterrows() for t, ok in row.items() if not ok
     )
     return table
+
+
+def benchmark_table(long: pd.DataFrame, meta: pd.DataFrame, benchmark: str) -> pd.DataFrame:
+    """One benchmark's scores per (model, arm), as google-research/xtreme's evaluate.py
+    computes them with ``--xtreme_version <benchmark>``, from the targets the grid has.
+
+    Each of the benchmark's tasks is averaged over the benchmark's languages for it (XTREME-R
+    adds languages to PAN-X, UD-POS, Tatoeba and XQuAD), then over seeds; a group score (such
+    as ``qa``) is the mean of its tasks and reported only when every one is there, as in
+    evaluate.py; the benchmark score ``avg`` is the unweighted mean over the benchmark's tasks
+    that are there, with ``tasks`` ("7/10") saying how many, and ``complete`` only when all of
+    them were scored in all of their languages. Long form: one row per (model, arm, column),
+    ``kind`` task, group or average.
+    """
+    from xstilts.benchmarks import BENCHMARKS
+
+    table = BENCHMARKS[benchmark]
+    rows = []
+    present = long[long.target.isin(table.tasks)]
+    if present.empty:
+        return pd.DataFrame(
+            columns=["benchmark", "model", "arm", "kind", "name", "score", "tasks", "complete"]
+        )
+    per_seed = task_scores(present, meta, {t: table.languages[t] for t in table.tasks})
+    cells = per_seed.groupby(["model", "arm", "target"], sort=False).agg(
+        score=("score", "mean"), complete=("complete", "all")
+    )
+    for (model, arm), g in cells.groupby(level=["model", "arm"], sort=False):
+        scores = {t: float(s) for (_, _, t), s in g["score"].items() if pd.notna(s)}
+        complete = {t: bool(c) for (_, _, t), c in g["complete"].items()}
+        names = [t for t in table.tasks if t in scores]
+        base = {"benchmark": benchmark, "model": model, "arm": arm}
+        for task in names:
+            rows.append(base | _bench_row("task", task, [scores[task]], [complete[task]], 1, 1))
+        for group, tasks in table.groups.items():
+            if all(t in scores for t in tasks):
+                values = [scores[t] for t in tasks]
+                flags = [complete[t] for t in tasks]
+                rows.append(base | _bench_row("group", group, values, flags, len(tasks), len(tasks)))
+        values, flags = [scores[t] for t in names], [complete[t] for t in names]
+        rows.append(base | _bench_row("average", "avg", values, flags, len(names), len(table.tasks)))
+    return pd.DataFrame(rows)
+
+
+def _bench_row(kind: str, name: str, values, flags, n: int, of: int) -> dict:
+    return {
+        "kind": kind,
+        "name": name,
+        "score": float(np.mean(values)),
+        "tasks": f"{n}/{of}",
+        "complete": n == of and all(flags),
+    }
+
+
+def benchmark_markdown(scores: pd.DataFrame, benchmark: str) -> str:
+    """One benchmark's table: a row per (model, arm), its tasks, groups and average as
+    columns; a score over fewer languages or tasks than the benchmark has carries a "*"."""
+    from xstilts.benchmarks import BENCHMARKS
+
+    rows = scores[scores.benchmark == benchmark]
+    if rows.empty:
+        return f"No {benchmark} task was evaluated.\n"
+    table = BENCHMARKS[benchmark]
+    columns = [t for t in table.tasks if (rows.name == t).any()]
+    columns += [g for g in table.groups if ((rows.kind == "group") & (rows.name == g)).any()]
+    columns.append("avg")
+    out = [
+        "| " + " | ".join(["model", "arm", *columns]) + " |",
+        "|" + "---|" * 2 + "---:|" * len(columns),
+    ]
+    for (model, arm), g in rows.groupby(["model", "arm"], sort=False):
+        by_name = {r.name: r for r in g.itertuples()}
+        cells = []
+        for name in columns:
+            r = by_name.get(name)
+            if r is None:
+                cells.append("–")
+                continue
+            text = f"{r.score:.1f}" + ("" if r.complete else "*")
+            cells.append(f"{text} ({r.tasks} tasks)" if name == "avg" else text)
+        out.append("| " + " | ".join([model, arm, *cells]) + " |")
+    out.append(
+        f"\n\\* over fewer languages or tasks than {benchmark} has "
+        f"({len(table.tasks)} tasks); not comparable to a complete {benchmark} score.\n"
+    )
+    return "\n".join(out) + "\n"
 
 
 def arm_target_std(tasks: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame | None:
@@ -656,6 +750,7 @@ def latex(
     return "\n".join(lines) + "\n"
 
 
+BENCHMARK_TITLES = {"xtreme": "XTREME", "xtreme-r": "XTREME-R"}
 LANGUAGE_GAINS = "language_gains_"  # + target: the per-language gain figure of one target
 
 
@@ -663,11 +758,13 @@ def summarize(
     score_files: list[str | Path],
     outputs: dict[str, str | Path],
     example_files: list[str | Path] | None = None,
+    benchmarks: tuple[str, ...] = ("xtreme",),
 ) -> None:
     """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
     and ``language_gains_<target>`` to the per-language gain figure of each target;
     ``example_files`` (per-example statistics, one per score file) give the gains' confidence
-    intervals."""
+    intervals; each of ``benchmarks`` ("xtreme", "xtreme-r") gets its own table of task, group
+    and benchmark scores."""
     from xstilts import plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
@@ -678,6 +775,7 @@ def summarize(
     families = gains_by_family(gains, meta)
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
+    bench = pd.concat([benchmark_table(long, meta, b) for b in benchmarks], ignore_index=True)
     ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
     best = best_table(table, read_validation(score_files), draws)
     significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
@@ -689,6 +787,11 @@ def summarize(
         + ci_markdown(ci)
         + "\n## Best intermediate task per target (chosen on English validation)\n\n"
         + best_markdown(best)
+        + "".join(
+            f"\n## {BENCHMARK_TITLES[b]} (evaluate.py --xtreme_version {b})\n\n"
+            + benchmark_markdown(bench, b)
+            for b in benchmarks
+        )
         + "\n## Every metric (language average, mean over seeds)\n\n"
         + metrics_markdown(metrics)
         + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
@@ -708,6 +811,7 @@ def summarize(
             gains_table(table), p, xtreme_label(table), significant
         ),
         "family_csv": lambda p: families.to_csv(p, index=False),
+        "benchmarks_csv": lambda p: bench.to_csv(p, index=False),
         "family_heatmap": lambda p: plots.family_gains(families, p),
     }
     for name, path in outputs.items():

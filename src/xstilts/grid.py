@@ -739,6 +739,7 @@ SUMMARY_FILES = {
     "heatmap": "gains_heatmap.png",
     "family_csv": "gains_by_family.csv",
     "family_heatmap": "gains_by_family.png",
+    "benchmarks_csv": "benchmarks.csv",
 }
 
 

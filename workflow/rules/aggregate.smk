@@ -7,6 +7,8 @@ rule aggregate:
         examples=GRID.example_files(),
     output:
         **summary_report_outputs(),
+    params:
+        benchmarks=config["benchmarks"],
     log:
         "logs/aggregate.log",
     localrule: True

@@ -6,7 +6,12 @@ from xstilts.job import run
 def main(smk):
     from xstilts.aggregate import summarize
 
-    summarize(list(smk.input.scores), dict(smk.output.items()), list(smk.input.examples))
+    summarize(
+        list(smk.input.scores),
+        dict(smk.output.items()),
+        list(smk.input.examples),
+        tuple(smk.params.benchmarks),
+    )
 
 
 run(snakemake, main)  # noqa: F821
