@@ -188,18 +188,20 @@ def benchmark_table(long: pd.DataFrame, meta: pd.DataFrame, benchmark: str) -> p
         names = [t for t in table.tasks if t in scores]
         base = {"benchmark": benchmark, "model": model, "arm": arm}
         for task in names:
-            rows.append(base | _bench_row("task", task, [scores[task]], [complete[task]], 1, 1))
+            rows.append(base | _bench_row("task", task, [scores[task]], [complete[task]], 1))
         for group, tasks in table.groups.items():
             if all(t in scores for t in tasks):
                 values = [scores[t] for t in tasks]
                 flags = [complete[t] for t in tasks]
-                rows.append(base | _bench_row("group", group, values, flags, len(tasks), len(tasks)))
+                rows.append(base | _bench_row("group", group, values, flags, len(tasks)))
         values, flags = [scores[t] for t in names], [complete[t] for t in names]
-        rows.append(base | _bench_row("average", "avg", values, flags, len(names), len(table.tasks)))
+        rows.append(base | _bench_row("average", "avg", values, flags, len(table.tasks)))
     return pd.DataFrame(rows)
 
 
-def _bench_row(kind: str, name: str, values, flags, n: int, of: int) -> dict:
+def _bench_row(kind: str, name: str, values: list, flags: list, of: int) -> dict:
+    """A benchmark table row: the mean of ``values`` (task scores), over ``of`` needed."""
+    n = len(values)
     return {
         "kind": kind,
         "name": name,
