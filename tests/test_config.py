@@ -126,6 +126,34 @@ def test_schema_task_names_match_the_registry():
             "training_length.curve.languages",
             "ja is not a language of xnli",
         ),
+        (
+            lambda c: c["translated"]["mnli_en_de_sw"].update(languages=["en", "ja"]),
+            "translated.mnli_en_de_sw.languages",
+            "mnli has no training data in ja",
+        ),
+        (
+            lambda c: c["translated"].update(x={"task": "qqp", "languages": ["de"]}),
+            "translated.x",
+            "qqp has no translated training data",
+        ),
+        (
+            lambda c: c["translated"].update(qqp={"task": "mnli", "languages": ["de"]}),
+            "translated.qqp",
+            "already the name of a task or arm",
+        ),
+        (
+            lambda c: c["translated"].update({"mnli-de": {"task": "mnli", "languages": ["de"]}}),
+            "translated",
+            "mnli-de",
+        ),
+        (
+            lambda c: (
+                c["translated"]["mnli_en_de_sw"].update(targets=["tydiqa", "xquad"])
+                or c["targets"].pop("xquad")
+            ),
+            "translated.mnli_en_de_sw.targets",
+            "xquad is not a target of this grid",
+        ),
     ],
 )
 def test_config_errors_name_the_key(edit, key, words):

@@ -111,3 +111,22 @@ def test_research_arms_and_learning_curves_are_counted():
     curve = 6 * 200 * 64
     assert target.loc["baseline@0", "infer_tokens"] == 2_490 * 64 + curve
     assert target.loc["baseline", "infer_tokens"] == 2_490 * 64  # the main grid's: no curve
+
+
+def test_a_translated_arm_costs_every_language_it_trains_on():
+    g = _grid(
+        intermediate={"mnli": {"epochs": 2, "batch_size": 32}},
+        translated={
+            "mnli_mix": {"task": "mnli", "languages": ["en", "de", "sw"], "targets": ["xnli"]},
+            "mnli_de": {"task": "mnli", "languages": ["de"], "targets": ["xnli"]},
+        },
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    inter = jobs[jobs.rule == "train_intermediate"].set_index("arm")
+    # MNLI's 392,702 English pairs and XNLI's 392,702 translated ones in each of de and sw
+    # (the dataset cards), 64 tokens per pair, 2 epochs
+    assert inter.loc["mnli_mix", "train_tokens"] == 2 * 3 * 392_702 * 64
+    assert inter.loc["mnli_de", "train_tokens"] == 2 * 392_702 * 64
+    assert inter.loc["mnli", "train_tokens"] == 2 * 392_702 * 64
+    # validation is MNLI's English set in every case
+    assert inter.loc["mnli_mix", "infer_tokens"] == 9_815 * 64

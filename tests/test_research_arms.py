@@ -10,7 +10,7 @@ import pytest
 from test_aggregate import ci_grid
 
 from xstilts import grid as xgrid
-from xstilts import sequences, tasks, training_length
+from xstilts import sequences, tasks, training_length, translated
 
 from conftest import REPO, hub_config
 
@@ -225,3 +225,119 @@ def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
     assert table.loc["qqp-mnli", "stages"] == 2 and table.loc["baseline", "stages"] == 0
     assert "| m | mnli-qqp | qqp-mnli | xnli | +1.0 [+0." in open(out["pairs_md"]).read()
     assert open(out["figure"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- translated intermediate data ------------------------------------------------------------
+
+
+def test_a_translated_arm_trains_on_its_languages_and_records_them():
+    grid = _grid(translated={"mnli_mt": {"task": "mnli", "languages": ["sw", "de", "en"],
+                                         "targets": ["xnli"]}})  # fmt: skip
+    assert grid.research_arms == ["mnli_mt"] and "mnli_mt" in grid.intermediate_arms
+    assert grid.research_targets("mnli_mt") == ["xnli"]
+    assert ("mnli_mt", "xnli") in grid.target_cells()
+    assert ("mnli_mt", "pawsx") not in grid.target_cells()
+    # English first, then XNLI's order; the settings are MNLI's own
+    cell = grid.intermediate_cell("x", "mnli_mt", 1)
+    assert cell["languages"] == ["en", "de", "sw"] and cell["tasks"] == ["mnli"]
+    assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
+    assert grid.translation_dirs("x", "mnli_mt") == [
+        "results/features/x/translated/mnli.de", "results/features/x/translated/mnli.sw"
+    ]  # fmt: skip
+    assert grid.translation_dirs("x", "mnli") == []
+    # the prepared translations read XNLI's training split in each language
+    assert grid.prepare_params("x", "mnli", "de") == xgrid.canonical(
+        {"task": "mnli", "max_seq_length": 256, "data": "hub", "language": "de"}
+    )
+    assert "resources/datasets/facebook/xnli/sw/train.parquet" in grid.resource_files()
+    assert grid.evaluation_cell("x", "mnli_mt", 1, "xnli")["seen_languages"] == ["en", "de", "sw"]
+    assert "seen_languages" not in grid.evaluation_cell("x", "mnli", 1, "xnli")
+    assert grid.seen_languages("mnli") == ["en"] and grid.seen_languages("baseline") == []
+
+
+def test_translate_train_without_english():
+    grid = _grid(translated={"mnli_de": {"task": "mnli", "languages": ["de"]}})
+    assert grid.intermediate_cell("x", "mnli_de", 1)["languages"] == ["de"]
+    assert grid.research_targets("mnli_de") == ["xnli", "pawsx"]  # default: every target
+    assert tasks.get("mnli").translation("de").key == "facebook/xnli/de/train"
+    with pytest.raises(KeyError, match="mnli has no translated training data in 'en'"):
+        tasks.get("mnli").translation("en")
+
+
+def test_seen_language_bookkeeping_reaches_the_summary(tmp_path):
+    from test_aggregate import acc, write_score
+
+    def score(arm, per_lang, seen=None):
+        path = write_score(tmp_path / "scores", "m", arm, 1, "xnli", per_lang, list(per_lang))
+        if seen is not None:  # what evaluation records for a translated arm
+            doc = json.loads(path.read_text())
+            doc["cell"]["seen_languages"] = seen
+            path.write_text(json.dumps(doc))
+        return path
+
+    # gains over the baseline (en 80, de 60, sw 50, zh 55):
+    #   mnli (English only)     en +4, de +2, sw +0, zh +1 -> seen (en) +4; unseen (2+0+1)/3 = +1
+    #   mnli_mt (en, de, sw)    en +3, de +8, sw +10, zh +1 -> seen (3+8+10)/3 = +7; unseen +1
+    paths = [
+        score("baseline", acc(en=80, de=60, sw=50, zh=55)),
+        score("mnli", acc(en=84, de=62, sw=50, zh=56)),
+        score("mnli_mt", acc(en=83, de=68, sw=60, zh=56), seen=["en", "de", "sw"]),
+    ]
+    cells = [{"model": "m", "arm": a, "seed": 1, "target": "xnli", "scores": str(p)}
+             for a, p in zip(["baseline", "mnli", "mnli_mt"], paths, strict=True)]  # fmt: skip
+    out = {k: str(tmp_path / "out" / v) for k, v in translated.FILES.items()}
+    translated.summarize({"cells": cells}, out)
+    split = pd.read_csv(out["seen_csv"]).set_index(["arm", "seen"])
+    assert split.loc[("mnli_mt", True), "gain"] == pytest.approx(7.0)
+    assert split.loc[("mnli_mt", True), "languages"] == 3
+    assert split.loc[("mnli_mt", False), "gain"] == pytest.approx(1.0)
+    assert split.loc[("mnli", True), "gain"] == pytest.approx(4.0)
+    assert split.loc[("mnli", False), "gain"] == pytest.approx(1.0)
+    md = open(out["table_md"]).read()
+    assert "| m | mnli_mt | xnli | +7.0 (3 langs) | +1.0 (1 langs) |" in md
+    # mean accuracy: baseline 61.25, mnli_mt 66.75 -> +5.5
+    assert "| m | mnli_mt | en de sw | xnli | 66.8 | +5.5 |" in md
+
+
+def test_the_gap_to_english_only_by_model_size(tmp_path):
+    from test_aggregate import acc, write_score
+
+    def score(model, arm, per_lang, seen=None):
+        path = write_score(tmp_path / "s", model, arm, 1, "xnli", per_lang, list(per_lang))
+        if seen is not None:
+            doc = json.loads(path.read_text())
+            doc["cell"]["seen_languages"] = seen
+            path.write_text(json.dumps(doc))
+        return {"model": model, "arm": arm, "seed": 1, "target": "xnli", "scores": str(path)}
+
+    # mnli_de trained on German (translate-train) against mnli (English), per model:
+    #   small: mnli en 80 de 60 zh 50, mnli_de en 76 de 70 zh 52
+    #          gap (mean score) (76+70+52)/3 - (80+60+50)/3 = 66 - 63.33 = +2.67;
+    #          seen (de) 70 - 60 = +10; unseen (en, zh) ((76-80) + (52-50)) / 2 = -1
+    #   large: mnli en 90 de 80 zh 70, mnli_de en 89 de 82 zh 70
+    #          gap (89+82+70)/3 - 80 = +0.33; seen +2; unseen (-1 + 0) / 2 = -0.5
+    cells = [
+        score("small", "baseline", acc(en=70, de=50, zh=40)),
+        score("small", "mnli", acc(en=80, de=60, zh=50)),
+        score("small", "mnli_de", acc(en=76, de=70, zh=52), seen=["de"]),
+        score("large", "baseline", acc(en=85, de=75, zh=65)),
+        score("large", "mnli", acc(en=90, de=80, zh=70)),
+        score("large", "mnli_de", acc(en=89, de=82, zh=70), seen=["de"]),
+    ]
+    out = {k: str(tmp_path / "out" / v) for k, v in translated.FILES.items()}
+    translated.summarize({"cells": cells, "english": {"mnli_de": "mnli"}}, out)
+    gaps = pd.read_csv(out["gap_csv"]).set_index("model")
+    assert gaps.loc["small", ["gap", "gap_seen", "gap_unseen"]].tolist() == pytest.approx(
+        [198 / 3 - 190 / 3, 10.0, -1.0]
+    )
+    assert gaps.loc["large", ["gap", "gap_seen", "gap_unseen"]].tolist() == pytest.approx(
+        [241 / 3 - 80, 2.0, -0.5]
+    )
+    assert set(gaps.english_arm) == {"mnli"} and set(gaps.arm) == {"mnli_de"}
+    md = open(out["table_md"]).read()
+    assert "| arm | − English arm | target | small: all / seen / unseen | large: all / seen" in md
+    assert "| mnli_de | mnli | xnli | +2.7 / +10.0 / -1.0 | +0.3 / +2.0 / -0.5 |" in md
+    # the English arm's own seen language is English: +10 on en for small, +5 for large
+    split = pd.read_csv(out["seen_csv"]).set_index(["model", "arm", "seen"])
+    assert split.loc[("small", "mnli", True), "gain"] == pytest.approx(10.0)
+    assert split.loc[("large", "mnli", True), "gain"] == pytest.approx(5.0)

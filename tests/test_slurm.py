@@ -73,7 +73,8 @@ def reduced_demo() -> dict:
     config["retrieval"] = {"bucc2018": config["retrieval"]["bucc2018"] | {"languages": ["de"]}}
     config["submission"] = {"arms": ["best"]}
     config["robustness"], config["similarity"] = {}, {"enabled": False}  # tested locally
-    config["sequences"], config["training_length"] = {}, {}  # so are these research arms
+    # so are these research arms
+    config["sequences"], config["training_length"], config["translated"] = {}, {}, {}
     return config
 
 

@@ -34,7 +34,11 @@ ROBUST_ARMS, ROBUST_TARGETS = ["baseline", "mnli", "squad_v1"], ["xnli", "mlqa"]
 SEQ_ARMS, SEQ_TARGETS = ["mnli-qqp", "qqp-mnli"], ["xnli", "pawsx"]
 BUDGET_ARMS = ["baseline@0", "mnli@50", "mnli@100", "mnli@150"]
 TRAINED_BUDGETS = ["mnli@50", "mnli@100"]
-RESEARCH_SUMMARIES = {("sequence_summary", ()), ("training_length_summary", ())}
+# and MNLI in English, German and Swahili (on XNLI and PAWS-X)
+TRANSLATED_ARMS = ["mnli_en_de_sw"]
+RESEARCH_SUMMARIES = {
+    ("sequence_summary", ()), ("training_length_summary", ()), ("translated_summary", ())
+}  # fmt: skip
 
 
 def _subs(*choices, seed="1") -> set:
@@ -57,11 +61,14 @@ def finished_demo(tmp_path_factory):
 def test_the_demo_grid_completes(finished_demo):
     work, _, jobs = finished_demo
     rules = [r for r, _ in jobs]
-    # the baseline arm has no job; + the research arms' 4
-    assert rules.count("train_intermediate") == 10 + 4
-    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 4
-    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 4
+    # the baseline arm has no job; + the research arms' 5 (sequences 2, budgets 2, translated)
+    assert rules.count("train_intermediate") == 10 + 5
+    # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 on XNLI
+    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 4 + 2
+    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 4 + 2
     assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
+    assert rules.count("translated_summary") == 1
+    assert rules.count("prepare_translation") == 2  # MNLI in German and in Swahili
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
     assert rules.count("prepare") == 18  # once per task × model, reused by every cell
     # CCGbank and BUCC: the demo writes the release file formats, and the importer reads them
@@ -340,6 +347,30 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     assert {"classification", "tagging", "qa", "retrieval"} <= set(xtreme.name)
 
 
+def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(finished_demo):
+    work = finished_demo[0]
+    split = pd.read_csv(work / "results/summary/translated/gains_seen_unseen.csv")
+    arm = split[split.arm == "mnli_en_de_sw"].set_index(["target", "seen"])
+    # XNLI: seen en, de, sw and the 12 others; PAWS-X: seen en and de, unseen its other 5
+    assert arm.loc[("xnli", True), "languages"] == 3 and arm.loc[("xnli", False), "languages"] == 12
+    assert arm.loc[("pawsx", True), "languages"] == 2
+    # the English-only arm is there to compare against, English its one seen language
+    assert arm.index.isin([("xnli", True)]).any()
+    assert split[(split.arm == "mnli") & split.seen].languages.unique().tolist() == [1]
+    scores = pd.read_json(work / "results/eval/demo_tiny/mnli_en_de_sw/seed1/scores/xnli.json")
+    assert scores["cell"]["seen_languages"] == ["en", "de", "sw"]
+    log = (work / "logs/prepare/demo_tiny/translated/mnli.de.log").read_text()
+    assert "features from facebook/xnli/de/train" in log
+    md = (work / "results/summary/translated/translated.md").read_text()
+    assert "| demo_tiny | mnli_en_de_sw | en de sw | xnli |" in md
+    # the gap to English-only MNLI, by model (the demo has one)
+    gaps = pd.read_csv(work / "results/summary/translated/gap_by_model.csv")
+    assert set(zip(gaps.model, gaps.arm, gaps.english_arm, gaps.target, strict=True)) == {
+        ("demo_tiny", "mnli_en_de_sw", "mnli", target) for target in ("xnli", "pawsx")
+    }
+    assert gaps[["gap", "gap_seen", "gap_unseen"]].notna().all().all()
+
+
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
     # all nine tasks, but Tatoeba lacks Telugu on the Hub (and so in the demo): marked, not hidden
@@ -383,8 +414,12 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
     expected |= AGGREGATES | _subs("best")
     expected |= _cells("evaluate_robustness", ["mnli"], ROBUST_TARGETS) | ROBUST_SUMMARY
-    # every research arm but baseline@0 has an MNLI stage: trained again, fine-tuned, tested
-    expected |= _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS) | RESEARCH_SUMMARIES
+    # every research arm but baseline@0 has an MNLI stage (the translated arm MNLI's settings):
+    # trained again, fine-tuned, tested
+    expected |= (
+        _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS)
+        | RESEARCH_SUMMARIES
+    )
     expected |= _research_cells() - _research_cells(arms=["baseline@0"])
     assert _edited(work, config, edit) == expected
 
@@ -408,7 +443,8 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
 
 def _research_cells(seed="1", targets=None, rules=("train_target", "evaluate_target"), arms=None):
     """The research arms' target jobs (of the arms and on the targets given, else all)."""
-    cells = [(a, t) for a in SEQ_ARMS for t in SEQ_TARGETS] + [(a, "xnli") for a in BUDGET_ARMS]
+    cells = [(a, t) for a in SEQ_ARMS + TRANSLATED_ARMS for t in SEQ_TARGETS]
+    cells += [(a, "xnli") for a in BUDGET_ARMS]
     out = set()
     for arm, target in cells:
         if (targets is None or target in targets) and (arms is None or arm in arms):
@@ -447,7 +483,7 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
     expected |= _subs("best", "baseline", seed="2")
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ROBUST_TARGETS, seed="2")
     expected |= ROBUST_SUMMARY
-    expected |= _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS, seed="2")
+    expected |= _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS, seed="2")
     expected |= _research_cells(seed="2") | RESEARCH_SUMMARIES
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
@@ -507,29 +543,32 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"^\| train_intermediate +\| +14 \| +9 \| +5 \|", printed, re.M), printed
+    assert re.search(r"^\| train_intermediate +\| +15 \| +9 \| +6 \|", printed, re.M), printed
     table = pd.read_csv(work / "plan.csv").set_index("rule")
     # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
-    # mnli and the 4 research arms with an MNLI stage
-    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [14, 9, 5]
-    # mnli, qqp-mnli (its cell carries MNLI's) and the budgets of MNLI by params; mnli-qqp,
-    # whose first stage is mnli, is listed by its updated input
+    # mnli and the 5 research arms with an MNLI stage
+    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [15, 9, 6]
+    # mnli, qqp-mnli (its cell carries MNLI's), the budgets of MNLI and the translated arm (MNLI's
+    # settings) by params; mnli-qqp, whose first stage is mnli, is listed by its updated input
     why = table.loc["train_intermediate", "why"]
-    assert "params have changed (4)" in why and "input files updated by another job (1)" in why
-    # mnli's 7, the sequences' 4, and 3 budgets (mnli@150 is fine-tuned from mnli's encoder)
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [85, 71, 14]
+    assert "params have changed (5)" in why and "input files updated by another job (1)" in why
+    # mnli's 7, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder) and the
+    # translated arm's 2
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [87, 71, 16]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
+    assert table.loc["prepare_translation", ["done", "to run"]].tolist() == [2, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
-    # + aggregate, best submission, robustness, similarity, sequence and training length summaries
-    assert table.loc["total", "to run"] == 5 + 14 + 14 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1
+    # + aggregate, best submission, robustness, similarity, sequence, training length and
+    # translated summaries
+    assert table.loc["total", "to run"] == 6 + 16 + 16 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
     costs = pd.read_csv(work / "cost.csv")
-    arms = ["mnli", *SEQ_ARMS, *TRAINED_BUDGETS]
+    arms = ["mnli", *SEQ_ARMS, *TRAINED_BUDGETS, "mnli_en_de_sw"]
     mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours
-    assert len(mnli) == 5 and (mnli > 0).all()
+    assert len(mnli) == 6 and (mnli > 0).all()
     assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.sum())
 
 

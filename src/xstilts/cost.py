@@ -80,11 +80,34 @@ def project(
         fdir = root / model / task if root is not None else None
         return _split_tokens(fdir, task, split)
 
-    def training_tokens(model: str, names: list[str], settings: dict) -> float:
-        per_epoch = sum(tokens(model, n, "train") for n in names)
+    @functools.cache
+    def translated_set(model: str, task: str, lang: str) -> tuple[float, int]:
+        """A machine-translated training set's tokens (counted when prepared, else its rows x
+        the task's estimate) and rows."""
+        src = task_registry.get(task).translation(lang)
+        fdir = root / model / "translated" / f"{task}.{lang}" if root is not None else None
+        if fdir is not None and (fdir / "train").exists():
+            return _split_tokens(fdir, task, "train"), src.num_rows
+        return float(src.num_rows * task_registry.get(task).tokens_per_example), src.num_rows
+
+    def training_tokens(
+        model: str, names: list[str], settings: dict, languages: list[str] | None = None
+    ) -> float:
+        """Tokens a training run processes: its tasks' training sets, or with ``languages``
+        (a translated arm) its one task's in those languages, English and/or translated."""
+        if languages is None:
+            sets = [(tokens(model, n, "train"), _examples(n)) for n in names]
+        else:
+            (task,) = names
+            sets = [
+                (tokens(model, task, "train"), _examples(task))
+                if lang == "en"
+                else translated_set(model, task, lang)
+                for lang in languages
+            ]
+        per_epoch = sum(t for t, _ in sets)
         if settings.get("max_steps"):
-            examples = sum(_examples(n) for n in names)
-            per_example = per_epoch / max(examples, 1)
+            per_example = per_epoch / max(sum(n for _, n in sets), 1)
             return settings["max_steps"] * settings["batch_size"] * per_example
         return settings["epochs"] * per_epoch
 
@@ -129,7 +152,7 @@ def project(
                 names = cell["tasks"]
                 rows.append(
                     ("train_intermediate", model, arm, seed, "",
-                     training_tokens(model, names, cell["training"]),
+                     training_tokens(model, names, cell["training"], cell.get("languages")),
                      validation_tokens(model, names))
                 )  # fmt: skip
             for arm, target in grid.target_cells():

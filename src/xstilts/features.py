@@ -15,15 +15,26 @@ from xstilts.data import sources as data_sources
 log = logging.getLogger("xstilts")
 
 
+def _splits(task_name: str, language: str | None) -> dict:
+    task = task_registry.get(task_name)
+    return {"train": (task.translation(language),)} if language else task.splits()
+
+
 def prepare(
-    task_name: str, model_dir: str | Path, data_kind: str, max_seq_length: int, out_dir: str | Path
+    task_name: str,
+    model_dir: str | Path,
+    data_kind: str,
+    max_seq_length: int,
+    out_dir: str | Path,
+    language: str | None = None,
 ) -> dict[str, int]:
-    """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir."""
+    """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir;
+    with ``language``, only ``train``: the task's training data machine-translated into it."""
     task = task_registry.get(task_name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     out_dir = Path(out_dir)
     sizes: dict[str, int] = {}
-    for split, srcs in task.splits().items():
+    for split, srcs in _splits(task_name, language).items():
         parts = []
         for src in srcs:
             ds = data_sources.load(src.path(data_kind), src)
@@ -42,7 +53,7 @@ def prepare(
     return sizes
 
 
-def source_paths(task_name: str, data_kind: str) -> list[str]:
-    """Every parquet file the task reads (the prepare rule's inputs)."""
-    task = task_registry.get(task_name)
-    return sorted({str(s.path(data_kind)) for srcs in task.splits().values() for s in srcs})
+def source_paths(task_name: str, data_kind: str, language: str | None = None) -> list[str]:
+    """Every parquet file the task reads (the prepare rule's inputs), or its translation."""
+    splits = _splits(task_name, language)
+    return sorted({str(s.path(data_kind)) for srcs in splits.values() for s in srcs})

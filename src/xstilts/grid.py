@@ -178,6 +178,47 @@ def _check_research_arms(config: dict) -> None:
                     f"config key 'training_length.curve.languages': {unknown[0]} is not a "
                     f"language of {target}; choose from {' '.join(known)}"
                 )
+    _check_translated(config)
+
+
+def _check_translated(config: dict) -> None:
+    taken = {BASELINE, MULTITASK, *task_registry.REGISTRY}
+    for arm, spec in config["translated"].items():
+        key = f"config key 'translated.{arm}'"
+
+        def sub(name: str, arm: str = arm) -> str:
+            return f"config key 'translated.{arm}.{name}'"
+
+        if arm in taken:
+            raise ConfigError(
+                f"{key}: {arm} is already the name of a task or arm; give this arm another name"
+            )
+        task = task_registry.get(spec["task"])
+        if task.name not in config["intermediate"]:
+            raise ConfigError(
+                f"{key}: {task.name} is not under intermediate, whose entry gives this arm its "
+                "training settings; add it there"
+            )
+        known = ("en", *task.translation_languages)
+        if len(known) == 1:
+            raise ConfigError(
+                f"{key}: {task.name} has no translated training data; use a task that has "
+                "(mnli: XNLI's machine-translated MNLI)"
+            )
+        for lang in spec["languages"]:
+            if lang not in known:
+                raise ConfigError(
+                    f"{sub('languages')}: {task.name} has no training data in {lang}; choose from "
+                    + " ".join(known)
+                )
+        spec["languages"] = [lang for lang in known if lang in spec["languages"]]
+        spec.setdefault("targets", list(config["targets"]))
+        for target in spec["targets"]:
+            if target not in config["targets"]:
+                raise ConfigError(
+                    f"{sub('targets')}: {target} is not a target of this grid; add it under "
+                    f"targets or remove it (targets: {', '.join(config['targets'])})"
+                )
 
 
 def _check_robustness(config: dict, arms: list[str]) -> None:
@@ -358,10 +399,37 @@ class Grid:
     @property
     def research_arms(self) -> list[str]:
         """Arms beyond the main grid, tested on their own targets only."""
-        return list(dict.fromkeys(self.sequence_arms + [b["arm"] for b in self.budget_axis()]))
+        budget_arms = [b["arm"] for b in self.budget_axis()]
+        return list(dict.fromkeys(self.sequence_arms + budget_arms + self.translated_arms))
+
+    @property
+    def translated_arms(self) -> list[str]:
+        """Arms trained on an intermediate task's data in several languages (English and
+        machine-translated copies)."""
+        return list(self.config["translated"])
+
+    def seen_languages(self, arm: str) -> list[str]:
+        """The languages of an arm's intermediate training data (none for the baseline)."""
+        if arm in self.translated_arms:
+            return list(self.config["translated"][arm]["languages"])
+        return [] if self.encoder_arm(arm) == BASELINE else ["en"]
+
+    def translation_dirs(self, model: str, arm: str) -> list[str]:
+        """The prepared machine-translated training data of a translated arm (else none)."""
+        if arm not in self.translated_arms:
+            return []
+        task = self.config["translated"][arm]["task"]
+        langs = [lang for lang in self.seen_languages(arm) if lang != "en"]
+        return [self.translation_dir(model, task, lang) for lang in langs]
+
+    @staticmethod
+    def translation_dir(model: str, task: str, language: str) -> str:
+        return f"results/features/{model}/translated/{task}.{language}"
 
     def research_targets(self, arm: str) -> list[str]:
         targets = set()
+        if arm in self.translated_arms:
+            targets |= set(self.config["translated"][arm]["targets"])
         if arm in self.sequence_arms:
             targets |= set(self.config["sequences"]["targets"])
         if arm in [b["arm"] for b in self.budget_axis()]:
@@ -454,6 +522,8 @@ class Grid:
             return sorted(self.config["multitask"]["tasks"])
         if arm == BASELINE:
             return []
+        if arm in self.translated_arms:
+            return [self.config["translated"][arm]["task"]]
         return [self.last_stage(arm)[0]]
 
     def max_seq_length(self, task: str) -> int:
@@ -474,10 +544,9 @@ class Grid:
     def features_dir(model: str, task: str) -> str:
         return f"results/features/{model}/{task}"
 
-    def prepare_params(self, model: str, task: str) -> str:
-        return canonical(
-            {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
-        )
+    def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
+        spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
+        return canonical(spec | {"language": language} if language else spec)
 
     # ---- cells ----
     def _training(self, settings: dict) -> dict:
@@ -495,6 +564,10 @@ class Grid:
         if arm == MULTITASK:
             mt = self.config["multitask"]
             return cell | {"training": self._training(mt) | {"examples_cap": mt["examples_cap"]}}
+        if arm in self.translated_arms:
+            (task,) = cell["tasks"]
+            training = self._training(self.config["intermediate"][task])
+            return cell | {"training": training, "languages": self.seen_languages(arm)}
         task, budget = self.last_stage(arm)
         if budget:
             cell["training"] = self._budget_settings(task, budget)
@@ -526,7 +599,7 @@ class Grid:
         return cell | {"curve": curve} if curve else cell
 
     def evaluation_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
-        return {
+        cell = {
             "model": model,
             "arm": arm,
             "seed": int(seed),
@@ -534,6 +607,9 @@ class Grid:
             "languages": self.config["targets"][target]["languages"],
             "precision": self.config["precision"],
         }
+        if arm in self.translated_arms:  # the summary splits its gains into seen and unseen
+            cell["seen_languages"] = self.seen_languages(arm)
+        return cell
 
     def retrieval_layer(self, model: str) -> int:
         """The layer whose hidden states embed sentences: the config's, else the paper's 14
@@ -613,7 +689,19 @@ class Grid:
         from xstilts.features import source_paths
 
         data = {p for t in self.tasks_used() for p in source_paths(t, self.data_kind)}
+        for task, lang in self.translations_used():
+            data.update(source_paths(task, self.data_kind, lang))
         return [self.model_dir(m) for m in self.models] + sorted(data)
+
+    def translations_used(self) -> list[tuple[str, str]]:
+        """(task, language) of every machine-translated training set a translated arm reads."""
+        out = {
+            (spec["task"], lang)
+            for spec in self.config["translated"].values()
+            for lang in spec["languages"]
+            if lang != "en"
+        }
+        return sorted(out)
 
     def scores_files(self) -> list[str]:
         return [

@@ -199,6 +199,7 @@ def train(
     on_step: Callable[[int, torch.nn.Module], None] | None = None,
     compile: bool = False,
     curve: dict | None = None,
+    train_sets: dict[str, list[str | Path]] | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -219,6 +220,11 @@ def train(
     first ``max_examples`` of English validation (English test without one) and of the other
     languages' test splits, into the summary's "curve". Evaluation draws no random numbers, so
     the trained weights are the same with and without it.
+
+    ``train_sets`` (task → prepared features dirs) replaces a task's training data by the
+    concatenated ``train`` splits of those dirs (a translated arm: English and machine-
+    translated copies, sampled in proportion to size); validation still comes from
+    ``features``.
 
     The loop never waits for the GPU inside a step: batches are collated and counted on the
     CPU, copied from pinned memory without blocking, and the loss is summed on the device and
@@ -242,12 +248,16 @@ def train(
     names = sorted(features)
     model = modeling.MultiTaskModel(encoder, names).to(device)
     task_objs = {n: task_registry.get(n) for n in names}
-    data = {n: datasets.load_from_disk(str(Path(features[n]) / "train")) for n in names}
-    for n, ds in data.items():
-        if len(ds) == 0:
+    sources = {n: (train_sets or {}).get(n, [features[n]]) for n in names}
+    data = {}
+    for n in names:
+        parts = [datasets.load_from_disk(str(Path(d) / "train")) for d in sources[n]]
+        data[n] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+        if len(data[n]) == 0:
             raise UserError(
-                f"task {n} has no training examples in {features[n]}: check its data files "
-                "under resources/, delete the features directory and run again"
+                f"task {n} has no training examples in {', '.join(map(str, sources[n]))}: "
+                "check its data files under resources/, delete the features directory and "
+                "run again"
             )
 
     micro = int(settings["batch_size"]) // int(settings.get("gradient_accumulation_steps", 1))

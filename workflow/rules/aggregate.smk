@@ -7,12 +7,12 @@ rule aggregate:
         examples=GRID.example_files(),
     output:
         **summary_report_outputs(),
-    params:
-        benchmarks=config["benchmarks"],
     log:
         "logs/aggregate.log",
     localrule: True
     conda:
         "../../envs/report.yaml"
+    params:
+        benchmarks=config["benchmarks"],
     script:
         "../scripts/aggregate.py"

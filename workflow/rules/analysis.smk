@@ -92,6 +92,24 @@ rule sequence_summary:
         "../scripts/sequence_summary.py"
 
 
+# Translated and multilingual intermediate data (config key translated): each arm against the
+# baseline and its task trained on English alone, gains split by languages seen or not.
+rule translated_summary:
+    input:
+        scores=lambda wc: [c["scores"] for c in translated_spec()["cells"]],
+    output:
+        **translated_outputs(),
+    log:
+        "logs/translated_summary.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        spec=lambda wc: xgrid.canonical(translated_spec()),
+    script:
+        "../scripts/translated_summary.py"
+
+
 # Training length (config key training_length): learning curves of target training per
 # intermediate budget, the steps to 95 % of the final score, and test scores by budget.
 rule training_length_summary:

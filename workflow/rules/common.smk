@@ -66,7 +66,31 @@ def research_outputs():
     if GRID.budget_axis():
         targets = GRID.config["training_length"]["targets"]
         out += list(training_length.summary_outputs(targets).values())
+    if GRID.translated_arms:
+        out += list(translated_outputs().values())
     return out
+
+
+def translated_outputs():
+    from xstilts import translated
+
+    return translated.summary_outputs()
+
+
+def translated_spec():
+    """The translated arms and their references (the baseline, each task on English alone)
+    on each translated arm's targets."""
+    from xstilts import translated
+
+    specs = GRID.config["translated"]
+    references = translated.reference_arms(specs, GRID.arms)
+    cells = [
+        cell
+        for arm in GRID.translated_arms
+        for cell in GRID.research_cells(references + [arm], specs[arm]["targets"])
+    ]
+    english = {arm: spec["task"] for arm, spec in specs.items()}
+    return {"cells": list({c["scores"]: c for c in cells}.values()), "english": english}
 
 
 def sequence_spec():
@@ -243,6 +267,20 @@ def intermediate_features(wildcards):
     return [
         GRID.features_dir(wildcards.model, t) for t in GRID.arm_tasks(wildcards.arm)
     ]
+
+
+def translation_features(wildcards):
+    return GRID.translation_dirs(wildcards.model, wildcards.arm)
+
+
+def translation_data(wildcards):
+    from xstilts.features import source_paths
+
+    return source_paths(wildcards.task, GRID.data_kind, wildcards.lang)
+
+
+def translation_spec(wildcards):
+    return GRID.prepare_params(wildcards.model, wildcards.task, wildcards.lang)
 
 
 def intermediate_cell(wildcards):

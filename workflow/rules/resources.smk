@@ -129,3 +129,21 @@ rule prepare:
         spec=prepare_spec,
     script:
         "../scripts/prepare.py"
+
+
+rule prepare_translation:
+    input:
+        model=model_dir,
+        data=translation_data,
+    output:
+        features=directory("results/features/{model}/translated/{task}.{lang}"),
+    log:
+        "logs/prepare/{model}/translated/{task}.{lang}.log",
+    wildcard_constraints:
+        lang=r"[a-z]+",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        spec=translation_spec,
+    script:
+        "../scripts/prepare.py"

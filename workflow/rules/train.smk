@@ -9,6 +9,7 @@ rule train_intermediate:
     input:
         encoder=stage_encoder,
         features=intermediate_features,
+        translations=translation_features,
     output:
         model=directory("results/intermediate/{model}/{arm}/seed{seed}/model"),
     log:

@@ -10,7 +10,12 @@ def main(smk):
 
     spec = json.loads(smk.params.spec)
     prepare(
-        spec["task"], smk.input.model, spec["data"], spec["max_seq_length"], smk.output.features
+        spec["task"],
+        smk.input.model,
+        spec["data"],
+        spec["max_seq_length"],
+        smk.output.features,
+        language=spec.get("language"),
     )
 
 

@@ -10,6 +10,11 @@ def main(smk):
 
     cell = json.loads(smk.params.cell)
     features = dict(zip(cell["tasks"], smk.input.features, strict=True))
+    train_sets = None
+    if "languages" in cell:  # a translated arm: English and/or machine-translated copies
+        (task,) = cell["tasks"]
+        english = [features[task]] if "en" in cell["languages"] else []
+        train_sets = {task: english + list(smk.input.translations)}
     train(
         encoder_dir=smk.input.encoder,
         features=features,
@@ -22,6 +27,7 @@ def main(smk):
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
         curve=cell.get("curve"),
+        train_sets=train_sets,
     )
 
 

@@ -49,7 +49,7 @@ def all_sources() -> dict[str, tuple[Task, Source]]:
     """Every source any task reads, by key, with one task that can build its demo rows."""
     out: dict[str, tuple[Task, Source]] = {}
     for task in REGISTRY.values():
-        for sources in task.splits().values():
+        for sources in [*task.splits().values(), task.translations]:
             for src in sources:
                 out.setdefault(src.key, (task, src))
     return out

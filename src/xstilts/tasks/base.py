@@ -54,6 +54,9 @@ class Task(ABC):
     train: tuple[Source, ...] = ()  # rows of all sources are concatenated
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
     test: tuple[Source, ...] = ()  # one source per test language
+    # machine-translated copies of the English training data, one source per language (read
+    # only by an arm of the config's ``translated`` section that asks for the language)
+    translations: tuple[Source, ...] = ()
 
     # XLM-R tokens per example, for cost projections before the features exist (xstilts.cost).
     # Estimates, not measurements: each family sets its own; prepared features replace them
@@ -74,6 +77,20 @@ class Task(ABC):
         for src in self.test:
             out[self.test_split(src.language)] = (src,)
         return out
+
+    @property
+    def translation_languages(self) -> tuple[str, ...]:
+        return tuple(src.language for src in self.translations)
+
+    def translation(self, language: str) -> Source:
+        """The machine-translated training data in ``language``."""
+        for src in self.translations:
+            if src.language == language:
+                return src
+        raise KeyError(
+            f"{self.name} has no translated training data in {language!r}; it has "
+            f"{' '.join(self.translation_languages) or 'none'}"
+        )
 
     @abstractmethod
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:

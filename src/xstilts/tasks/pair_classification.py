@@ -228,6 +228,8 @@ TASKS = [
         avg_metrics=("accuracy",),
         train=(mnli("train", 392_702),),
         validation=(mnli("validation_matched", 9_815),),
+        # XNLI's training split in each non-English language is MNLI's, machine-translated
+        translations=tuple(xnli("train", lang, 392_702) for lang in XNLI_LANGS if lang != "en"),
     ),
     PairClassificationTask(
         name="anli_plus",

@@ -1,0 +1,174 @@
+"""Does intermediate training on translated or multilingual data beat English-only?
+
+A translated arm (config key ``translated``) trains an intermediate task on its English data
+and/or machine-translated copies in other languages; its evaluation cells record the
+languages it saw (``seen_languages``). Per target the summary sets each translated arm against
+the baseline and the same task trained on English alone, and splits its per-language gains
+into the languages it saw in intermediate training and the ones it did not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts import aggregate, sequences
+from xstilts.grid import BASELINE
+
+SUMMARY_DIR = "results/summary/translated"
+FILES = {
+    "scores_csv": "translated_scores.csv",
+    "seen_csv": "gains_seen_unseen.csv",
+    "gap_csv": "gap_by_model.csv",
+    "table_md": "translated.md",
+}
+
+
+def summary_outputs() -> dict[str, str]:
+    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
+
+
+def reference_arms(specs: dict[str, dict], arms: list[str]) -> list[str]:
+    """What translated arms are read against: the baseline and each task trained on English
+    alone, those of them that are arms of the grid."""
+    wanted = [BASELINE, *dict.fromkeys(spec["task"] for spec in specs.values())]
+    return [arm for arm in wanted if arm in arms]
+
+
+def read_seen(paths: list[str | Path]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(model, arm) → the languages of its intermediate training data, as its evaluation cells
+    recorded them; an arm whose cells record none trained on English (the baseline: none)."""
+    seen = {}
+    for path in paths:
+        cell = json.loads(Path(path).read_text())["cell"]
+        default = () if cell["arm"] == BASELINE else ("en",)
+        seen[cell["model"], cell["arm"]] = tuple(cell.get("seen_languages", default))
+    return seen
+
+
+def seen_unseen(paths: list[str | Path]) -> pd.DataFrame:
+    """Per (model, arm, target, seen): the mean over languages of each language's gain over the
+    baseline in the target's summary metric(s) (mean over seeds), where ``seen`` says whether
+    the arm's intermediate training data were in that language; ``languages`` the count."""
+    columns = ["model", "arm", "target", "seen", "gain", "languages"]
+    values = per_language(paths)
+    base = values[values.arm == BASELINE].drop(columns="arm")
+    gains = values[values.arm != BASELINE].merge(
+        base, on=["model", "target", "language"], suffixes=("", "_baseline")
+    )
+    if gains.empty:
+        return pd.DataFrame(columns=columns)
+    gains["gain"] = gains.value - gains.value_baseline
+    seen = read_seen(paths)
+    cells = zip(gains.model, gains.arm, gains.language, strict=True)
+    gains["seen"] = [lang in seen[m, a] for m, a, lang in cells]
+    out = gains.groupby(["model", "arm", "target", "seen"], sort=False).agg(
+        gain=("gain", "mean"), languages=("language", "nunique")
+    )
+    return out.reset_index()[columns]
+
+
+def per_language(paths: list[str | Path]) -> pd.DataFrame:
+    """Per (model, arm, target, language): the target's summary metric(s), mean over seeds."""
+    long, meta = aggregate.read_scores(paths)
+    metrics = zip(long.target, long.metric, strict=True)
+    keep = [m in meta.loc[t, "avg_metrics"] for t, m in metrics]
+    out = long[keep].groupby(["model", "arm", "target", "language"], sort=False)["value"]
+    return out.mean().reset_index()
+
+
+def model_gaps(
+    paths: list[str | Path], scores: pd.DataFrame, english: dict[str, str]
+) -> pd.DataFrame:
+    """Per (model, arm, target): the translated arm minus its task trained on English alone
+    (``english``: arm → task), in the summary score (``gap``) and averaged over the languages
+    the arm saw and over the others (``gap_seen``, ``gap_unseen``). A row per model makes the
+    model sizes comparable; an arm without its English arm in the grid has no row."""
+    columns = ["model", "arm", "english_arm", "target", "gap", "gap_seen", "gap_unseen"]
+    score = scores.set_index(["model", "arm", "target"]).score
+    values = per_language(paths).set_index(["model", "arm", "target", "language"]).value
+    seen = read_seen(paths)
+    rows = []
+    for (model, arm, target), value in score.items():
+        task = english.get(arm)
+        if task is None or (model, task, target) not in score.index:
+            continue
+        diff = (values[model, arm, target] - values[model, task, target]).dropna()
+        in_seen = diff.index.isin(seen[model, arm])
+        rows.append(
+            {
+                "model": model,
+                "arm": arm,
+                "english_arm": task,
+                "target": target,
+                "gap": value - score[model, task, target],
+                "gap_seen": diff[in_seen].mean(),
+                "gap_unseen": diff[~in_seen].mean(),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def markdown(scores: pd.DataFrame, split: pd.DataFrame, seen: dict, gaps: pd.DataFrame) -> str:
+    lines = [
+        "## Summary score per target (gain over the baseline)\n",
+        "| model | arm | languages seen | target | score | gain |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for r in scores.itertuples():
+        langs = " ".join(seen.get((r.model, r.arm), ()))
+        gain = "" if pd.isna(r.gain) else f"{r.gain:+.1f}"
+        lines.append(f"| {r.model} | {r.arm} | {langs} | {r.target} | {r.score:.1f} | {gain} |")
+    lines += [
+        "\n## Mean gain over the baseline on languages seen / unseen in intermediate training\n",
+        "| model | arm | target | seen | unseen |",
+        "|---|---|---|---:|---:|",
+    ]
+    for (model, arm, target), g in split.groupby(["model", "arm", "target"], sort=False):
+        cells = []
+        for flag in (True, False):
+            row = g[g.seen == flag]
+            cells.append(
+                "–" if row.empty else f"{row.gain.item():+.1f} ({row.languages.item()} langs)"
+            )
+        lines.append(f"| {model} | {arm} | {target} | {cells[0]} | {cells[1]} |")
+    lines += [
+        "\n## Translated or multilingual − English-only intermediate data, by model\n",
+        "| arm | − English arm | target | "
+        + " | ".join(f"{m}: all / seen / unseen" for m in dict.fromkeys(gaps.model))
+        + " |",
+        "|---|---|---|" + "---:|" * gaps.model.nunique(),
+    ]
+    for (arm, task, target), g in gaps.groupby(["arm", "english_arm", "target"], sort=False):
+        by_model = g.set_index("model")
+        cells = [
+            " / ".join(_signed(by_model.loc[m, c]) for c in ("gap", "gap_seen", "gap_unseen"))
+            if m in by_model.index
+            else "–"
+            for m in dict.fromkeys(gaps.model)
+        ]
+        lines.append(f"| {arm} | {task} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _signed(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:+.1f}"
+
+
+def summarize(spec: dict, outputs: dict[str, str]) -> None:
+    """``spec``: cells (xstilts.grid.Grid.research_cells of the translated arms and their
+    references) and english (translated arm → its task, the English-only arm). Writes the
+    scores, the seen/unseen split, the gap to English-only by model and a Markdown page."""
+    paths = [c["scores"] for c in spec["cells"]]
+    for path in outputs.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    scores = sequences.arm_scores(spec["cells"]).drop(columns="stages")
+    split = seen_unseen(paths)
+    seen = read_seen(paths)
+    gaps = model_gaps(paths, scores, spec.get("english", {}))
+    scores.to_csv(outputs["scores_csv"], index=False)
+    split.to_csv(outputs["seen_csv"], index=False)
+    gaps.to_csv(outputs["gap_csv"], index=False)
+    Path(outputs["table_md"]).write_text(markdown(scores, split, seen, gaps))
