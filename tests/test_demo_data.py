@@ -14,9 +14,13 @@ from xstilts.data.sources import load
 from xstilts.tasks import retrieval
 
 ALL = tasks.all_sources()
+# training data by language (XNLI's translated MNLI, masked-LM text): the same generator and
+# schema in every language, so two of each stand for the rest
+BY_LANGUAGE = {s.key for t in tasks.REGISTRY.values() for s in t.language_sources}
+KEYS = sorted(k for k in ALL if k not in BY_LANGUAGE or ALL[k][1].language in ("de", "sw"))
 
 
-@pytest.mark.parametrize("key", sorted(ALL))
+@pytest.mark.parametrize("key", KEYS)
 def test_demo_split_has_the_real_schema(tmp_path, key):
     task, source = ALL[key]
     out = tmp_path / "x.parquet"

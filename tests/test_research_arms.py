@@ -10,7 +10,7 @@ import pytest
 from test_aggregate import ci_grid
 
 from xstilts import grid as xgrid
-from xstilts import sequences, tasks, training_length, translated
+from xstilts import multilingual, sequences, tasks, training_length
 
 from conftest import REPO, hub_config
 
@@ -241,10 +241,10 @@ def test_a_translated_arm_trains_on_its_languages_and_records_them():
     cell = grid.intermediate_cell("x", "mnli_mt", 1)
     assert cell["languages"] == ["en", "de", "sw"] and cell["tasks"] == ["mnli"]
     assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
-    assert grid.translation_dirs("x", "mnli_mt") == [
-        "results/features/x/translated/mnli.de", "results/features/x/translated/mnli.sw"
+    assert grid.language_dirs("x", "mnli_mt") == [
+        "results/features/x/by_language/mnli.de", "results/features/x/by_language/mnli.sw"
     ]  # fmt: skip
-    assert grid.translation_dirs("x", "mnli") == []
+    assert grid.language_dirs("x", "mnli") == []
     # the prepared translations read XNLI's training split in each language
     assert grid.prepare_params("x", "mnli", "de") == xgrid.canonical(
         {"task": "mnli", "max_seq_length": 256, "data": "hub", "language": "de"}
@@ -259,9 +259,9 @@ def test_translate_train_without_english():
     grid = _grid(translated={"mnli_de": {"task": "mnli", "languages": ["de"]}})
     assert grid.intermediate_cell("x", "mnli_de", 1)["languages"] == ["de"]
     assert grid.research_targets("mnli_de") == ["xnli", "pawsx"]  # default: every target
-    assert tasks.get("mnli").translation("de").key == "facebook/xnli/de/train"
-    with pytest.raises(KeyError, match="mnli has no translated training data in 'en'"):
-        tasks.get("mnli").translation("en")
+    assert tasks.get("mnli").language_source("de").key == "facebook/xnli/de/train"
+    with pytest.raises(KeyError, match="mnli has no training data by language in 'en'"):
+        tasks.get("mnli").language_source("en")
 
 
 def test_seen_language_bookkeeping_reaches_the_summary(tmp_path):
@@ -285,8 +285,8 @@ def test_seen_language_bookkeeping_reaches_the_summary(tmp_path):
     ]
     cells = [{"model": "m", "arm": a, "seed": 1, "target": "xnli", "scores": str(p)}
              for a, p in zip(["baseline", "mnli", "mnli_mt"], paths, strict=True)]  # fmt: skip
-    out = {k: str(tmp_path / "out" / v) for k, v in translated.FILES.items()}
-    translated.summarize({"cells": cells}, out)
+    out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
+    multilingual.summarize({"cells": cells}, out)
     split = pd.read_csv(out["seen_csv"]).set_index(["arm", "seen"])
     assert split.loc[("mnli_mt", True), "gain"] == pytest.approx(7.0)
     assert split.loc[("mnli_mt", True), "languages"] == 3
@@ -324,8 +324,8 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
         score("large", "mnli", acc(en=90, de=80, zh=70)),
         score("large", "mnli_de", acc(en=89, de=82, zh=70), seen=["de"]),
     ]
-    out = {k: str(tmp_path / "out" / v) for k, v in translated.FILES.items()}
-    translated.summarize({"cells": cells, "english": {"mnli_de": "mnli"}}, out)
+    out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
+    multilingual.summarize({"cells": cells, "english": {"mnli_de": "mnli"}}, out)
     gaps = pd.read_csv(out["gap_csv"]).set_index("model")
     assert gaps.loc["small", ["gap", "gap_seen", "gap_unseen"]].tolist() == pytest.approx(
         [198 / 3 - 190 / 3, 10.0, -1.0]

@@ -74,7 +74,8 @@ def reduced_demo() -> dict:
     config["submission"] = {"arms": ["best"]}
     config["robustness"], config["similarity"] = {}, {"enabled": False}  # tested locally
     # so are these research arms
-    config["sequences"], config["training_length"], config["translated"] = {}, {}, {}
+    for key in ("sequences", "training_length", "translated", "mlm"):
+        config[key] = {}
     return config
 
 

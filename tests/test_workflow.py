@@ -34,10 +34,13 @@ ROBUST_ARMS, ROBUST_TARGETS = ["baseline", "mnli", "squad_v1"], ["xnli", "mlqa"]
 SEQ_ARMS, SEQ_TARGETS = ["mnli-qqp", "qqp-mnli"], ["xnli", "pawsx"]
 BUDGET_ARMS = ["baseline@0", "mnli@50", "mnli@100", "mnli@150"]
 TRAINED_BUDGETS = ["mnli@50", "mnli@100"]
-# and MNLI in English, German and Swahili (on XNLI and PAWS-X)
-TRANSLATED_ARMS = ["mnli_en_de_sw"]
+# MNLI in English, German and Swahili (on XNLI and PAWS-X), and MNLI with masked-LM text in
+# five languages (on XNLI)
+TRANSLATED_ARMS, MLM_ARMS = ["mnli_en_de_sw"], ["mnli_mlm"]
+# the research arms with an intermediate job of their own
+TRAINED_RESEARCH = SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS + MLM_ARMS
 RESEARCH_SUMMARIES = {
-    ("sequence_summary", ()), ("training_length_summary", ()), ("translated_summary", ())
+    ("sequence_summary", ()), ("training_length_summary", ()), ("multilingual_summary", ())
 }  # fmt: skip
 
 
@@ -61,19 +64,23 @@ def finished_demo(tmp_path_factory):
 def test_the_demo_grid_completes(finished_demo):
     work, _, jobs = finished_demo
     rules = [r for r, _ in jobs]
-    # the baseline arm has no job; + the research arms' 5 (sequences 2, budgets 2, translated)
-    assert rules.count("train_intermediate") == 10 + 5
-    # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 on XNLI
-    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 4 + 2
-    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 4 + 2
+    # the baseline arm has no job; + the research arms' 6 (sequences 2, budgets 2, translated,
+    # mlm)
+    assert rules.count("train_intermediate") == 10 + 6
+    # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 and mlm on XNLI
+    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 4 + 2 + 1
     assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
-    assert rules.count("translated_summary") == 1
-    assert rules.count("prepare_translation") == 2  # MNLI in German and in Swahili
+    assert rules.count("multilingual_summary") == 1
+    # MNLI in German and in Swahili; masked-LM text in en, de, sw, zh, ar
+    assert rules.count("prepare_language") == 2 + 5
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
     assert rules.count("prepare") == 18  # once per task × model, reused by every cell
-    # CCGbank and BUCC: the demo writes the release file formats, and the importer reads them
-    # as a user's copy (CCG train and dev; BUCC dev and test of 4 languages)
-    assert rules.count("build_demo_local") == 2 and rules.count("import_local_dataset") == 2 + 8
+    # CCGbank, BUCC and the masked-LM text: the demo writes the file formats, and the importer
+    # reads them as a user's copy (CCG train and dev; BUCC dev and test of 4 languages; text in
+    # the mlm arm's 5 languages)
+    assert rules.count("build_demo_local") == 3
+    assert rules.count("import_local_dataset") == 2 + 8 + 5
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
     assert rules.count("task_similarity") == 1 and rules.count("similarity_summary") == 1
@@ -347,9 +354,27 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     assert {"classification", "tagging", "qa", "retrieval"} <= set(xtreme.name)
 
 
+def test_the_mlm_arm_mixed_text_batches_and_recorded_its_languages(finished_demo):
+    work = finished_demo[0]
+    summary = json.loads(
+        (
+            work / "results/intermediate/demo_tiny/mnli_mlm/seed1/model/train_summary.json"
+        ).read_text()
+    )
+    assert summary["sampling_probabilities"] == {"mlm": 0.25, "mnli": 0.75}
+    assert set(summary["validation"]) == {"mnli"}
+    scores = json.loads(
+        (work / "results/eval/demo_tiny/mnli_mlm/seed1/scores/xnli.json").read_text()
+    )
+    assert scores["cell"]["seen_languages"] == ["en", "ar", "de", "sw", "zh"]
+    split = pd.read_csv(work / "results/summary/multilingual/gains_seen_unseen.csv")
+    mlm = split[split.arm == "mnli_mlm"].set_index("seen")
+    assert mlm.loc[True, "languages"] == 5 and mlm.loc[False, "languages"] == 10
+
+
 def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(finished_demo):
     work = finished_demo[0]
-    split = pd.read_csv(work / "results/summary/translated/gains_seen_unseen.csv")
+    split = pd.read_csv(work / "results/summary/multilingual/gains_seen_unseen.csv")
     arm = split[split.arm == "mnli_en_de_sw"].set_index(["target", "seen"])
     # XNLI: seen en, de, sw and the 12 others; PAWS-X: seen en and de, unseen its other 5
     assert arm.loc[("xnli", True), "languages"] == 3 and arm.loc[("xnli", False), "languages"] == 12
@@ -357,16 +382,18 @@ def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(f
     # the English-only arm is there to compare against, English its one seen language
     assert arm.index.isin([("xnli", True)]).any()
     assert split[(split.arm == "mnli") & split.seen].languages.unique().tolist() == [1]
-    scores = pd.read_json(work / "results/eval/demo_tiny/mnli_en_de_sw/seed1/scores/xnli.json")
-    assert scores["cell"]["seen_languages"] == ["en", "de", "sw"]
-    log = (work / "logs/prepare/demo_tiny/translated/mnli.de.log").read_text()
+    scores = work / "results/eval/demo_tiny/mnli_en_de_sw/seed1/scores/xnli.json"
+    assert json.loads(scores.read_text())["cell"]["seen_languages"] == ["en", "de", "sw"]
+    log = (work / "logs/prepare/demo_tiny/by_language/mnli.de.log").read_text()
     assert "features from facebook/xnli/de/train" in log
-    md = (work / "results/summary/translated/translated.md").read_text()
+    md = (work / "results/summary/multilingual/multilingual.md").read_text()
     assert "| demo_tiny | mnli_en_de_sw | en de sw | xnli |" in md
     # the gap to English-only MNLI, by model (the demo has one)
-    gaps = pd.read_csv(work / "results/summary/translated/gap_by_model.csv")
+    gaps = pd.read_csv(work / "results/summary/multilingual/gap_by_model.csv")
     assert set(zip(gaps.model, gaps.arm, gaps.english_arm, gaps.target, strict=True)) == {
-        ("demo_tiny", "mnli_en_de_sw", "mnli", target) for target in ("xnli", "pawsx")
+        ("demo_tiny", "mnli_en_de_sw", "mnli", "xnli"),
+        ("demo_tiny", "mnli_en_de_sw", "mnli", "pawsx"),
+        ("demo_tiny", "mnli_mlm", "mnli", "xnli"),
     }
     assert gaps[["gap", "gap_seen", "gap_unseen"]].notna().all().all()
 
@@ -414,12 +441,9 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished_demo):
         expected.add(("evaluate_retrieval", tuple(sorted((cell | {"rtarget": t}).items()))))
     expected |= AGGREGATES | _subs("best")
     expected |= _cells("evaluate_robustness", ["mnli"], ROBUST_TARGETS) | ROBUST_SUMMARY
-    # every research arm but baseline@0 has an MNLI stage (the translated arm MNLI's settings):
-    # trained again, fine-tuned, tested
-    expected |= (
-        _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS)
-        | RESEARCH_SUMMARIES
-    )
+    # every research arm but baseline@0 has an MNLI stage (the translated and mlm arms MNLI's
+    # settings): trained again, fine-tuned, tested
+    expected |= _cells("train_intermediate", TRAINED_RESEARCH) | RESEARCH_SUMMARIES
     expected |= _research_cells() - _research_cells(arms=["baseline@0"])
     assert _edited(work, config, edit) == expected
 
@@ -444,7 +468,7 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished_demo)
 def _research_cells(seed="1", targets=None, rules=("train_target", "evaluate_target"), arms=None):
     """The research arms' target jobs (of the arms and on the targets given, else all)."""
     cells = [(a, t) for a in SEQ_ARMS + TRANSLATED_ARMS for t in SEQ_TARGETS]
-    cells += [(a, "xnli") for a in BUDGET_ARMS]
+    cells += [(a, "xnli") for a in BUDGET_ARMS + MLM_ARMS]
     out = set()
     for arm, target in cells:
         if (targets is None or target in targets) and (arms is None or arm in arms):
@@ -483,7 +507,7 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished_demo):
     expected |= _subs("best", "baseline", seed="2")
     expected |= _cells("evaluate_robustness", ROBUST_ARMS, ROBUST_TARGETS, seed="2")
     expected |= ROBUST_SUMMARY
-    expected |= _cells("train_intermediate", SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS, seed="2")
+    expected |= _cells("train_intermediate", TRAINED_RESEARCH, seed="2")
     expected |= _research_cells(seed="2") | RESEARCH_SUMMARIES
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
@@ -543,32 +567,32 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
-    assert re.search(r"^\| train_intermediate +\| +15 \| +9 \| +6 \|", printed, re.M), printed
+    assert re.search(r"^\| train_intermediate +\| +16 \| +9 \| +7 \|", printed, re.M), printed
     table = pd.read_csv(work / "plan.csv").set_index("rule")
     # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
-    # mnli and the 5 research arms with an MNLI stage
-    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [15, 9, 6]
-    # mnli, qqp-mnli (its cell carries MNLI's), the budgets of MNLI and the translated arm (MNLI's
-    # settings) by params; mnli-qqp, whose first stage is mnli, is listed by its updated input
+    # mnli and the 6 research arms with an MNLI stage
+    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [16, 9, 7]
+    # mnli, qqp-mnli (its cell carries MNLI's), the budgets of MNLI, the translated and the mlm
+    # arm (MNLI's settings) by params; mnli-qqp, whose first stage is mnli, by its updated input
     why = table.loc["train_intermediate", "why"]
-    assert "params have changed (5)" in why and "input files updated by another job (1)" in why
-    # mnli's 7, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder) and the
-    # translated arm's 2
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [87, 71, 16]
+    assert "params have changed (6)" in why and "input files updated by another job (1)" in why
+    # mnli's 7, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
+    # translated arm's 2 and the mlm arm's 1
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [88, 71, 17]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
-    assert table.loc["prepare_translation", ["done", "to run"]].tolist() == [2, 0]
+    assert table.loc["prepare_language", ["done", "to run"]].tolist() == [7, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
     # + aggregate, best submission, robustness, similarity, sequence, training length and
     # translated summaries
-    assert table.loc["total", "to run"] == 6 + 16 + 16 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    assert table.loc["total", "to run"] == 7 + 17 + 17 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
     costs = pd.read_csv(work / "cost.csv")
-    arms = ["mnli", *SEQ_ARMS, *TRAINED_BUDGETS, "mnli_en_de_sw"]
+    arms = ["mnli", *TRAINED_RESEARCH]
     mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours
-    assert len(mnli) == 6 and (mnli > 0).all()
+    assert len(mnli) == 7 and (mnli > 0).all()
     assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.sum())
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts import tasks as task_registry
-from xstilts.grid import Grid
+from xstilts.grid import MLM_TASK, Grid
 
 # bench/train_throughput.py --shape large --device cuda on one H100 80GB HBM3, torch 2.11,
 # transformers 5.17 (2026-11-23): XNLI-length pairs (batch 32, 60 timed steps) and SQuAD-style
@@ -81,20 +81,43 @@ def project(
         return _split_tokens(fdir, task, split)
 
     @functools.cache
-    def translated_set(model: str, task: str, lang: str) -> tuple[float, int]:
-        """A machine-translated training set's tokens (counted when prepared, else its rows x
-        the task's estimate) and rows."""
-        src = task_registry.get(task).translation(lang)
-        fdir = root / model / "translated" / f"{task}.{lang}" if root is not None else None
+    def language_set(model: str, task: str, lang: str) -> tuple[float, int]:
+        """A training set by language (translated, or masked-LM text): its tokens and rows,
+        counted when prepared, else the declared rows x the task's estimate."""
+        fdir = root / model / "by_language" / f"{task}.{lang}" if root is not None else None
         if fdir is not None and (fdir / "train").exists():
-            return _split_tokens(fdir, task, "train"), src.num_rows
+            import datasets
+
+            rows = len(datasets.load_from_disk(str(fdir / "train")))
+            return _split_tokens(fdir, task, "train"), rows
+        src = task_registry.get(task).language_source(lang)
         return float(src.num_rows * task_registry.get(task).tokens_per_example), src.num_rows
 
     def training_tokens(
-        model: str, names: list[str], settings: dict, languages: list[str] | None = None
+        model: str,
+        names: list[str],
+        settings: dict,
+        languages: list[str] | None = None,
+        mlm: dict | None = None,
     ) -> float:
         """Tokens a training run processes: its tasks' training sets, or with ``languages``
-        (a translated arm) its one task's in those languages, English and/or translated."""
+        (a translated arm) its one task's in those languages, English and/or translated; with
+        ``mlm`` (an mlm arm's languages) the masked-LM batches, their fixed share of the steps,
+        on top (train.train's step count)."""
+        fixed = settings.get("fixed_probabilities") or {}
+        if mlm is not None:
+            share = fixed[MLM_TASK]
+            text = [language_set(model, MLM_TASK, lang) for lang in mlm["languages"]]
+            per_text = sum(t for t, _ in text) / max(sum(n for _, n in text), 1)
+            rest = {k: v for k, v in settings.items() if k != "fixed_probabilities"}
+            if rest.get("max_steps"):
+                rest["max_steps"] = rest["max_steps"] * (1 - share)
+                steps = settings["max_steps"]
+            else:
+                steps = settings["epochs"] * sum(_examples(n) for n in names) / (1 - share)
+                steps /= settings["batch_size"]
+            task = training_tokens(model, names, rest, languages)
+            return task + steps * share * settings["batch_size"] * per_text
         if languages is None:
             sets = [(tokens(model, n, "train"), _examples(n)) for n in names]
         else:
@@ -102,7 +125,7 @@ def project(
             sets = [
                 (tokens(model, task, "train"), _examples(task))
                 if lang == "en"
-                else translated_set(model, task, lang)
+                else language_set(model, task, lang)
                 for lang in languages
             ]
         per_epoch = sum(t for t, _ in sets)
@@ -152,7 +175,8 @@ def project(
                 names = cell["tasks"]
                 rows.append(
                     ("train_intermediate", model, arm, seed, "",
-                     training_tokens(model, names, cell["training"], cell.get("languages")),
+                     training_tokens(model, names, cell["training"], cell.get("languages"),
+                                     cell.get("mlm")),
                      validation_tokens(model, names))
                 )  # fmt: skip
             for arm, target in grid.target_cells():

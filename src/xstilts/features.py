@@ -17,7 +17,7 @@ log = logging.getLogger("xstilts")
 
 def _splits(task_name: str, language: str | None) -> dict:
     task = task_registry.get(task_name)
-    return {"train": (task.translation(language),)} if language else task.splits()
+    return {"train": (task.language_source(language),)} if language else task.splits()
 
 
 def prepare(

@@ -22,6 +22,9 @@ from xstilts.data.sources import DATA_ROOTS
 from xstilts.errors import UserError
 
 BASELINE, MULTITASK = "baseline", "multitask"
+# arms whose training data are read by language: a task's translated copies, or masked-LM text
+LANGUAGE_SECTIONS = ("translated", "mlm")
+MLM_TASK = "mlm"
 # research arm names: a sequence joins its stages with "-" (task names have none), a stage
 # with a budget other than its task's own setting is "task@budget" (steps, or epochs "0.5ep")
 STAGE_SEP, BUDGET_SEP = "-", "@"
@@ -178,47 +181,56 @@ def _check_research_arms(config: dict) -> None:
                     f"config key 'training_length.curve.languages': {unknown[0]} is not a "
                     f"language of {target}; choose from {' '.join(known)}"
                 )
-    _check_translated(config)
+    _check_language_arms(config)
 
 
-def _check_translated(config: dict) -> None:
+def _check_language_arms(config: dict) -> None:
+    """The translated and mlm arms: names, tasks, languages (put in canonical order; English
+    first) and targets (default all)."""
     taken = {BASELINE, MULTITASK, *task_registry.REGISTRY}
-    for arm, spec in config["translated"].items():
-        key = f"config key 'translated.{arm}'"
+    for section in LANGUAGE_SECTIONS:
+        for arm, spec in config[section].items():
+            key = f"config key '{section}.{arm}'"
 
-        def sub(name: str, arm: str = arm) -> str:
-            return f"config key 'translated.{arm}.{name}'"
+            def sub(name: str, prefix: str = f"{section}.{arm}") -> str:
+                return f"config key '{prefix}.{name}'"
 
-        if arm in taken:
-            raise ConfigError(
-                f"{key}: {arm} is already the name of a task or arm; give this arm another name"
-            )
-        task = task_registry.get(spec["task"])
-        if task.name not in config["intermediate"]:
-            raise ConfigError(
-                f"{key}: {task.name} is not under intermediate, whose entry gives this arm its "
-                "training settings; add it there"
-            )
-        known = ("en", *task.translation_languages)
-        if len(known) == 1:
-            raise ConfigError(
-                f"{key}: {task.name} has no translated training data; use a task that has "
-                "(mnli: XNLI's machine-translated MNLI)"
-            )
-        for lang in spec["languages"]:
-            if lang not in known:
+            if arm in taken:
                 raise ConfigError(
-                    f"{sub('languages')}: {task.name} has no training data in {lang}; choose from "
-                    + " ".join(known)
+                    f"{key}: {arm} is already the name of a task or arm; give this arm another name"
                 )
-        spec["languages"] = [lang for lang in known if lang in spec["languages"]]
-        spec.setdefault("targets", list(config["targets"]))
-        for target in spec["targets"]:
-            if target not in config["targets"]:
+            taken.add(arm)
+            task = task_registry.get(spec["task"])
+            if task.name not in config["intermediate"]:
                 raise ConfigError(
-                    f"{sub('targets')}: {target} is not a target of this grid; add it under "
-                    f"targets or remove it (targets: {', '.join(config['targets'])})"
+                    f"{key}: {task.name} is not under intermediate, whose entry gives this arm "
+                    "its training settings; add it there"
                 )
+            if section == "translated":
+                data, known = task, ("en", *task.source_languages)
+                if len(known) == 1:
+                    raise ConfigError(
+                        f"{key}: {task.name} has no translated training data; use a task that "
+                        "has (mnli: XNLI's machine-translated MNLI)"
+                    )
+            else:
+                data = task_registry.get(MLM_TASK)
+                known = data.source_languages
+            for lang in spec["languages"]:
+                if lang not in known:
+                    raise ConfigError(
+                        f"{sub('languages')}: {data.name} has no training data in {lang}; "
+                        "choose from " + " ".join(known)
+                    )
+            order = ["en", *(lang for lang in known if lang != "en")]
+            spec["languages"] = [lang for lang in order if lang in spec["languages"]]
+            spec.setdefault("targets", list(config["targets"]))
+            for target in spec["targets"]:
+                if target not in config["targets"]:
+                    raise ConfigError(
+                        f"{sub('targets')}: {target} is not a target of this grid; add it under "
+                        f"targets or remove it (targets: {', '.join(config['targets'])})"
+                    )
 
 
 def _check_robustness(config: dict, arms: list[str]) -> None:
@@ -275,26 +287,34 @@ def _check_local_sources(config: dict) -> None:
         return
     needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
     retrieval = set(config["retrieval"])
-    for task_name in Grid(config).tasks_used():
-        for sources in task_registry.get(task_name).splits().values():
-            for src in (s for s in sources if s.is_local):
-                files = needed.setdefault(src.local_name, (task_name, []))[1]
-                files.extend(f for f in src.local_files if f not in files)
+    grid = Grid(config)
+    used = [(t, s) for t in grid.tasks_used() for ss in task_registry.get(t).splits().values()
+            for s in ss]  # fmt: skip
+    used += [
+        (t, task_registry.get(t).language_source(lang)) for t, lang in grid.language_data_used()
+    ]
+    for task_name, src in used:
+        if src.is_local:
+            files = needed.setdefault(src.local_name, (task_name, []))[1]
+            files.extend(f for f in src.local_files if f not in files)
     for name, (task_name, files) in needed.items():
         key, directory = f"data.local.{name}", config["data"]["local"].get(name)
-        instead = (
-            f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
-            "which has no dev set, so its threshold is an oracle one)"
-            if task_name in retrieval
-            else f"remove {task_name} from intermediate and multitask.tasks"
-        )
+        if task_name in retrieval:
+            instead = (
+                f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
+                "which has no dev set, so its threshold is an oracle one)"
+            )
+        elif task_name == MLM_TASK:
+            instead = "remove the mlm arms (or the languages without a file)"
+        else:
+            instead = f"remove {task_name} from intermediate and multitask.tasks"
         listed = ", ".join(files)
         fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"
         if not directory:
             raise ConfigError(
                 f"config key '{key}' is not set, but task {task_name} reads {name}, which is "
-                f"licence-restricted and not on the Hugging Face Hub: set it to a directory and "
-                f"{fix}"
+                f"{'your own text' if task_name == MLM_TASK else 'licence-restricted'} and not "
+                f"on the Hugging Face Hub: set it to a directory and {fix}"
             )
         missing = [f for f in files if not (Path(directory) / f).is_file()]
         if missing:
@@ -400,7 +420,8 @@ class Grid:
     def research_arms(self) -> list[str]:
         """Arms beyond the main grid, tested on their own targets only."""
         budget_arms = [b["arm"] for b in self.budget_axis()]
-        return list(dict.fromkeys(self.sequence_arms + budget_arms + self.translated_arms))
+        language_arms = self.translated_arms + self.mlm_arms
+        return list(dict.fromkeys(self.sequence_arms + budget_arms + language_arms))
 
     @property
     def translated_arms(self) -> list[str]:
@@ -408,28 +429,65 @@ class Grid:
         machine-translated copies)."""
         return list(self.config["translated"])
 
+    @property
+    def mlm_arms(self) -> list[str]:
+        """Arms trained on an intermediate task with masked-LM batches mixed in."""
+        return list(self.config["mlm"])
+
+    def language_spec(self, arm: str) -> dict | None:
+        """A translated or mlm arm's entry (task, languages, targets; mlm: ratio), else None."""
+        for section in LANGUAGE_SECTIONS:
+            if arm in self.config[section]:
+                return self.config[section][arm]
+        return None
+
+    def language_data(self, arm: str) -> dict[str, list[str]]:
+        """Task → the languages whose training data the arm reads by language (a translated
+        arm: its task, English meaning the task's own set; an mlm arm: the masked-LM text)."""
+        if arm in self.translated_arms:
+            spec = self.config["translated"][arm]
+            return {spec["task"]: list(spec["languages"])}
+        if arm in self.mlm_arms:
+            return {MLM_TASK: list(self.config["mlm"][arm]["languages"])}
+        return {}
+
     def seen_languages(self, arm: str) -> list[str]:
         """The languages of an arm's intermediate training data (none for the baseline)."""
         if arm in self.translated_arms:
             return list(self.config["translated"][arm]["languages"])
+        if arm in self.mlm_arms:  # the task's English and the text's languages
+            return list(dict.fromkeys(["en", *self.config["mlm"][arm]["languages"]]))
         return [] if self.encoder_arm(arm) == BASELINE else ["en"]
 
-    def translation_dirs(self, model: str, arm: str) -> list[str]:
-        """The prepared machine-translated training data of a translated arm (else none)."""
-        if arm not in self.translated_arms:
-            return []
-        task = self.config["translated"][arm]["task"]
-        langs = [lang for lang in self.seen_languages(arm) if lang != "en"]
-        return [self.translation_dir(model, task, lang) for lang in langs]
+    def language_dirs(self, model: str, arm: str) -> list[str]:
+        """The prepared training data by language an arm reads (none for most arms)."""
+        return [
+            self.language_dir(model, task, lang)
+            for task, langs in self.language_data(arm).items()
+            for lang in langs
+            if lang in task_registry.get(task).source_languages
+        ]
 
     @staticmethod
-    def translation_dir(model: str, task: str, language: str) -> str:
-        return f"results/features/{model}/translated/{task}.{language}"
+    def language_dir(model: str, task: str, language: str) -> str:
+        return f"results/features/{model}/by_language/{task}.{language}"
+
+    def language_data_used(self) -> list[tuple[str, str]]:
+        """(task, language) of every training set by language an arm reads."""
+        out = {
+            (task, lang)
+            for arm in self.translated_arms + self.mlm_arms
+            for task, langs in self.language_data(arm).items()
+            for lang in langs
+            if lang in task_registry.get(task).source_languages
+        }
+        return sorted(out)
 
     def research_targets(self, arm: str) -> list[str]:
         targets = set()
-        if arm in self.translated_arms:
-            targets |= set(self.config["translated"][arm]["targets"])
+        spec = self.language_spec(arm)
+        if spec is not None:
+            targets |= set(spec["targets"])
         if arm in self.sequence_arms:
             targets |= set(self.config["sequences"]["targets"])
         if arm in [b["arm"] for b in self.budget_axis()]:
@@ -522,8 +580,9 @@ class Grid:
             return sorted(self.config["multitask"]["tasks"])
         if arm == BASELINE:
             return []
-        if arm in self.translated_arms:
-            return [self.config["translated"][arm]["task"]]
+        spec = self.language_spec(arm)
+        if spec is not None:
+            return [spec["task"]]
         return [self.last_stage(arm)[0]]
 
     def max_seq_length(self, task: str) -> int:
@@ -568,6 +627,12 @@ class Grid:
             (task,) = cell["tasks"]
             training = self._training(self.config["intermediate"][task])
             return cell | {"training": training, "languages": self.seen_languages(arm)}
+        if arm in self.mlm_arms:  # masked-LM batches, a ratio of all, next to the task's
+            (task,) = cell["tasks"]
+            spec = self.config["mlm"][arm]
+            training = self._training(self.config["intermediate"][task])
+            training["fixed_probabilities"] = {MLM_TASK: spec["ratio"]}
+            return cell | {"training": training, "mlm": {"languages": spec["languages"]}}
         task, budget = self.last_stage(arm)
         if budget:
             cell["training"] = self._budget_settings(task, budget)
@@ -607,7 +672,7 @@ class Grid:
             "languages": self.config["targets"][target]["languages"],
             "precision": self.config["precision"],
         }
-        if arm in self.translated_arms:  # the summary splits its gains into seen and unseen
+        if self.language_spec(arm) is not None:  # the summary splits gains: seen, unseen
             cell["seen_languages"] = self.seen_languages(arm)
         return cell
 
@@ -689,19 +754,9 @@ class Grid:
         from xstilts.features import source_paths
 
         data = {p for t in self.tasks_used() for p in source_paths(t, self.data_kind)}
-        for task, lang in self.translations_used():
+        for task, lang in self.language_data_used():
             data.update(source_paths(task, self.data_kind, lang))
         return [self.model_dir(m) for m in self.models] + sorted(data)
-
-    def translations_used(self) -> list[tuple[str, str]]:
-        """(task, language) of every machine-translated training set a translated arm reads."""
-        out = {
-            (spec["task"], lang)
-            for spec in self.config["translated"].values()
-            for lang in spec["languages"]
-            if lang != "en"
-        }
-        return sorted(out)
 
     def scores_files(self) -> list[str]:
         return [

@@ -99,11 +99,15 @@ class BatchStream:
         self._plan = self._make_plan()
 
 
-def sampling_probabilities(sizes: dict[str, int], cap: int | None = None) -> dict[str, float]:
-    """p(task) ∝ min(size, cap): proportional sampling, capped-proportional with a cap."""
-    weights = {t: min(n, cap) if cap else n for t, n in sizes.items()}
-    total = sum(weights.values())
-    return {t: w / total for t, w in weights.items()}
+def sampling_probabilities(
+    sizes: dict[str, int], cap: int | None = None, fixed: dict[str, float] | None = None
+) -> dict[str, float]:
+    """p(task) ∝ min(size, cap): proportional sampling, capped-proportional with a cap; the
+    tasks in ``fixed`` get their probability, the others share the rest in that proportion."""
+    fixed = {t: p for t, p in (fixed or {}).items() if t in sizes}
+    weights = {t: min(n, cap) if cap else n for t, n in sizes.items() if t not in fixed}
+    total, rest = sum(weights.values()), 1.0 - sum(fixed.values())
+    return {t: fixed[t] if t in fixed else rest * weights[t] / total for t in sizes}
 
 
 def linear_schedule(warmup: int, total: int):
@@ -223,8 +227,11 @@ def train(
 
     ``train_sets`` (task → prepared features dirs) replaces a task's training data by the
     concatenated ``train`` splits of those dirs (a translated arm: English and machine-
-    translated copies, sampled in proportion to size); validation still comes from
-    ``features``.
+    translated copies, sampled in proportion to size), or adds a task trained only on them (an
+    mlm arm's masked-LM text); validation still comes from ``features``.
+    ``settings["fixed_probabilities"]`` (task → p) samples those tasks' batches with a fixed
+    probability and the others in proportion to size in the rest; ``epochs`` then count the
+    others' data, the fixed tasks' batches coming on top.
 
     The loop never waits for the GPU inside a step: batches are collated and counted on the
     CPU, copied from pinned memory without blocking, and the loss is summed on the device and
@@ -245,10 +252,11 @@ def train(
     set_seed(seed)
     device, autocast = device_and_autocast(settings.get("precision", "bf16"))
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
-    names = sorted(features)
+    names = sorted({*features, *(train_sets or {})})
     model = modeling.MultiTaskModel(encoder, names).to(device)
     task_objs = {n: task_registry.get(n) for n in names}
-    sources = {n: (train_sets or {}).get(n, [features[n]]) for n in names}
+    train_sets = train_sets or {}
+    sources = {n: train_sets[n] if n in train_sets else [features[n]] for n in names}
     data = {}
     for n in names:
         parts = [datasets.load_from_disk(str(Path(d) / "train")) for d in sources[n]]
@@ -264,14 +272,17 @@ def train(
     accum = int(settings.get("gradient_accumulation_steps", 1))
     streams = {n: BatchStream(n, data[n]["length"], micro, seed) for n in names}
     probs = sampling_probabilities(
-        {n: len(d) for n, d in data.items()}, settings.get("examples_cap")
+        {n: len(d) for n, d in data.items()},
+        settings.get("examples_cap"),
+        settings.get("fixed_probabilities"),
     )
     if settings.get("max_steps"):
         total = int(settings["max_steps"])
-    else:
-        total = math.ceil(
-            settings["epochs"] * sum(s.batches_per_epoch for s in streams.values()) / accum
-        )
+    else:  # epochs of the tasks sampled by size; those with a fixed share come on top
+        fixed = settings.get("fixed_probabilities") or {}
+        per_epoch = sum(s.batches_per_epoch for n, s in streams.items() if n not in fixed)
+        share = 1.0 - sum(p for n, p in fixed.items() if n in streams)
+        total = math.ceil(settings["epochs"] * per_epoch / share / accum)
     warmup = int(settings.get("warmup_ratio", 0.1) * total)
 
     opt = torch.optim.AdamW(
@@ -445,8 +456,8 @@ def train(
     if curve_sets:
         summary["curve"] = points
     for n in names:  # English validation score of each task, for the log and model selection
-        val = Path(features[n]) / "validation"
-        if val.exists():
+        val = Path(features[n]) / "validation" if n in features else None
+        if val is not None and val.exists():
             _, scores = score_split(
                 model,
                 task_objs[n],

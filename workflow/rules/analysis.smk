@@ -92,22 +92,22 @@ rule sequence_summary:
         "../scripts/sequence_summary.py"
 
 
-# Translated and multilingual intermediate data (config key translated): each arm against the
+# Multilingual intermediate data (config keys translated and mlm): each arm against the
 # baseline and its task trained on English alone, gains split by languages seen or not.
-rule translated_summary:
+rule multilingual_summary:
     input:
-        scores=lambda wc: [c["scores"] for c in translated_spec()["cells"]],
+        scores=lambda wc: [c["scores"] for c in multilingual_spec()["cells"]],
     output:
-        **translated_outputs(),
+        **multilingual_outputs(),
     log:
-        "logs/translated_summary.log",
+        "logs/multilingual_summary.log",
     localrule: True
     conda:
         "../../envs/report.yaml"
     params:
-        spec=lambda wc: xgrid.canonical(translated_spec()),
+        spec=lambda wc: xgrid.canonical(multilingual_spec()),
     script:
-        "../scripts/translated_summary.py"
+        "../scripts/multilingual_summary.py"
 
 
 # Training length (config key training_length): learning curves of target training per

@@ -57,7 +57,8 @@ def final_outputs():
 
 
 def research_outputs():
-    """The research arms' score files and the summaries of task order and training length."""
+    """The research arms' score files and the summaries of task order, training length and
+    multilingual intermediate data."""
     from xstilts import sequences, training_length
 
     out = [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
@@ -66,28 +67,30 @@ def research_outputs():
     if GRID.budget_axis():
         targets = GRID.config["training_length"]["targets"]
         out += list(training_length.summary_outputs(targets).values())
-    if GRID.translated_arms:
-        out += list(translated_outputs().values())
+    if GRID.translated_arms or GRID.mlm_arms:
+        out += list(multilingual_outputs().values())
     return out
 
 
-def translated_outputs():
-    from xstilts import translated
+def multilingual_outputs():
+    from xstilts import multilingual
 
-    return translated.summary_outputs()
+    return multilingual.summary_outputs()
 
 
-def translated_spec():
-    """The translated arms and their references (the baseline, each task on English alone)
-    on each translated arm's targets."""
-    from xstilts import translated
+def multilingual_spec():
+    """The translated and mlm arms and their references (the baseline, each task on English
+    alone) on each arm's targets."""
+    from xstilts import multilingual
 
-    specs = GRID.config["translated"]
-    references = translated.reference_arms(specs, GRID.arms)
+    specs = {
+        arm: GRID.language_spec(arm) for arm in GRID.translated_arms + GRID.mlm_arms
+    }
+    references = multilingual.reference_arms(specs, GRID.arms)
     cells = [
         cell
-        for arm in GRID.translated_arms
-        for cell in GRID.research_cells(references + [arm], specs[arm]["targets"])
+        for arm, spec in specs.items()
+        for cell in GRID.research_cells(references + [arm], spec["targets"])
     ]
     english = {arm: spec["task"] for arm, spec in specs.items()}
     return {"cells": list({c["scores"]: c for c in cells}.values()), "english": english}
@@ -269,17 +272,17 @@ def intermediate_features(wildcards):
     ]
 
 
-def translation_features(wildcards):
-    return GRID.translation_dirs(wildcards.model, wildcards.arm)
+def language_features(wildcards):
+    return GRID.language_dirs(wildcards.model, wildcards.arm)
 
 
-def translation_data(wildcards):
+def language_data(wildcards):
     from xstilts.features import source_paths
 
     return source_paths(wildcards.task, GRID.data_kind, wildcards.lang)
 
 
-def translation_spec(wildcards):
+def language_spec(wildcards):
     return GRID.prepare_params(wildcards.model, wildcards.task, wildcards.lang)
 
 

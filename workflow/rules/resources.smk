@@ -131,19 +131,20 @@ rule prepare:
         "../scripts/prepare.py"
 
 
-rule prepare_translation:
+rule prepare_language:
     input:
         model=model_dir,
-        data=translation_data,
+        data=language_data,
     output:
-        features=directory("results/features/{model}/translated/{task}.{lang}"),
+        features=directory("results/features/{model}/by_language/{task}.{lang}"),
     log:
-        "logs/prepare/{model}/translated/{task}.{lang}.log",
+        "logs/prepare/{model}/by_language/{task}.{lang}.log",
     wildcard_constraints:
+        task=_alternatives(sorted({t for t, _ in GRID.language_data_used()})),
         lang=r"[a-z]+",
     conda:
         "../../envs/train.yaml"
     params:
-        spec=translation_spec,
+        spec=language_spec,
     script:
         "../scripts/prepare.py"

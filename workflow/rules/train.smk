@@ -9,7 +9,7 @@ rule train_intermediate:
     input:
         encoder=stage_encoder,
         features=intermediate_features,
-        translations=translation_features,
+        by_language=language_features,
     output:
         model=directory("results/intermediate/{model}/{arm}/seed{seed}/model"),
     log:

@@ -1,6 +1,7 @@
 """Train one cell: an intermediate arm (its tasks, one head each) or a target task."""
 
 import json
+from pathlib import Path
 
 from xstilts.job import run
 
@@ -10,11 +11,15 @@ def main(smk):
 
     cell = json.loads(smk.params.cell)
     features = dict(zip(cell["tasks"], smk.input.features, strict=True))
-    train_sets = None
+    # training data by language (results/features/<model>/by_language/<task>.<lang>)
+    by_language = list(getattr(smk.input, "by_language", []))
+    train_sets = {}
+    for d in by_language:
+        train_sets.setdefault(Path(d).name.rsplit(".", 1)[0], []).append(d)
     if "languages" in cell:  # a translated arm: English and/or machine-translated copies
         (task,) = cell["tasks"]
         english = [features[task]] if "en" in cell["languages"] else []
-        train_sets = {task: english + list(smk.input.translations)}
+        train_sets[task] = english + train_sets.get(task, [])
     train(
         encoder_dir=smk.input.encoder,
         features=features,
@@ -27,7 +32,7 @@ def main(smk):
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
         curve=cell.get("curve"),
-        train_sets=train_sets,
+        train_sets=train_sets or None,
     )
 
 

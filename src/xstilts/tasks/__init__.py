@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xstilts.data.sources import Source
-from xstilts.tasks import multiple_choice, pair_classification, qa, retrieval, tagging
+from xstilts.tasks import masked_lm, multiple_choice, pair_classification, qa, retrieval, tagging
 from xstilts.tasks.base import Task
 
 REGISTRY: dict[str, Task] = {
@@ -14,6 +14,7 @@ REGISTRY: dict[str, Task] = {
         *tagging.TASKS,
         *multiple_choice.TASKS,
         *retrieval.TASKS,
+        *masked_lm.TASKS,
     )
 }
 
@@ -49,7 +50,7 @@ def all_sources() -> dict[str, tuple[Task, Source]]:
     """Every source any task reads, by key, with one task that can build its demo rows."""
     out: dict[str, tuple[Task, Source]] = {}
     for task in REGISTRY.values():
-        for sources in [*task.splits().values(), task.translations]:
+        for sources in [*task.splits().values(), task.language_sources]:
             for src in sources:
                 out.setdefault(src.key, (task, src))
     return out

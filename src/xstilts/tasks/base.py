@@ -54,9 +54,10 @@ class Task(ABC):
     train: tuple[Source, ...] = ()  # rows of all sources are concatenated
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
     test: tuple[Source, ...] = ()  # one source per test language
-    # machine-translated copies of the English training data, one source per language (read
-    # only by an arm of the config's ``translated`` section that asks for the language)
-    translations: tuple[Source, ...] = ()
+    # training data by language, one source per language, read only by an arm that asks for
+    # the language (config keys translated, mlm): machine-translated copies of the English
+    # training data (MNLI), or plain text (the masked-LM task)
+    language_sources: tuple[Source, ...] = ()
 
     # XLM-R tokens per example, for cost projections before the features exist (xstilts.cost).
     # Estimates, not measurements: each family sets its own; prepared features replace them
@@ -79,17 +80,18 @@ class Task(ABC):
         return out
 
     @property
-    def translation_languages(self) -> tuple[str, ...]:
-        return tuple(src.language for src in self.translations)
+    def source_languages(self) -> tuple[str, ...]:
+        """The languages of ``language_sources``."""
+        return tuple(src.language for src in self.language_sources)
 
-    def translation(self, language: str) -> Source:
-        """The machine-translated training data in ``language``."""
-        for src in self.translations:
+    def language_source(self, language: str) -> Source:
+        """The training data in ``language`` (of ``language_sources``)."""
+        for src in self.language_sources:
             if src.language == language:
                 return src
         raise KeyError(
-            f"{self.name} has no translated training data in {language!r}; it has "
-            f"{' '.join(self.translation_languages) or 'none'}"
+            f"{self.name} has no training data by language in {language!r}; it has "
+            f"{' '.join(self.source_languages) or 'none'}"
         )
 
     @abstractmethod

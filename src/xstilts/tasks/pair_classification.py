@@ -229,7 +229,7 @@ TASKS = [
         train=(mnli("train", 392_702),),
         validation=(mnli("validation_matched", 9_815),),
         # XNLI's training split in each non-English language is MNLI's, machine-translated
-        translations=tuple(xnli("train", lang, 392_702) for lang in XNLI_LANGS if lang != "en"),
+        language_sources=tuple(xnli("train", lang, 392_702) for lang in XNLI_LANGS if lang != "en"),
     ),
     PairClassificationTask(
         name="anli_plus",

@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.translated import summarize
+    from xstilts.multilingual import summarize
 
     summarize(json.loads(smk.params.spec), dict(smk.output.items()))
 

@@ -1,10 +1,12 @@
 """Does intermediate training on translated or multilingual data beat English-only?
 
 A translated arm (config key ``translated``) trains an intermediate task on its English data
-and/or machine-translated copies in other languages; its evaluation cells record the
-languages it saw (``seen_languages``). Per target the summary sets each translated arm against
-the baseline and the same task trained on English alone, and splits its per-language gains
-into the languages it saw in intermediate training and the ones it did not.
+and/or machine-translated copies in other languages; an mlm arm (config key ``mlm``) mixes
+masked-LM batches of text in many languages into the task's English training. Their
+evaluation cells record the languages they saw (``seen_languages``). Per target the summary
+sets each such arm against the baseline and the same task trained on English alone, splits its
+per-language gains into the languages it saw in intermediate training and the ones it did not,
+and gives its gap to the English-only arm per model.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import pandas as pd
 from xstilts import aggregate, sequences
 from xstilts.grid import BASELINE
 
-SUMMARY_DIR = "results/summary/translated"
+SUMMARY_DIR = "results/summary/multilingual"
 FILES = {
-    "scores_csv": "translated_scores.csv",
+    "scores_csv": "multilingual_scores.csv",
     "seen_csv": "gains_seen_unseen.csv",
     "gap_csv": "gap_by_model.csv",
-    "table_md": "translated.md",
+    "table_md": "multilingual.md",
 }
 
 
@@ -31,7 +33,7 @@ def summary_outputs() -> dict[str, str]:
 
 
 def reference_arms(specs: dict[str, dict], arms: list[str]) -> list[str]:
-    """What translated arms are read against: the baseline and each task trained on English
+    """What translated and mlm arms are read against: the baseline and each task trained on English
     alone, those of them that are arms of the grid."""
     wanted = [BASELINE, *dict.fromkeys(spec["task"] for spec in specs.values())]
     return [arm for arm in wanted if arm in arms]
@@ -82,7 +84,7 @@ def per_language(paths: list[str | Path]) -> pd.DataFrame:
 def model_gaps(
     paths: list[str | Path], scores: pd.DataFrame, english: dict[str, str]
 ) -> pd.DataFrame:
-    """Per (model, arm, target): the translated arm minus its task trained on English alone
+    """Per (model, arm, target): the translated or mlm arm minus its task trained on English alone
     (``english``: arm → task), in the summary score (``gap``) and averaged over the languages
     the arm saw and over the others (``gap_seen``, ``gap_unseen``). A row per model makes the
     model sizes comparable; an arm without its English arm in the grid has no row."""
@@ -158,8 +160,8 @@ def _signed(value: float) -> str:
 
 
 def summarize(spec: dict, outputs: dict[str, str]) -> None:
-    """``spec``: cells (xstilts.grid.Grid.research_cells of the translated arms and their
-    references) and english (translated arm → its task, the English-only arm). Writes the
+    """``spec``: cells (xstilts.grid.Grid.research_cells of the translated and mlm arms and their
+    references) and english (each such arm → its task, the English-only arm). Writes the
     scores, the seen/unseen split, the gap to English-only by model and a Markdown page."""
     paths = [c["scores"] for c in spec["cells"]]
     for path in outputs.values():

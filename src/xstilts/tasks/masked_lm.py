@@ -1,0 +1,190 @@
+"""Masked language modelling on plain text, the paper's other multilingual arm: MLM batches in
+many languages mixed into intermediate-task training (config key ``mlm``), to keep the encoder
+multilingual while it learns an English task.
+
+The text is the user's: one plain-text file per language (``<lang>.txt``, UTF-8, one sentence
+or paragraph per line, blank lines ignored) in the directory ``data.local.mlm_text`` names, for
+example a sample of CC-100 or Wikipedia in each language; the demo writes its own. Each line
+becomes one example, truncated to 256 tokens (the task's ``default_max_seq_length``; every arm
+shares the text prepared once per model and language).
+
+Masking follows BERT and XLM-R: 15 % of the tokens between ``<s>`` and ``</s>`` are chosen; 80 %
+of them become ``<mask>``, 10 % a random token and 10 % stay; the loss is cross-entropy on the
+chosen tokens. Tokens are masked anew in every batch (dynamic masking, as RoBERTa/XLM-R train),
+from torch's random generator, which training seeds and checkpoints. The output layer is tied to
+the encoder's input embeddings, as XLM-R's is; its transform (dense, GELU, LayerNorm) starts
+fresh, since the pretrained checkpoints the workflow stores keep the encoder only.
+
+The task is trained next to another one and never evaluated on its own: it has no validation
+or test split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import datasets
+import torch
+from datasets import Features, Value
+from torch import nn
+
+from xstilts.benchmarks import BENCHMARKS
+from xstilts.data import demo
+from xstilts.data.sources import Source
+from xstilts.errors import UserError
+from xstilts.tasks.base import Task, map_rows, pad
+
+MASK_RATE = 0.15  # of the tokens between <s> and </s>
+MASK_TOKEN, RANDOM_TOKEN = 0.8, 0.1  # of the chosen ones (the rest stay as they are)
+TEXT = Features({"text": Value("string")})
+LOCAL_NAME = "mlm_text"
+# every language of XTREME and XTREME-R (English included)
+LANGUAGES = tuple(
+    sorted({lang for b in BENCHMARKS.values() for ls in b.languages.values() for lang in ls})
+)
+
+
+def text_source(lang: str) -> Source:
+    # num_rows only scales the demo copy (2,000 lines at the demo's scale of 100)
+    return Source(
+        f"local/{LOCAL_NAME}",
+        lang,
+        "train",
+        TEXT,
+        language=lang,
+        num_rows=200_000,
+        local_files=(f"{lang}.txt",),
+    )
+
+
+def mask_tokens(
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    mask_id: int | torch.Tensor,
+    vocab_size: int,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(chosen, inputs, targets): the positions chosen for prediction (bool, at least one per
+    batch), the input ids with the chosen ones masked, and the original ids there."""
+    device = input_ids.device
+    lengths = attention_mask.sum(dim=1)
+    positions = torch.arange(input_ids.shape[1], device=device)
+    # between <s> (position 0) and </s> (the last real token)
+    inner = (positions > 0) & (positions[None, :] < (lengths[:, None] - 1))
+    draw = torch.rand(input_ids.shape, generator=generator, device=device)
+    chosen = inner & (draw < MASK_RATE)
+    if not chosen.any() and inner.any():  # a batch of very short lines: predict one token
+        first = inner.nonzero()[0]
+        chosen[first[0], first[1]] = True
+    how = torch.rand(input_ids.shape, generator=generator, device=device)
+    inputs = input_ids.clone()
+    inputs[chosen & (how < MASK_TOKEN)] = mask_id
+    swap = chosen & (how >= MASK_TOKEN) & (how < MASK_TOKEN + RANDOM_TOKEN)
+    random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator, device=device)
+    inputs[swap] = random_ids[swap]
+    return chosen, inputs, input_ids[chosen]
+
+
+class MaskedLMHead(nn.Module):
+    """XLM-R's LM head: dense, GELU, LayerNorm, then the input embeddings (tied) as the output
+    layer; logits only at the chosen positions."""
+
+    def __init__(self, hidden_size: int):
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.layer_norm = nn.LayerNorm(hidden_size, eps=1e-5)
+
+    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        embeddings = encoder.get_input_embeddings()
+        chosen, inputs, targets = mask_tokens(
+            batch["input_ids"],
+            batch["attention_mask"],
+            int(batch["mask_id"]),
+            embeddings.num_embeddings,
+        )
+        batch["mlm_targets"] = targets  # what the loss compares with
+        hidden = encoder(input_ids=inputs, attention_mask=batch["attention_mask"])
+        x = self.layer_norm(nn.functional.gelu(self.dense(hidden.last_hidden_state[chosen])))
+        return nn.functional.linear(x, embeddings.weight)
+
+
+@dataclass(frozen=True)
+class MaskedLMTask(Task):
+    TOKENS_PER_EXAMPLE: ClassVar[int] = 48  # a line of text
+
+    def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+        writer = demo.Writer(source.language, seed)
+        return datasets.Dataset.from_dict(
+            {"text": [writer.sentence(8, 24) for _ in range(n)]}, features=TEXT
+        )
+
+    def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
+        if tokenizer.mask_token_id is None:
+            raise UserError(
+                "the model's tokenizer has no mask token, so it cannot train masked language "
+                "modelling; remove the arm from the config's mlm section"
+            )
+
+        def encode(batch):
+            ids = tokenizer(batch["text"], truncation=True, max_length=max_length)["input_ids"]
+            return {
+                "input_ids": ids,
+                "mask_id": [tokenizer.mask_token_id] * len(ids),
+                "length": [len(x) for x in ids],
+            }
+
+        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
+
+    def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        ids = pad(rows["input_ids"], pad_id)
+        return {
+            "input_ids": ids,
+            "attention_mask": (ids != pad_id).long(),
+            "mask_id": torch.tensor(rows["mask_id"][0]),
+        }
+
+    def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        return MaskedLMHead(hidden_size)
+
+    def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits.float(), batch["mlm_targets"])
+
+    # plain text, one file per language
+    def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        path = Path(directory) / f"{source.language}.txt"
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise UserError(
+                f"{path} has no text; put one sentence or paragraph per line in it, or remove "
+                f"{source.language} from the mlm arm's languages"
+            )
+        return datasets.Dataset.from_dict({"text": lines}, features=TEXT)
+
+    def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for src, ds in splits.items():
+            text = "".join(f"{line}\n" for line in ds["text"])
+            (directory / f"{src.language}.txt").write_text(text, encoding="utf-8")
+
+    # trained next to another task, never evaluated on its own (no validation or test split)
+    def _not_evaluated(self, *_args, **_kwargs):
+        raise NotImplementedError(
+            "the masked-LM task is trained next to another task and never evaluated on its own"
+        )
+
+    decode = gold = score = write_predictions = _not_evaluated
+
+
+TASKS = [
+    MaskedLMTask(
+        name="mlm",
+        description="masked language modelling on plain text in many languages (co-training)",
+        languages=LANGUAGES,
+        metrics=(),
+        avg_metrics=(),
+        language_sources=tuple(text_source(lang) for lang in LANGUAGES),
+    )
+]
