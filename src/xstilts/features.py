@@ -29,7 +29,8 @@ def prepare(
     language: str | None = None,
 ) -> dict[str, int]:
     """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir;
-    with ``language``, only ``train``: the task's training data machine-translated into it."""
+    with ``language``, only ``train``: the task's training data in that language (its
+    ``language_sources``: a machine-translated copy, or masked-LM text)."""
     task = task_registry.get(task_name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     out_dir = Path(out_dir)
@@ -54,6 +55,7 @@ def prepare(
 
 
 def source_paths(task_name: str, data_kind: str, language: str | None = None) -> list[str]:
-    """Every parquet file the task reads (the prepare rule's inputs), or its translation."""
+    """Every parquet file the task reads (the prepare rule's inputs), or with ``language`` its
+    training data in that language (prepare_language's)."""
     splits = _splits(task_name, language)
     return sorted({str(s.path(data_kind)) for srcs in splits.values() for s in srcs})
