@@ -191,3 +191,23 @@ def test_random_lists_match_sklearn():
         n_tp_zero += reference == 0.0
     # the draw covers the tp = 0 branch as well as the ordinary one
     assert n_tp_zero > 10
+
+
+def test_map_at_20_on_a_worked_example():
+    """Mewsli-X's mAP@20 (one gold entity per mention, so reciprocal rank at 20), in percent."""
+    from xstilts.metrics.ranking import mean_reciprocal_rank
+
+    others = [f"E{i}" for i in range(30)]
+    gold = {"m1": [" Q1 "], "m2": ["Q2"], "m3": ["Q3"], "m4": ["Q4"]}  # gold ids are stripped
+    predictions = {
+        "m1": ["Q1", *others],  # rank 1 -> 1
+        "m2": ["E0", "Q2", *others],  # rank 2 -> 1/2
+        "m3": [*others[:20], "Q3"],  # rank 21, past the first 20 -> 0
+        # m4 has no prediction -> 0; a prediction for a mention without gold is ignored
+        "m5": ["Q5"],
+    }
+    assert mean_reciprocal_rank(gold, predictions) == pytest.approx((1 + 1 / 2 + 0 + 0) / 4 * 100)
+    assert mean_reciprocal_rank(gold, predictions, k=21) == pytest.approx(
+        (1 + 1 / 2 + 1 / 21 + 0) / 4 * 100
+    )
+    assert mean_reciprocal_rank({}, predictions) == 0.0

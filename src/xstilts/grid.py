@@ -612,6 +612,10 @@ class Grid:
         return {k: settings[k] for k in TRAINING_KEYS}
 
     def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
+        cell = self._intermediate_cell(model, arm, seed)
+        return cell | {"training": self.fit_micro_batch(model, cell["training"])}
+
+    def _intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
         cell = {
             "phase": "intermediate",
             "model": model,
@@ -643,6 +647,17 @@ class Grid:
             cell["after"] = self.intermediate_cell(model, parent, seed)
         return cell
 
+    def fit_micro_batch(self, model: str, training: dict) -> dict:
+        """``training`` with as many gradient accumulation steps as the model's
+        micro_batch_size needs (the fewest that divide batch_size into micro-batches no larger),
+        never fewer than the settings ask; unchanged for a model without the limit."""
+        limit = self.config["models"].get(model, {}).get("micro_batch_size")
+        batch, accum = training["batch_size"], training["gradient_accumulation_steps"]
+        if limit is None or batch // accum <= limit:
+            return training
+        steps = next(d for d in range(accum, batch + 1) if batch % d == 0 and batch // d <= limit)
+        return training | {"gradient_accumulation_steps": steps}
+
     def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
         """The encoder an intermediate job starts from."""
         parent = self.parent_arm(arm)
@@ -660,6 +675,7 @@ class Grid:
             "precision": self.config["precision"],
             "training": self._training(settings),
         }
+        cell["training"] = self.fit_micro_batch(model, cell["training"])
         curve = self.curve_spec(arm, target)
         return cell | {"curve": curve} if curve else cell
 
