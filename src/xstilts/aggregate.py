@@ -571,6 +571,15 @@ def gains_by_language(long: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+def per_language_summary(frame: pd.DataFrame, meta: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per (model, arm, target, language): the mean of ``column`` over the target's summary
+    metrics (its ``avg_metrics``: EM and F1 for QA) and over seeds."""
+    metrics = zip(frame.target, frame.metric, strict=True)
+    keep = np.array([m in meta.loc[t, "avg_metrics"] for t, m in metrics], dtype=bool)
+    rows = frame.loc[keep].groupby(["model", "arm", "target", "language"], sort=False)[column]
+    return rows.mean().reset_index()
+
+
 def gains_by_family(gains: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Gain per (model, arm, target, language family): the mean over the family's languages of
     each language's gain in the target's summary metric(s) (mean over seeds); and per family
@@ -580,12 +589,7 @@ def gains_by_family(gains: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     columns = ["model", "arm", "target", "family", "gain", "languages"]
     if gains.empty:
         return pd.DataFrame(columns=columns)
-    keep = [
-        m in meta.loc[t, "avg_metrics"] for t, m in zip(gains.target, gains.metric, strict=True)
-    ]
-    per_lang = (
-        gains[keep].groupby(["model", "arm", "target", "language"], sort=False)["gain"].mean()
-    ).reset_index()
+    per_lang = per_language_summary(gains, meta, "gain")
     per_lang["family"] = [lang_table.family(code) for code in per_lang.language]
     per_target = per_lang.groupby(["model", "arm", "target", "family"], sort=False).agg(
         gain=("gain", "mean"), languages=("language", "nunique")

@@ -50,12 +50,12 @@ def read_seen(paths: list[str | Path]) -> dict[tuple[str, str], tuple[str, ...]]
     return seen
 
 
-def seen_unseen(paths: list[str | Path]) -> pd.DataFrame:
+def seen_unseen(values: pd.DataFrame, seen: dict) -> pd.DataFrame:
     """Per (model, arm, target, seen): the mean over languages of each language's gain over the
-    baseline in the target's summary metric(s) (mean over seeds), where ``seen`` says whether
-    the arm's intermediate training data were in that language; ``languages`` the count."""
+    baseline in the target's summary metric(s) (``values``: per_language), where ``seen`` says
+    whether the arm's intermediate training data were in that language (``seen``: read_seen);
+    ``languages`` the count."""
     columns = ["model", "arm", "target", "seen", "gain", "languages"]
-    values = per_language(paths)
     base = values[values.arm == BASELINE].drop(columns="arm")
     gains = values[values.arm != BASELINE].merge(
         base, on=["model", "target", "language"], suffixes=("", "_baseline")
@@ -63,7 +63,6 @@ def seen_unseen(paths: list[str | Path]) -> pd.DataFrame:
     if gains.empty:
         return pd.DataFrame(columns=columns)
     gains["gain"] = gains.value - gains.value_baseline
-    seen = read_seen(paths)
     cells = zip(gains.model, gains.arm, gains.language, strict=True)
     gains["seen"] = [lang in seen[m, a] for m, a, lang in cells]
     out = gains.groupby(["model", "arm", "target", "seen"], sort=False).agg(
@@ -74,24 +73,20 @@ def seen_unseen(paths: list[str | Path]) -> pd.DataFrame:
 
 def per_language(paths: list[str | Path]) -> pd.DataFrame:
     """Per (model, arm, target, language): the target's summary metric(s), mean over seeds."""
-    long, meta = aggregate.read_scores(paths)
-    metrics = zip(long.target, long.metric, strict=True)
-    keep = [m in meta.loc[t, "avg_metrics"] for t, m in metrics]
-    out = long[keep].groupby(["model", "arm", "target", "language"], sort=False)["value"]
-    return out.mean().reset_index()
+    return aggregate.per_language_summary(*aggregate.read_scores(paths), "value")
 
 
 def model_gaps(
-    paths: list[str | Path], scores: pd.DataFrame, english: dict[str, str]
+    values: pd.DataFrame, seen: dict, scores: pd.DataFrame, english: dict[str, str]
 ) -> pd.DataFrame:
     """Per (model, arm, target): the translated or mlm arm minus its task trained on English alone
     (``english``: arm → task), in the summary score (``gap``) and averaged over the languages
     the arm saw and over the others (``gap_seen``, ``gap_unseen``). A row per model makes the
-    model sizes comparable; an arm without its English arm in the grid has no row."""
+    model sizes comparable; an arm without its English arm in the grid has no row. ``values``
+    and ``seen`` as for seen_unseen; ``scores``: sequences.arm_scores."""
     columns = ["model", "arm", "english_arm", "target", "gap", "gap_seen", "gap_unseen"]
     score = scores.set_index(["model", "arm", "target"]).score
-    values = per_language(paths).set_index(["model", "arm", "target", "language"]).value
-    seen = read_seen(paths)
+    values = values.set_index(["model", "arm", "target", "language"]).value
     rows = []
     for (model, arm, target), value in score.items():
         task = english.get(arm)
@@ -167,9 +162,9 @@ def summarize(spec: dict, outputs: dict[str, str]) -> None:
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     scores = sequences.arm_scores(spec["cells"]).drop(columns="stages")
-    split = seen_unseen(paths)
-    seen = read_seen(paths)
-    gaps = model_gaps(paths, scores, spec.get("english", {}))
+    values, seen = per_language(paths), read_seen(paths)  # each score file read once here
+    split = seen_unseen(values, seen)
+    gaps = model_gaps(values, seen, scores, spec.get("english", {}))
     scores.to_csv(outputs["scores_csv"], index=False)
     split.to_csv(outputs["seen_csv"], index=False)
     gaps.to_csv(outputs["gap_csv"], index=False)
