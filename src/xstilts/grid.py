@@ -459,14 +459,19 @@ class Grid:
             return list(dict.fromkeys(["en", *self.config["mlm"][arm]["languages"]]))
         return [] if self.encoder_arm(arm) == BASELINE else ["en"]
 
-    def language_dirs(self, model: str, arm: str) -> list[str]:
-        """The prepared training data by language an arm reads (none for most arms)."""
+    def _language_sets(self, arm: str) -> list[tuple[str, str]]:
+        """(task, language) of each training set by language the arm reads (not the task's
+        own English set, which its features hold)."""
         return [
-            self.language_dir(model, task, lang)
+            (task, lang)
             for task, langs in self.language_data(arm).items()
             for lang in langs
             if lang in task_registry.get(task).source_languages
         ]
+
+    def language_dirs(self, model: str, arm: str) -> list[str]:
+        """The prepared training data by language an arm reads (none for most arms)."""
+        return [self.language_dir(model, task, lang) for task, lang in self._language_sets(arm)]
 
     @staticmethod
     def language_dir(model: str, task: str, language: str) -> str:
@@ -474,14 +479,8 @@ class Grid:
 
     def language_data_used(self) -> list[tuple[str, str]]:
         """(task, language) of every training set by language an arm reads."""
-        out = {
-            (task, lang)
-            for arm in self.translated_arms + self.mlm_arms
-            for task, langs in self.language_data(arm).items()
-            for lang in langs
-            if lang in task_registry.get(task).source_languages
-        }
-        return sorted(out)
+        arms = self.translated_arms + self.mlm_arms
+        return sorted({pair for arm in arms for pair in self._language_sets(arm)})
 
     def research_targets(self, arm: str) -> list[str]:
         targets = set()
