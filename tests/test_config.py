@@ -244,3 +244,42 @@ def test_snakemake_reports_a_config_error_in_one_line(tmp_path):
     assert len(errors) == 1, proc.stderr
     assert "intermediate.mnli.learning_rate" in errors[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_xtreme_r_adds_its_languages_to_the_xtreme_tasks_unless_a_list_says_otherwise(
+    local_dirs, tmp_path
+):
+    config = paper(local_dirs)  # benchmarks: [xtreme]
+    g = grid.Grid(grid.validate(config, SCHEMA))
+    assert g.config["targets"]["panx"]["languages"] == list(tasks.get("panx").languages)
+    assert g.more_languages("panx") == [] and g.test_languages("xquad")[-1] == "zh"
+    # a grid without XTREME-R's languages prepares exactly what it did before (nothing reruns)
+    assert "more_languages" not in g.prepare_params("xlmr_large", "panx")
+    config["benchmarks"] = ["xtreme", "xtreme-r"]
+    # UD-POS's additions come from the UD v2.7 release files: named before anything runs
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(config, SCHEMA)
+    message = str(err.value)
+    assert "'data.local.ud_v27' is not set" in message
+    assert "leave lt pl uk wo ro out of targets.udpos.languages" in message
+    config["data"]["local"]["ud_v27"] = str(tmp_path)
+    with pytest.raises(grid.ConfigError, match=r"has no UD_Lithuanian-\*/lt_\*-ud-test\.conllu"):
+        grid.validate(config, SCHEMA)
+    for name in ("Lithuanian-HSE", "Polish-PDB", "Ukrainian-IU", "Wolof-WTB", "Romanian-RRT"):
+        (tmp_path / f"UD_{name}").mkdir()
+        code = {"Li": "lt", "Po": "pl", "Uk": "uk", "Wo": "wo", "Ro": "ro"}[name[:2]]
+        (tmp_path / f"UD_{name}" / f"{code}_x-ud-test.conllu").write_text("")
+    g = grid.Grid(grid.validate(config, SCHEMA))
+    assert g.config["targets"]["panx"]["languages"][-8:] == "qu pl uk az lt pa gu ro".split()
+    assert g.config["targets"]["xquad"]["languages"][-1] == "ro"
+    assert g.config["retrieval"]["tatoeba"]["languages"][-5:] == "az lt pl uk ro".split()
+    assert g.more_languages("udpos") == ["lt", "pl", "uk", "wo", "ro"]
+    assert '"more_languages":["ro"]' in g.prepare_params("xlmr_large", "xquad")
+    assert g.more_languages("xnli") == []  # XNLI has the same languages in both
+    # a list of languages is kept as written (in the task's order), extras included or not
+    config["targets"]["udpos"]["languages"] = ["wo", "de"]
+    del config["data"]["local"]["ud_v27"]
+    with pytest.raises(grid.ConfigError, match="leave wo out of targets.udpos.languages"):
+        grid.validate(config, SCHEMA)
+    config["targets"]["udpos"]["languages"] = ["de", "en"]
+    assert grid.Grid(grid.validate(config, SCHEMA)).more_languages("udpos") == []

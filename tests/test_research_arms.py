@@ -316,17 +316,31 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
     #          seen (de) 70 - 60 = +10; unseen (en, zh) ((76-80) + (52-50)) / 2 = -1
     #   large: mnli en 90 de 80 zh 70, mnli_de en 89 de 82 zh 70
     #          gap (89+82+70)/3 - 80 = +0.33; seen +2; unseen (-1 + 0) / 2 = -0.5
-    cells = [
-        score("small", "baseline", acc(en=70, de=50, zh=40)),
-        score("small", "mnli", acc(en=80, de=60, zh=50)),
-        score("small", "mnli_de", acc(en=76, de=70, zh=52), seen=["de"]),
+    cells = [  # the large model first: the table goes by size
         score("large", "baseline", acc(en=85, de=75, zh=65)),
         score("large", "mnli", acc(en=90, de=80, zh=70)),
         score("large", "mnli_de", acc(en=89, de=82, zh=70), seen=["de"]),
+        score("small", "baseline", acc(en=70, de=50, zh=40)),
+        score("small", "mnli", acc(en=80, de=60, zh=50)),
+        score("small", "mnli_de", acc(en=76, de=70, zh=52), seen=["de"]),
     ]
+    # model sizes from the safetensors headers: small 10 x 4 embeddings + a 4 x 4 layer = 56
+    # (its masked-LM head's 10 biases not counted); large two shards of 3,000,000 + 4,000
+    dirs = {
+        "small": _checkpoint(tmp_path / "small", {"embeddings.word_embeddings.weight": [10, 4],
+                             "encoder.layer.0.w": [4, 4], "lm_head.bias": [10]}),
+        "large": _checkpoint(tmp_path / "large", {"roberta.embeddings.x": [3000, 1000]},
+                             {"roberta.encoder.y": [4, 1000], "roberta.pooler.dense.w": [2, 2]}),
+    }  # fmt: skip
+    assert multilingual.encoder_parameters(dirs["small"]) == 56
+    assert multilingual.encoder_parameters(tmp_path) is None  # no safetensors there
     out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
-    multilingual.summarize({"cells": cells, "english": {"mnli_de": "mnli"}}, out)
-    gaps = pd.read_csv(out["gap_csv"]).set_index("model")
+    spec = {"cells": cells, "english": {"mnli_de": "mnli"}, "model_dirs": dirs}
+    multilingual.summarize(spec, out)
+    gaps = pd.read_csv(out["gap_csv"])
+    assert gaps.model.tolist() == ["small", "large"]
+    assert gaps.parameters.tolist() == [56, 3_004_000]
+    gaps = gaps.set_index("model")
     assert gaps.loc["small", ["gap", "gap_seen", "gap_unseen"]].tolist() == pytest.approx(
         [198 / 3 - 190 / 3, 10.0, -1.0]
     )
@@ -335,7 +349,7 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
     )
     assert set(gaps.english_arm) == {"mnli"} and set(gaps.arm) == {"mnli_de"}
     md = open(out["table_md"]).read()
-    assert "| arm | − English arm | target | small: all / seen / unseen | large: all / seen" in md
+    assert "| small (0.00M): all / seen / unseen | large (3.00M): all / seen / unseen |" in md
     assert "| mnli_de | mnli | xnli | +2.7 / +10.0 / -1.0 | +0.3 / +2.0 / -0.5 |" in md
     # the English arm's own seen language is English: +10 on en for small, +5 for large
     split = pd.read_csv(out["seen_csv"]).set_index(["model", "arm", "seen"])
@@ -376,3 +390,21 @@ def test_a_models_micro_batch_size_turns_into_gradient_accumulation():
         k: v for k, v in base["training"].items() if k != "gradient_accumulation_steps"
     }
     assert accumulation(base) == 1
+
+
+def _checkpoint(directory, *shards: dict[str, list[int]]) -> str:
+    """A model directory with one safetensors file per shard (float32 zeros of these shapes)."""
+    import math
+    import struct
+
+    directory.mkdir(parents=True)
+    for k, shapes in enumerate(shards):
+        header, offset = {}, 0
+        for name, shape in shapes.items():
+            size = 4 * math.prod(shape)
+            header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + size]}
+            offset += size
+        blob = json.dumps(header).encode()
+        path = directory / f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
+        path.write_bytes(struct.pack("<Q", len(blob)) + blob + bytes(offset))
+    return str(directory)

@@ -56,7 +56,7 @@ def test_the_mteb_copy_holds_one_row_with_one_based_gold_pairs():
 def test_tatoeba_strips_the_hub_copys_trailing_newlines_and_says_telugu_is_missing():
     task = tasks.get("tatoeba")
     assert len(task.languages) == 36 and dict(task.missing) == {"te": rt.TATOEBA_HUB_MISSING["te"]}
-    assert {s.language for s in task.test} == set(task.languages) - {"te"}
+    assert {s.language for s in task.test} == set(task.all_languages) - {"te"}
     ds = datasets.Dataset.from_dict(
         {"source_sentence": ["Hallo\n"], "target_sentence": ["Hello\n"],
          "source_lang": ["deu"], "target_lang": ["eng"]},
@@ -64,6 +64,24 @@ def test_tatoeba_strips_the_hub_copys_trailing_newlines_and_says_telugu_is_missi
     )  # fmt: skip
     rows = task.sentence_rows(ds, task.test[0])
     assert rows["text"] == ["Hallo", "Hello"]
+
+
+def test_tatoebas_xtreme_r_languages_come_from_mtebs_copy_language_side_first():
+    task = tasks.get("tatoeba")
+    (source,) = task.splits(["pl"])["test.pl"]
+    assert (source.repo, source.config, source.split) == (
+        "mteb/tatoeba-bitext-mining",
+        "pol-eng",
+        "test",
+    )
+    ds = datasets.Dataset.from_dict(
+        {"sentence1": ["Cześć ", "Dziękuję"], "sentence2": ["Hello", "Thank you"]},
+        features=rt.MTEB_TATOEBA,
+    )
+    rows = task.sentence_rows(ds, source)
+    assert rows["side"] == ["src", "src", "trg", "trg"]
+    assert rows["text"] == ["Cześć", "Dziękuję", "Hello", "Thank you"]
+    assert rows["gold"] == ["0", "1", "0", "1"]
 
 
 def _embed_by_text(vectors: dict[str, list[float]]):

@@ -208,3 +208,80 @@ def test_the_demo_ccgbank_goes_through_the_same_importer(tmp_path):
     assert ds.features == tagging.CCG
     assert all(len(w) == len(t) for w, t in zip(ds["tokens"], ds["tags"], strict=True))
     assert tasks.get("ccg").build_head(8, 0.0).classifier.out_features == 1363
+
+
+# ---- XTREME-R's additions: WikiANN spans, UD v2.7 release files ----
+def test_wikiann_spans_are_the_entities_of_the_bio_tags():
+    words = ["Ana", "Pop", "lives", "in", "Cluj", "Napoca", "at", "UBB", "now"]
+    tags = ["B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O", "I-ORG", "O"]
+    # an I- after O starts an entity, as seqeval reads it
+    assert tagging.entity_spans(words, tags) == ["PER: Ana Pop", "LOC: Cluj Napoca", "ORG: UBB"]
+    assert tagging.entity_spans(["a", "b"], ["B-PER", "B-PER"]) == ["PER: a", "PER: b"]
+
+
+UD_WORDS = """# sent_id = 1
+# text = Nu știu.
+1\tNu\tnu\tPART\t_\tPolarity=Neg\t2\tadvmod\t_\t_
+2\tștiu\tști\tVERB\t_\t_\t0\troot\t_\tSpaceAfter=No
+3\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_
+
+# sent_id = 2
+1-2\tdă-mi\t_\t_\t_\t_\t_\t_\t_\t_
+1\tdă\tda\tVERB\t_\t_\t0\troot\t_\t_
+2\tmi\teu\tPRON\t_\t_\t1\tiobj\t_\t_
+2.1\tel\tel\tPRON\t_\t_\t_\t_\t1:nsubj\t_
+"""
+
+
+def test_a_ud_release_is_read_as_syntactic_words_of_all_treebanks(tmp_path):
+    # two treebanks of one language (name order), and another language's file that is not read
+    for treebank, text in (("RRT", UD_WORDS), ("Nonstandard", UD_WORDS.split("\n\n")[1])):
+        folder = tmp_path / f"UD_Romanian-{treebank}"
+        folder.mkdir()
+        (folder / f"ro_{treebank.lower()}-ud-test.conllu").write_text(text, encoding="utf-8")
+        (folder / f"ro_{treebank.lower()}-ud-train.conllu").write_text(text, encoding="utf-8")
+    (tmp_path / "UD_Polish-PDB").mkdir()
+    (tmp_path / "UD_Polish-PDB" / "pl_pdb-ud-test.conllu").write_text(UD_WORDS)
+    ds = tagging.read_ud_release(tmp_path, "ro")
+    # Nonstandard first; the multiword token "dă-mi" (1-2) and the empty node 2.1 are skipped
+    assert ds["tokens"] == [["dă", "mi"], ["Nu", "știu", "."], ["dă", "mi"]]
+    upos = tagging.UPOS
+    assert ds["pos_tags"][1] == [upos.index("PART"), upos.index("VERB"), upos.index("PUNCT")]
+    assert ds.features == tagging.UDPOS
+    with pytest.raises(UserError, match=r"has no UD_Wolof-\*/wo_\*-ud-test\.conllu"):
+        tagging.read_ud_release(tmp_path, "wo")
+    bad = tmp_path / "UD_Ukrainian-IU"
+    bad.mkdir()
+    (bad / "uk_iu-ud-test.conllu").write_text("1\tа\tа\tCONJ\t_\t_\t0\troot\t_\t_\n")
+    with pytest.raises(UserError, match=r"uk_iu-ud-test\.conllu line 1: 'CONJ' is not a UPOS"):
+        tagging.read_ud_release(tmp_path, "uk")
+
+
+def test_the_demo_ud_release_goes_through_the_same_importer(tmp_path):
+    build_demo_local("ud_v27", tmp_path / "raw", scale=100)
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == [
+        f"UD_{name}-Demo" for name in sorted(tagging.UDPOS_MORE.values())
+    ]
+    out = tmp_path / "wo.parquet"
+    n = import_local("local/ud_v27/wo/test", tmp_path / "raw", out)
+    from xstilts.data.sources import load
+
+    ds = load(out)
+    assert len(ds) == n >= 200
+    assert ds.features == tagging.UDPOS
+
+
+def test_xtreme_r_languages_are_extra_test_splits_of_the_xtreme_tasks():
+    from xstilts.benchmarks import BENCHMARKS
+
+    for name in ("panx", "udpos", "xquad", "tatoeba"):
+        task = tasks.get(name)
+        xtreme, xtreme_r = (BENCHMARKS[b].languages[name] for b in ("xtreme", "xtreme-r"))
+        assert set(task.languages) == set(xtreme)
+        assert set(task.all_languages) == set(xtreme_r)
+        assert not any(s.startswith("test.") and s[5:] in task.more_languages
+                       for s in task.splits())  # fmt: skip
+        every = task.splits(task.all_languages)
+        assert all(task.test_split(lang) in every for lang in task.more_languages)
+    assert tasks.get("panx").splits(["pl"])["test.pl"][0].repo == "unimelb-nlp/wikiann"
+    assert tasks.get("udpos").splits(["wo"])["test.wo"][0].local_name == "ud_v27"

@@ -290,7 +290,8 @@ def test_retrieval_scores_every_arms_encoder(finished_demo):
     doc = json.loads(
         (work / "results/eval/demo_tiny/baseline/seed1/scores/tatoeba.json").read_text()
     )
-    assert "te" not in doc["languages"] and len(doc["languages"]) == 35
+    # XTREME's 36 but Telugu, and XTREME-R's az lt pl uk ro (demo.yaml reports xtreme-r)
+    assert "te" not in doc["languages"] and len(doc["languages"]) == 35 + 5
     assert any(n.startswith("te: not scored") for n in doc["notes"])
     bucc = json.loads((work / "results/eval/demo_tiny/mnli/seed1/scores/bucc2018.json").read_text())
     assert set(bucc["languages"]["de"]) == {"f1", "precision", "recall", "threshold"}
@@ -341,7 +342,7 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     bench = pd.read_csv(work / "results/summary/benchmarks.csv")
     average = bench[(bench.benchmark == "xtreme-r") & (bench.kind == "average")]
     # every arm of the main grid, on the demo's 7 of XTREME-R's 10 tasks (no XCOPA, LAReQA or
-    # Mewsli-X); incomplete, as PAN-X, UD-POS, Tatoeba and XQuAD lack XTREME-R's new languages
+    # Mewsli-X): incomplete
     assert set(ARMS) <= set(average.arm)
     main = average[average.arm.isin(ARMS)]
     assert set(main.tasks) == {"7/10"} and not main.complete.any()
@@ -352,6 +353,38 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     xtreme = bench[(bench.benchmark == "xtreme") & bench.arm.isin(ARMS)]
     assert set(xtreme[xtreme.kind == "average"].tasks) == {"9/9"}
     assert {"classification", "tagging", "qa", "retrieval"} <= set(xtreme.name)
+
+
+def test_xtreme_r_languages_are_tested_and_counted_only_in_xtreme_r(finished_demo):
+    work = finished_demo[0]
+    long = pd.read_parquet(work / "results/summary/scores_long.parquet")
+    base = long[(long.arm == "baseline") & (long.model == "demo_tiny")]
+    bench = pd.read_csv(work / "results/summary/benchmarks.csv")
+    rows = bench[(bench.arm == "baseline") & (bench.kind == "task")].set_index(
+        ["benchmark", "name"]
+    )
+    # PAN-X: XTREME's 40 languages plus XTREME-R's 8 (WikiANN) were tested; each benchmark
+    # averages the F1 of its own languages, so only XTREME-R's counts pl, uk, ...
+    added = {"panx": "qu pl uk az lt pa gu ro", "udpos": "lt pl uk wo ro", "xquad": "ro",
+             "tatoeba": "az lt pl uk ro"}  # fmt: skip
+    for target, langs in added.items():
+        tested = set(base[base.target == target].language)
+        assert set(langs.split()) <= tested, target
+        assert tested - set(langs.split()) <= set(tasks.get(target).languages)
+    f1 = base[(base.target == "panx") & (base.metric == "f1")].set_index("language").value
+    xtreme_langs = list(tasks.get("panx").languages)
+    assert rows.loc[("xtreme", "panx"), "score"] == pytest.approx(f1[xtreme_langs].mean())
+    assert rows.loc[("xtreme-r", "panx"), "score"] == pytest.approx(f1.mean())
+    assert len(f1) == 48 and rows.loc[("xtreme-r", "panx"), "complete"]
+    # UD-POS's five come from the demo's copy of the UD v2.7 release files
+    log = (work / "logs/prepare/demo_tiny/udpos.log").read_text()
+    assert "udpos test.wo: 200 features from local/ud_v27/wo/test" in log
+    log = (work / "logs/prepare/demo_tiny/panx.log").read_text()
+    assert "panx test.pl: 200 features from unimelb-nlp/wikiann/pl/test" in log
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    assert table.loc[("demo_tiny", "baseline"), "panx"] == pytest.approx(
+        rows.loc[("xtreme", "panx"), "score"]
+    )
 
 
 def test_the_mlm_arm_mixed_text_batches_and_recorded_its_languages(finished_demo):
@@ -396,6 +429,12 @@ def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(f
         ("demo_tiny", "mnli_mlm", "mnli", "xnli"),
     }
     assert gaps[["gap", "gap_seen", "gap_unseen"]].notna().all().all()
+    # the model's size, by hand from demo.yaml's architecture: embeddings 3000 x 64 words +
+    # 514 x 64 positions (RoBERTa's 512 + 2) + 64 token type + 128 LayerNorm = 225,088; per
+    # layer 4 x (64 x 64 + 64) attention + 128 LayerNorm + (64 x 128 + 128) + (128 x 64 + 64)
+    # + 128 LayerNorm = 33,472, times 4 layers = 133,888; in all 358,976
+    assert set(gaps.parameters) == {358_976}
+    assert "demo_tiny (0.36M): all / seen / unseen" in md
 
 
 def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
@@ -408,8 +447,11 @@ def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
     # TyDiQA languages with EM and F1 + Tatoeba's 35 with accuracy + BUCC's 4 with F1,
-    # precision, recall and threshold)
-    assert len(gains) == 10 * ((15 + 7) + 4 * 33 + 3 * 40 + 2 * (11 + 7 + 9) + 35 + 4 * 4)
+    # precision, recall and threshold), with XTREME-R's added languages (demo.yaml reports
+    # xtreme-r): UD-POS 33 + 5, PAN-X 40 + 8, XQuAD 11 + 1, Tatoeba 35 + 5
+    assert len(gains) == 10 * (
+        (15 + 7) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (35 + 5) + 4 * 4
+    )
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)
 

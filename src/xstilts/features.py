@@ -15,9 +15,11 @@ from xstilts.data import sources as data_sources
 log = logging.getLogger("xstilts")
 
 
-def _splits(task_name: str, language: str | None) -> dict:
+def _splits(task_name: str, language: str | None, more_languages=()) -> dict:
     task = task_registry.get(task_name)
-    return {"train": (task.language_source(language),)} if language else task.splits()
+    if language:
+        return {"train": (task.language_source(language),)}
+    return task.splits([*task.languages, *more_languages])
 
 
 def prepare(
@@ -27,15 +29,17 @@ def prepare(
     max_seq_length: int,
     out_dir: str | Path,
     language: str | None = None,
+    more_languages: tuple[str, ...] | list[str] = (),
 ) -> dict[str, int]:
-    """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir;
-    with ``language``, only ``train``: the task's training data in that language (its
-    ``language_sources``: a machine-translated copy, or masked-LM text)."""
+    """Write one ``datasets`` directory per split (train, validation, test.<lang>) to out_dir:
+    the test splits of the task's ``languages`` and of the ``more_languages`` the grid
+    evaluates; with ``language``, only ``train``: the task's training data in that language
+    (its ``language_sources``: a machine-translated copy, or masked-LM text)."""
     task = task_registry.get(task_name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     out_dir = Path(out_dir)
     sizes: dict[str, int] = {}
-    for split, srcs in _splits(task_name, language).items():
+    for split, srcs in _splits(task_name, language, more_languages).items():
         parts = []
         for src in srcs:
             ds = data_sources.load(src.path(data_kind), src)
@@ -54,8 +58,10 @@ def prepare(
     return sizes
 
 
-def source_paths(task_name: str, data_kind: str, language: str | None = None) -> list[str]:
+def source_paths(
+    task_name: str, data_kind: str, language: str | None = None, more_languages=()
+) -> list[str]:
     """Every parquet file the task reads (the prepare rule's inputs), or with ``language`` its
     training data in that language (prepare_language's)."""
-    splits = _splits(task_name, language)
+    splits = _splits(task_name, language, more_languages)
     return sorted({str(s.path(data_kind)) for srcs in splits.values() for s in srcs})

@@ -18,6 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 
 from xstilts import tasks as task_registry
+from xstilts.benchmarks import BENCHMARKS
 from xstilts.data.sources import DATA_ROOTS
 from xstilts.errors import UserError
 
@@ -111,8 +112,18 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
     evaluated = [("targets", t, s) for t, s in config["targets"].items()]
     evaluated += [("retrieval", t, s) for t, s in config["retrieval"].items()]
     for section, target, settings in evaluated:
-        known = task_registry.get(target).languages
-        langs = settings.get("languages", list(known))
+        task = task_registry.get(target)
+        known = task.all_languages
+        # default: the task's own languages, and those of its more_languages that a benchmark
+        # the summary reports tests (XTREME-R's PAN-X adds pl, uk, ...)
+        reported = {
+            lang
+            for name in config["benchmarks"]
+            for lang in BENCHMARKS[name].languages.get(task.xtreme_name, ())
+        }
+        langs = settings.get(
+            "languages", [lang for lang in known if lang in task.languages or lang in reported]
+        )
         unknown = [lang for lang in langs if lang not in known]
         if unknown:
             raise ConfigError(
@@ -288,18 +299,34 @@ def _check_local_sources(config: dict) -> None:
     needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
     retrieval = set(config["retrieval"])
     grid = Grid(config)
-    used = [(t, s) for t in grid.tasks_used() for ss in task_registry.get(t).splits().values()
-            for s in ss]  # fmt: skip
+    used = [
+        (t, s)
+        for t in grid.tasks_used()
+        for ss in task_registry.get(t).splits(grid.test_languages(t)).values()
+        for s in ss
+    ]
     used += [
         (t, task_registry.get(t).language_source(lang)) for t, lang in grid.language_data_used()
     ]
+    languages: dict[str, list[str]] = {}  # local name → the test languages read from it
     for task_name, src in used:
         if src.is_local:
             files = needed.setdefault(src.local_name, (task_name, []))[1]
             files.extend(f for f in src.local_files if f not in files)
+            if (
+                task_name in config["targets"]
+                and src.language not in task_registry.get(task_name).languages
+            ):
+                languages.setdefault(src.local_name, []).append(src.language)
     for name, (task_name, files) in needed.items():
         key, directory = f"data.local.{name}", config["data"]["local"].get(name)
-        if task_name in retrieval:
+        if name in languages:
+            instead = (
+                f"leave {' '.join(dict.fromkeys(languages[name]))} out of "
+                f"targets.{task_name}.languages (a grid whose benchmarks include xtreme-r "
+                "evaluates them unless the list says otherwise)"
+            )
+        elif task_name in retrieval:
             instead = (
                 f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
                 "which has no dev set, so its threshold is an oracle one)"
@@ -308,15 +335,20 @@ def _check_local_sources(config: dict) -> None:
             instead = "remove the mlm arms (or the languages without a file)"
         else:
             instead = f"remove {task_name} from intermediate and multitask.tasks"
+        kind = "licence-restricted"
+        if task_name == MLM_TASK:
+            kind = "your own text"
+        elif name in languages:
+            kind = "a release of files"
         listed = ", ".join(files)
         fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"
         if not directory:
             raise ConfigError(
                 f"config key '{key}' is not set, but task {task_name} reads {name}, which is "
-                f"{'your own text' if task_name == MLM_TASK else 'licence-restricted'} and not "
-                f"on the Hugging Face Hub: set it to a directory and {fix}"
+                f"{kind} and not on the Hugging Face Hub: set it to a directory and {fix}"
             )
-        missing = [f for f in files if not (Path(directory) / f).is_file()]
+        # a file name, or a pattern (a UD release names files by treebank)
+        missing = [f for f in files if not any(p.is_file() for p in Path(directory).glob(f))]
         if missing:
             raise ConfigError(
                 f"config key '{key}': directory {directory} has no {missing[0]}, which task "
@@ -602,9 +634,25 @@ class Grid:
     def features_dir(model: str, task: str) -> str:
         return f"results/features/{model}/{task}"
 
+    def test_languages(self, task: str) -> list[str]:
+        """The languages whose test data the task's prepared features hold."""
+        return [*task_registry.get(task).languages, *self.more_languages(task)]
+
+    def more_languages(self, task: str) -> list[str]:
+        """The languages beyond the task's own set (its ``more_languages``, e.g. XTREME-R's)
+        that this grid evaluates it on: their test data is fetched and prepared too."""
+        if task not in self.evaluated_targets:
+            return []
+        own = task_registry.get(task).languages
+        return [lang for lang in self.languages(task) if lang not in own]
+
     def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
         spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
-        return canonical(spec | {"language": language} if language else spec)
+        if language:
+            return canonical(spec | {"language": language})
+        # only when there are some, so a grid without them keeps its prepared features
+        more = self.more_languages(task)
+        return canonical(spec | {"more_languages": more} if more else spec)
 
     # ---- cells ----
     def _training(self, settings: dict) -> dict:

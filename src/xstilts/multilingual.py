@@ -12,6 +12,7 @@ and gives its gap to the English-only arm per model.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -76,15 +77,38 @@ def per_language(paths: list[str | Path]) -> pd.DataFrame:
     return aggregate.per_language_summary(*aggregate.read_scores(paths), "value")
 
 
+def encoder_parameters(model_dir: str | Path) -> int | None:
+    """The number of encoder parameters of a model directory, from the tensor shapes in its
+    safetensors headers (an 8-byte little-endian length, then a JSON header per file; sharded
+    checkpoints have several files), without loading a weight. A masked-LM checkpoint's
+    ``lm_head`` and a pooler are not the encoder's, and are left out. None: no safetensors."""
+    total, files = 0, sorted(Path(model_dir).glob("*.safetensors"))
+    for f in files:
+        with f.open("rb") as fh:
+            header = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))
+        for name, tensor in header.items():
+            if name == "__metadata__" or name.startswith("lm_head.") or ".pooler." in f".{name}":
+                continue
+            total += math.prod(tensor["shape"])
+    return total if files else None
+
+
 def model_gaps(
-    values: pd.DataFrame, seen: dict, scores: pd.DataFrame, english: dict[str, str]
+    values: pd.DataFrame,
+    seen: dict,
+    scores: pd.DataFrame,
+    english: dict[str, str],
+    parameters: dict[str, int | None] | None = None,
 ) -> pd.DataFrame:
     """Per (model, arm, target): the translated or mlm arm minus its task trained on English alone
     (``english``: arm → task), in the summary score (``gap``) and averaged over the languages
     the arm saw and over the others (``gap_seen``, ``gap_unseen``). A row per model makes the
-    model sizes comparable; an arm without its English arm in the grid has no row. ``values``
-    and ``seen`` as for seen_unseen; ``scores``: sequences.arm_scores."""
-    columns = ["model", "arm", "english_arm", "target", "gap", "gap_seen", "gap_unseen"]
+    model sizes comparable (``parameters``: model → its encoder's parameter count; rows go
+    from the smallest model to the largest); an arm without its English arm in the grid has no
+    row. ``values`` and ``seen`` as for seen_unseen; ``scores``: sequences.arm_scores."""
+    parameters = parameters or {}
+    columns = ["model", "parameters", "arm", "english_arm", "target", "gap", "gap_seen",
+               "gap_unseen"]  # fmt: skip
     score = scores.set_index(["model", "arm", "target"]).score
     values = values.set_index(["model", "arm", "target", "language"]).value
     rows = []
@@ -97,6 +121,7 @@ def model_gaps(
         rows.append(
             {
                 "model": model,
+                "parameters": parameters.get(model),
                 "arm": arm,
                 "english_arm": task,
                 "target": target,
@@ -105,7 +130,18 @@ def model_gaps(
                 "gap_unseen": diff[~in_seen].mean(),
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    size = out.parameters.astype("float")  # a model of unknown size sorts last
+    order = sorted(range(len(out)), key=lambda i: (pd.isna(size[i]), size[i], out.model[i]))
+    return out.iloc[order].reset_index(drop=True).astype({"parameters": "Int64"})
+
+
+def _size(parameters) -> str:
+    """A parameter count as "0.36M" or "560M"; "size unknown" without one."""
+    if pd.isna(parameters):
+        return "size unknown"
+    millions = parameters / 1e6
+    return f"{millions:.2f}M" if millions < 10 else f"{millions:,.0f}M"
 
 
 def markdown(scores: pd.DataFrame, split: pd.DataFrame, seen: dict, gaps: pd.DataFrame) -> str:
@@ -132,9 +168,14 @@ def markdown(scores: pd.DataFrame, split: pd.DataFrame, seen: dict, gaps: pd.Dat
             )
         lines.append(f"| {model} | {arm} | {target} | {cells[0]} | {cells[1]} |")
     lines += [
-        "\n## Translated or multilingual − English-only intermediate data, by model\n",
+        "\n## Translated or multilingual − English-only intermediate data, by model size\n",
+        "Per model (smallest first, encoder parameters): the summary score's gap, and the mean "
+        "per-language gap on the languages the arm saw and on the others.\n",
         "| arm | − English arm | target | "
-        + " | ".join(f"{m}: all / seen / unseen" for m in dict.fromkeys(gaps.model))
+        + " | ".join(
+            f"{m} ({_size(p)}): all / seen / unseen"
+            for m, p in dict(zip(gaps.model, gaps.parameters, strict=True)).items()
+        )
         + " |",
         "|---|---|---|" + "---:|" * gaps.model.nunique(),
     ]
@@ -157,14 +198,16 @@ def _signed(value: float) -> str:
 def summarize(spec: dict, outputs: dict[str, str]) -> None:
     """``spec``: cells (xstilts.grid.Grid.research_cells of the translated and mlm arms and their
     references) and english (each such arm → its task, the English-only arm). Writes the
-    scores, the seen/unseen split, the gap to English-only by model and a Markdown page."""
+    scores, the seen/unseen split, the gap to English-only by model and a Markdown page;
+    model_dirs (model → directory) give each model's size."""
     paths = [c["scores"] for c in spec["cells"]]
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     scores = sequences.arm_scores(spec["cells"]).drop(columns="stages")
     values, seen = per_language(paths), read_seen(paths)  # each score file read once here
     split = seen_unseen(values, seen)
-    gaps = model_gaps(values, seen, scores, spec.get("english", {}))
+    parameters = {m: encoder_parameters(d) for m, d in spec.get("model_dirs", {}).items()}
+    gaps = model_gaps(values, seen, scores, spec.get("english", {}), parameters)
     scores.to_csv(outputs["scores_csv"], index=False)
     split.to_csv(outputs["seen_csv"], index=False)
     gaps.to_csv(outputs["gap_csv"], index=False)

@@ -97,6 +97,7 @@ rule sequence_summary:
 rule multilingual_summary:
     input:
         scores=lambda wc: [c["scores"] for c in multilingual_spec()["cells"]],
+        models=lambda wc: list(multilingual_spec()["model_dirs"].values()),
     output:
         **multilingual_outputs(),
     log:

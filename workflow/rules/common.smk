@@ -93,7 +93,12 @@ def multilingual_spec():
         for cell in GRID.research_cells(references + [arm], spec["targets"])
     ]
     english = {arm: spec["task"] for arm, spec in specs.items()}
-    return {"cells": list({c["scores"]: c for c in cells}.values()), "english": english}
+    return {
+        "cells": list({c["scores"]: c for c in cells}.values()),
+        "english": english,
+        # each model's size (its encoder's parameters) for the gap-by-model table
+        "model_dirs": {m: GRID.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)},
+    }
 
 
 def sequence_spec():
@@ -255,7 +260,11 @@ def model_dir(wildcards):
 def prepare_data(wildcards):
     from xstilts.features import source_paths
 
-    return source_paths(wildcards.task, GRID.data_kind)
+    return source_paths(
+        wildcards.task,
+        GRID.data_kind,
+        more_languages=GRID.more_languages(wildcards.task),
+    )
 
 
 def prepare_spec(wildcards):

@@ -16,6 +16,7 @@ def main(smk):
         spec["max_seq_length"],
         smk.output.features,
         language=spec.get("language"),
+        more_languages=spec.get("more_languages", ()),
     )
 
 

@@ -50,7 +50,7 @@ def all_sources() -> dict[str, tuple[Task, Source]]:
     """Every source any task reads, by key, with one task that can build its demo rows."""
     out: dict[str, tuple[Task, Source]] = {}
     for task in REGISTRY.values():
-        for sources in [*task.splits().values(), task.language_sources]:
+        for sources in [*task.splits(task.all_languages).values(), task.language_sources]:
             for src in sources:
                 out.setdefault(src.key, (task, src))
     return out

@@ -7,6 +7,7 @@ so adding a task touches its family module and the registry, nothing else.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,6 +59,11 @@ class Task(ABC):
     # the language (config keys translated, mlm): machine-translated copies of the English
     # training data (MNLI), or plain text (the masked-LM task)
     language_sources: tuple[Source, ...] = ()
+    # test languages beyond ``languages``: XTREME-R's additions to an XTREME task (their test
+    # sources are in ``test`` too). A grid evaluates them when its config lists them under the
+    # target's languages, or reports a benchmark that tests them (config key benchmarks);
+    # otherwise their data is never fetched or prepared
+    more_languages: tuple[str, ...] = ()
 
     # XLM-R tokens per example, for cost projections before the features exist (xstilts.cost).
     # Estimates, not measurements: each family sets its own; prepared features replace them
@@ -67,16 +73,24 @@ class Task(ABC):
     def tokens_per_example(self) -> int:
         return self.TOKENS_PER_EXAMPLE
 
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        """Every language the task can be tested on: ``languages``, then ``more_languages``."""
+        return self.languages + self.more_languages
+
     # ---- data ----
-    def splits(self) -> dict[str, tuple[Source, ...]]:
-        """Sources of each split: "train", "validation", and "test.<lang>" for every language."""
+    def splits(self, languages: Iterable[str] | None = None) -> dict[str, tuple[Source, ...]]:
+        """Sources of each split: "train", "validation", and "test.<lang>" for each of
+        ``languages`` (default: ``languages``, without ``more_languages``)."""
+        keep = set(self.languages if languages is None else languages)
         out: dict[str, tuple[Source, ...]] = {}
         if self.train:
             out["train"] = self.train
         if self.validation:
             out["validation"] = self.validation
         for src in self.test:
-            out[self.test_split(src.language)] = (src,)
+            if src.language in keep:
+                out[self.test_split(src.language)] = (src,)
         return out
 
     @property

@@ -63,6 +63,8 @@ XTREME_QA = Features(  # google/xtreme MLQA.* and tydiqa configs
 )
 
 XQUAD_LANGS = tuple("ar de el en es hi ru th tr vi zh".split())
+# XTREME-R's addition: Romanian (google/xquad has the config xquad.ro; google/xtreme does not)
+XQUAD_MORE_LANGS = ("ro",)
 MLQA_LANGS = tuple("ar de en es hi vi zh".split())
 # TyDiQA-GoldP names the language in the id; XTREME evaluates these nine on the dev set
 TYDIQA_PREFIX = {
@@ -390,11 +392,12 @@ TASKS = [
     ),
     QATask(
         name="xquad",
-        description="XQuAD: train SQuAD 1.1, test 11 languages",
+        description="XQuAD: train SQuAD 1.1, test 11 languages (XTREME-R: 12, with Romanian)",
         languages=XQUAD_LANGS,
+        more_languages=XQUAD_MORE_LANGS,
         train=(squad("train", 87_599),),
         validation=(squad("validation", 10_570),),
-        test=tuple(xquad(lang) for lang in XQUAD_LANGS),
+        test=tuple(xquad(lang) for lang in XQUAD_LANGS + XQUAD_MORE_LANGS),
         **_QA,
     ),
     QATask(

@@ -48,6 +48,16 @@ UDPOS = Features({"tokens": List(_S), "pos_tags": List(ClassLabel(names=UPOS))})
 PANX = Features(
     {"tokens": List(_S), "ner_tags": List(ClassLabel(names=list(PANX_TAGS))), "langs": List(_S)}
 )
+# unimelb-nlp/wikiann (the PAN-X splits; XTREME-R's added languages, which google/xtreme lacks):
+# PAN-X's columns and tags, plus each sentence's entities as "<type>: <words>"
+WIKIANN = Features(
+    {
+        "tokens": List(_S),
+        "ner_tags": List(ClassLabel(names=list(PANX_TAGS))),
+        "langs": List(_S),
+        "spans": List(_S),
+    }
+)
 # what the CCG importer writes: words and supertag ids (jiant's tags_to_id numbering)
 CCG = Features({"tokens": List(_S), "tags": List(ClassLabel(names=list(CCG_TAGS)))})
 
@@ -95,6 +105,9 @@ PANX_LANGS = tuple(
         "ko th sw yo my zh kk tr et fi hu".split()
     )
 )
+# XTREME-R's additions, with the size of their WikiANN test split (Rahimi et al.'s splits)
+PANX_MORE = {"qu": 100, "pl": 10_000, "uk": 10_000, "az": 1_000, "lt": 10_000, "pa": 100,
+             "gu": 100, "ro": 10_000}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,114 @@ def panx(split: str, lang: str, n: int) -> TagSource:
     return TagSource(
         "google/xtreme", f"PAN-X.{lang}", split, PANX, language=lang, num_rows=n, tags="ner_tags"
     )
+
+
+def wikiann(lang: str, n: int) -> TagSource:
+    return TagSource("unimelb-nlp/wikiann", lang, "test", WIKIANN, lang, n, tags="ner_tags")
+
+
+def entity_spans(words: list[str], tags: list[str]) -> list[str]:
+    """WikiANN's ``spans``: each entity of a BIO-tagged sentence as "<type>: <words>"."""
+    spans: list[tuple[str, list[str]]] = []
+    for word, tag in zip(words, tags, strict=True):
+        if tag.startswith("B-") or (
+            tag.startswith("I-") and (not spans or spans[-1][0] != tag[2:])
+        ):
+            spans.append((tag[2:], [word]))
+        elif tag.startswith("I-"):
+            spans[-1][1].append(word)
+        else:
+            spans.append(("", []))
+    return [f"{kind}: {' '.join(ws)}" for kind, ws in spans if kind]
+
+
+# ---- UD v2.7 release files (XTREME-R's UD-POS additions) ----
+# XTREME-R tests these on UD v2.7 (XTREME's 33 on v2.5, google/xtreme's udpos configs, which
+# lack them): read from the release's CoNLL-U files (data.local.ud_v27 = the unpacked
+# ud-treebanks-v2.7), the test files of all of a language's treebanks together
+UDPOS_MORE = {"lt": "Lithuanian", "pl": "Polish", "uk": "Ukrainian", "wo": "Wolof",
+              "ro": "Romanian"}  # fmt: skip
+
+
+def ud_test_pattern(lang: str) -> str:
+    """The test files of every treebank of ``lang`` in a UD release directory."""
+    return f"UD_{UDPOS_MORE[lang]}-*/{lang}_*-ud-test.conllu"
+
+
+def ud_release(lang: str, n: int) -> TagSource:
+    return TagSource(
+        "local/ud_v27", lang, "test", UDPOS, lang, n, local_files=(ud_test_pattern(lang),)
+    )
+
+
+def read_conllu(path: Path) -> tuple[list[list[str]], list[list[str]]]:
+    """Words (FORM) and UPOS tags of each sentence of a CoNLL-U file: its syntactic words, as
+    the HF universal_dependencies reader takes them (the lines of multiword tokens, IDs like
+    "1-2", and of empty nodes, IDs like "8.1", are skipped)."""
+    words: list[list[str]] = []
+    tags: list[list[str]] = []
+    sentence: tuple[list[str], list[str]] = ([], [])
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                if sentence[0]:
+                    words.append(sentence[0])
+                    tags.append(sentence[1])
+                sentence = ([], [])
+                continue
+            if line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if len(fields) != 10:
+                raise UserError(
+                    f"{path} line {number}: a CoNLL-U word line has 10 tab-separated fields, "
+                    f"this one {len(fields)}"
+                )
+            if "-" in fields[0] or "." in fields[0]:
+                continue
+            if fields[3] not in UPOS:
+                raise UserError(f"{path} line {number}: {fields[3]!r} is not a UPOS tag")
+            sentence[0].append(fields[1])
+            sentence[1].append(fields[3])
+    if sentence[0]:
+        words.append(sentence[0])
+        tags.append(sentence[1])
+    return words, tags
+
+
+def read_ud_release(directory: str | Path, lang: str) -> datasets.Dataset:
+    """The test sentences of all treebanks of ``lang`` in a UD release, in google/xtreme's
+    udpos schema (treebanks in name order)."""
+    files = sorted(Path(directory).glob(ud_test_pattern(lang)))
+    if not files:
+        raise UserError(
+            f"data.local.ud_v27 ({directory}) has no {ud_test_pattern(lang)}: it must name the "
+            "unpacked UD v2.7 release (ud-treebanks-v2.7)"
+        )
+    tokens: list[list[str]] = []
+    tags: list[list[int]] = []
+    for f in files:
+        words, upos = read_conllu(f)
+        tokens += words
+        tags += [[UPOS.index(t) for t in sent] for sent in upos]
+    return datasets.Dataset.from_dict({"tokens": tokens, "pos_tags": tags}, features=UDPOS)
+
+
+def write_ud_release(ds: datasets.Dataset, directory: Path, lang: str) -> None:
+    """One treebank's test file holding ``ds`` (the demo writes its copy this way)."""
+    treebank = directory / f"UD_{UDPOS_MORE[lang]}-Demo"
+    treebank.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for k, (words, tags) in enumerate(zip(ds["tokens"], ds["pos_tags"], strict=True), 1):
+        lines += [f"# sent_id = demo-{k}", f"# text = {' '.join(words)}"]
+        lines += [
+            f"{i}\t{w}\t_\t{UPOS[t]}\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}"
+            "\t_\t_"
+            for i, (w, t) in enumerate(zip(words, tags, strict=True), 1)
+        ]
+        lines.append("")
+    (treebank / f"{lang}_demo-ud-test.conllu").write_text("\n".join(lines) + "\n", "utf-8")
 
 
 # ---- CCGbank in jiant's format ----
@@ -285,6 +406,8 @@ class TaggingTask(Task):
             rows[source.tags].append([names.index(self.label_names[t]) for t in tags])
             if "langs" in rows:  # PAN-X: the language of every token
                 rows["langs"].append([source.language] * len(words))
+            if "spans" in rows:  # WikiANN: the entities
+                rows["spans"].append(entity_spans(words, [self.label_names[t] for t in tags]))
         return datasets.Dataset.from_dict(rows, features=source.features)
 
     # ---- features ----
@@ -386,11 +509,17 @@ class TaggingTask(Task):
             "accuracy": 100.0 * sums["correct"] / sums["words"]
         }
 
-    # CCGbank, the one local tagging source, in jiant's format
+    # local sources: CCGbank in jiant's format, UD v2.7 release files
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        if source.local_name == "ud_v27":
+            return read_ud_release(directory, source.language)
         return read_ccg_files(directory, source.split)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
+        if all(src.local_name == "ud_v27" for src in splits):
+            for src, ds in splits.items():
+                write_ud_release(ds, directory, src.language)
+            return
         write_ccg_files({src.split: ds for src, ds in splits.items()}, directory)
 
     def write_predictions(self, predictions, path: Path) -> None:
@@ -447,27 +576,46 @@ TASKS = [
     ),
     TaggingTask(
         name="udpos",
-        description="UD-POS (UD v2.5, 17 UPOS tags): train English, test 33 languages",
+        description=(
+            "UD-POS (UD v2.5, 17 UPOS tags): train English, test 33 languages (XTREME-R: 38, "
+            "the 5 added from UD v2.7)"
+        ),
         languages=UDPOS_LANGS,
+        more_languages=tuple(UDPOS_MORE),
         metrics=("f1", "precision", "recall", "accuracy"),
         avg_metrics=("f1",),
         train=(udpos("train", "en", 21_253),),
         validation=(udpos("validation", "en", 3_974),),
-        test=tuple(udpos("test", lang, 5_440 if lang == "en" else 1_000) for lang in UDPOS_LANGS),
+        test=(
+            *(udpos("test", lang, 5_440 if lang == "en" else 1_000) for lang in UDPOS_LANGS),
+            *(ud_release(lang, 1_000) for lang in UDPOS_MORE),
+        ),
         label_names=tuple(UPOS),
         signal="pos",
     ),
     TaggingTask(
         name="panx",
-        description="PAN-X / WikiANN NER: train English, test 40 languages",
+        description="PAN-X / WikiANN NER: train English, test 40 languages (XTREME-R: 48)",
         languages=PANX_LANGS,
+        more_languages=tuple(PANX_MORE),
         train=(panx("train", "en", 20_000),),
         validation=(panx("validation", "en", 10_000),),
-        test=tuple(panx("test", lang, 10_000 if lang == "en" else 1_000) for lang in PANX_LANGS),
+        test=(
+            *(panx("test", lang, 10_000 if lang == "en" else 1_000) for lang in PANX_LANGS),
+            *(wikiann(lang, n) for lang, n in PANX_MORE.items()),
+        ),
         label_names=PANX_TAGS,
         signal="ner",
         **_SEQEVAL,
     ),
 ]
 
-__all__ = ["TASKS", "TaggingTask", "read_ccg_files", "write_ccg_files"]
+__all__ = [
+    "TASKS",
+    "TaggingTask",
+    "read_ccg_files",
+    "write_ccg_files",
+    "read_conllu",
+    "read_ud_release",
+    "write_ud_release",
+]
