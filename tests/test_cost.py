@@ -41,6 +41,15 @@ def test_tokens_and_hours_from_the_dataset_cards():
     assert table.loc["total", "hours"] == pytest.approx(jobs.hours.sum())
 
 
+def test_xtreme_rs_added_languages_are_counted_in_evaluation():
+    targets = {"panx": {"epochs": 10, "batch_size": 32, "languages": ["en", "pl", "qu"]}}
+    jobs = cost.project(_grid(targets=targets), cost.Throughput(train=1000.0, infer=2000.0))
+    rows = {(r.rule, r.arm): r for r in jobs.itertuples()}
+    # PAN-X test: English 10,000 sentences (google/xtreme), Polish 10,000 and Quechua 100
+    # (unimelb-nlp/wikiann), x 40 tokens (the sentence estimate)
+    assert rows[("evaluate_target", "mnli")].infer_tokens == (10_000 + 10_000 + 100) * 40
+
+
 def test_max_steps_and_the_multiple_choice_estimate():
     g = _grid(
         intermediate={"hellaswag": {"max_steps": 1000, "batch_size": 16}},

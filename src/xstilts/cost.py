@@ -59,7 +59,8 @@ def pa_is_nested_list(column) -> bool:
 
 
 def _examples(task_name: str, split: str = "train") -> int:
-    return sum(s.num_rows for s in task_registry.get(task_name).splits().get(split, ()))
+    task = task_registry.get(task_name)  # test splits of XTREME-R's added languages too
+    return sum(s.num_rows for s in task.splits(task.all_languages).get(split, ()))
 
 
 def _steps(settings: dict, examples) -> int:

@@ -13,6 +13,6 @@ rule aggregate:
     conda:
         "../../envs/report.yaml"
     params:
-        benchmarks=config["benchmarks"],
+        benchmarks=GRID.config["benchmarks"],
     script:
         "../scripts/aggregate.py"
