@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from xstilts.plan import REPO, snakemake_jobs
 
-__all__ = ["REPO", "job_set", "run"]
+__all__ = ["REPO", "job_set", "run", "run_shipped"]
 
 
 def run(
@@ -20,3 +22,11 @@ def run(
 
 def job_set(jobs) -> set[tuple[str, tuple]]:
     return {(rule, tuple(sorted(wc.items()))) for rule, wc in jobs}
+
+
+def run_shipped(workdir: Path, name: str) -> tuple[dict, list[tuple[str, dict]]]:
+    """Run the shipped config ``config/<name>`` to completion in ``workdir`` (from a copy written
+    there): the config and the jobs run."""
+    config = yaml.safe_load((REPO / "config" / name).read_text())
+    (workdir / name).write_text(yaml.safe_dump(config))
+    return config, run(workdir, workdir / name, dryrun=False)

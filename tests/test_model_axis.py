@@ -7,9 +7,8 @@ import json
 
 import pandas as pd
 import pytest
-import yaml
 
-from smk import REPO, run
+from smk import run_shipped
 
 pytestmark = pytest.mark.e2e
 MODELS = ["demo_tiny", "demo_small"]
@@ -18,10 +17,7 @@ MODELS = ["demo_tiny", "demo_small"]
 @pytest.fixture(scope="module")
 def finished_models(tmp_path_factory):
     work = tmp_path_factory.mktemp("model_axis")
-    config = yaml.safe_load((REPO / "config/demo_models.yaml").read_text())
-    (work / "demo_models.yaml").write_text(yaml.safe_dump(config))
-    jobs = run(work, work / "demo_models.yaml", dryrun=False)
-    return work, jobs
+    return work, run_shipped(work, "demo_models.yaml")[1]
 
 
 def test_every_arm_runs_on_every_model_with_its_own_tokenizer(finished_models):

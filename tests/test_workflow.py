@@ -21,7 +21,7 @@ from xstilts import cli, tasks
 from xstilts import grid as xgrid
 from xstilts.benchmarks import XTREME_TASKS
 
-from smk import REPO, job_set, run
+from smk import REPO, job_set, run, run_shipped
 
 pytestmark = pytest.mark.e2e
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
@@ -55,9 +55,7 @@ def _subs(*choices, seed="1") -> set:
 @pytest.fixture(scope="module")
 def finished_demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo_grid")
-    config = yaml.safe_load((REPO / "config/demo.yaml").read_text())
-    (work / "demo.yaml").write_text(yaml.safe_dump(config))
-    jobs = run(work, work / "demo.yaml", dryrun=False)
+    config, jobs = run_shipped(work, "demo.yaml")
     return work, config, jobs
 
 

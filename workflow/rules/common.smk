@@ -97,7 +97,9 @@ def multilingual_spec():
         "cells": list({c["scores"]: c for c in cells}.values()),
         "english": english,
         # each model's size (its encoder's parameters) for the gap-by-model table
-        "model_dirs": {m: GRID.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)},
+        "model_dirs": {
+            m: GRID.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)
+        },
     }
 
 
