@@ -1,4 +1,5 @@
-"""Local GPU jobs: each gets a device of its own, and a killed job frees its device."""
+"""Local GPU jobs: each gets a device of its own, and a killed job frees its device; a job's log
+keeps both its log records and what it writes to stderr."""
 
 from __future__ import annotations
 
@@ -42,3 +43,31 @@ def test_no_gpu_no_claim(tmp_path):
     from xstilts.job import claim_gpu
 
     assert claim_gpu(0, tmp_path) is None
+
+
+JOB = """
+import logging, sys
+from types import SimpleNamespace
+from xstilts.job import run
+
+def main(smk):
+    log = logging.getLogger("xstilts")
+    log.info("first record")
+    sys.stderr.write("progress \u2588\u2588\u2588 " * 50 + "\\n")
+    log.info("second record")
+
+smk = SimpleNamespace(log=[sys.argv[1]], resources=SimpleNamespace(), threads=1)
+run(smk, main)
+"""
+
+
+def test_a_jobs_log_keeps_its_records_and_its_stderr_in_order(tmp_path):
+    log = tmp_path / "job.log"
+    log.write_text("an older run's log\n")
+    subprocess.run([sys.executable, "-c", JOB, str(log)], check=True, timeout=120)
+    text = log.read_text(encoding="utf-8")  # whole characters only: nothing overwritten
+    lines = text.splitlines()
+    assert "older" not in text
+    assert lines[0].endswith("INFO first record")
+    assert lines[1] == "progress ███ " * 50
+    assert lines[2].endswith("INFO second record")

@@ -59,7 +59,11 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     log_path = snakemake.log[0]
-    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    # one fresh file that the log records and stderr (warnings, progress bars) both append to:
+    # a handler opened with "w" writes at its own offset and overwrote what stderr had added,
+    # leaving cut multi-byte characters in the log
+    Path(log_path).write_text("", encoding="utf-8")
+    handler = logging.FileHandler(log_path, mode="a", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
