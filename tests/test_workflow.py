@@ -74,11 +74,11 @@ def test_the_demo_grid_completes(finished_demo):
     assert rules.count("prepare_language") == 2 + 5
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
     assert rules.count("prepare") == 18  # once per task × model, reused by every cell
-    # CCGbank, BUCC and the masked-LM text: the demo writes the file formats, and the importer
-    # reads them as a user's copy (CCG train and dev; BUCC dev and test of 4 languages; text in
-    # the mlm arm's 5 languages)
-    assert rules.count("build_demo_local") == 3
-    assert rules.count("import_local_dataset") == 2 + 8 + 5
+    # CCGbank, BUCC, the masked-LM text and the UD v2.7 release: the demo writes the file
+    # formats, and the importer reads them as a user's copy (CCG train and dev; BUCC dev and
+    # test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R languages)
+    assert rules.count("build_demo_local") == 4
+    assert rules.count("import_local_dataset") == 2 + 8 + 5 + 5
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
     assert rules.count("task_similarity") == 1 and rules.count("similarity_summary") == 1
