@@ -130,10 +130,10 @@ def model_gaps(
                 "gap_unseen": diff[~in_seen].mean(),
             }
         )
-    out = pd.DataFrame(rows, columns=columns)
-    size = out.parameters.astype("float")  # a model of unknown size sorts last
-    order = sorted(range(len(out)), key=lambda i: (pd.isna(size[i]), size[i], out.model[i]))
-    return out.iloc[order].reset_index(drop=True).astype({"parameters": "Int64"})
+    out = pd.DataFrame(rows, columns=columns).astype({"parameters": "Int64"})
+    # smallest first; a model of unknown size last
+    out = out.sort_values(["parameters", "model"], na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def _size(parameters) -> str:

@@ -453,7 +453,7 @@ TATOEBA_LANGS = tuple(TATOEBA_ISO3)
 TASKS = [
     RetrievalTask(
         name="tatoeba",
-        description=("Tatoeba: 36 languages → English, top-1 retrieval accuracy (XTREME-R: 41)"),
+        description="Tatoeba: 36 languages → English, top-1 retrieval accuracy (XTREME-R: 41)",
         languages=TATOEBA_LANGS,
         more_languages=tuple(TATOEBA_MORE_ISO3),
         metrics=("accuracy",),

@@ -135,16 +135,15 @@ def wikiann(lang: str, n: int) -> TagSource:
 def entity_spans(words: list[str], tags: list[str]) -> list[str]:
     """WikiANN's ``spans``: each entity of a BIO-tagged sentence as "<type>: <words>"."""
     spans: list[tuple[str, list[str]]] = []
+    inside = None  # the type of the entity the previous word was in
     for word, tag in zip(words, tags, strict=True):
-        if tag.startswith("B-") or (
-            tag.startswith("I-") and (not spans or spans[-1][0] != tag[2:])
-        ):
-            spans.append((tag[2:], [word]))
-        elif tag.startswith("I-"):
+        kind = None if tag == "O" else tag[2:]
+        if tag.startswith("I-") and kind == inside:
             spans[-1][1].append(word)
-        else:
-            spans.append(("", []))
-    return [f"{kind}: {' '.join(ws)}" for kind, ws in spans if kind]
+        elif kind:  # B-, or an I- that starts an entity (seqeval reads it so too)
+            spans.append((kind, [word]))
+        inside = kind
+    return [f"{kind}: {' '.join(ws)}" for kind, ws in spans]
 
 
 # ---- UD v2.7 release files (XTREME-R's UD-POS additions) ----
