@@ -27,10 +27,10 @@ def paper(local_dirs):
 
 
 def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
-    for config in (paper(local_dirs), demo()):
+    for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa"])):
         g = grid.Grid(grid.validate(config, SCHEMA))
         assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
-        assert g.targets == list(tasks.TARGET_TASKS)
+        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's XCOPA
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
     full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
@@ -55,7 +55,10 @@ def test_max_seq_length_defaults_per_task_family():
 def test_schema_task_names_match_the_registry():
     schema = yaml.safe_load(SCHEMA.read_text())
     assert set(schema["$defs"]["task_name"]["enum"]) == set(tasks.INTERMEDIATE_TASKS)
-    assert set(schema["$defs"]["target_name"]["enum"]) == set(tasks.TARGET_TASKS)
+    assert set(schema["$defs"]["target_name"]["enum"]) == {
+        *tasks.TARGET_TASKS,
+        *tasks.XTREME_R_TARGETS,
+    }
     assert set(schema["$defs"]["retrieval_name"]["enum"]) == set(tasks.RETRIEVAL_TASKS)
 
 
@@ -73,7 +76,7 @@ def test_schema_task_names_match_the_registry():
             "integer",
         ),
         (lambda c: c["intermediate"].update(mnlii={}), "'intermediate'", "mnlii"),
-        (lambda c: c["targets"].update(xcopa={}), "'targets'", "xcopa"),
+        (lambda c: c["targets"].update(mewslix={}), "'targets'", "mewslix"),
         (
             lambda c: c["targets"]["xnli"].update(languages=["en", "xx"]),
             "targets.xnli.languages",
@@ -102,7 +105,7 @@ def test_schema_task_names_match_the_registry():
             "commonsenseqa in mnli-commonsenseqa-qqp is not under intermediate",
         ),
         (lambda c: c["sequences"].update(permute=[["mnli"]]), "sequences.permute.0", "short"),
-        (lambda c: c["sequences"].update(targets=["xcopa"]), "sequences.targets.0", "xcopa"),
+        (lambda c: c["sequences"].update(targets=["mewslix"]), "sequences.targets.0", "mewslix"),
         (
             lambda c: c["targets"].pop("pawsx"),
             "sequences.targets",

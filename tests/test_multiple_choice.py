@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from xstilts import tasks
+from xstilts.benchmarks import BENCHMARKS
 from xstilts.tasks import multiple_choice as mc
 
 HELLASWAG = tasks.get("hellaswag")
@@ -103,3 +104,73 @@ def test_features_hold_every_choice_of_an_example(demo_model):
     short = HELLASWAG.featurize(rows, source, tokenizer, 16)
     assert all(len(c) <= 16 for choices in short["input_ids"] for c in choices)
     assert isinstance(rows.features["label"], datasets.Value)  # a string on the hub
+
+
+def test_xcopa_reads_social_iqa_then_copa_as_xtreme_r_does():
+    """run_xcopa.py's inputs: Social IQa "context question" against answerA..C (the Hub label is
+    the string "1".."3"), COPA "premise What was the cause/effect?" against choice1 and choice2.
+    The rows are Social IQa's first training example and COPA's first validation example."""
+    siqa = {
+        "context": "Cameron decided to have a barbecue and gathered her friends together.",
+        "question": "How would Others feel as a result?",
+        "answerA": "like attending",
+        "answerB": "like staying home",
+        "answerC": "a good friend to have",
+        "label": "1",
+    }
+    assert mc.read_example("siqa", siqa) == (
+        "Cameron decided to have a barbecue and gathered her friends together. "
+        "How would Others feel as a result?",
+        ["like attending", "like staying home", "a good friend to have"],
+        0,
+    )
+    copa = {
+        "premise": "The man turned on the faucet.",
+        "choice1": "The toilet filled with water.",
+        "choice2": "Water flowed from the spout.",
+        "question": "effect",
+        "label": 1,
+    }
+    assert mc.read_example("copa", copa) == (
+        "The man turned on the faucet. What was the effect?",
+        ["The toilet filled with water.", "Water flowed from the spout."],
+        1,
+    )
+    xcopa = tasks.get("xcopa")
+    assert xcopa.train_splits == ("first_stage", "train")
+    [siqa_src] = xcopa.splits()["first_stage"]
+    assert (siqa_src.repo, siqa_src.split, siqa_src.style) == (
+        "allenai/social_i_qa",
+        "train",
+        "siqa",
+    )
+    [copa_src] = xcopa.splits()["train"]
+    assert (copa_src.repo, copa_src.config, copa_src.style) == ("aps/super_glue", "copa", "copa")
+    assert [k for k in xcopa.splits() if k.startswith("test.")] == [
+        f"test.{lang}" for lang in "et ht id it qu sw ta th tr vi zh".split()
+    ]
+    assert set(xcopa.languages) == set(BENCHMARKS["xtreme-r"].languages["xcopa"])
+
+
+def test_xcopa_predictions_are_the_json_lines_evaluate_py_reads(tmp_path):
+    from xstilts.score import read_xcopa
+
+    xcopa = tasks.get("xcopa")
+    path = tmp_path / f"test-qu.{xcopa.prediction_suffix}"
+    xcopa.write_predictions([1, 0, 1], path)
+    assert path.name == "test-qu.jsonl"
+    assert path.read_text() == '{"label": 1}\n{"label": 0}\n{"label": 1}\n'
+    assert read_xcopa(path) == [1, 0, 1]
+
+
+def test_demo_copa_rows_have_two_choices_and_siqa_three(demo_model):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(demo_model)
+    xcopa = tasks.get("xcopa")
+    for split, width in (("first_stage", 3), ("train", 2), ("test.sw", 2)):
+        [source] = xcopa.splits()[split]
+        rows = xcopa.demo_rows(source, 6, seed=0)
+        feats = xcopa.featurize(rows, source, tokenizer, 64)
+        assert {len(choices) for choices in feats["input_ids"]} == {width}
+        assert all(0 <= label < width for label in feats["label"])

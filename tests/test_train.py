@@ -299,3 +299,119 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
         (p["step"], p["language"]) for p in points
     ]
     assert [p["score"] for p in resumed["curve"]] == pytest.approx([p["score"] for p in points])
+
+
+@pytest.fixture(scope="module")
+def xcopa_features(demo_model, tmp_path_factory):
+    """Demo XCOPA features: Social IQa ("first_stage"), COPA ("train", "validation") and the
+    11 test languages."""
+    from xstilts.data.build import build_demo_split
+
+    from conftest import chdir
+
+    work = tmp_path_factory.mktemp("xcopa")
+    task = tasks.get("xcopa")
+    with chdir(work):
+        for split in task.splits().values():
+            for src in split:
+                build_demo_split(src.key, src.path("demo"), scale=100)
+        features.prepare("xcopa", demo_model, "demo", 64, work / "features/xcopa")
+    return work / "features/xcopa"
+
+
+def _assert_same_weights(dir_a, dir_b):
+    a, _ = modeling.load(dir_a)
+    b, _ = modeling.load(dir_b)
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name
+
+
+STAGED = SETTINGS | {"max_steps": 6, "batch_size": 16}
+
+
+def test_a_later_stage_starts_from_the_earlier_stages_encoder_and_head(
+    demo_model, xcopa_features, tmp_path
+):
+    kwargs = dict(features={"xcopa": xcopa_features}, seed=3)
+    first = tmp_path / "siqa"
+    s = train.train(
+        encoder_dir=demo_model,
+        settings=STAGED,
+        out_dir=first,
+        checkpoint_dir=tmp_path / "c1",
+        train_split="first_stage",
+        **kwargs,
+    )
+    assert s["train_split"] == "first_stage" and s["steps"] == 6
+    # with a learning rate of 0 nothing moves: the model is the first stage's, head and all
+    frozen = STAGED | {"learning_rate": 0.0}
+    train.train(
+        encoder_dir=first,
+        heads_from=first,
+        settings=frozen,
+        out_dir=tmp_path / "kept",
+        checkpoint_dir=tmp_path / "c2",
+        **kwargs,
+    )
+    _assert_same_weights(first, tmp_path / "kept")
+    # without heads_from the head starts fresh (the target phase's default)
+    train.train(
+        encoder_dir=first,
+        settings=frozen,
+        out_dir=tmp_path / "fresh",
+        checkpoint_dir=tmp_path / "c3",
+        **kwargs,
+    )
+    kept = torch.load(tmp_path / "kept/heads.pt")["xcopa"]
+    fresh = torch.load(tmp_path / "fresh/heads.pt")["xcopa"]
+    assert not torch.equal(kept["dense.weight"], fresh["dense.weight"])
+
+
+def test_staged_training_resumes_and_skips_a_finished_stage(
+    demo_model, xcopa_features, tmp_path, caplog
+):
+    assert tasks.get("xcopa").train_splits == ("first_stage", "train")
+    kwargs = dict(
+        splits=("first_stage", "train"),
+        encoder_dir=demo_model,
+        features={"xcopa": xcopa_features},
+        settings=STAGED,
+        seed=5,
+    )
+    straight = train.train_in_stages(
+        out_dir=tmp_path / "a", checkpoint_dir=tmp_path / "ca", **kwargs
+    )
+    assert [s["train_split"] for s in straight["stages"]] == ["first_stage"]
+    assert straight["train_split"] == "train" and not (tmp_path / "ca").exists()
+    assert json.loads((tmp_path / "a/train_summary.json").read_text())["stages"]
+    # interrupted in the first stage, then resumed: the same model
+    ckpt = tmp_path / "cb"
+    assert (
+        train.train_in_stages(
+            out_dir=tmp_path / "b",
+            checkpoint_dir=ckpt,
+            stop_at_step=3,
+            checkpoint_every_steps=2,
+            **kwargs,
+        )
+        is None
+    )
+    assert (ckpt / "stage.first_stage/checkpoint/checkpoint.pt").exists()
+    train.train_in_stages(out_dir=tmp_path / "b", checkpoint_dir=ckpt, **kwargs)
+    _assert_same_weights(tmp_path / "a", tmp_path / "b")
+    assert not ckpt.exists()
+    # a first stage that finished before the job stopped is not trained again
+    ckpt = tmp_path / "cc"
+    train.train(
+        encoder_dir=demo_model,
+        features={"xcopa": xcopa_features},
+        settings=STAGED,
+        seed=5,
+        out_dir=ckpt / "stage.first_stage/model",
+        checkpoint_dir=ckpt / "stage.first_stage/checkpoint",
+        train_split="first_stage",
+    )
+    with caplog.at_level("INFO", logger="xstilts"):
+        train.train_in_stages(out_dir=tmp_path / "c", checkpoint_dir=ckpt, **kwargs)
+    assert "finished: not run again" in caplog.text
+    _assert_same_weights(tmp_path / "a", tmp_path / "c")

@@ -25,7 +25,8 @@ from smk import REPO, job_set, run, run_shipped
 
 pytestmark = pytest.mark.e2e
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
-TARGETS = list(tasks.TARGET_TASKS)  # the 7 fine-tuned XTREME targets
+# the 7 fine-tuned XTREME targets and XTREME-R's XCOPA (demo.yaml)
+TARGETS = list(tasks.TARGET_TASKS) + list(tasks.XTREME_R_TARGETS)
 RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
 ROBUST_ARMS, ROBUST_TARGETS = ["baseline", "mnli", "squad_v1"], ["xnli", "mlqa"]  # demo.yaml
 # demo.yaml's research arms: both orders of MNLI and QQP (on XNLI and PAWS-X), and MNLI trained
@@ -66,14 +67,14 @@ def test_the_demo_grid_completes(finished_demo):
     # mlm)
     assert rules.count("train_intermediate") == 10 + 6
     # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 and mlm on XNLI
-    assert rules.count("train_target") == 11 * 7 + 2 * 2 + 4 + 2 + 1
-    assert rules.count("evaluate_target") == 11 * 7 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("train_target") == 11 * 8 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("evaluate_target") == 11 * 8 + 2 * 2 + 4 + 2 + 1
     assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
     assert rules.count("multilingual_summary") == 1
     # MNLI in German and in Swahili; masked-LM text in en, de, sw, zh, ar
     assert rules.count("prepare_language") == 2 + 5
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
-    assert rules.count("prepare") == 18  # once per task × model, reused by every cell
+    assert rules.count("prepare") == 19  # once per task × model, reused by every cell
     # CCGbank, BUCC, the masked-LM text and the UD v2.7 release: the demo writes the file
     # formats, and the importer reads them as a user's copy (CCG train and dev; BUCC dev and
     # test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R languages)
@@ -226,7 +227,7 @@ def test_english_scores_are_well_above_chance(finished_demo):
     long = pd.read_parquet(work / "results/summary/scores_long.parquet")
     en = long[(long.language == "en") & long.metric.isin(["accuracy", "f1"])]
     assert set(en.arm) == set(ARMS)
-    assert set(en.target) == set(TARGETS)
+    assert set(en.target) == set(TARGETS) - {"xcopa"}  # XCOPA has no English test set
     # classification: chance + 25 points; QA: a random span of the context has an F1 near 0;
     # tagging: random tags give a seqeval F1 near 1/17 (UPOS) and near 0 (PAN-X entities)
     floor = {"xnli": 100 / 3 + 25, "pawsx": 50.0 + 25, "xquad": 30, "mlqa": 30, "tydiqa": 30}
@@ -445,10 +446,11 @@ def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
     # TyDiQA languages with EM and F1 + Tatoeba's 35 with accuracy + BUCC's 4 with F1,
-    # precision, recall and threshold), with XTREME-R's added languages (demo.yaml reports
-    # xtreme-r): UD-POS 33 + 5, PAN-X 40 + 8, XQuAD 11 + 1, Tatoeba 35 + 5
+    # precision, recall and threshold + XCOPA's 11 with accuracy), with XTREME-R's added
+    # languages (demo.yaml reports xtreme-r): UD-POS 33 + 5, PAN-X 40 + 8, XQuAD 11 + 1,
+    # Tatoeba 35 + 5
     assert len(gains) == 10 * (
-        (15 + 7) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (35 + 5) + 4 * 4
+        (15 + 7 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (35 + 5) + 4 * 4
     )
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)
@@ -616,16 +618,16 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     # arm (MNLI's settings) by params; mnli-qqp, whose first stage is mnli, by its updated input
     why = table.loc["train_intermediate", "why"]
     assert "params have changed (6)" in why and "input files updated by another job (1)" in why
-    # mnli's 7, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
+    # mnli's 8, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
     # translated arm's 2 and the mlm arm's 1
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [88, 71, 17]
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [99, 81, 18]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
-    assert table.loc["prepare", ["done", "to run"]].tolist() == [18, 0]
+    assert table.loc["prepare", ["done", "to run"]].tolist() == [19, 0]
     assert table.loc["prepare_language", ["done", "to run"]].tolist() == [7, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
     # + aggregate, best submission, robustness, similarity, sequence, training length and
     # translated summaries
-    assert table.loc["total", "to run"] == 7 + 17 + 17 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    assert table.loc["total", "to run"] == 7 + 18 + 18 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0

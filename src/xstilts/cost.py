@@ -119,21 +119,28 @@ def project(
                 steps /= settings["batch_size"]
             task = training_tokens(model, names, rest, languages)
             return task + steps * share * settings["batch_size"] * per_text
-        if languages is None:
-            sets = [(tokens(model, n, "train"), _examples(n)) for n in names]
-        else:
-            (task,) = names
-            sets = [
+
+        def run_tokens(sets: list[tuple[float, int]]) -> float:
+            per_epoch = sum(t for t, _ in sets)
+            if settings.get("max_steps"):
+                per_example = per_epoch / max(sum(n for _, n in sets), 1)
+                return settings["max_steps"] * settings["batch_size"] * per_example
+            return settings["epochs"] * per_epoch
+
+        if languages is None:  # every stage of a staged task runs with the same settings
+            return sum(
+                run_tokens([(tokens(model, n, split), _examples(n, split)) for n in names])
+                for split in task_registry.train_splits(names)
+            )
+        (task,) = names
+        return run_tokens(
+            [
                 (tokens(model, task, "train"), _examples(task))
                 if lang == "en"
                 else language_set(model, task, lang)
                 for lang in languages
             ]
-        per_epoch = sum(t for t, _ in sets)
-        if settings.get("max_steps"):
-            per_example = per_epoch / max(sum(n for _, n in sets), 1)
-            return settings["max_steps"] * settings["batch_size"] * per_example
-        return settings["epochs"] * per_epoch
+        )
 
     def validation_tokens(model: str, names: list[str]) -> float:
         return sum(tokens(model, n, "validation") for n in names)

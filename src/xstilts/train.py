@@ -204,6 +204,8 @@ def train(
     compile: bool = False,
     curve: dict | None = None,
     train_sets: dict[str, list[str | Path]] | None = None,
+    train_split: str = "train",
+    heads_from: str | Path | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -236,6 +238,11 @@ def train(
     The loop never waits for the GPU inside a step: batches are collated and counted on the
     CPU, copied from pinned memory without blocking, and the loss is summed on the device and
     read only when a log line is due.
+
+    ``train_split`` names the features split trained on (a staged task's "first_stage", see
+    ``train_in_stages``); ``heads_from`` (a saved model directory) starts each task's head from
+    that model's head of the same task instead of a fresh one. A finished run whose
+    ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is not run again.
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     # a checkpoint resumes only the same run: same settings, data and encoder weights (a
@@ -246,20 +253,28 @@ def train(
     )
     identity = [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}, settings]
     identity.append(seed)
+    if train_split != "train" or heads_from is not None:  # (the default keeps old fingerprints)
+        identity += [train_split, str(heads_from)]
     if curve:  # the points logged so far belong to this curve (no curve: identity as before)
         identity.append(curve)
     fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    done = out_dir / "train_summary.json"
+    if done.exists() and json.loads(done.read_text()).get("fingerprint") == fingerprint:
+        log.info("%s holds this run, finished: not run again", out_dir)
+        return json.loads(done.read_text())
     set_seed(seed)
     device, autocast = device_and_autocast(settings.get("precision", "bf16"))
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
     names = sorted({*features, *(train_sets or {})})
     model = modeling.MultiTaskModel(encoder, names).to(device)
+    if heads_from is not None:
+        modeling.load_heads(model, heads_from, device)
     task_objs = {n: task_registry.get(n) for n in names}
     train_sets = train_sets or {}
     sources = {n: train_sets[n] if n in train_sets else [features[n]] for n in names}
     data = {}
     for n in names:
-        parts = [datasets.load_from_disk(str(Path(d) / "train")) for d in sources[n]]
+        parts = [datasets.load_from_disk(str(Path(d) / train_split)) for d in sources[n]]
         data[n] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
         if len(data[n]) == 0:
             raise UserError(
@@ -352,8 +367,9 @@ def train(
         model.train()
 
     log.info(
-        "training %s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
+        "training %s%s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
         "+".join(names),
+        "" if train_split == "train" else f" (features split {train_split})",
         device,
         total,
         warmup,
@@ -444,6 +460,8 @@ def train(
     if compiled:  # validation below runs eagerly: one more graph would not pay for itself
         model.encoder._compiled_call_impl = None
     summary = {
+        "fingerprint": fingerprint,
+        "train_split": train_split,
         "tasks": names,
         "compiled": compiled,
         "steps": total,
@@ -472,4 +490,51 @@ def train(
         json.dumps(summary, indent=1, sort_keys=True) + "\n"
     )
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return summary
+
+
+def train_in_stages(
+    *,
+    splits: tuple[str, ...] | list[str],
+    encoder_dir: str | Path,
+    out_dir: str | Path,
+    checkpoint_dir: str | Path,
+    curve: dict | None = None,
+    **kwargs,
+) -> dict | None:
+    """``train`` through the feature ``splits`` in order (a task's ``train_splits``: XCOPA trains
+    on Social IQa's "first_stage", then on COPA's "train"), each stage starting from the encoder
+    and heads the one before left. An earlier stage's model stays in ``checkpoint_dir`` until
+    the last stage finishes (which removes that directory), so a restarted job skips finished
+    stages. A learning curve follows the last stage. Returns the last stage's summary with the
+    earlier ones under "stages", or None when ``stop_at_step`` interrupted a stage."""
+    heads_from, earlier = None, []
+    for split in splits[:-1]:
+        stage = Path(checkpoint_dir) / f"stage.{split}"
+        summary = train(
+            encoder_dir=encoder_dir,
+            out_dir=stage / "model",
+            checkpoint_dir=stage / "checkpoint",
+            train_split=split,
+            heads_from=heads_from,
+            **kwargs,
+        )
+        if summary is None:
+            return None
+        earlier.append(summary)
+        encoder_dir = heads_from = stage / "model"
+    summary = train(
+        encoder_dir=encoder_dir,
+        out_dir=out_dir,
+        checkpoint_dir=checkpoint_dir,
+        curve=curve,
+        train_split=splits[-1],
+        heads_from=heads_from,
+        **kwargs,
+    )
+    if summary is not None and earlier:
+        summary["stages"] = earlier
+        Path(out_dir, "train_summary.json").write_text(
+            json.dumps(summary, indent=1, sort_keys=True) + "\n"
+        )
     return summary

@@ -7,7 +7,8 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.train import train
+    from xstilts import tasks
+    from xstilts.train import train_in_stages
 
     cell = json.loads(smk.params.cell)
     features = dict(zip(cell["tasks"], smk.input.features, strict=True))
@@ -20,7 +21,9 @@ def main(smk):
         (task,) = cell["tasks"]
         english = [features[task]] if "en" in cell["languages"] else []
         train_sets[task] = english + train_sets.get(task, [])
-    train(
+    # a task fine-tuned in stages (XCOPA: Social IQa, then COPA) trains through each in turn
+    train_in_stages(
+        splits=tasks.train_splits(cell["tasks"]),
         encoder_dir=smk.input.encoder,
         features=features,
         settings=cell["training"] | {"precision": cell["precision"]},

@@ -65,7 +65,17 @@ def load(path: str | Path, device: torch.device | str = "cpu") -> tuple[MultiTas
     encoder, tokenizer = load_encoder(path, device)
     names = json.loads((path / "heads.json").read_text())
     model = MultiTaskModel(encoder, names)
-    state = torch.load(path / "heads.pt", map_location=device, weights_only=True)
+    load_heads(model, path, device)
+    return model.to(device), tokenizer
+
+
+def load_heads(model: MultiTaskModel, path: str | Path, device: torch.device | str = "cpu"):
+    """Load each of ``model``'s heads from the same task's head saved in ``path``."""
+    state = torch.load(Path(path) / "heads.pt", map_location=device, weights_only=True)
+    missing = sorted(set(model.heads) - set(state))
+    if missing:
+        raise UserError(
+            f"{path} has no trained head for {', '.join(missing)}: delete {path} and run again"
+        )
     for name, head in model.heads.items():
         head.load_state_dict(state[name])
-    return model.to(device), tokenizer

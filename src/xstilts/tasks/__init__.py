@@ -32,6 +32,8 @@ INTERMEDIATE_TASKS: tuple[str, ...] = (
 )
 # The seven XTREME target tasks fine-tuned on English and tested zero-shot on every language.
 TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
+# XTREME-R's fine-tuned targets beyond XTREME's: XCOPA (Social IQa, then English COPA).
+XTREME_R_TARGETS: tuple[str, ...] = ("xcopa",)
 # Scored straight on each arm's encoder, no training: Tatoeba and BUCC (from the release files,
 # or from the Hub's copy, which has no dev set; a grid uses one of the two).
 RETRIEVAL_TASKS: tuple[str, ...] = ("bucc2018", "bucc2018_mteb", "tatoeba")
@@ -44,6 +46,12 @@ def get(name: str) -> Task:
         raise KeyError(
             f"unknown task {name!r}; known tasks: {', '.join(sorted(REGISTRY))}"
         ) from None
+
+
+def train_splits(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The feature splits a training run of the tasks ``names`` trains on, stage by stage: a
+    lone task's ``train_splits`` (XCOPA: Social IQa, then COPA), else "train"."""
+    return get(names[0]).train_splits if len(names) == 1 else ("train",)
 
 
 def all_sources() -> dict[str, tuple[Task, Source]]:
@@ -60,8 +68,10 @@ __all__ = [
     "REGISTRY",
     "INTERMEDIATE_TASKS",
     "TARGET_TASKS",
+    "XTREME_R_TARGETS",
     "RETRIEVAL_TASKS",
     "Task",
     "get",
+    "train_splits",
     "all_sources",
 ]

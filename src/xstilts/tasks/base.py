@@ -53,6 +53,10 @@ class Task(ABC):
     description: str = ""
     default_max_seq_length: int = 256  # when the config does not set max_seq_length
     train: tuple[Source, ...] = ()  # rows of all sources are concatenated
+    # a first fine-tuning stage's training data, trained to its end before ``train`` starts
+    # from the weights it leaves, the head included (XTREME-R fine-tunes XCOPA on Social IQa,
+    # then on English COPA); its features are the split "first_stage"
+    first_stage: tuple[Source, ...] = ()
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
     test: tuple[Source, ...] = ()  # one source per test language
     # training data by language, one source per language, read only by an arm that asks for
@@ -80,10 +84,13 @@ class Task(ABC):
 
     # ---- data ----
     def splits(self, languages: Iterable[str] | None = None) -> dict[str, tuple[Source, ...]]:
-        """Sources of each split: "train", "validation", and "test.<lang>" for each of
-        ``languages`` (default: ``languages``, without ``more_languages``)."""
+        """Sources of each split: "first_stage" (if the task has one), "train", "validation",
+        and "test.<lang>" for each of ``languages`` (default: ``languages``, without
+        ``more_languages``)."""
         keep = set(self.languages if languages is None else languages)
         out: dict[str, tuple[Source, ...]] = {}
+        if self.first_stage:
+            out["first_stage"] = self.first_stage
         if self.train:
             out["train"] = self.train
         if self.validation:
@@ -92,6 +99,11 @@ class Task(ABC):
             if src.language in keep:
                 out[self.test_split(src.language)] = (src,)
         return out
+
+    @property
+    def train_splits(self) -> tuple[str, ...]:
+        """The feature splits fine-tuning trains on, stage by stage."""
+        return ("first_stage", "train") if self.first_stage else ("train",)
 
     @property
     def source_languages(self) -> tuple[str, ...]:

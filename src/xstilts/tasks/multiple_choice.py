@@ -1,4 +1,5 @@
-"""Multiple choice: HellaSwag, CosmosQA, CommonsenseQA (intermediate tasks).
+"""Multiple choice: HellaSwag, CosmosQA, CommonsenseQA (intermediate tasks) and XCOPA (an
+XTREME-R target).
 
 Each choice is encoded with the prompt as its own sequence (``<s> prompt </s></s> choice
 </s>``); a scalar head scores each choice from its first token (RoBERTa's classification head
@@ -11,17 +12,25 @@ ending`` (its label is a string "0".."3"); CosmosQA prompt ``context + " " + que
 answer0..answer3; CommonsenseQA prompt ``question``, choices ``choices.text`` and the label the
 position of ``answerKey`` in ``choices.label``. Hub ids and columns:
 ../shared/reference/PAPER.md §5.
+
+XCOPA as XTREME-R trains it (``scripts/train_xcopa.sh``, ``third_party/run_xcopa.py``): a first
+fine-tuning stage on Social IQa (prompt ``context + " " + question``, choices answerA..answerC,
+its label the string "1".."3"), then English COPA from that model, its choice head included
+(prompt ``premise + " What was the " + question + "?"``, question being "cause" or "effect",
+choices choice1 and choice2), tested on the 11 XCOPA languages. Predictions are JSON lines with
+a ``"label"`` each, which evaluate.py's ``read_xcopa`` reads.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import datasets
 import torch
-from datasets import Features, List, Value
+from datasets import ClassLabel, Features, List, Value
 from torch import nn
 
 from xstilts.data import demo
@@ -65,6 +74,23 @@ COMMONSENSEQA = Features(
         "answerKey": _S,
     }
 )
+SOCIAL_IQA = Features(
+    {
+        "context": _S,
+        "question": _S,
+        "answerA": _S,
+        "answerB": _S,
+        "answerC": _S,
+        "label": _S,
+    }
+)
+_COPA_TEXT = {"premise": _S, "choice1": _S, "choice2": _S, "question": _S}
+COPA = Features(
+    {**_COPA_TEXT, "idx": Value("int32"), "label": ClassLabel(names=["choice1", "choice2"])}
+)
+XCOPA = Features(
+    {**_COPA_TEXT, "label": Value("int32"), "idx": Value("int32"), "changed": Value("bool")}
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,12 @@ def read_example(style: str, row: dict) -> tuple[str, list[str], int]:
             row["choices"]["text"],
             row["choices"]["label"].index(row["answerKey"]),
         )
+    if style == "siqa":
+        answers = [row[f"answer{k}"] for k in "ABC"]
+        return f"{row['context']} {row['question']}", answers, int(row["label"]) - 1
+    if style == "copa":
+        prompt = f"{row['premise']} What was the {row['question']}?"
+        return prompt, [row["choice1"], row["choice2"]], int(row["label"])
     raise ValueError(f"unknown multiple-choice style {style!r}")
 
 
@@ -112,6 +144,40 @@ def commonsenseqa(split: str, n: int) -> ChoiceSource:
     )
 
 
+def social_iqa(split: str, n: int) -> ChoiceSource:
+    # allenai/social_i_qa's main branch holds a loading script; the Hub's parquet conversion of
+    # the same data lives on refs/convert/parquet
+    return ChoiceSource(
+        "allenai/social_i_qa",
+        "default",
+        split,
+        SOCIAL_IQA,
+        num_rows=n,
+        revision="refs/convert/parquet",
+        style="siqa",
+    )
+
+
+def copa(split: str, n: int) -> ChoiceSource:
+    # English COPA from SuperGLUE (aps/super_glue, formerly super_glue: a loading script on
+    # main, parquet on refs/convert/parquet)
+    return ChoiceSource(
+        "aps/super_glue",
+        "copa",
+        split,
+        COPA,
+        num_rows=n,
+        revision="refs/convert/parquet",
+        style="copa",
+    )
+
+
+def xcopa(lang: str) -> ChoiceSource:
+    return ChoiceSource(
+        "cambridgeltl/xcopa", lang, "test", XCOPA, language=lang, num_rows=500, style="copa"
+    )
+
+
 class ChoiceHead(nn.Module):
     """One score per choice: RoBERTa's classification head with a single output."""
 
@@ -134,6 +200,10 @@ class ChoiceHead(nn.Module):
         return scores.masked_fill(~batch["choice_mask"], torch.finfo(scores.dtype).min)
 
 
+# choices per example of a style whose count is fixed by its schema (else ``num_choices``)
+_STYLE_CHOICES = {"siqa": 3, "copa": 2}
+
+
 @dataclass(frozen=True)
 class MultipleChoiceTask(Task):
     num_choices: int = 4
@@ -149,12 +219,11 @@ class MultipleChoiceTask(Task):
         assert isinstance(source, ChoiceSource)
         writer = demo.Writer(source.language, seed)
         rows: dict[str, list] = {col: [] for col in source.features}
+        width = _STYLE_CHOICES.get(source.style, self.num_choices)
         for i in range(n):
-            right = int(writer.rng.integers(self.num_choices))
-            shown = writer.noisy(right, self.num_choices)
-            choices = [
-                writer.with_cue("mc", int(k == right), 2, 6) for k in range(self.num_choices)
-            ]
+            right = int(writer.rng.integers(width))
+            shown = writer.noisy(right, width)
+            choices = [writer.with_cue("mc", int(k == right), 2, 6) for k in range(width)]
             prompt = writer.sentence(8, 16)
             if source.style == "hellaswag":
                 ctx_a, ctx_b = prompt, writer.sentence(2, 4)
@@ -178,8 +247,25 @@ class MultipleChoiceTask(Task):
                     **{f"answer{k}": c for k, c in enumerate(choices)},
                     "label": shown,
                 }
+            elif source.style == "siqa":
+                values = {
+                    "context": prompt,
+                    "question": writer.sentence(4, 8) + "?",
+                    **{f"answer{k}": c for k, c in zip("ABC", choices, strict=True)},
+                    "label": str(shown + 1),
+                }
+            elif source.style == "copa":
+                values = {
+                    "premise": prompt,
+                    "choice1": choices[0],
+                    "choice2": choices[1],
+                    "question": ("cause", "effect")[i % 2],
+                    "idx": i,
+                    "label": shown,
+                    "changed": False,
+                }
             else:
-                letters = [chr(ord("A") + k) for k in range(self.num_choices)]
+                letters = [chr(ord("A") + k) for k in range(width)]
                 values = {
                     "id": f"{source.split}-{i:06d}",
                     "question": prompt + "?",
@@ -253,6 +339,18 @@ class MultipleChoiceTask(Task):
         path.write_text("".join(f"{p}\n" for p in predictions), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class XcopaTask(MultipleChoiceTask):
+    """XCOPA's predictions and labels: one JSON object with a ``"label"`` per line
+    (run_xcopa.py's ``test-<lang>.jsonl``, evaluate.py's ``read_xcopa``)."""
+
+    prediction_suffix: str = "jsonl"
+
+    def write_predictions(self, predictions, path: Path) -> None:
+        lines = (json.dumps({"label": int(p)}) + "\n" for p in predictions)
+        path.write_text("".join(lines), encoding="utf-8")
+
+
 _MC = dict(languages=("en",), metrics=("accuracy",), avg_metrics=("accuracy",))
 
 TASKS = [
@@ -277,5 +375,19 @@ TASKS = [
         validation=(commonsenseqa("validation", 1_221),),
         num_choices=5,
         **_MC,
+    ),
+    XcopaTask(
+        name="xcopa",
+        description="XCOPA: Social IQa, then English COPA (premise + cause/effect question, "
+        "2 choices); 11 languages",
+        languages=tuple("et ht id it qu sw ta th tr vi zh".split()),
+        metrics=("accuracy",),
+        avg_metrics=("accuracy",),
+        first_stage=(social_iqa("train", 33_410),),
+        train=(copa("train", 400),),
+        validation=(copa("validation", 100),),
+        test=tuple(xcopa(lang) for lang in "et ht id it qu sw ta th tr vi zh".split()),
+        num_choices=2,
+        default_max_seq_length=128,
     ),
 ]
