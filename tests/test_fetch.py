@@ -65,11 +65,11 @@ def test_the_fetch_target_stages_every_model_and_dataset_of_the_paper_grid(tmp_p
     jobs = run(tmp_path, tmp_path / "paper.yaml", dryrun=True, targets=["fetch"])
     # XNLI 1+15, MNLI 2, SNLI 1, ANLI 3+3, QQP 2, PAWS-X 2+7, SQuAD 2, SQuAD 2.0 2, XQuAD 11,
     # MLQA 7, TyDiQA 2 (train and validation, one file for all languages) = 60 splits; UD-POS
-    # 2+33, PAN-X 2+40, HellaSwag 2, CosmosQA 2, CommonsenseQA 2 = 83 more; Tatoeba 35 (no
-    # Telugu on the Hub). CCGbank's train and dev, and BUCC's dev and test for 4 languages, are
-    # imported from the local directories
+    # 2+33, PAN-X 2+40, HellaSwag 2, CosmosQA 2, CommonsenseQA 2 = 83 more; Tatoeba 35 + 1
+    # (Telugu from mteb's copy). CCGbank's train and dev, and BUCC's dev and test for 4
+    # languages, are imported from the local directories
     assert Counter(rule for rule, _ in jobs) == {
-        "fetch_dataset": 178,
+        "fetch_dataset": 179,
         "import_local_dataset": 2 + 8,
         "fetch_model": 1,
         "fetch": 1,

@@ -27,12 +27,13 @@ def test_qa_labels_are_squad_json_that_evaluate_py_walks(tmp_path):
     ]
 
 
-def test_classification_labels_are_one_per_line_and_missing_languages_are_skipped(tmp_path):
+def test_classification_labels_are_one_per_line_and_missing_features_are_an_error(tmp_path):
     features = tmp_path / "features"
     datasets.Dataset.from_dict({"label": [2, 0]}).save_to_disk(str(features / "test.fr"))
-    submission.write_labels("xnli", features, ["fr", "sw"], tmp_path / "labels")
+    submission.write_labels("xnli", features, ["fr"], tmp_path / "labels")
     assert (tmp_path / "labels/xnli/test-fr.tsv").read_text() == "contradiction\nentailment\n"
-    assert not (tmp_path / "labels/xnli/test-sw.tsv").exists()
+    with pytest.raises(UserError, match=r"features .*test\.sw are missing.*delete"):
+        submission.write_labels("xnli", features, ["fr", "sw"], tmp_path / "labels")
 
 
 def test_validation_scores_come_from_the_training_summary_or_buccs_dev_set():

@@ -289,9 +289,10 @@ def test_retrieval_scores_every_arms_encoder(finished_demo):
     doc = json.loads(
         (work / "results/eval/demo_tiny/baseline/seed1/scores/tatoeba.json").read_text()
     )
-    # XTREME's 36 but Telugu, and XTREME-R's az lt pl uk ro (demo.yaml reports xtreme-r)
-    assert "te" not in doc["languages"] and len(doc["languages"]) == 35 + 5
-    assert any(n.startswith("te: not scored") for n in doc["notes"])
+    # XTREME's 36 (Telugu from mteb's copy) and XTREME-R's az lt pl uk ro (demo.yaml reports
+    # xtreme-r)
+    assert "te" in doc["languages"] and len(doc["languages"]) == 36 + 5
+    assert doc["notes"] == []
     bucc = json.loads((work / "results/eval/demo_tiny/mnli/seed1/scores/bucc2018.json").read_text())
     assert set(bucc["languages"]["de"]) == {"f1", "precision", "recall", "threshold"}
     lines = (
@@ -306,23 +307,30 @@ def test_retrieval_scores_every_arms_encoder(finished_demo):
 def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp_path, capsys):
     work = finished_demo[0]
     baseline = work / "results/submission/demo_tiny/seed1/baseline"
-    # evaluate.py needs all 36 Tatoeba languages, and the Hub copy has no Telugu: score the
-    # other eight tasks (their folders are complete)
-    predictions = tmp_path / "predictions"
-    shutil.copytree(baseline, predictions)
-    shutil.rmtree(predictions / "tatoeba")
+    # every folder is complete (Tatoeba's Telugu from mteb's copy): evaluate.py scores all
+    # nine XTREME tasks and their average
     out = tmp_path / "scores.json"
-    argv = ["score", "--predictions", str(predictions), "--labels", str(work / "results/labels")]
+    argv = ["score", "--predictions", str(baseline), "--labels", str(work / "results/labels")]
     assert cli.main([*argv, "--benchmark", "xtreme", "--output_file", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert json.loads(capsys.readouterr().out) == doc
     table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
     row = table.loc[("demo_tiny", "baseline")]
     for task in XTREME_TASKS:
-        if task != "tatoeba":
-            assert doc[task]["avg_metric"] == pytest.approx(row[task], rel=1e-12), task
-    assert "all_task" not in doc and "retrieval" not in doc  # Tatoeba left out
+        assert doc[task]["avg_metric"] == pytest.approx(row[task], rel=1e-12), task
+    assert doc["all_task"] == pytest.approx(row.xtreme_avg, rel=1e-12)
     assert doc["qa"] == pytest.approx((row.xquad + row.mlqa + row.tydiqa) / 3, rel=1e-12)
+    # XTREME-R: XCOPA's JSON lines, read by the scorer, give the summary's XCOPA score and its
+    # groups; no average, as LAReQA and Mewsli-X are not targets
+    assert cli.main([*argv, "--benchmark", "xtreme-r", "--output_file", str(out)]) == 0
+    doc_r = json.loads(out.read_text())
+    capsys.readouterr()
+    bench = pd.read_csv(work / "results/summary/benchmarks.csv")
+    base = bench[(bench.benchmark == "xtreme-r") & (bench.arm == "baseline")].set_index("name")
+    assert doc_r["xcopa"]["avg_metric"] == pytest.approx(base.score["xcopa"], rel=1e-12)
+    assert doc_r["classification"] == pytest.approx(base.score["classification"], rel=1e-12)
+    assert doc_r["multi_choice"] == pytest.approx(base.score["xcopa"], rel=1e-12)
+    assert "all_task" not in doc_r
     # the best-per-task submission: chosen on validation, recorded, zipped
     manifest = json.loads(
         (work / "results/submission/demo_tiny/seed1/best/manifest.json").read_text()
@@ -340,13 +348,14 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     assert "## XTREME-R (evaluate.py --xtreme_version xtreme-r)" in md
     bench = pd.read_csv(work / "results/summary/benchmarks.csv")
     average = bench[(bench.benchmark == "xtreme-r") & (bench.kind == "average")]
-    # every arm of the main grid, on the demo's 7 of XTREME-R's 10 tasks (no XCOPA, LAReQA or
+    # every arm of the main grid, on the demo's 8 of XTREME-R's 10 tasks (no LAReQA or
     # Mewsli-X): incomplete
     assert set(ARMS) <= set(average.arm)
     main = average[average.arm.isin(ARMS)]
-    assert set(main.tasks) == {"7/10"} and not main.complete.any()
+    assert set(main.tasks) == {"8/10"} and not main.complete.any()
     assert set(bench[bench.benchmark == "xtreme-r"].name) == {
-        "xnli", "udpos", "panx", "tatoeba", "xquad", "mlqa", "tydiqa", "tagging", "qa", "avg"
+        "xnli", "xcopa", "udpos", "panx", "tatoeba", "xquad", "mlqa", "tydiqa",
+        "classification", "tagging", "qa", "multi_choice", "avg",
     }  # fmt: skip
     # XTREME's table over the same files: all nine tasks, every group
     xtreme = bench[(bench.benchmark == "xtreme") & bench.arm.isin(ARMS)]
@@ -436,21 +445,22 @@ def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(f
     assert "demo_tiny (0.36M): all / seen / unseen" in md
 
 
-def test_summary_marks_the_xtreme_average_incomplete(finished_demo):
+def test_summary_has_a_complete_xtreme_average_and_gains_in_every_language(finished_demo):
+    table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
+    # all nine tasks in all of their languages (Tatoeba's Telugu from mteb's copy)
+    assert table.xtreme_complete.all() and set(table.xtreme_tasks) == {"9/9"}
     md = (finished_demo[0] / "results/summary/arm_target.md").read_text()
-    # all nine tasks, but Tatoeba lacks Telugu on the Hub (and so in the demo): marked, not hidden
-    assert "* (9/9 tasks)" in md
-    assert "tatoeba: te: not scored, google/xtreme has no tatoeba.tel config" in md
+    assert "* (9/9 tasks)" not in md and "not scored" not in md
     gains = pd.read_parquet(finished_demo[0] / "results/summary/gains_by_language.parquet")
     assert set(gains.arm) == set(ARMS) - {"baseline"}
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
-    # TyDiQA languages with EM and F1 + Tatoeba's 35 with accuracy + BUCC's 4 with F1,
+    # TyDiQA languages with EM and F1 + Tatoeba's 36 with accuracy + BUCC's 4 with F1,
     # precision, recall and threshold + XCOPA's 11 with accuracy), with XTREME-R's added
     # languages (demo.yaml reports xtreme-r): UD-POS 33 + 5, PAN-X 40 + 8, XQuAD 11 + 1,
     # Tatoeba 35 + 5
     assert len(gains) == 10 * (
-        (15 + 7 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (35 + 5) + 4 * 4
+        (15 + 7 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (36 + 5) + 4 * 4
     )
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)

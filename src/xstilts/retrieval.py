@@ -89,14 +89,10 @@ def evaluate_retrieval(
             cell["precision"],
         )
 
-    missing = dict(task.missing)
     per_lang: dict[str, dict[str, float]] = {}
     validation: dict[str, dict[str, float]] = {}  # BUCC's dev scores, for choosing an arm
     examples: dict[str, list[dict]] = {}
     for lang in cell["languages"]:
-        if lang in missing:
-            log.warning("%s %s: not scored: %s", task.name, lang, missing[lang])
-            continue
         t0 = time.time()
         splits = {}
         for split in (f"dev.{lang}", task.test_split(lang)):
@@ -126,9 +122,7 @@ def evaluate_retrieval(
             ", ".join(f"{k}={v:.2f}" for k, v in scores.items()),
             time.time() - t0,
         )
-    notes = [
-        f"{lang}: not scored, {why}" for lang, why in missing.items() if lang in cell["languages"]
-    ]
+    notes = []
     if task.oracle_threshold:
         notes.append(
             "oracle threshold: the source has no dev set, so the mining threshold was chosen on "

@@ -28,8 +28,11 @@ def write_labels(task_name: str, features_dir: str | Path, languages: list[str],
     folder.mkdir(parents=True, exist_ok=True)
     for lang in languages:
         split = Path(features_dir) / task.test_split(lang)
-        if not split.exists():  # a language the data source lacks (Tatoeba's Telugu on the Hub)
-            continue
+        if not split.exists():
+            raise UserError(
+                f"features {split} are missing, whose gold labels {task_name} {lang} needs; "
+                f"delete {features_dir} and run again"
+            )
         gold = task.gold(datasets.load_from_disk(str(split)))
         task.write_labels(gold, folder / f"test-{lang}.{task.prediction_suffix}")
 
