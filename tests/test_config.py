@@ -11,6 +11,8 @@ import yaml
 
 from xstilts import grid, tasks
 
+from conftest import hub_config
+
 REPO = grid.Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 
@@ -286,3 +288,32 @@ def test_xtreme_r_adds_its_languages_to_the_xtreme_tasks_unless_a_list_says_othe
         grid.validate(config, SCHEMA)
     config["targets"]["udpos"]["languages"] = ["de", "en"]
     assert grid.Grid(grid.validate(config, SCHEMA)).more_languages("udpos") == []
+
+
+def test_a_translated_squad_arm_needs_xtremes_translate_train_files(tmp_path):
+    config = hub_config(
+        intermediate={"squad_v1": {"epochs": 2, "batch_size": 16}},
+        targets={"xquad": {"epochs": 2, "batch_size": 16, "languages": ["en", "de", "hi"]}},
+        translated={"squad_de_hi": {"task": "squad_v1", "languages": ["hi", "en", "de"]}},
+    )
+    # XTREME's translations are files the user downloads: named before anything runs
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(copy.deepcopy(config), SCHEMA)
+    message = str(err.value)
+    assert "'data.local.squad_translate_train' is not set" in message
+    assert "leave de hi out of the languages of the translated arms of squad_v1" in message
+    config["data"]["local"] = {"squad_translate_train": str(tmp_path)}
+    (tmp_path / "squad.translate.train.en-de.json").write_text("{}")
+    with pytest.raises(grid.ConfigError, match=r"has no squad\.translate\.train\.en-hi\.json"):
+        grid.validate(copy.deepcopy(config), SCHEMA)
+    (tmp_path / "squad.translate.train.en-hi.json").write_text("{}")
+    g = grid.Grid(grid.validate(config, SCHEMA))
+    assert g.intermediate_cell("xlmr_large", "squad_de_hi", 1)["languages"] == ["en", "de", "hi"]
+    assert g.seen_languages("squad_de_hi") == ["en", "de", "hi"]
+    assert "resources/datasets/local/squad_translate_train/en-hi/train.parquet" in (
+        g.resource_files()
+    )
+    # Swahili has no translate-train SQuAD (XTREME translated it into XQuAD's languages)
+    config["translated"]["squad_de_hi"]["languages"] = ["en", "sw"]
+    with pytest.raises(grid.ConfigError, match="squad_v1 has no training data in sw"):
+        grid.validate(config, SCHEMA)

@@ -9,6 +9,7 @@ import torch
 
 from xstilts import tasks
 from xstilts.data import demo
+from xstilts.errors import UserError
 from xstilts.tasks import qa
 
 WORDS = demo.lexicon("en")
@@ -195,3 +196,85 @@ def test_demo_contexts_need_several_windows(tokenizer):
     per_example = len(feats) / len(ds)
     assert per_example >= 1.5
     assert len(set(feats["example_id"])) == len(ds)
+
+
+# ---- XTREME's translate-train SQuAD (local files) ----------------------------------------------
+
+TRANSLATED = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Berlin",
+            "paragraphs": [
+                {
+                    "context": "Berlin ist die Hauptstadt. Sie hat 3,6 Millionen Einwohner.",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "Was ist Berlin?",
+                            "answers": [{"text": "die Hauptstadt", "answer_start": 11}],
+                        },
+                        {  # the translated answer is not in the translated context
+                            "id": "q2",
+                            "question": "Wie alt ist Berlin?",
+                            "answers": [{"text": "800 Jahre", "answer_start": -1}],
+                        },
+                    ],
+                },
+                {
+                    "context": "Die Spree fließt durch Berlin.",
+                    "qas": [
+                        {  # an offset that points elsewhere: dropped too
+                            "id": "q3",
+                            "question": "Was fließt?",
+                            "answers": [{"text": "Die Spree", "answer_start": 4}],
+                        },
+                        {
+                            "id": "q4",
+                            "question": "Wodurch fließt sie?",
+                            "answers": [
+                                {"text": "Berlin", "answer_start": 23},
+                                {"text": "durch Berlin", "answer_start": 17},
+                            ],
+                        },
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_translate_train_squad_is_read_from_xtremes_files_without_unfound_answers(tmp_path):
+    import json
+
+    squad = tasks.get("squad_v1")
+    source = squad.language_source("de")
+    assert source.key == "local/squad_translate_train/en-de/train"
+    assert source.local_files == ("squad.translate.train.en-de.json",)
+    assert squad.source_languages == ("ar", "de", "el", "es", "hi", "ru", "th", "tr", "vi", "zh")
+    (tmp_path / "squad.translate.train.en-de.json").write_text(
+        json.dumps(TRANSLATED, ensure_ascii=False), encoding="utf-8"
+    )
+    rows = squad.import_local(tmp_path, source)
+    assert rows.features == qa.SQUAD
+    assert rows["id"] == ["q1", "q4"]
+    assert rows["title"] == ["Berlin", "Berlin"]
+    assert rows["context"][1] == "Die Spree fließt durch Berlin."
+    # training keeps the first answer, as run_squad.py does
+    assert rows["answers"] == [
+        {"text": ["die Hauptstadt"], "answer_start": [11]},
+        {"text": ["Berlin"], "answer_start": [23]},
+    ]
+    (tmp_path / "squad.translate.train.en-de.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(UserError, match="not a SQuAD JSON file.*remove de from the translated"):
+        squad.import_local(tmp_path, source)
+
+
+def test_the_demo_writes_translate_train_files_that_read_back_the_same(tmp_path):
+    squad = tasks.get("squad_v1")
+    source = squad.language_source("th")  # written without spaces
+    rows = squad.demo_rows(source, 12, seed=3)
+    squad.export_local({source: rows}, tmp_path)
+    back = squad.import_local(tmp_path, source)
+    assert back.to_list() == rows.to_list()

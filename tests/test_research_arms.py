@@ -408,3 +408,33 @@ def _checkpoint(directory, *shards: dict[str, list[int]]) -> str:
         path = directory / f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
         path.write_bytes(struct.pack("<Q", len(blob)) + blob + bytes(offset))
     return str(directory)
+
+
+def test_a_translated_squad_arm_runs_on_the_demos_translate_train_files(tmp_path):
+    """The demo writes its own XTREME translate-train files, imports them like a user's, and
+    prepares each language for the arm (a dry run of the workflow)."""
+    import yaml
+
+    from smk import job_set, run
+
+    config = {
+        "data": {"source": "demo", "demo_scale": 100},
+        "models": yaml.safe_load((REPO / "config/demo.yaml").read_text())["models"],
+        "intermediate": {"squad_v1": {"max_steps": 10, "batch_size": 16, "learning_rate": 1e-3}},
+        "multitask": {"enabled": False},
+        "targets": {"xquad": {"max_steps": 10, "batch_size": 16, "languages": ["en", "de"]}},
+        "retrieval": {},
+        "translated": {"squad_en_de_hi": {"task": "squad_v1", "languages": ["en", "de", "hi"]}},
+    }
+    (tmp_path / "squad.yaml").write_text(yaml.safe_dump(config))
+    jobs = job_set(run(tmp_path, tmp_path / "squad.yaml", dryrun=True))
+    local = (("name", "squad_translate_train"), ("root", "resources/demo/datasets"))
+    assert {
+        ("build_demo_local", (("name", "squad_translate_train"),)),
+        ("import_local_dataset", (*local, ("split", "train"), ("subset", "en-de"))),
+        ("import_local_dataset", (*local, ("split", "train"), ("subset", "en-hi"))),
+        ("prepare_language", (("lang", "de"), ("model", "demo_tiny"), ("task", "squad_v1"))),
+        ("prepare_language", (("lang", "hi"), ("model", "demo_tiny"), ("task", "squad_v1"))),
+        ("train_intermediate", (("arm", "squad_en_de_hi"), ("model", "demo_tiny"), ("seed", "1"))),
+        ("multilingual_summary", ()),
+    } <= jobs

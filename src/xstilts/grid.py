@@ -222,7 +222,8 @@ def _check_language_arms(config: dict) -> None:
                 if len(known) == 1:
                     raise ConfigError(
                         f"{key}: {task.name} has no translated training data; use a task that "
-                        "has (mnli: XNLI's machine-translated MNLI)"
+                        "has (mnli: XNLI's machine-translated MNLI; squad_v1: XTREME's "
+                        "translate-train SQuAD, from data.local.squad_translate_train)"
                     )
             else:
                 data = task_registry.get(MLM_TASK)
@@ -305,9 +306,15 @@ def _check_local_sources(config: dict) -> None:
         for ss in task_registry.get(t).splits(grid.test_languages(t)).values()
         for s in ss
     ]
-    used += [
+    by_language = [
         (t, task_registry.get(t).language_source(lang)) for t, lang in grid.language_data_used()
     ]
+    used += by_language
+    # local name → the languages of training data by language read from it (not masked-LM text)
+    translated: dict[str, list[str]] = {}
+    for t, src in by_language:
+        if src.is_local and t != MLM_TASK:
+            translated.setdefault(src.local_name, []).append(src.language)
     languages: dict[str, list[str]] = {}  # local name → the test languages read from it
     for task_name, src in used:
         if src.is_local:
@@ -333,12 +340,17 @@ def _check_local_sources(config: dict) -> None:
             )
         elif task_name == MLM_TASK:
             instead = "remove the mlm arms (or the languages without a file)"
+        elif name in translated:
+            instead = (
+                f"leave {' '.join(dict.fromkeys(translated[name]))} out of the languages of the "
+                f"translated arms of {task_name}"
+            )
         else:
             instead = f"remove {task_name} from intermediate and multitask.tasks"
         kind = "licence-restricted"
         if task_name == MLM_TASK:
             kind = "your own text"
-        elif name in languages:
+        elif name in languages or name in translated:
             kind = "a release of files"
         listed = ", ".join(files)
         fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"

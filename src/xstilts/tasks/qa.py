@@ -9,11 +9,18 @@ tokenizer's offset mapping. SQuAD 2.0 adds the no-answer option: the null score 
 on <s>) is compared with the best span, as the official run_squad does.
 
 Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5.
+
+SQuAD 1.1 machine-translated into XQuAD's ten other languages (XTREME's translate-train files,
+``squad.translate.train.en-<lang>.json``, in SQuAD's JSON layout) is SQuAD's training data by
+language, for a translated arm (config key ``translated``); the files are the user's, read from
+``data.local.squad_translate_train``. A translated answer that is not at its ``answer_start`` in
+the translated context is dropped, as run_squad.py drops one it cannot find.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,8 +33,11 @@ from torch import nn
 
 from xstilts.data import demo
 from xstilts.data.sources import Source
+from xstilts.errors import UserError
 from xstilts.metrics import qa as qa_metrics
 from xstilts.tasks.base import Task, map_rows, pad
+
+log = logging.getLogger("xstilts")
 
 DOC_STRIDE = 128
 MAX_QUERY_LENGTH = 64
@@ -79,6 +89,9 @@ TYDIQA_PREFIX = {
     "te": "telugu-",
 }
 TYDIQA_LANGS = tuple(TYDIQA_PREFIX)
+# XTREME's translate-train SQuAD: the languages of XQuAD but English
+SQUAD_TRANSLATED_LANGS = tuple(lang for lang in XQUAD_LANGS if lang != "en")
+SQUAD_TRANSLATED = "squad_translate_train"  # its data.local key
 
 
 def squad(split: str, n: int) -> Source:
@@ -87,6 +100,19 @@ def squad(split: str, n: int) -> Source:
 
 def squad_v2(split: str, n: int) -> Source:
     return Source("rajpurkar/squad_v2", "squad_v2", split, SQUAD, num_rows=n)
+
+
+def squad_translated(lang: str) -> Source:
+    """SQuAD 1.1's training set machine-translated into ``lang`` (XTREME's translate-train)."""
+    return Source(
+        f"local/{SQUAD_TRANSLATED}",
+        f"en-{lang}",
+        "train",
+        SQUAD,
+        language=lang,
+        num_rows=87_599,
+        local_files=(f"squad.translate.train.en-{lang}.json",),
+    )
 
 
 def xquad(lang: str) -> Source:
@@ -226,6 +252,87 @@ class QATask(Task):
                 for col in source.features:
                     rows[col].append(values[col])
         return datasets.Dataset.from_dict(rows, features=source.features)
+
+    # ---- local files: SQuAD's JSON layout (XTREME's translate-train SQuAD) ----
+    def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        (name,) = source.local_files
+        path = Path(directory) / name
+        try:
+            articles = json.loads(path.read_text(encoding="utf-8"))["data"]
+        except (OSError, ValueError, KeyError) as err:
+            raise UserError(
+                f"{path} is not a SQuAD JSON file with a 'data' list ({err}); put XTREME's "
+                f"{name} there, or remove {source.language} from the translated arm's languages"
+            ) from err
+        rows: dict[str, list] = {col: [] for col in SQUAD}
+        dropped = 0
+        for article in articles:
+            for paragraph in article["paragraphs"]:
+                context = paragraph["context"]
+                for qa in paragraph["qas"]:
+                    answers = qa["answers"][:1]  # training keeps the first answer (run_squad)
+                    found = [
+                        a
+                        for a in answers
+                        if a["answer_start"] >= 0
+                        and context[a["answer_start"] :].startswith(a["text"])
+                    ]
+                    if answers and not found:
+                        dropped += 1
+                        continue
+                    rows["id"].append(qa["id"])
+                    rows["title"].append(article.get("title", ""))
+                    rows["context"].append(context)
+                    rows["question"].append(qa["question"])
+                    rows["answers"].append(
+                        {
+                            "text": [a["text"] for a in found],
+                            "answer_start": [a["answer_start"] for a in found],
+                        }
+                    )
+        if not rows["id"]:
+            raise UserError(
+                f"{path} has no question whose answer is found in its context; check the file"
+            )
+        if dropped:
+            log.info(
+                "%s: %d questions whose answer is not at its answer_start were dropped",
+                path,
+                dropped,
+            )
+        return datasets.Dataset.from_dict(rows, features=SQUAD)
+
+    def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
+        """SQuAD's JSON layout: an article per title, a paragraph per context."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for src, ds in splits.items():
+            articles: dict[str, dict[str, list]] = {}
+            for row in ds:
+                paragraphs = articles.setdefault(row["title"], {})
+                qas = paragraphs.setdefault(row["context"], [])
+                answers = row["answers"]
+                qas.append(
+                    {
+                        "id": row["id"],
+                        "question": row["question"],
+                        "answers": [
+                            {"text": t, "answer_start": a}
+                            for t, a in zip(answers["text"], answers["answer_start"], strict=True)
+                        ],
+                    }
+                )
+            data = [
+                {
+                    "title": title,
+                    "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()],
+                }
+                for title, paragraphs in articles.items()
+            ]
+            (name,) = src.local_files
+            (directory / name).write_text(
+                json.dumps({"version": "1.1", "data": data}, ensure_ascii=False),
+                encoding="utf-8",
+            )
 
     # ---- features ----
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
@@ -378,6 +485,7 @@ TASKS = [
         languages=("en",),
         train=(squad("train", 87_599),),
         validation=(squad("validation", 10_570),),
+        language_sources=tuple(squad_translated(lang) for lang in SQUAD_TRANSLATED_LANGS),
         **_QA,
     ),
     QATask(
