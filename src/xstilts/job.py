@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-_held_gpu_lock = None  # the open lock file of this process's GPU: released when it exits
+_held_gpu_locks: list = []  # the open lock files of this process's GPUs: released when it exits
 
 
 def local_gpus() -> int:
@@ -21,18 +21,26 @@ def local_gpus() -> int:
     return len(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def claim_gpu(count: int, lock_dir: str | Path, wait_seconds: float = 5.0) -> int | None:
-    """A GPU of its own for a local job: the first of ``count`` devices whose lock file no
-    other process holds (an exclusive flock, released by the kernel when the process ends, so
-    a killed job frees its GPU). Snakemake limits concurrent GPU jobs (``--resources gpu=N``)
-    but assigns no device; with more GPU jobs than devices, a job waits for one to free up."""
-    global _held_gpu_lock
-    if count <= 0:
-        return None
+def claim_gpus(count: int, lock_dir: str | Path, wanted: int, wait_seconds: float = 5.0) -> list:
+    """``wanted`` GPUs of its own for a local job (all at once: a sharded job needs several):
+    the first of ``count`` devices whose lock file no other process holds (an exclusive flock,
+    released by the kernel when the process ends, so a killed job frees its GPUs). Snakemake
+    limits concurrent GPU jobs (``--resources gpu=N``) but assigns no device; with more GPU jobs
+    than devices, a job waits for enough to free up."""
+    if count <= 0 or wanted <= 0:
+        return []
+    if wanted > count:
+        from xstilts.errors import UserError
+
+        raise UserError(
+            f"the job asks for {wanted} GPUs (its gpu resource) and this machine has {count}: "
+            "lower the gpu resource in the profile's set-resources"
+        )
     lock_dir = Path(lock_dir)
     lock_dir.mkdir(parents=True, exist_ok=True)
     warned = False
     while True:
+        held = []
         for index in range(count):
             handle = open(lock_dir / f"gpu{index}.lock", "w")  # noqa: SIM115 (held until exit)
             try:
@@ -40,17 +48,29 @@ def claim_gpu(count: int, lock_dir: str | Path, wait_seconds: float = 5.0) -> in
             except BlockingIOError:
                 handle.close()
                 continue
-            _held_gpu_lock = handle
-            return index
+            held.append((index, handle))
+            if len(held) == wanted:
+                _held_gpu_locks.extend(h for _, h in held)
+                return [i for i, _ in held]
+        for _, handle in held:  # not enough free: hold none while waiting
+            handle.close()
         if not warned:
             logging.getLogger("xstilts").warning(
-                "all %d GPUs are in use by other jobs; waiting (run snakemake with "
+                "fewer than %d of the %d GPUs are free; waiting (run snakemake with "
                 "--resources gpu=%d to queue GPU jobs in Snakemake instead)",
+                wanted,
                 count,
                 count,
             )
             warned = True
         time.sleep(wait_seconds)
+
+
+def claim_gpu(count: int, lock_dir: str | Path, wait_seconds: float = 5.0) -> int | None:
+    """One GPU of its own for a local job (``claim_gpus`` with one wanted), or None without
+    GPUs."""
+    claimed = claim_gpus(count, lock_dir, 1, wait_seconds)
+    return claimed[0] if claimed else None
 
 
 def run(snakemake, main: Callable, offline: bool = True) -> None:
@@ -72,21 +92,13 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.stderr = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
     log = logging.getLogger("xstilts")
-    # a local GPU job (profiles/default gives GPU rules the resource gpu=1) gets a device of its
-    # own; SLURM sets CUDA_VISIBLE_DEVICES itself for jobs that ask for --gpus
-    wants_gpu = int(getattr(snakemake.resources, "gpu", 0) or 0) > 0
-    if wants_gpu and "CUDA_VISIBLE_DEVICES" not in os.environ and "SLURM_JOB_ID" not in os.environ:
-        index = claim_gpu(local_gpus(), Path(".snakemake/xstilts-gpu-locks"))
-        if index is not None:
-            os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
-    if "CUDA_VISIBLE_DEVICES" in os.environ:
-        log.info("CUDA_VISIBLE_DEVICES=%s", os.environ["CUDA_VISIBLE_DEVICES"])
-    import torch
-
-    torch.set_num_threads(max(1, int(snakemake.threads)))
     from xstilts.errors import UserError
 
     try:
+        _claim_devices(snakemake, log)
+        import torch
+
+        torch.set_num_threads(max(1, int(snakemake.threads)))
         main(snakemake)
     except UserError as err:
         log.error("%s", err)
@@ -95,3 +107,16 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
     except Exception:
         log.exception("job failed")
         raise
+
+
+def _claim_devices(snakemake, log) -> None:
+    """A local GPU job (profiles/default gives GPU rules the resource gpu=1) gets devices of
+    its own, as many as its gpu resource; SLURM sets CUDA_VISIBLE_DEVICES itself for jobs that
+    ask for --gpus. Before torch is imported, which reads CUDA_VISIBLE_DEVICES once."""
+    wanted = int(getattr(snakemake.resources, "gpu", 0) or 0)
+    if wanted and "CUDA_VISIBLE_DEVICES" not in os.environ and "SLURM_JOB_ID" not in os.environ:
+        claimed = claim_gpus(local_gpus(), Path(".snakemake/xstilts-gpu-locks"), wanted)
+        if claimed:
+            os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, claimed))
+    if "CUDA_VISIBLE_DEVICES" in os.environ:
+        log.info("CUDA_VISIBLE_DEVICES=%s", os.environ["CUDA_VISIBLE_DEVICES"])

@@ -26,6 +26,7 @@ import datasets
 import numpy as np
 import torch
 
+from xstilts import sharding
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, score_split
@@ -269,6 +270,12 @@ def train(
     model = modeling.MultiTaskModel(encoder, names).to(device)
     if heads_from is not None:
         modeling.load_heads(model, heads_from, device)
+    # a sharded run (xstilts.sharding): every process draws the same batches and trains on its
+    # share of each; parameters, gradients and optimizer states are split across processes
+    rank, world = sharding.world()
+    if world > 1:
+        sharding.shard(model)
+        log.info("sharded across %d processes (FSDP, one unit per encoder layer)", world)
     task_objs = {n: task_registry.get(n) for n in names}
     train_sets = train_sets or {}
     sources = {n: train_sets[n] if n in train_sets else [features[n]] for n in names}
@@ -285,6 +292,11 @@ def train(
 
     micro = int(settings["batch_size"]) // int(settings.get("gradient_accumulation_steps", 1))
     accum = int(settings.get("gradient_accumulation_steps", 1))
+    if micro < world:
+        raise UserError(
+            f"a micro-batch of {micro} cannot be split across {world} GPUs: raise batch_size "
+            "or lower gradient_accumulation_steps (or the job's gpu resource)"
+        )
     streams = {n: BatchStream(n, data[n]["length"], micro, seed) for n in names}
     probs = sampling_probabilities(
         {n: len(d) for n, d in data.items()},
@@ -304,7 +316,7 @@ def train(
         _param_groups(model, settings["learning_rate"], settings.get("weight_decay", 0.01)),
         lr=settings["learning_rate"],
         eps=settings.get("adam_epsilon", 1e-8),
-        fused=device.type == "cuda",
+        fused=device.type == "cuda" and world == 1,
     )
     sched = torch.optim.lr_scheduler.LambdaLR(opt, linear_schedule(warmup, total))
     sampler = np.random.default_rng(seed)
@@ -315,17 +327,24 @@ def train(
     points: list[dict] = []
     ckpt_file = checkpoint_dir / "checkpoint.pt"
     if ckpt_file.exists():
-        state = torch.load(ckpt_file, map_location=device, weights_only=False)
-        if state["fingerprint"] == fingerprint:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
+        where = "cpu" if world > 1 else device  # a sharded run loads the full state, then splits
+        state = torch.load(ckpt_file, map_location=where, weights_only=False)
+        if state["fingerprint"] == fingerprint and state.get("world", 1) == world:
+            if world > 1:
+                sharding.load_full_state(model, opt, state["model"], state["optimizer"])
+            else:
+                model.load_state_dict(state["model"])
+                opt.load_state_dict(state["optimizer"])
             sched.load_state_dict(state["scheduler"])
             sampler.bit_generator.state = state["sampler"]
             for n, s in streams.items():
                 s.restore(state["streams"][n])
-            torch.set_rng_state(state["torch_rng"])
-            if device.type == "cuda" and state.get("cuda_rng") is not None:
-                torch.cuda.set_rng_state(state["cuda_rng"])
+            # each process its own random state (a sharded run keeps one per process)
+            rng = state["torch_rng"][rank] if world > 1 else state["torch_rng"]
+            torch.set_rng_state(rng)
+            cuda_rng = state.get("cuda_rng")
+            if device.type == "cuda" and cuda_rng is not None:
+                torch.cuda.set_rng_state(cuda_rng[rank] if world > 1 else cuda_rng)
             step, tokens_done = state["step"], state["tokens"]
             points = state.get("curve", [])
             log.info("resumed from %s at step %d/%d", ckpt_file, step, total)
@@ -333,17 +352,27 @@ def train(
             log.info("ignoring checkpoint %s: it belongs to other settings", ckpt_file)
 
     def checkpoint() -> None:
+        torch_rng = torch.get_rng_state()
+        cuda_rng = torch.cuda.get_rng_state() if device.type == "cuda" else None
+        if world > 1:  # every process takes part; the first writes the gathered state
+            model_state, optim_state = sharding.full_state(model, opt)
+            torch_rng, cuda_rng = sharding.gather(torch_rng), sharding.gather(cuda_rng)
+            if rank != 0:
+                return
+        else:
+            model_state, optim_state = model.state_dict(), opt.state_dict()
         _save_checkpoint(
             checkpoint_dir,
             {
                 "fingerprint": fingerprint,
-                "model": model.state_dict(),
-                "optimizer": opt.state_dict(),
+                "world": world,
+                "model": model_state,
+                "optimizer": optim_state,
                 "scheduler": sched.state_dict(),
                 "sampler": sampler.bit_generator.state,
                 "streams": {n: s.state() for n, s in streams.items()},
-                "torch_rng": torch.get_rng_state(),
-                "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+                "torch_rng": torch_rng,
+                "cuda_rng": cuda_rng,
                 "step": step,
                 "tokens": tokens_done,
                 "curve": points,
@@ -380,7 +409,7 @@ def train(
     )
     pad_id = tokenizer.pad_token_id
     pin = device.type == "cuda"
-    compiled = device.type == "cuda" and bool(compile)
+    compiled = device.type == "cuda" and bool(compile) and world == 1
     if compiled:
         # in place (state_dict keys unchanged); shapes after the first are compiled dynamic
         model.encoder.compile(mode="reduce-overhead")
@@ -397,7 +426,7 @@ def train(
             for _ in range(accum):
                 name = task_list[int(sampler.choice(len(task_list), p=p_list))]
                 task = task_objs[name]
-                rows = data[name][streams[name].next()]
+                rows = data[name][sharding.share(streams[name].next())]
                 cpu_batch = task.collate(rows, pad_id)
                 tokens_done += int(cpu_batch["attention_mask"].sum())
                 batch = {
@@ -437,6 +466,10 @@ def train(
             due = (checkpoint_every_steps and step % checkpoint_every_steps == 0) or (
                 now - t_ckpt >= checkpoint_minutes * 60
             )
+            if world > 1:  # the processes checkpoint together, and stop together
+                due = sharding.any_rank(bool(due))
+                if sharding.any_rank(stop.received is not None) and stop.received is None:
+                    stop.received = signal.SIGTERM
             if due and step < total:
                 checkpoint()
                 t_ckpt = now
@@ -459,6 +492,8 @@ def train(
 
     if compiled:  # validation below runs eagerly: one more graph would not pay for itself
         model.encoder._compiled_call_impl = None
+    if world > 1:  # every process counted the tokens of its share
+        tokens_done = sum(sharding.gather(tokens_done))
     summary = {
         "fingerprint": fingerprint,
         "train_split": train_split,
@@ -485,11 +520,20 @@ def train(
             )
             summary["validation"][n] = scores
             log.info("validation %s: %s", n, scores)
-    modeling.save(model, tokenizer, out_dir)
-    (out_dir / "train_summary.json").write_text(
-        json.dumps(summary, indent=1, sort_keys=True) + "\n"
-    )
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if world > 1:  # the first process saves the gathered weights in the usual layout
+        state, _ = sharding.full_state(model)
+        if rank == 0:
+            plain, _ = modeling.load_encoder(encoder_dir, "cpu")
+            model = modeling.MultiTaskModel(plain, names)
+            model.load_state_dict(state)
+    if rank == 0:
+        modeling.save(model, tokenizer, out_dir)
+        (out_dir / "train_summary.json").write_text(
+            json.dumps(summary, indent=1, sort_keys=True) + "\n"
+        )
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if world > 1:
+        torch.distributed.barrier()
     return summary
 
 
@@ -532,7 +576,7 @@ def train_in_stages(
         heads_from=heads_from,
         **kwargs,
     )
-    if summary is not None and earlier:
+    if summary is not None and earlier and sharding.world()[0] == 0:
         summary["stages"] = earlier
         Path(out_dir, "train_summary.json").write_text(
             json.dumps(summary, indent=1, sort_keys=True) + "\n"

@@ -7,7 +7,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts import tasks
+    from xstilts import sharding, tasks
     from xstilts.train import train_in_stages
 
     cell = json.loads(smk.params.cell)
@@ -21,22 +21,27 @@ def main(smk):
         (task,) = cell["tasks"]
         english = [features[task]] if "en" in cell["languages"] else []
         train_sets[task] = english + train_sets.get(task, [])
-    # a task fine-tuned in stages (XCOPA: Social IQa, then COPA) trains through each in turn
-    train_in_stages(
-        splits=tasks.train_splits(cell["tasks"]),
-        encoder_dir=smk.input.encoder,
-        features=features,
+    arguments = dict(
+        # a task fine-tuned in stages (XCOPA: Social IQa, then COPA) trains through each in turn
+        splits=list(tasks.train_splits(cell["tasks"])),
+        encoder_dir=str(smk.input.encoder),
+        features={name: str(path) for name, path in features.items()},
         settings=cell["training"] | {"precision": cell["precision"]},
         seed=cell["seed"],
-        out_dir=smk.output.model,
+        out_dir=str(smk.output.model),
         checkpoint_dir=smk.params.checkpoint_dir,
         checkpoint_minutes=float(smk.resources.get("checkpoint_minutes", 15)),
         # a speed option read from the config, not the cell's params: switching it does not
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
         curve=cell.get("curve"),
-        train_sets=train_sets or None,
+        train_sets={name: [str(d) for d in dirs] for name, dirs in train_sets.items()} or None,
     )
+    gpus = int(smk.resources.get("gpu", 1) or 1)
+    if gpus > 1:  # the profile gives this job several GPUs: one process each, sharded (FSDP)
+        sharding.launch(gpus, arguments, Path(smk.params.checkpoint_dir) / "launch.json")
+    else:
+        train_in_stages(**arguments)
 
 
 run(snakemake, main)  # noqa: F821
