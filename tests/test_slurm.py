@@ -79,12 +79,15 @@ def reduced_demo() -> dict:
     return config
 
 
-def _jobcomp(cluster: Path, workdir: Path) -> list[dict]:
-    """Finished SLURM jobs of this working directory, from the scheduler's job completion log."""
+def _jobcomp(cluster: Path, workdir: Path, since: float) -> list[dict]:
+    """Finished SLURM jobs of this working directory submitted from ``since`` (a time.time()) on,
+    from the scheduler's job completion log (which outlives a restart of the test cluster, and
+    an earlier test session may have used the same temporary directory)."""
+    start = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(int(since)))
     rows = []
     for line in (cluster / "log/jobcomp.log").read_text().splitlines():
         fields = dict(re.findall(r"(\w+)=(\S*)", line))
-        if fields.get("WorkDir") == str(workdir):
+        if fields.get("WorkDir") == str(workdir) and fields.get("SubmitTime", "") >= start:
             rows.append(fields)
     return rows
 
@@ -155,7 +158,7 @@ def test_the_grid_through_slurm_equals_the_local_run(cluster, tmp_path):
     assert rc == 0, output[-6000:]
 
     # every cluster job went through sbatch and finished; the cancelled one was resubmitted
-    finished = _jobcomp(cluster, remote)
+    finished = _jobcomp(cluster, remote, started)
     states = Counter(row["JobState"] for row in finished)
     assert states == {"COMPLETED": sum(expected.values()), "CANCELLED": 1}, states
     assert [r["JobState"] for r in finished if r["JobId"] == cancelled] == ["CANCELLED"]
