@@ -29,10 +29,10 @@ def paper(local_dirs):
 
 
 def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
-    for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa"])):
+    for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa", "lareqa"])):
         g = grid.Grid(grid.validate(config, SCHEMA))
         assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
-        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's XCOPA
+        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's two
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
     full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts

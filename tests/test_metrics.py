@@ -211,3 +211,62 @@ def test_map_at_20_on_a_worked_example():
         (1 + 1 / 2 + 1 / 21 + 0) / 4 * 100
     )
     assert mean_reciprocal_rank({}, predictions) == 0.0
+
+
+def test_lareqa_average_precision_at_20_on_worked_examples():
+    """utils_lareqa's AP@k: precision at each rank holding a new target, summed, over
+    min(targets, k); several right answers per question (one per language)."""
+    from xstilts.metrics.ranking import average_precision_at_k, mean_average_precision
+
+    # targets a, b found at ranks 1 and 3: (1/1 + 2/3) / 2
+    assert average_precision_at_k({"a", "b"}, ["a", "x", "b"]) == pytest.approx(5 / 6)
+    # cut at k = 2: only a (1/1), over min(2, 2) targets
+    assert average_precision_at_k({"a", "b"}, ["a", "x", "b"], k=2) == pytest.approx(1 / 2)
+    # a repeated prediction counts once: a at 1, b at 3 -> (1 + 2/3) / 2
+    assert average_precision_at_k({"a", "b"}, ["a", "a", "b"]) == pytest.approx(5 / 6)
+    # 25 targets, the first 20 ranks all right: 20 / min(25, 20) = 1
+    many = [f"t{i}" for i in range(25)]
+    assert average_precision_at_k(set(many), many) == pytest.approx(1.0)
+    # a target past rank 20 counts nothing; without k it does: (1/1 + 2/22) / 2
+    late = ["a", *[f"x{i}" for i in range(20)], "b"]
+    assert average_precision_at_k({"a", "b"}, late) == pytest.approx(1 / 2)
+    assert average_precision_at_k({"a", "b"}, late, k=None) == pytest.approx((1 + 2 / 22) / 2)
+    assert average_precision_at_k(set(), ["a"]) == 0.0
+    # the mean over questions, in percent: (5/6 + 1/2) / 2 * 100
+    assert mean_average_precision([{"a", "b"}, {"c"}], [["a", "x", "b"], ["x", "c"]]) == (
+        pytest.approx((5 / 6 + 1 / 2) / 2 * 100)
+    )
+    assert mean_average_precision([], []) == 0.0
+    with pytest.raises(ValueError, match="2 rankings for 1 queries"):
+        mean_average_precision([{"a"}], [["a"], ["b"]])
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # initials before a surname stay together; "It" after a full stop opens a sentence
+        ("He met J. R. R. Tolkien. It rained.", ["He met J. R. R. Tolkien.", "It rained."]),
+        # titles and abbreviations do not end a sentence
+        (
+            "Dr. Smith saw Mt. Fuji, e.g. from afar. Then he left!",
+            ["Dr. Smith saw Mt. Fuji, e.g. from afar.", "Then he left!"],
+        ),
+        # "U.S." before a number, and a newline inside the paragraph (read as a space)
+        (
+            'The U.S. 50 states joined.\nA "new" era began? Yes.',
+            ["The U.S. 50 states joined.", 'A "new" era began?', "Yes."],
+        ),
+        # Wikipedia's citation marks stay with their sentence; a lower-case word after a full
+        # stop does not open a new one
+        (
+            "It grew.[citation needed] Later it shrank. e.g. not here",
+            ["It grew.[citation needed]", "Later it shrank. e.g. not here"],
+        ),
+        ("One sentence only", ["One sentence only"]),
+    ],
+)
+def test_sentence_breaks_follow_sb_seds_rules(text, sentences):
+    from xstilts.data.sentence_breaks import sentence_breaks
+
+    spans = sentence_breaks(text)
+    assert [text[start:end] for start, end in spans] == sentences

@@ -223,7 +223,7 @@ def test_tables_match_evaluate_py():
         "udpos": 38,
         "tatoeba": 41,
         "xcopa": 11,
-        "lareqa": 0,
+        "lareqa": 11,
         "mewslix": 11,
         "xquad": 12,
         "mlqa": 7,
@@ -358,14 +358,27 @@ def test_xtreme_r(tmp_path, two_languages):
     assert "all_task" not in result and "lareqa" not in result
     assert list(result)[:5] == ["classification", "tagging", "qa", "retrieval", "multi_choice"]
 
-    # evaluate.py lists no LAReQA language: an empty task, and all_task cannot be computed
-    for side in (predictions, labels):
-        (side / "lareqa").mkdir()
-    shutil.rmtree(predictions / "tydiqa")
+    # LAReQA (evaluate.py lists it with no language or reader, so it cannot score it): a line
+    # per question, its id and ranked candidates; labels its answers. ar: q1 finds c1, c3 at
+    # ranks 1 and 3, AP (1 + 2/3) / 2; q2 finds c4 at rank 2, AP 1/2; de: q1 misses, AP 0
+    lareqa = {
+        "ar": ("q1\tc1\tc2\tc3\nq2\tx\tc4\n", "q1\tc1\tc3\nq2\tc4\n"),
+        "de": ("q1\tc9\n", "q1\tc1\n"),
+    }
+    for lang, files in lareqa.items():
+        for side, text in zip((predictions, labels), files, strict=True):
+            (side / "lareqa").mkdir(exist_ok=True)
+            (side / "lareqa" / f"test-{lang}.tsv").write_text(text, encoding="utf-8")
     result = score.score_folder(predictions, labels, "xtreme-r")
-    assert result["lareqa"] == {} and "qa" not in result
-    write_task(tmp_path, "tydiqa", DATA["tydiqa"])
-    with pytest.raises(UserError, match="all_task score needs the avg_metric of lareqa"):
+    ar = (5 / 6 + 1 / 2) / 2 * 100
+    assert result["lareqa"]["map@20"] == approx({"ar": ar, "de": 0})
+    assert result["lareqa"]["avg_metric"] == approx(ar / 2)
+    # all ten tasks there: the XTREME-R average over them
+    tasks = BENCHMARKS["xtreme-r"].tasks
+    assert len(tasks) == 10
+    assert result["all_task"] == approx(sum(result[t]["avg_metric"] for t in tasks) / 10)
+    (predictions / "lareqa/test-de.tsv").write_text("q2\tc1\n", encoding="utf-8")
+    with pytest.raises(UserError, match="rank different questions"):
         score.score_folder(predictions, labels, "xtreme-r")
 
 

@@ -67,19 +67,20 @@ def test_the_demo_grid_completes(finished_demo):
     # mlm)
     assert rules.count("train_intermediate") == 10 + 6
     # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 and mlm on XNLI
-    assert rules.count("train_target") == 11 * 8 + 2 * 2 + 4 + 2 + 1
-    assert rules.count("evaluate_target") == 11 * 8 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("train_target") == 11 * 9 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("evaluate_target") == 11 * 9 + 2 * 2 + 4 + 2 + 1
     assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
     assert rules.count("multilingual_summary") == 1
     # MNLI in German and in Swahili; masked-LM text in en, de, sw, zh, ar
     assert rules.count("prepare_language") == 2 + 5
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
-    assert rules.count("prepare") == 19  # once per task × model, reused by every cell
-    # CCGbank, BUCC, the masked-LM text and the UD v2.7 release: the demo writes the file
-    # formats, and the importer reads them as a user's copy (CCG train and dev; BUCC dev and
-    # test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R languages)
-    assert rules.count("build_demo_local") == 4
-    assert rules.count("import_local_dataset") == 2 + 8 + 5 + 5
+    assert rules.count("prepare") == 20  # once per task × model, reused by every cell
+    # CCGbank, BUCC, the masked-LM text, the UD v2.7 release and XQuAD-R: the demo writes the
+    # file formats, and the importer reads them as a user's copy (CCG train and dev; BUCC dev
+    # and test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R
+    # languages; LAReQA's 11 languages, each reading every language's file)
+    assert rules.count("build_demo_local") == 5
+    assert rules.count("import_local_dataset") == 2 + 8 + 5 + 5 + 11
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
     assert rules.count("task_similarity") == 1 and rules.count("similarity_summary") == 1
@@ -272,6 +273,13 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
             gold = gold[gold["id"].str.startswith("swahili-")]
         assert set(answers) == set(gold["id"])
         assert all(isinstance(a, str) for a in answers.values())
+    # LAReQA: a line per question of the language, its id, then its 20 best candidates from
+    # the pool of all 11 languages
+    ranked = [line.split("\t") for line in (cell / "predictions/lareqa/test-hi.tsv").open()]
+    assert len(ranked) == 200 and {len(r) for r in ranked} == {21}
+    assert all(r[0].endswith("_hi") for r in ranked)
+    pool = {c.split("_")[0] for r in ranked for c in r[1:]}
+    assert pool <= set(tasks.get("lareqa").languages) and len(pool) > 1
 
 
 def test_retrieval_scores_every_arms_encoder(finished_demo):
@@ -320,8 +328,8 @@ def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp
         assert doc[task]["avg_metric"] == pytest.approx(row[task], rel=1e-12), task
     assert doc["all_task"] == pytest.approx(row.xtreme_avg, rel=1e-12)
     assert doc["qa"] == pytest.approx((row.xquad + row.mlqa + row.tydiqa) / 3, rel=1e-12)
-    # XTREME-R: XCOPA's JSON lines, read by the scorer, give the summary's XCOPA score and its
-    # groups; no average, as LAReQA and Mewsli-X are not targets
+    # XTREME-R: XCOPA's JSON lines and LAReQA's rankings, read by the scorer, give the
+    # summary's scores and groups; no average, as Mewsli-X is not a target
     assert cli.main([*argv, "--benchmark", "xtreme-r", "--output_file", str(out)]) == 0
     doc_r = json.loads(out.read_text())
     capsys.readouterr()
@@ -330,6 +338,8 @@ def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp
     assert doc_r["xcopa"]["avg_metric"] == pytest.approx(base.score["xcopa"], rel=1e-12)
     assert doc_r["classification"] == pytest.approx(base.score["classification"], rel=1e-12)
     assert doc_r["multi_choice"] == pytest.approx(base.score["xcopa"], rel=1e-12)
+    assert doc_r["lareqa"]["avg_metric"] == pytest.approx(base.score["lareqa"], rel=1e-12)
+    assert len(doc_r["lareqa"]["map@20"]) == 11
     assert "all_task" not in doc_r
     # the best-per-task submission: chosen on validation, recorded, zipped
     manifest = json.loads(
@@ -348,13 +358,13 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     assert "## XTREME-R (evaluate.py --xtreme_version xtreme-r)" in md
     bench = pd.read_csv(work / "results/summary/benchmarks.csv")
     average = bench[(bench.benchmark == "xtreme-r") & (bench.kind == "average")]
-    # every arm of the main grid, on the demo's 8 of XTREME-R's 10 tasks (no LAReQA or
-    # Mewsli-X): incomplete
+    # every arm of the main grid, on the demo's 9 of XTREME-R's 10 tasks (no Mewsli-X):
+    # incomplete
     assert set(ARMS) <= set(average.arm)
     main = average[average.arm.isin(ARMS)]
-    assert set(main.tasks) == {"8/10"} and not main.complete.any()
+    assert set(main.tasks) == {"9/10"} and not main.complete.any()
     assert set(bench[bench.benchmark == "xtreme-r"].name) == {
-        "xnli", "xcopa", "udpos", "panx", "tatoeba", "xquad", "mlqa", "tydiqa",
+        "xnli", "xcopa", "udpos", "panx", "tatoeba", "lareqa", "xquad", "mlqa", "tydiqa",
         "classification", "tagging", "qa", "multi_choice", "avg",
     }  # fmt: skip
     # XTREME's table over the same files: all nine tasks, every group
@@ -456,11 +466,11 @@ def test_summary_has_a_complete_xtreme_average_and_gains_in_every_language(finis
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
     # TyDiQA languages with EM and F1 + Tatoeba's 36 with accuracy + BUCC's 4 with F1,
-    # precision, recall and threshold + XCOPA's 11 with accuracy), with XTREME-R's added
-    # languages (demo.yaml reports xtreme-r): UD-POS 33 + 5, PAN-X 40 + 8, XQuAD 11 + 1,
-    # Tatoeba 35 + 5
+    # precision, recall and threshold + XCOPA's 11 with accuracy + LAReQA's 11 with mAP@20),
+    # with XTREME-R's added languages (demo.yaml reports xtreme-r): UD-POS 33 + 5, PAN-X
+    # 40 + 8, XQuAD 11 + 1, Tatoeba 35 + 5
     assert len(gains) == 10 * (
-        (15 + 7 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (36 + 5) + 4 * 4
+        (15 + 7 + 11 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (36 + 5) + 4 * 4
     )
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)
@@ -628,16 +638,16 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     # arm (MNLI's settings) by params; mnli-qqp, whose first stage is mnli, by its updated input
     why = table.loc["train_intermediate", "why"]
     assert "params have changed (6)" in why and "input files updated by another job (1)" in why
-    # mnli's 8, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
+    # mnli's 9, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
     # translated arm's 2 and the mlm arm's 1
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [99, 81, 18]
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [110, 91, 19]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
-    assert table.loc["prepare", ["done", "to run"]].tolist() == [19, 0]
+    assert table.loc["prepare", ["done", "to run"]].tolist() == [20, 0]
     assert table.loc["prepare_language", ["done", "to run"]].tolist() == [7, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
     # + aggregate, best submission, robustness, similarity, sequence, training length and
     # translated summaries
-    assert table.loc["total", "to run"] == 7 + 18 + 18 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    assert table.loc["total", "to run"] == 7 + 19 + 19 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0

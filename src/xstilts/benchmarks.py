@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Reader = Literal["label", "tag", "json", "xcopa"]
+Reader = Literal["label", "tag", "json", "xcopa", "ranking"]
 Metric = Literal["accuracy", "seqeval", "bucc_f1", "squad", "mlqa", "map@20"]
 
 
@@ -28,17 +28,18 @@ class Task:
 
     ``reader``: ``label`` (one stripped line per example), ``tag`` (one tag per line, sentences
     separated by blank lines), ``json`` (a JSON document, its ``"data"`` value if it has one),
-    ``xcopa`` (JSON lines, the ``"label"`` of each); None for LAReQA, which evaluate.py lists
-    without any language, reader or metric. ``metric``: the metric function's kind.
+    ``xcopa`` (JSON lines, the ``"label"`` of each), ``ranking`` (LAReQA, which evaluate.py
+    lists without a reader: xstilts's layout, a line per question with its id, then ranked or
+    gold candidate ids, tab-separated). ``metric``: the metric function's kind.
     """
 
-    reader: Reader | None
+    reader: Reader
     metric: Metric
 
     @property
     def suffix(self) -> str:
         """evaluate.py's ``get_suffix``: json for QA and Mewsli-X, jsonl for XCOPA, else tsv."""
-        return {"json": "json", "xcopa": "jsonl"}.get(self.reader or "", "tsv")
+        return {"json": "json", "xcopa": "jsonl"}.get(self.reader, "tsv")
 
 
 # The same task is read and scored the same way in both benchmarks.
@@ -51,8 +52,8 @@ TASKS: dict[str, Task] = {
     "bucc2018": Task("label", "bucc_f1"),
     "tatoeba": Task("label", "accuracy"),
     "mewslix": Task("json", "map@20"),
-    # XTREME-R reports LAReQA as mAP@20 too, but evaluate.py cannot score it (no languages).
-    "lareqa": Task(None, "map@20"),
+    # XTREME-R reports LAReQA as mAP@20 too; evaluate.py cannot score it (see below)
+    "lareqa": Task("ranking", "map@20"),
     "xquad": Task("json", "squad"),
     "mlqa": Task("json", "mlqa"),
     "tydiqa": Task("json", "squad"),
@@ -129,7 +130,9 @@ BENCHMARKS: dict[str, Benchmark] = {
             "udpos": _langs(_UDPOS + " lt pl uk wo ro"),
             "tatoeba": _langs(_TATOEBA + " az lt pl uk ro"),
             "xcopa": _langs("et ht id it qu sw ta th tr vi zh"),
-            "lareqa": (),
+            # evaluate.py lists LAReQA with no language (so it cannot score it, and its
+            # XTREME-R all_task fails); here XQuAD-R's 11, the languages XTREME-R reports
+            "lareqa": _langs("ar de el en es hi ru th tr vi zh"),
             "mewslix": _langs("ar de en es fa ja pl ro ta tr uk"),
             "xquad": _langs(_XQUAD + " ro"),
             "mlqa": _langs(_MLQA),

@@ -41,13 +41,24 @@ def predict(
     pad_id: int,
     batch_size: int = 64,
     precision: str = "bf16",
+    cache: dict[str, torch.Tensor] | None = None,
 ) -> list[torch.Tensor]:
-    """Logits per feature row, in row order; batches are formed by length to save padding."""
+    """Logits per feature row, in row order; batches are formed by length to save padding.
+
+    With a ``cache``, a row whose ``row_key`` column value is in it is not run again but given
+    the cached logits, and the rows that are run are added: a task whose splits share rows
+    (LAReQA's candidate pool is in every language's split) runs each once per evaluation."""
     device, autocast = device_and_autocast(precision)
     model.eval()
-    lengths = features["length"]
-    order = sorted(range(len(features)), key=lambda i: lengths[i])
     out: list[torch.Tensor | None] = [None] * len(features)
+    keys = features["row_key"] if cache is not None and "row_key" in features.column_names else None
+    todo = range(len(features))
+    if keys is not None:
+        for i, key in enumerate(keys):
+            out[i] = cache.get(key)
+        todo = [i for i in todo if out[i] is None]
+    lengths = features["length"]
+    order = sorted(todo, key=lambda i: lengths[i])
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batch = {k: v.to(device) for k, v in task.collate(features[idx], pad_id).items()}
@@ -55,6 +66,8 @@ def predict(
             logits = model(task.name, batch).float().cpu()
         for i, row in zip(idx, logits, strict=True):
             out[i] = row
+            if keys is not None:
+                cache[keys[i]] = row
     return out  # type: ignore[return-value]
 
 
@@ -65,8 +78,9 @@ def score_split(
     pad_id: int,
     precision: str = "bf16",
     lang: str = "en",
+    cache: dict[str, torch.Tensor] | None = None,
 ) -> tuple[list, dict[str, float]]:
-    logits = predict(model, task, features, pad_id, precision=precision)
+    logits = predict(model, task, features, pad_id, precision=precision, cache=cache)
     predictions = task.decode(logits, features)
     return predictions, task.score(predictions, task.gold(features), lang)
 
@@ -105,6 +119,7 @@ def evaluate_target(
     predictions_dir.mkdir(parents=True, exist_ok=True)
     per_lang: dict[str, dict[str, float]] = {}
     examples: dict[str, list[dict]] = {}
+    cache: dict[str, torch.Tensor] = {}  # rows the languages' splits share (see predict)
     for lang in languages:
         t0 = time.time()
         split = Path(features_dir) / task.test_split(lang)
@@ -115,7 +130,7 @@ def evaluate_target(
             )
         features = datasets.load_from_disk(str(split))
         predictions, scores = score_split(
-            model, task, features, tokenizer.pad_token_id, precision, lang
+            model, task, features, tokenizer.pad_token_id, precision, lang, cache
         )
         task.write_predictions(
             predictions, predictions_dir / f"test-{lang}.{task.prediction_suffix}"

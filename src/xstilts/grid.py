@@ -340,6 +340,8 @@ def _check_local_sources(config: dict) -> None:
             )
         elif task_name == MLM_TASK:
             instead = "remove the mlm arms (or the languages without a file)"
+        elif task_name in config["targets"]:
+            instead = f"remove {task_name} from targets"
         elif name in translated:
             instead = (
                 f"leave {' '.join(dict.fromkeys(translated[name]))} out of the languages of the "
@@ -350,7 +352,7 @@ def _check_local_sources(config: dict) -> None:
         kind = "licence-restricted"
         if task_name == MLM_TASK:
             kind = "your own text"
-        elif name in languages or name in translated:
+        elif name in languages or name in translated or task_name in config["targets"]:
             kind = "a release of files"
         listed = ", ".join(files)
         fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"

@@ -21,8 +21,10 @@ Deliberate differences, all where ``evaluate.py`` gives no result:
   file and the fix.
 * Mewsli-X gets ``avg_metric`` = ``avg_map@20``; ``evaluate.py`` sets none for it, so its
   XTREME-R ``retrieval`` and ``all_task`` scores fail (TypeError) instead of being reported.
-* LAReQA has no languages in ``evaluate.py``, so a ``lareqa`` folder gives ``"lareqa": {}`` as
-  there, and a score that needs it (``all_task`` of XTREME-R) is a UserError, not a TypeError.
+* LAReQA has no languages, reader or metric in ``evaluate.py``, which therefore cannot score
+  it; here it is scored in XQuAD-R's 11 languages from xstilts's files (a line per question:
+  its id, then its ranked candidate ids, or in the labels its answer ids, tab-separated) with
+  ``third_party/utils_lareqa.py``'s mAP@20, so the XTREME-R ``all_task`` covers all tasks.
 * ``all_task`` sums the tasks in table order; ``evaluate.py`` sums them in ``set`` order, which
   varies between runs in the last bits.
 * A question id repeated in a QA gold file is a UserError (``evaluate.py`` scores it twice).
@@ -38,7 +40,7 @@ from typing import Any
 from xstilts.benchmarks import BENCHMARKS, TASKS, Benchmark
 from xstilts.errors import UserError
 from xstilts.metrics.qa import mlqa, squad_v1
-from xstilts.metrics.ranking import mean_reciprocal_rank
+from xstilts.metrics.ranking import mean_average_precision, mean_reciprocal_rank
 from xstilts.metrics.retrieval import bucc_f1
 from xstilts.metrics.tagging import seqeval_scores
 
@@ -155,7 +157,28 @@ def read_xcopa(path: Path) -> list[Any]:
     return labels
 
 
-_READERS = {"label": read_label, "tag": read_tag, "json": read_json, "xcopa": read_xcopa}
+def read_ranking(path: Path) -> dict[str, list[str]]:
+    """{query id: ids} from a line per query, its id and then ids, tab-separated (xstilts's
+    LAReQA predictions, ranked, and labels, the answers)."""
+    ranking: dict[str, list[str]] = {}
+    for number, line in enumerate(_lines(path), start=1):
+        query, *ids = line.rstrip("\n").split("\t")
+        if not query or query in ranking:
+            raise UserError(
+                f"{path} line {number} has {'no' if not query else 'a repeated'} query id; "
+                "write a line per query: its id, then its candidate ids, tab-separated."
+            )
+        ranking[query] = ids
+    return ranking
+
+
+_READERS = {
+    "label": read_label,
+    "tag": read_tag,
+    "json": read_json,
+    "xcopa": read_xcopa,
+    "ranking": read_ranking,
+}
 
 
 # ---- scoring ------------------------------------------------------------------------------------
@@ -189,10 +212,6 @@ def score_files(
     """One language of one task: evaluate.py's ``evaluate_one_task`` (metric → value)."""
     pred_path, gold_path = Path(prediction_file), Path(label_file)
     spec = TASKS[task]
-    if spec.reader is None:
-        raise UserError(
-            f"evaluate.py cannot score {task} (it defines no reader for it); remove its folder."
-        )
     read = _READERS[spec.reader]
     predictions, gold = read(pred_path), read(gold_path)
     if spec.metric in ("accuracy", "seqeval"):
@@ -211,6 +230,14 @@ def score_files(
             return seqeval_scores(predictions, gold)
         if spec.metric == "bucc_f1":
             return _bucc(predictions, gold)
+        if spec.reader == "ranking":
+            if set(predictions) != set(gold):
+                raise UserError(
+                    f"{pred_path} and {gold_path} rank different questions; write a line for "
+                    "every question of the labels, and no other."
+                )
+            ranked = [predictions[q] for q in gold]
+            return {"map@20": mean_average_precision(list(gold.values()), ranked)}
         if spec.metric == "map@20":
             gold = _object(gold, gold_path, list, "mention ids to [gold entity id]")
             predictions = _object(predictions, pred_path, list, "mention ids to entity id lists")
