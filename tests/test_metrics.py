@@ -263,6 +263,10 @@ def test_lareqa_average_precision_at_20_on_worked_examples():
             ["It grew.[citation needed]", "Later it shrank. e.g. not here"],
         ),
         ("One sentence only", ["One sentence only"]),
+        # rule order: the title rule joins "Dr. It", the opener rule after it breaks it again;
+        # "et al." before a year is joined after the main break
+        ("I met Dr. It was late.", ["I met Dr.", "It was late."]),
+        ("Smith et al. 2005 showed it. Yes.", ["Smith et al. 2005 showed it.", "Yes."]),
     ],
 )
 def test_sentence_breaks_follow_sb_seds_rules(text, sentences):

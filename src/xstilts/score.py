@@ -231,10 +231,16 @@ def score_files(
         if spec.metric == "bucc_f1":
             return _bucc(predictions, gold)
         if spec.reader == "ranking":
+            if not gold:
+                raise UserError(f"{gold_path} is empty; there is nothing to score.")
             if set(predictions) != set(gold):
+                missing = sorted(set(gold) - set(predictions))[:3]
+                extra = sorted(set(predictions) - set(gold))[:3]
                 raise UserError(
-                    f"{pred_path} and {gold_path} rank different questions; write a line for "
-                    "every question of the labels, and no other."
+                    f"{pred_path} ranks {len(predictions)} questions and {gold_path} has "
+                    f"{len(gold)}, not the same ones (without a line: {missing}; not in the "
+                    f"labels: {extra}); write a line for every question of the labels, and no "
+                    "other."
                 )
             ranked = [predictions[q] for q in gold]
             return {"map@20": mean_average_precision(list(gold.values()), ranked)}

@@ -384,9 +384,10 @@ def train(
         # encoder (and could exhaust its recompile limit, leaving training uncompiled)
         compiled_call = getattr(model.encoder, "_compiled_call_impl", None)
         model.encoder._compiled_call_impl = None
+        cache: dict = {}  # rows the languages share (LAReQA's pool): embedded once per point
         for lang, (name, split, rows) in curve_sets.items():
             _, scores = score_split(
-                model, task_objs[name], rows, tokenizer.pad_token_id, precision, lang
+                model, task_objs[name], rows, tokenizer.pad_token_id, precision, lang, cache
             )
             points.append(
                 {"step": step, "language": lang, "split": split, "examples": len(rows)}
