@@ -119,8 +119,11 @@ def test_a_languages_split_ranks_the_whole_pool_and_scores_map_at_20(demo_model,
 
     tokenizer = AutoTokenizer.from_pretrained(demo_model)
     source = next(s for s in TASK.test if s.language == "de")
-    feats = TASK.featurize(_rows(POOL_ROWS), source, tokenizer, 64)
-    assert feats["kind"] == ["question"] * 2 + ["candidate"] * 5
+    questions = TASK.featurize(_rows(POOL_ROWS), source, tokenizer, 64)
+    pool = TASK.featurize(_rows(POOL_ROWS), TASK.pool[0], tokenizer, 64)
+    # a language's split holds its questions, the pool every language's candidates
+    assert questions["kind"] == ["question"] * 2 and pool["kind"] == ["candidate"] * 5
+    feats = datasets.concatenate_datasets([questions, pool])
     assert feats["row_key"][:2] == ["q1_de", "q2_de"]
     assert feats["targets"][:2] == [["en_1_1", "de_1_0"], ["de_1_1"]]
     # a candidate is the pair (sentence, paragraph)
@@ -265,18 +268,20 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
             work / "out", "lareqa", work / "features", langs, work / "pred", work / "s.json", {}
         )
     de = datasets.load_from_disk(str(work / "features/test.de"))
-    questions, candidates = de["kind"].count("question"), de["kind"].count("candidate")
-    assert sum(collated) == 2 * questions + candidates  # the pool embedded once, not twice
+    pool = datasets.load_from_disk(str(work / "features/pool"))
+    assert set(de["kind"]) == {"question"} and set(pool["kind"]) == {"candidate"}
+    assert sum(collated) == 2 * len(de) + len(pool)  # the pool embedded once, not twice
     assert set(result["languages"]) == set(langs)
     model, tokenizer = evaluate.modeling.load(work / "out")
     # the pool's embeddings from the cache are those the split gets without one (up to the
     # rounding of other batch shapes)
-    en = datasets.load_from_disk(str(work / "features/test.en"))
+    en = TASK.with_pool(datasets.load_from_disk(str(work / "features/test.en")), work / "features")
+    de = TASK.with_pool(de, work / "features")
     cache, pad = {}, tokenizer.pad_token_id
     evaluate.predict(model, TASK, en, pad, precision="fp32", cache=cache)
     cached = evaluate.predict(model, TASK, de, pad, precision="fp32", cache=cache)
     fresh = evaluate.predict(model, TASK, de, pad, precision="fp32")
     assert torch.allclose(torch.stack(cached), torch.stack(fresh), atol=1e-5)
     lines = (work / "pred/test-de.tsv").read_text().splitlines()
-    assert len(lines) == de["kind"].count("question")
+    assert len(lines) == de["kind"].count("question") == len(de) - len(pool)
     assert all(len(line.split("\t")) == 21 for line in lines)  # the key and 20 candidates

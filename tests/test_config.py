@@ -29,10 +29,10 @@ def paper(local_dirs):
 
 
 def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
-    for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa", "lareqa"])):
+    for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa", "lareqa", "mewslix"])):
         g = grid.Grid(grid.validate(config, SCHEMA))
         assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
-        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's two
+        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's three
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
     full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
@@ -78,7 +78,7 @@ def test_schema_task_names_match_the_registry():
             "integer",
         ),
         (lambda c: c["intermediate"].update(mnlii={}), "'intermediate'", "mnlii"),
-        (lambda c: c["targets"].update(mewslix={}), "'targets'", "mewslix"),
+        (lambda c: c["targets"].update(tatoeba={}), "'targets'", "tatoeba"),
         (
             lambda c: c["targets"]["xnli"].update(languages=["en", "xx"]),
             "targets.xnli.languages",
@@ -107,7 +107,7 @@ def test_schema_task_names_match_the_registry():
             "commonsenseqa in mnli-commonsenseqa-qqp is not under intermediate",
         ),
         (lambda c: c["sequences"].update(permute=[["mnli"]]), "sequences.permute.0", "short"),
-        (lambda c: c["sequences"].update(targets=["mewslix"]), "sequences.targets.0", "mewslix"),
+        (lambda c: c["sequences"].update(targets=["tatoeba"]), "sequences.targets.0", "tatoeba"),
         (
             lambda c: c["targets"].pop("pawsx"),
             "sequences.targets",

@@ -67,20 +67,21 @@ def test_the_demo_grid_completes(finished_demo):
     # mlm)
     assert rules.count("train_intermediate") == 10 + 6
     # + sequences and the translated arm on XNLI and PAWS-X, the budgets' 4 and mlm on XNLI
-    assert rules.count("train_target") == 11 * 9 + 2 * 2 + 4 + 2 + 1
-    assert rules.count("evaluate_target") == 11 * 9 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("train_target") == 11 * 10 + 2 * 2 + 4 + 2 + 1
+    assert rules.count("evaluate_target") == 11 * 10 + 2 * 2 + 4 + 2 + 1
     assert rules.count("sequence_summary") == rules.count("training_length_summary") == 1
     assert rules.count("multilingual_summary") == 1
     # MNLI in German and in Swahili; masked-LM text in en, de, sw, zh, ar
     assert rules.count("prepare_language") == 2 + 5
     assert rules.count("evaluate_retrieval") == 11 * 2  # the baseline's: the pretrained model
-    assert rules.count("prepare") == 20  # once per task × model, reused by every cell
-    # CCGbank, BUCC, the masked-LM text, the UD v2.7 release and XQuAD-R: the demo writes the
-    # file formats, and the importer reads them as a user's copy (CCG train and dev; BUCC dev
-    # and test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R
-    # languages; LAReQA's 11 languages, each reading every language's file)
-    assert rules.count("build_demo_local") == 5
-    assert rules.count("import_local_dataset") == 2 + 8 + 5 + 5 + 11
+    assert rules.count("prepare") == 21  # once per task × model, reused by every cell
+    # CCGbank, BUCC, the masked-LM text, the UD v2.7 release, XQuAD-R and Mewsli-X: the demo
+    # writes the file formats, and the importer reads them as a user's copy (CCG train and dev;
+    # BUCC dev and test of 4 languages; text in the mlm arm's 5 languages; UD-POS's 5 XTREME-R
+    # languages; LAReQA's 11 languages and its pool, each reading every language's file;
+    # Mewsli-X's train, dev, entity pool and 11 languages)
+    assert rules.count("build_demo_local") == 6
+    assert rules.count("import_local_dataset") == 2 + 8 + 5 + 5 + 12 + 14
     assert rules.count("labels") == 1 and rules.count("submission") == 2  # best, baseline
     assert rules.count("evaluate_robustness") == 3 * 2 and rules.count("robustness_summary") == 1
     assert rules.count("task_similarity") == 1 and rules.count("similarity_summary") == 1
@@ -281,6 +282,9 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
     assert all(r[0].endswith("_hi") for r in ranked)
     pool = {c.split("_")[0] for r in ranked for c in r[1:]}
     assert pool <= set(tasks.get("lareqa").languages) and len(pool) > 1
+    # Mewsli-X: {mention id: its 20 best entity ids}, as evaluate.py's Mewsli-X scoring reads
+    entities = json.loads((cell / "predictions/mewslix/test-ja.json").read_text())
+    assert len(entities) == 200 and {len(e) for e in entities.values()} == {20}
 
 
 def test_retrieval_scores_every_arms_encoder(finished_demo):
@@ -329,8 +333,8 @@ def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp
         assert doc[task]["avg_metric"] == pytest.approx(row[task], rel=1e-12), task
     assert doc["all_task"] == pytest.approx(row.xtreme_avg, rel=1e-12)
     assert doc["qa"] == pytest.approx((row.xquad + row.mlqa + row.tydiqa) / 3, rel=1e-12)
-    # XTREME-R: XCOPA's JSON lines and LAReQA's rankings, read by the scorer, give the
-    # summary's scores and groups; no average, as Mewsli-X is not a target
+    # XTREME-R: XCOPA's JSON lines, LAReQA's rankings and Mewsli-X's JSON, read by the scorer,
+    # give the summary's scores, groups and average over all ten tasks
     assert cli.main([*argv, "--benchmark", "xtreme-r", "--output_file", str(out)]) == 0
     doc_r = json.loads(out.read_text())
     capsys.readouterr()
@@ -341,7 +345,9 @@ def test_xstilts_score_on_a_submission_reproduces_the_summary(finished_demo, tmp
     assert doc_r["multi_choice"] == pytest.approx(base.score["xcopa"], rel=1e-12)
     assert doc_r["lareqa"]["avg_metric"] == pytest.approx(base.score["lareqa"], rel=1e-12)
     assert len(doc_r["lareqa"]["map@20"]) == 11
-    assert "all_task" not in doc_r
+    assert doc_r["mewslix"]["avg_metric"] == pytest.approx(base.score["mewslix"], rel=1e-12)
+    assert doc_r["retrieval"] == pytest.approx(base.score["retrieval"], rel=1e-12)
+    assert doc_r["all_task"] == pytest.approx(base.score["avg"], rel=1e-12)
     # the best-per-task submission: chosen on validation, recorded, zipped
     manifest = json.loads(
         (work / "results/submission/demo_tiny/seed1/best/manifest.json").read_text()
@@ -359,14 +365,13 @@ def test_the_summary_has_the_xtreme_r_table(finished_demo):
     assert "## XTREME-R (evaluate.py --xtreme_version xtreme-r)" in md
     bench = pd.read_csv(work / "results/summary/benchmarks.csv")
     average = bench[(bench.benchmark == "xtreme-r") & (bench.kind == "average")]
-    # every arm of the main grid, on the demo's 9 of XTREME-R's 10 tasks (no Mewsli-X):
-    # incomplete
+    # every arm of the main grid, on all ten XTREME-R tasks in all of their languages
     assert set(ARMS) <= set(average.arm)
     main = average[average.arm.isin(ARMS)]
-    assert set(main.tasks) == {"9/10"} and not main.complete.any()
+    assert set(main.tasks) == {"10/10"} and main.complete.all()
     assert set(bench[bench.benchmark == "xtreme-r"].name) == {
-        "xnli", "xcopa", "udpos", "panx", "tatoeba", "lareqa", "xquad", "mlqa", "tydiqa",
-        "classification", "tagging", "qa", "multi_choice", "avg",
+        "xnli", "xcopa", "udpos", "panx", "tatoeba", "mewslix", "lareqa", "xquad", "mlqa",
+        "tydiqa", "classification", "tagging", "qa", "retrieval", "multi_choice", "avg",
     }  # fmt: skip
     # XTREME's table over the same files: all nine tasks, every group
     xtreme = bench[(bench.benchmark == "xtreme") & bench.arm.isin(ARMS)]
@@ -467,12 +472,13 @@ def test_summary_has_a_complete_xtreme_average_and_gains_in_every_language(finis
     # arms × (XNLI + PAWS-X languages with accuracy + UD-POS languages with F1, precision,
     # recall and accuracy + PAN-X languages with F1, precision and recall + XQuAD, MLQA,
     # TyDiQA languages with EM and F1 + Tatoeba's 36 with accuracy + BUCC's 4 with F1,
-    # precision, recall and threshold + XCOPA's 11 with accuracy + LAReQA's 11 with mAP@20),
+    # precision, recall and threshold + XCOPA's 11 with accuracy + LAReQA's and Mewsli-X's 11
+    # with mAP@20),
     # with XTREME-R's added languages (demo.yaml reports xtreme-r): UD-POS 33 + 5, PAN-X
     # 40 + 8, XQuAD 11 + 1, Tatoeba 35 + 5
-    assert len(gains) == 10 * (
-        (15 + 7 + 11 + 11) + 4 * (33 + 5) + 3 * (40 + 8) + 2 * ((11 + 1) + 7 + 9) + (36 + 5) + 4 * 4
-    )
+    per_arm = (15 + 7 + 11 + 11 + 11) + 4 * (33 + 5) + 3 * (40 + 8)
+    per_arm += 2 * ((11 + 1) + 7 + 9) + (36 + 5) + 4 * 4
+    assert len(gains) == 10 * per_arm
     table = pd.read_csv(finished_demo[0] / "results/summary/arm_target.csv")
     assert len(table) == len(ARMS)
 
@@ -639,16 +645,16 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     # arm (MNLI's settings) by params; mnli-qqp, whose first stage is mnli, by its updated input
     why = table.loc["train_intermediate", "why"]
     assert "params have changed (6)" in why and "input files updated by another job (1)" in why
-    # mnli's 9, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
+    # mnli's 10, the sequences' 4, 3 budgets (mnli@150 is fine-tuned from mnli's encoder), the
     # translated arm's 2 and the mlm arm's 1
-    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [110, 91, 19]
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [121, 101, 20]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [22, 20, 2]
-    assert table.loc["prepare", ["done", "to run"]].tolist() == [20, 0]
+    assert table.loc["prepare", ["done", "to run"]].tolist() == [21, 0]
     assert table.loc["prepare_language", ["done", "to run"]].tolist() == [7, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
     # + aggregate, best submission, robustness, similarity, sequence, training length and
     # translated summaries
-    assert table.loc["total", "to run"] == 7 + 19 + 19 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    assert table.loc["total", "to run"] == 7 + 20 + 20 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0

@@ -128,7 +128,7 @@ def evaluate_target(
                 f"features {split} are missing: the prepare step for {task_name} did not "
                 f"produce language {lang}; delete {features_dir} and run again"
             )
-        features = datasets.load_from_disk(str(split))
+        features = task.with_pool(datasets.load_from_disk(str(split)), features_dir)
         predictions, scores = score_split(
             model, task, features, tokenizer.pad_token_id, precision, lang, cache
         )

@@ -182,9 +182,10 @@ def _curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple
                 f"features {root / split} are missing, which the learning curve of {name} "
                 f"reads for language {lang}; delete {root} and run again"
             )
-        rows = task.first_examples(
-            datasets.load_from_disk(str(root / split)), curve["max_examples"]
-        )
+        rows = datasets.load_from_disk(str(root / split))
+        if split != "validation":
+            rows = task.with_pool(rows, root)
+        rows = task.first_examples(rows, curve["max_examples"])
         out[lang] = (name, split, rows)
     return out
 

@@ -13,6 +13,7 @@ languages falls between chance and the English score, differently per language. 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 
@@ -91,8 +92,9 @@ def _word(rng: np.random.Generator, script: str) -> str:
     return "".join(out)
 
 
-def lexicon(lang: str, size: int = 300) -> list[str]:
-    """The language's pseudo-words, the same on every run."""
+@functools.cache
+def lexicon(lang: str, size: int = 300) -> tuple[str, ...]:
+    """The language's pseudo-words, the same on every run (computed once per process)."""
     if lang not in LANGUAGE_SCRIPTS:
         raise KeyError(f"the demo has no script for language {lang!r}")
     rng = np.random.default_rng(_seed("lexicon", lang))
@@ -103,7 +105,7 @@ def lexicon(lang: str, size: int = 300) -> list[str]:
         if w not in seen:
             seen.add(w)
             words.append(w)
-    return words
+    return tuple(words)
 
 
 def transfer_rate(lang: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from xstilts.data.sources import Source
 from xstilts.tasks import (
     answer_retrieval,
+    entity_retrieval,
     masked_lm,
     multiple_choice,
     pair_classification,
@@ -24,6 +25,7 @@ REGISTRY: dict[str, Task] = {
         *retrieval.TASKS,
         *masked_lm.TASKS,
         *answer_retrieval.TASKS,
+        *entity_retrieval.TASKS,
     )
 }
 
@@ -41,9 +43,10 @@ INTERMEDIATE_TASKS: tuple[str, ...] = (
 )
 # The seven XTREME target tasks fine-tuned on English and tested zero-shot on every language.
 TARGET_TASKS: tuple[str, ...] = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa")
-# XTREME-R's fine-tuned targets beyond XTREME's: XCOPA (Social IQa, then English COPA) and
-# LAReQA (a dual encoder trained on SQuAD, tested on the 11-language XQuAD-R pool).
-XTREME_R_TARGETS: tuple[str, ...] = ("xcopa", "lareqa")
+# XTREME-R's fine-tuned targets beyond XTREME's: XCOPA (Social IQa, then English COPA), and
+# the dual encoders of LAReQA (trained on SQuAD, tested on the 11-language XQuAD-R pool) and
+# Mewsli-X (trained on English Wikipedia mention-entity pairs, tested against ~1M entities).
+XTREME_R_TARGETS: tuple[str, ...] = ("xcopa", "lareqa", "mewslix")
 # Scored straight on each arm's encoder, no training: Tatoeba and BUCC (from the release files,
 # or from the Hub's copy, which has no dev set; a grid uses one of the two).
 RETRIEVAL_TASKS: tuple[str, ...] = ("bucc2018", "bucc2018_mteb", "tatoeba")

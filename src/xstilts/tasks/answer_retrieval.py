@@ -11,10 +11,11 @@ negatives, and the loss is the cross-entropy of the question's dot products with
 answers times a learnt scale that starts at 100.
 
 Test (``evaluate_retrieval.py --task_name lareqa``, ``third_party/utils_lareqa.py``): the pool
-holds every sentence of every XQuAD-R paragraph in all 11 languages (about 13,400); a question
-(in one language) is right on any of the 11 translations of its answer sentence (the same
-question id in every language). Its score is the average precision at 20 over that ranking,
-mAP@20 the mean over the questions of a language, in percent.
+holds every sentence of every XQuAD-R paragraph in all 11 languages (about 13,400; the task's
+``pool`` split, embedded once for all languages); a question (in one language) is right on any
+of the 11 translations of its answer sentence (the same question id in every language). Its
+score is the average precision at 20 over that ranking, mAP@20 the mean over the questions of a
+language, in percent.
 
 Data:
 
@@ -96,14 +97,15 @@ def squad(split: str, n: int) -> Source:
     return Source("google/xtreme", "SQuAD", split, XTREME_QA, num_rows=n)
 
 
-def xquad_r(lang: str) -> Source:
-    """Language ``lang``'s questions; the pool needs every language's file, so all are read."""
+def xquad_r(lang: str | None = None) -> Source:
+    """Language ``lang``'s questions, or (``lang`` None) the pool of every language's
+    sentences. A question's answers are in every language, so every source reads all files."""
     return Source(
         f"local/{LAREQA}",
-        lang,
+        lang or "pool",
         "test",
         XQUAD_R,
-        language=lang,
+        language=lang or "en",
         num_rows=1_190,
         local_files=tuple(f"xquad-r/{code}.json" for code in XQUAD_R_LANGS),
     )
@@ -187,6 +189,17 @@ def build_pool(rows: datasets.Dataset) -> _Pool:
 
 
 _COLUMNS = ("input_ids", "answer_ids", "length", "kind", "row_key", "targets")
+_IDS = List(Value("int32"))
+FEATURES = Features(  # one schema for every split, so a test split and the pool concatenate
+    {
+        "input_ids": _IDS,
+        "answer_ids": _IDS,
+        "length": Value("int32"),
+        "kind": _S,
+        "row_key": _S,
+        "targets": List(_S),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -296,6 +309,8 @@ class AnswerRetrievalTask(Task):
         """``xquad-r/<lang>.json`` per source: an article per paragraph, with its breaks."""
         (directory / "xquad-r").mkdir(parents=True, exist_ok=True)
         for src, ds in splits.items():
+            if src not in self.test:  # the pool is read from the test sources' files
+                continue
             paragraphs: dict[int, dict] = {}
             for row in ds:
                 par = paragraphs.setdefault(
@@ -323,27 +338,29 @@ class AnswerRetrievalTask(Task):
     # ---- features ----
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         """Training: a row per usable question (its ids, and its answer sentence's pair as
-        ``answer_ids``). Validation and test: a row per question of the source's language,
-        then a row per candidate of the whole pool; ``row_key`` names each (the same candidate
-        has the same key, and input, in every language's split), ``targets`` a question's
-        answer keys."""
+        ``answer_ids``). Test: a row per question of the source's language; the pool: a row
+        per candidate of all languages; validation: both, of its English rows. ``row_key``
+        names each row, ``targets`` a question's answer keys."""
         query_length = min(QUERY_LENGTH, max_length)
         if source in self.train:
             return self._training_features(ds, tokenizer, query_length, max_length)
         pool = build_pool(ds)
-        questions = [q for q in pool.questions if q["language"] == source.language]
         out: dict[str, list] = {col: [] for col in _COLUMNS}
-        enc = tokenizer(
-            [q["question"] for q in questions], truncation=True, max_length=query_length
-        )
-        for q, ids in zip(questions, enc["input_ids"], strict=True):
-            self._append(out, ids, [], "question", q["key"], pool.answers[q["xling_id"]])
-        keys = list(pool.candidates)
-        sentences, paragraphs = zip(*pool.candidates.values(), strict=True) if keys else ((), ())
-        enc = tokenizer(list(sentences), list(paragraphs), truncation=True, max_length=max_length)
-        for key, ids in zip(keys, enc["input_ids"], strict=True):
-            self._append(out, ids, [], "candidate", key, [])
-        return datasets.Dataset.from_dict(out)
+        if source not in self.pool:
+            questions = [q for q in pool.questions if q["language"] == source.language]
+            texts = [q["question"] for q in questions]
+            enc = tokenizer(texts, truncation=True, max_length=query_length)
+            for q, ids in zip(questions, enc["input_ids"], strict=True):
+                self._append(out, ids, [], "question", q["key"], pool.answers[q["xling_id"]])
+        if source not in self.test:
+            keys = list(pool.candidates)
+            pairs = [pool.candidates[k] for k in keys]
+            enc = tokenizer(
+                [s for s, _ in pairs], [p for _, p in pairs], truncation=True, max_length=max_length
+            )
+            for key, ids in zip(keys, enc["input_ids"], strict=True):
+                self._append(out, ids, [], "candidate", key, [])
+        return datasets.Dataset.from_dict(out, features=FEATURES)
 
     @staticmethod
     def _append(out, ids, answer_ids, kind, key, targets) -> None:
@@ -378,7 +395,7 @@ class AnswerRetrievalTask(Task):
                 self._append(out, row[0], row[1], "pair", row[2], [])
             return out
 
-        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
+        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names, features=FEATURES)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)
@@ -413,8 +430,11 @@ class AnswerRetrievalTask(Task):
             return [(keys[i], []) for i in questions]
         pool = torch.stack([logits[i] for i in candidates]).float()
         out = []
-        for start in range(0, len(questions), 1024):  # a block of questions at a time
-            block = questions[start : start + 1024]
+        # a block of questions at a time, its score matrix at most 2^28 floats (1 GiB): 256
+        # questions against Mewsli-X's million entities
+        step = max(1, (1 << 28) // len(candidates))
+        for start in range(0, len(questions), step):
+            block = questions[start : start + step]
             scores = torch.stack([logits[i] for i in block]).float() @ pool.T
             top = scores.topk(min(TOP_K, len(candidates)), dim=1).indices.tolist()
             out += [
@@ -451,6 +471,7 @@ TASKS = [
         train=(squad("train", 87_599),),
         validation=(squad("validation", 10_570),),
         test=tuple(xquad_r(lang) for lang in XQUAD_R_LANGS),
+        pool=(xquad_r(),),
         default_max_seq_length=256,
     ),
 ]

@@ -59,6 +59,10 @@ class Task(ABC):
     first_stage: tuple[Source, ...] = ()
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
     test: tuple[Source, ...] = ()  # one source per test language
+    # candidates every test language ranks against (Mewsli-X's entities, LAReQA's multilingual
+    # sentence pool), prepared once as the split "pool"; ``with_pool`` appends its rows to a
+    # test split, whose evaluation embeds them once for all languages
+    pool: tuple[Source, ...] = ()
     # training data by language, one source per language, read only by an arm that asks for
     # the language (config keys translated, mlm): machine-translated copies of the English
     # training data (MNLI), or plain text (the masked-LM task)
@@ -95,6 +99,8 @@ class Task(ABC):
             out["train"] = self.train
         if self.validation:
             out["validation"] = self.validation
+        if self.pool:
+            out["pool"] = self.pool
         for src in self.test:
             if src.language in keep:
                 out[self.test_split(src.language)] = (src,)
@@ -216,6 +222,14 @@ class Task(ABC):
 
     def test_split(self, lang: str) -> str:
         return f"test.{lang}"
+
+    def with_pool(self, features: datasets.Dataset, features_dir: str | Path) -> datasets.Dataset:
+        """A test split's rows followed by the pool's (the split itself when the task has no
+        pool)."""
+        if not self.pool:
+            return features
+        pool = datasets.load_from_disk(str(Path(features_dir) / "pool"))
+        return datasets.concatenate_datasets([features, pool])
 
     def curve_split(self, lang: str) -> str:
         """The split a learning curve reads for ``lang``: English validation when the task
