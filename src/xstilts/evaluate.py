@@ -46,8 +46,8 @@ def predict(
     """Logits per feature row, in row order; batches are formed by length to save padding.
 
     With a ``cache``, a row whose ``row_key`` column value is in it is not run again but given
-    the cached logits, and the rows that are run are added: a task whose splits share rows
-    (LAReQA's candidate pool is in every language's split) runs each once per evaluation."""
+    the cached logits, and the rows that are run are added: the pool a task appends to every
+    language's split (``Task.with_pool``) is run once per evaluation."""
     device, autocast = device_and_autocast(precision)
     model.eval()
     out: list[torch.Tensor | None] = [None] * len(features)

@@ -188,7 +188,6 @@ def build_pool(rows: datasets.Dataset) -> _Pool:
     return pool
 
 
-_COLUMNS = ("input_ids", "answer_ids", "length", "kind", "row_key", "targets")
 _IDS = List(Value("int32"))
 FEATURES = Features(  # one schema for every split, so a test split and the pool concatenate
     {
@@ -200,6 +199,7 @@ FEATURES = Features(  # one schema for every split, so a test split and the pool
         "targets": List(_S),
     }
 )
+_COLUMNS = tuple(FEATURES)
 
 
 @dataclass(frozen=True)
