@@ -26,7 +26,7 @@ TASK = tasks.get("lareqa")
 
 
 def _rows(items: list[dict]) -> datasets.Dataset:
-    return datasets.Dataset.from_list(items, features=XQUAD_R)
+    return datasets.Dataset.from_list(items, features=XQUAD_R.to_datasets())
 
 
 def _row(lang, context, breaks, qid, start):
@@ -102,7 +102,7 @@ def test_squad_paragraphs_get_sb_seds_sentences_and_a_number_each():
             {"id": "c", "title": "t", "context": one, "question": "?"}
             | {"answers": {"answer_start": [4], "text": ["cat"]}},
         ],
-        features=TASK.train[0].features,
+        features=TASK.train[0].features.to_datasets(),
     )
     pool = build_pool(rows)
     assert pool.candidates == {
@@ -166,7 +166,7 @@ def test_training_pairs_a_question_with_the_sentence_holding_its_answer(demo_mod
                 {"answer_start": [3], "text": ["Second"]},  # not at its answer_start: dropped
             ],
         },
-        features=TASK.train[0].features,
+        features=TASK.train[0].features.to_datasets(),
     )
     feats = TASK.featurize(rows, TASK.train[0], tokenizer, 64)
     assert feats["row_key"] == ["a"] and feats["kind"] == ["pair"]

@@ -27,7 +27,7 @@ def test_demo_split_has_the_real_schema(tmp_path, key):
     n = build_demo_split(key, out, scale=100)
     ds = load(out)
     # column names, dtypes and label encodings (ClassLabel names) as on the hub
-    assert ds.features == source.features
+    assert ds.features == source.features.to_datasets()
     assert ds.column_names == list(source.features)
     size = demo.demo_size(source.num_rows, 100)
     if source.features is retrieval.BUCC_RELEASE:  # a row per sentence; size = gold pairs
@@ -95,7 +95,7 @@ def test_snli_unlabelled_rows_are_dropped(tmp_path):
     _, source = ALL["stanfordnlp/snli/plain_text/train"]
     ds = datasets.Dataset.from_dict(
         {"premise": ["a", "b"], "hypothesis": ["c", "d"], "label": [0, -1]},
-        features=source.features,
+        features=source.features.to_datasets(),
     )
     ds.to_parquet(str(tmp_path / "s.parquet"))
     assert load(tmp_path / "s.parquet", source)["label"] == [0]

@@ -38,7 +38,7 @@ def test_fetch_dataset_keeps_the_hub_schema(tmp_path):
     out = tmp_path / "resources/datasets/nyu-mll/glue/mnli/train.parquet"
     assert fetch(str(repo), "mnli", "train", out) == 50
     fetched = load(out, source)
-    assert fetched.features == source.features
+    assert fetched.features == source.features.to_datasets()
     assert fetched["label"] == rows["label"]
     assert isinstance(fetched.features["label"], datasets.ClassLabel)
 

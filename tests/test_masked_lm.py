@@ -13,8 +13,8 @@ from test_train import SETTINGS
 from xstilts import cost, features, tasks, train
 from xstilts import grid as xgrid
 from xstilts.data.build import build_demo_split
+from xstilts.modeling import heads
 from xstilts.modeling import model as modeling
-from xstilts.tasks import masked_lm
 
 from conftest import REPO, chdir, hub_config
 
@@ -26,7 +26,7 @@ def test_masking_chooses_15_percent_of_the_inner_tokens_and_masks_80_10_10():
     attention = torch.ones_like(ids)
     attention[:, 100:] = 0  # padding after 100 tokens
     generator = torch.Generator().manual_seed(0)
-    chosen, inputs, targets = masked_lm.mask_tokens(ids, attention, 3, 1000, generator)
+    chosen, inputs, targets = heads.mask_tokens(ids, attention, 3, 1000, generator)
     # never <s> (position 0), </s> (position 99, the last real token) or padding
     assert not chosen[:, 0].any() and not chosen[:, 99:].any()
     inner = 64 * 98
@@ -38,7 +38,7 @@ def test_masking_chooses_15_percent_of_the_inner_tokens_and_masks_80_10_10():
     assert torch.equal(inputs[~chosen], ids[~chosen])  # nothing else changes
     # a batch of lines too short to draw from still predicts one token
     short = torch.tensor([[0, 7, 2, 1]])
-    chosen, _, targets = masked_lm.mask_tokens(short, (short != 1).long(), 3, 1000)
+    chosen, _, targets = heads.mask_tokens(short, (short != 1).long(), 3, 1000)
     assert chosen.sum() == 1 and targets.tolist() == [7]
 
 

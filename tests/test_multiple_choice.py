@@ -11,6 +11,7 @@ import torch
 
 from xstilts import tasks
 from xstilts.benchmarks import BENCHMARKS
+from xstilts.modeling import heads
 from xstilts.tasks import multiple_choice as mc
 
 HELLASWAG = tasks.get("hellaswag")
@@ -63,7 +64,7 @@ class _MarkerEncoder(torch.nn.Module):
 
 
 def test_the_head_scores_the_choice_that_holds_the_answer():
-    head = mc.ChoiceHead(4, dropout=0.0)
+    head = heads.ChoiceHead(4, dropout=0.0)
     with torch.no_grad():
         head.dense.weight.copy_(torch.eye(4))
         head.dense.bias.zero_()

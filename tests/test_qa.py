@@ -26,7 +26,7 @@ def tokenizer(demo_model):
 
 def _featurize(task, tokenizer, rows, max_length=64):
     source = task.splits()["train"][0]
-    ds = datasets.Dataset.from_dict(rows, features=source.features)
+    ds = datasets.Dataset.from_dict(rows, features=source.features.to_datasets())
     return task.featurize(ds, source, tokenizer, max_length)
 
 
@@ -164,7 +164,7 @@ def test_demo_qa_rows_hold_their_answers():
     ):
         task, source = tasks.all_sources()[key]
         ds = task.demo_rows(source, 30, seed=1)
-        assert ds.features == source.features
+        assert ds.features == source.features.to_datasets()
         for row in ds:
             for text, start in zip(
                 row["answers"]["text"], row["answers"]["answer_start"], strict=True
@@ -257,7 +257,7 @@ def test_translate_train_squad_is_read_from_xtremes_files_without_unfound_answer
         json.dumps(TRANSLATED, ensure_ascii=False), encoding="utf-8"
     )
     rows = squad.import_local(tmp_path, source)
-    assert rows.features == qa.SQUAD
+    assert rows.features == qa.SQUAD.to_datasets()
     assert rows["id"] == ["q1", "q4"]
     assert rows["title"] == ["Berlin", "Berlin"]
     assert rows["context"][1] == "Die Spree fließt durch Berlin."

@@ -43,7 +43,7 @@ def test_the_mteb_copy_holds_one_row_with_one_based_gold_pairs():
     ds = datasets.Dataset.from_dict(
         {"sentence1": [["Ein Hund", "Zwei Katzen"]], "sentence2": [["Two cats", "A dog"]],
          "gold": [[[1, 2], [2, 1]]]},
-        features=rt.MTEB_BUCC,
+        features=rt.MTEB_BUCC.to_datasets(),
     )  # fmt: skip
     rows = task.sentence_rows(ds, source)
     # gold (1, 2): sentence1[0] "Ein Hund" ↔ sentence2[1] "A dog"; ids are 0-based positions
@@ -68,7 +68,7 @@ def test_tatoeba_strips_the_hub_copys_trailing_newlines_and_reads_telugu_from_mt
     ds = datasets.Dataset.from_dict(
         {"source_sentence": ["Hallo\n"], "target_sentence": ["Hello\n"],
          "source_lang": ["deu"], "target_lang": ["eng"]},
-        features=rt.TATOEBA,
+        features=rt.TATOEBA.to_datasets(),
     )  # fmt: skip
     rows = task.sentence_rows(ds, task.test[0])
     assert rows["text"] == ["Hallo", "Hello"]
@@ -84,7 +84,7 @@ def test_tatoebas_xtreme_r_languages_come_from_mtebs_copy_language_side_first():
     )
     ds = datasets.Dataset.from_dict(
         {"sentence1": ["Cześć ", "Dziękuję"], "sentence2": ["Hello", "Thank you"]},
-        features=rt.MTEB_TATOEBA,
+        features=rt.MTEB_TATOEBA.to_datasets(),
     )
     rows = task.sentence_rows(ds, source)
     assert rows["side"] == ["src", "src", "trg", "trg"]

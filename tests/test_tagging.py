@@ -81,7 +81,7 @@ def _panx_rows(sentences):
             "ner_tags": [[names.index(t) for _, t in s] for s in sentences],
             "langs": [["en"] * len(s) for s in sentences],
         },
-        features=tagging.PANX,
+        features=tagging.PANX.to_datasets(),
     )
 
 
@@ -173,7 +173,7 @@ def test_ccgbank_is_read_from_jiants_file_format(tmp_path):
     ds = tagging.read_ccg_files(tmp_path, "train")
     assert ds["tokens"] == [["Pierre", "Vinken", "saw", "it"], ["He", "left"]]
     assert ds["tags"] == [[7, 0, 1, 0], [0, 0]]
-    assert ds.features == tagging.CCG
+    assert ds.features == tagging.CCG.to_datasets()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_the_demo_ccgbank_goes_through_the_same_importer(tmp_path):
 
     ds = load(out)
     assert len(ds) == n >= 200
-    assert ds.features == tagging.CCG
+    assert ds.features == tagging.CCG.to_datasets()
     assert all(len(w) == len(t) for w, t in zip(ds["tokens"], ds["tags"], strict=True))
     assert tasks.get("ccg").build_head(8, 0.0).classifier.out_features == 1363
 
@@ -247,7 +247,7 @@ def test_a_ud_release_is_read_as_syntactic_words_of_all_treebanks(tmp_path):
     assert ds["tokens"] == [["dă", "mi"], ["Nu", "știu", "."], ["dă", "mi"]]
     upos = tagging.UPOS
     assert ds["pos_tags"][1] == [upos.index("PART"), upos.index("VERB"), upos.index("PUNCT")]
-    assert ds.features == tagging.UDPOS
+    assert ds.features == tagging.UDPOS.to_datasets()
     with pytest.raises(UserError, match=r"has no UD_Wolof-\*/wo_\*-ud-test\.conllu"):
         tagging.read_ud_release(tmp_path, "wo")
     bad = tmp_path / "UD_Ukrainian-IU"
@@ -268,7 +268,7 @@ def test_the_demo_ud_release_goes_through_the_same_importer(tmp_path):
 
     ds = load(out)
     assert len(ds) == n >= 200
-    assert ds.features == tagging.UDPOS
+    assert ds.features == tagging.UDPOS.to_datasets()
 
 
 def test_xtreme_r_languages_are_extra_test_splits_of_the_xtreme_tasks():

@@ -6,9 +6,6 @@ import json
 import logging
 from pathlib import Path
 
-import datasets
-from transformers import AutoTokenizer
-
 from xstilts import tasks as task_registry
 from xstilts.data import sources as data_sources
 
@@ -35,6 +32,9 @@ def prepare(
     the test splits of the task's ``languages`` and of the ``more_languages`` the grid
     evaluates; with ``language``, only ``train``: the task's training data in that language
     (its ``language_sources``: a machine-translated copy, or masked-LM text)."""
+    import datasets
+    from transformers import AutoTokenizer
+
     task = task_registry.get(task_name)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     out_dir = Path(out_dir)

@@ -19,7 +19,8 @@ from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, write_examples
 from xstilts.modeling import model as modeling
-from xstilts.tasks.retrieval import MeanPooler, RetrievalTask
+from xstilts.modeling.heads import MeanPooler
+from xstilts.tasks.retrieval import RetrievalTask
 
 log = logging.getLogger("xstilts")
 

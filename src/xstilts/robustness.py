@@ -15,16 +15,17 @@ import random
 import time
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
 import pandas as pd
 
 from xstilts import languages, perturb
 from xstilts import tasks as task_registry
 from xstilts.data import sources as data_sources
-from xstilts.evaluate import device_and_autocast, predict
-from xstilts.modeling import model as modeling
 from xstilts.tasks.base import Task, map_rows
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger("xstilts")
 
@@ -55,6 +56,8 @@ class Scorer:
         self.max_seq_length, self.precision = max_seq_length, precision
 
     def predictions(self, rows: datasets.Dataset, source) -> tuple[list, datasets.Dataset]:
+        from xstilts.evaluate import predict
+
         features = self.task.featurize(rows, source, self.tokenizer, self.max_seq_length)
         logits = predict(
             self.model, self.task, features, self.tokenizer.pad_token_id, precision=self.precision
@@ -80,6 +83,8 @@ def attack_language(
     examples it attacks (those with a score above 0), queries and words changed per example.
     Robustness targets score by means over examples (``_check_robustness`` allows only
     classification and QA targets), so the scores are means of per-example scores."""
+    import datasets
+
     fields = scorer.task.text_fields(source)
     clean = scorer.example_scores(rows, source, lang)
     attacks = [
@@ -122,6 +127,9 @@ def evaluate_robustness(
     model_dir: str | Path, cell: dict, data_kind: str, out_path: str | Path
 ) -> dict:
     """Score one trained target model on clean and perturbed test inputs of every language."""
+    from xstilts.evaluate import device_and_autocast
+    from xstilts.modeling import model as modeling
+
     task = task_registry.get(cell["target"])  # the schema allows only tasks with text_fields
     device, _ = device_and_autocast(cell["precision"])
     model, tokenizer = modeling.load(model_dir, device)

@@ -19,18 +19,11 @@ import json
 import logging
 from pathlib import Path
 
-import datasets
 import numpy as np
 import pandas as pd
-import torch
 
 from xstilts import languages
 from xstilts import tasks as task_registry
-from xstilts.evaluate import device_and_autocast
-from xstilts.modeling import model as modeling
-from xstilts.retrieval import check_layer
-from xstilts.tasks.base import pad
-from xstilts.tasks.retrieval import MeanPooler
 
 log = logging.getLogger("xstilts")
 
@@ -63,8 +56,14 @@ def spearman(a, b) -> float:
 # ---- the embedding job: one per model, on the pretrained encoder ----
 
 
-@torch.no_grad()
 def task_embedding(encoder, sequences: list[list[int]], pad_id: int, layer: int, precision: str):
+    """The mean over ``sequences`` of their mean-pooled hidden states after ``layer``."""
+    import torch
+
+    from xstilts.evaluate import device_and_autocast
+    from xstilts.modeling.heads import MeanPooler
+    from xstilts.tasks.base import pad
+
     device, autocast = device_and_autocast(precision)
     pooler, total = MeanPooler(layer), None
     for start in range(0, len(sequences), 32):
@@ -73,7 +72,7 @@ def task_embedding(encoder, sequences: list[list[int]], pad_id: int, layer: int,
         mask = torch.zeros_like(ids)
         for i, s in enumerate(chunk):
             mask[i, : len(s)] = 1
-        with autocast():
+        with torch.no_grad(), autocast():
             vectors = pooler(
                 encoder, {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
             )
@@ -87,6 +86,12 @@ def embed_tasks(
 ) -> pd.DataFrame:
     """Embed every task of ``features`` (task → its features directory) and write the
     similarity of every pair as a long table: task_a, task_b, similarity, raw_cosine."""
+    import datasets
+
+    from xstilts.evaluate import device_and_autocast
+    from xstilts.modeling import model as modeling
+    from xstilts.retrieval import check_layer
+
     device, _ = device_and_autocast(cell["precision"])
     encoder, tokenizer = modeling.load_encoder(model_dir, device)
     check_layer(cell["layer"], encoder, cell["model"])

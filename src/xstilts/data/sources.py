@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
-import pyarrow.parquet as pq
-
+from xstilts.data.schema import Features
 from xstilts.errors import FETCH_COMMAND, UserError, unreachable
+
+if TYPE_CHECKING:
+    import datasets
 
 DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
 LOCAL_PREFIX = "local/"
@@ -29,7 +31,7 @@ class Source:
     repo: str  # hub id, e.g. "nyu-mll/glue"
     config: str  # dataset config name, e.g. "mnli"
     split: str  # e.g. "train", "validation_matched"
-    features: datasets.Features = field(compare=False, hash=False, repr=False)
+    features: Features = field(compare=False, hash=False, repr=False)
     language: str = "en"
     num_rows: int = 0  # size of the real split (dataset card), scales the demo copy
     # rows to drop after loading, as (column, value): e.g. SNLI's unlabelled rows (label -1)
@@ -64,6 +66,8 @@ class Source:
 
 def fetch(repo: str, config: str, split: str, out: str | Path, revision: str | None = None) -> int:
     """Download one split from the Hub and store it as parquet (features kept in its metadata)."""
+    import datasets
+
     try:  # ConnectionError and DatasetNotFoundError are OSErrors too
         ds = datasets.load_dataset(repo, config, split=split, revision=revision)
     except OSError as err:
@@ -75,6 +79,9 @@ def fetch(repo: str, config: str, split: str, out: str | Path, revision: str | N
 
 def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
     """Read a source parquet file, with its Hugging Face features restored from the metadata."""
+    import datasets
+    import pyarrow.parquet as pq
+
     path = Path(path)
     if not path.exists():
         raise UserError(

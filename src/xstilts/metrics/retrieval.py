@@ -41,11 +41,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+if TYPE_CHECKING:  # torch is imported where it is used: scoring BUCC pairs needs none
+    from torch import Tensor
 
 QUERY_CHUNK = 2048
 DATABASE_CHUNK = 32768
@@ -71,6 +70,9 @@ def bucc_f1(
 
 def _normalised_pair(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Both embedding matrices L2-normalised (zero rows stay zero), in a common float dtype."""
+    import torch
+    import torch.nn.functional as F
+
     for name, emb in (("x", x), ("y", y)):
         if emb.dim() != 2 or not emb.is_floating_point():
             raise ValueError(f"{name} must be a 2-D float tensor, got {emb.dim()}-D {emb.dtype}")
@@ -89,6 +91,8 @@ def _similarity_block(queries: Tensor, database: Tensor) -> Tensor:
 
 def _ordered(values: Tensor, indices: Tensor) -> tuple[Tensor, Tensor]:
     """Each row's (value, index) entries sorted by value descending, then index ascending."""
+    import torch
+
     by_index = torch.argsort(indices, dim=1)
     values, indices = values.gather(1, by_index), indices.gather(1, by_index)
     by_value = torch.sort(values, dim=1, descending=True, stable=True).indices
@@ -97,6 +101,8 @@ def _ordered(values: Tensor, indices: Tensor) -> tuple[Tensor, Tensor]:
 
 def _block_top_k(sims: Tensor, k: int) -> tuple[Tensor, Tensor]:
     """The ``min(k, columns)`` best columns of each row of a block, lower column on ties."""
+    import torch
+
     k = min(k, sims.shape[1])
     values, columns = torch.topk(sims, min(k + 1, sims.shape[1]), dim=1)
     if values.shape[1] > k:
@@ -117,6 +123,8 @@ def _merge(
     best: tuple[Tensor, Tensor] | None, values: Tensor, indices: Tensor, k: int
 ) -> tuple[Tensor, Tensor]:
     """A running per-row top-k merged with a new block's top-k (same ordering rule)."""
+    import torch
+
     if best is None:
         return values, indices
     values, indices = _ordered(torch.cat((best[0], values), 1), torch.cat((best[1], indices), 1))
@@ -129,6 +137,8 @@ def _scan(
     """kNN of normalised ``x`` rows among ``y`` rows and, if ``both_ways``, of ``y`` among ``x``,
     from one pass over ``chunk_size x database_chunk_size`` similarity blocks (each block gives
     its rows' and its columns' top-k)."""
+    import torch
+
     if k < 1 or chunk_size < 1 or database_chunk_size < 1:
         raise ValueError("k, chunk_size and database_chunk_size must be positive")
     k_x, k_y = min(k, len(y)), min(k, len(x))
@@ -226,6 +236,8 @@ def mine_bitext(
     row, then backward ones by target row); a row's best candidate on equal scores is its
     nearest neighbour (first maximum).
     """
+    import torch
+
     cands = margin_candidates(x, y, k, chunk_size, database_chunk_size)
     if len(x) == 0 or len(y) == 0:
         return []

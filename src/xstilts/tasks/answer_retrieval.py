@@ -58,21 +58,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import datasets
 import numpy as np
-import torch
-from datasets import Features, List, Value
-from torch import nn
 
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import Features, List, Value
 from xstilts.data.sentence_breaks import sentence_breaks
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics.ranking import TOP_K, mean_average_precision
 from xstilts.tasks.base import Task, map_rows, pad
 from xstilts.tasks.qa import XTREME_QA
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
 
 XQUAD_R_LANGS = tuple("ar de el en es hi ru th tr vi zh".split())
 LAREQA = "lareqa"  # the data.local key of the XQuAD-R files
@@ -109,31 +112,6 @@ def xquad_r(lang: str | None = None) -> Source:
         num_rows=1_190,
         local_files=tuple(f"xquad-r/{code}.json" for code in XQUAD_R_LANGS),
     )
-
-
-class DualEncoderHead(nn.Module):
-    """Embeds the batch's ``input_ids``; with ``answer_ids`` too (training), returns the
-    question × answer logits instead: dot products of the embeddings times ``logit_scale``.
-    The pooler, the normalisation and the products run in fp32 under any autocast. No dropout
-    of its own (``dropout`` is ignored), as BertForRetrieval has none after the encoder."""
-
-    def __init__(self, hidden_size: int, dropout: float):
-        super().__init__()
-        self.dense = nn.Linear(hidden_size, hidden_size)
-        self.logit_scale = nn.Parameter(torch.tensor(100.0))
-
-    def embed(self, encoder: nn.Module, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        first = encoder(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0]
-        with torch.autocast(first.device.type, enabled=False):
-            return nn.functional.normalize(torch.tanh(self.dense(first.float())), dim=-1)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        questions = self.embed(encoder, batch["input_ids"], batch["attention_mask"])
-        if "answer_ids" not in batch:
-            return questions
-        answers = self.embed(encoder, batch["answer_ids"], batch["answer_mask"])
-        with torch.autocast(questions.device.type, enabled=False):
-            return self.logit_scale * questions @ answers.T
 
 
 @dataclass
@@ -214,6 +192,7 @@ class AnswerRetrievalTask(Task):
         language's own), the same key in every language for the same question id, so a
         question can find its answer's translations. SQuAD's schema for the training and
         validation sources, XQuAD-R's (one language per file) for the test sources."""
+
         lang = source.language
         writer = demo.Writer(lang, seed)
         rows: dict[str, list] = {col: [] for col in source.features}
@@ -262,11 +241,12 @@ class AnswerRetrievalTask(Task):
             }
             for col in source.features:
                 rows[col].append(values[col])
-        return datasets.Dataset.from_dict(rows, features=source.features)
+        return schema.from_dict(rows, source.features)
 
     # ---- local files: XQuAD-R's JSON layout ----
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
         """Every language's file (the pool needs them all), one row per question."""
+
         rows: dict[str, list] = {col: [] for col in XQUAD_R}
         for name in source.local_files:
             path = Path(directory) / name
@@ -303,7 +283,7 @@ class AnswerRetrievalTask(Task):
                     f"sentence_breaks; {err!r}): put the lareqa repository's xquad-r/{lang}.json "
                     "there"
                 ) from err
-        return datasets.Dataset.from_dict(rows, features=XQUAD_R)
+        return schema.from_dict(rows, XQUAD_R)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
         """``xquad-r/<lang>.json`` per source: an article per paragraph, with its breaks."""
@@ -341,6 +321,7 @@ class AnswerRetrievalTask(Task):
         ``answer_ids``). Test: a row per question of the source's language; the pool: a row
         per candidate of all languages; validation: both, of its English rows. ``row_key``
         names each row, ``targets`` a question's answer keys."""
+
         query_length = min(QUERY_LENGTH, max_length)
         if source in self.train:
             return self._training_features(ds, tokenizer, query_length, max_length)
@@ -360,7 +341,7 @@ class AnswerRetrievalTask(Task):
             )
             for key, ids in zip(keys, enc["input_ids"], strict=True):
                 self._append(out, ids, [], "candidate", key, [])
-        return datasets.Dataset.from_dict(out, features=FEATURES)
+        return schema.from_dict(out, FEATURES)
 
     @staticmethod
     def _append(out, ids, answer_ids, kind, key, targets) -> None:
@@ -395,7 +376,13 @@ class AnswerRetrievalTask(Task):
                 self._append(out, row[0], row[1], "pair", row[2], [])
             return out
 
-        return map_rows(ds, encode, batched=True, remove_columns=ds.column_names, features=FEATURES)
+        return map_rows(
+            ds,
+            encode,
+            batched=True,
+            remove_columns=ds.column_names,
+            features=FEATURES.to_datasets(),
+        )
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)
@@ -413,16 +400,23 @@ class AnswerRetrievalTask(Task):
 
     # ---- model ----
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import DualEncoderHead
+
         return DualEncoderHead(hidden_size, dropout)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Each question's answer is the one in its own row; the batch's others are negatives."""
+        import torch
+        from torch import nn
+
         labels = torch.arange(len(logits), device=logits.device)
         return nn.functional.cross_entropy(logits.float(), labels)
 
     # ---- decoding and scoring ----
     def decode(self, logits: list[torch.Tensor], features: datasets.Dataset) -> list[tuple]:
         """(question key, the ``TOP_K`` best candidate keys by dot product) per question."""
+        import torch
+
         kinds, keys = features["kind"], features["row_key"]
         questions = [i for i, k in enumerate(kinds) if k == "question"]
         candidates = [i for i, k in enumerate(kinds) if k == "candidate"]

@@ -10,17 +10,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-import datasets
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from xstilts.data.sources import Source
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
 
 
 def pad(seqs: list[list[int]], value: int, multiple: int = 8) -> torch.Tensor:
     """Right-pad to the longest sequence, rounded up to ``multiple`` (tensor-core friendly)."""
+    import torch
+
     longest = max(len(s) for s in seqs)
     longest = -(-longest // multiple) * multiple
     out = torch.full((len(seqs), longest), value, dtype=torch.long)
@@ -228,6 +231,8 @@ class Task(ABC):
         pool)."""
         if not self.pool:
             return features
+        import datasets
+
         pool = datasets.load_from_disk(str(Path(features_dir) / "pool"))
         return datasets.concatenate_datasets([features, pool])
 

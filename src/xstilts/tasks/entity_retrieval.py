@@ -40,16 +40,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import datasets
 import numpy as np
-from datasets import Features, List, Value
 
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import Features, List, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.tasks.answer_retrieval import _COLUMNS, FEATURES, AnswerRetrievalTask
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+
 
 MEWSLIX = "mewslix"  # the data.local key
 MENTION_LANGS = tuple("ar de en es fa ja pl ro ta tr uk".split())
@@ -169,6 +172,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
 
     # ---- local files: Mewsli-X's JSON lines ----
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+
         (name,) = source.local_files
         path = Path(directory) / name
         try:
@@ -202,7 +206,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
                 f"{path} lacks Mewsli-X's field {err} in a record; put the file as "
                 "download_mewslix_data.sh writes it there"
             ) from err
-        return datasets.Dataset.from_list(rows, features=source.features)
+        return schema.from_list(rows, source.features)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
         """The four files in Mewsli-X's nested layout (the test languages share one)."""
@@ -265,6 +269,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
         """Entities whose descriptions carry two key words (``Q<i>``'s the same on every run);
         a mention's sentence carries its entity's key words (English ones at the language's
         transfer rate, else the language's own) and its mention text is the first of them."""
+
         lang = source.language
         writer = demo.Writer(lang, seed)
         rows = []
@@ -301,13 +306,14 @@ class EntityRetrievalTask(AnswerRetrievalTask):
                 description, spans = _demo_description(target)
                 row |= {"entity_description": description, "entity_sentence_spans": spans}
             rows.append(row)
-        return datasets.Dataset.from_list(rows, features=source.features)
+        return schema.from_list(rows, source.features)
 
     # ---- features ----
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         """Training: a row per pair (the mention's query, and its entity's description as
         ``answer_ids``). Test: a row per mention; the pool: a row per entity; validation: each
         dev mention, then the dev pairs' entities. ``row_key``: the example or entity id."""
+
         out: dict[str, list] = {col: [] for col in _COLUMNS}
 
         def encode(texts):
@@ -320,7 +326,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
             ]
             for key, ids in zip(ds["entity_id"], encode(texts), strict=True):
                 self._append(out, ids, [], "candidate", key, [])
-            return datasets.Dataset.from_dict(out, features=FEATURES)
+            return schema.from_dict(out, FEATURES)
         queries = [
             mention_query(
                 r["text"],
@@ -342,7 +348,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
             )
             for key, q, a in zip(ds["example_id"], encode(queries), entities, strict=True):
                 self._append(out, q, a, "pair", key, [])
-            return datasets.Dataset.from_dict(out, features=FEATURES)
+            return schema.from_dict(out, FEATURES)
         for key, gold, ids in zip(ds["example_id"], ds["entity_id"], encode(queries), strict=True):
             self._append(out, ids, [], "question", key, [gold])
         if source in self.validation:  # the dev pairs' entities are its candidates
@@ -353,7 +359,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
                 entities.setdefault(e, entity_text(d, s))
             for key, ids in zip(entities, encode(list(entities.values())), strict=True):
                 self._append(out, ids, [], "candidate", key, [])
-        return datasets.Dataset.from_dict(out, features=FEATURES)
+        return schema.from_dict(out, FEATURES)
 
     def write_predictions(self, predictions, path: Path) -> None:
         """``{example id: [entity ids]}`` (ranked, or for the labels the gold one)."""

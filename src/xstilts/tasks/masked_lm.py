@@ -23,21 +23,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-import datasets
-import torch
-from datasets import Features, Value
-from torch import nn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from xstilts.benchmarks import BENCHMARKS
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import Features, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.tasks.base import Task, map_rows, pad
 
-MASK_RATE = 0.15  # of the tokens between <s> and </s>
-MASK_TOKEN, RANDOM_TOKEN = 0.8, 0.1  # of the chosen ones (the rest stay as they are)
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
+
 TEXT = Features({"text": Value("string")})
 LOCAL_NAME = "mlm_text"
 # every language of XTREME and XTREME-R (English included)
@@ -59,66 +59,14 @@ def text_source(lang: str) -> Source:
     )
 
 
-def mask_tokens(
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    mask_id: int | torch.Tensor,
-    vocab_size: int,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(chosen, inputs, targets): the positions chosen for prediction (bool, at least one per
-    batch), the input ids with the chosen ones masked, and the original ids there."""
-    device = input_ids.device
-    lengths = attention_mask.sum(dim=1)
-    positions = torch.arange(input_ids.shape[1], device=device)
-    # between <s> (position 0) and </s> (the last real token)
-    inner = (positions > 0) & (positions[None, :] < (lengths[:, None] - 1))
-    draw = torch.rand(input_ids.shape, generator=generator, device=device)
-    chosen = inner & (draw < MASK_RATE)
-    if not chosen.any() and inner.any():  # a batch of very short lines: predict one token
-        first = inner.nonzero()[0]
-        chosen[first[0], first[1]] = True
-    how = torch.rand(input_ids.shape, generator=generator, device=device)
-    inputs = input_ids.clone()
-    inputs[chosen & (how < MASK_TOKEN)] = mask_id
-    swap = chosen & (how >= MASK_TOKEN) & (how < MASK_TOKEN + RANDOM_TOKEN)
-    random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator, device=device)
-    inputs[swap] = random_ids[swap]
-    return chosen, inputs, input_ids[chosen]
-
-
-class MaskedLMHead(nn.Module):
-    """XLM-R's LM head: dense, GELU, LayerNorm, then the input embeddings (tied) as the output
-    layer; logits only at the chosen positions."""
-
-    def __init__(self, hidden_size: int):
-        super().__init__()
-        self.dense = nn.Linear(hidden_size, hidden_size)
-        self.layer_norm = nn.LayerNorm(hidden_size, eps=1e-5)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        embeddings = encoder.get_input_embeddings()
-        chosen, inputs, targets = mask_tokens(
-            batch["input_ids"],
-            batch["attention_mask"],
-            int(batch["mask_id"]),
-            embeddings.num_embeddings,
-        )
-        batch["mlm_targets"] = targets  # what the loss compares with
-        hidden = encoder(input_ids=inputs, attention_mask=batch["attention_mask"])
-        x = self.layer_norm(nn.functional.gelu(self.dense(hidden.last_hidden_state[chosen])))
-        return nn.functional.linear(x, embeddings.weight)
-
-
 @dataclass(frozen=True)
 class MaskedLMTask(Task):
     TOKENS_PER_EXAMPLE: ClassVar[int] = 48  # a line of text
 
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+
         writer = demo.Writer(source.language, seed)
-        return datasets.Dataset.from_dict(
-            {"text": [writer.sentence(8, 24) for _ in range(n)]}, features=TEXT
-        )
+        return schema.from_dict({"text": [writer.sentence(8, 24) for _ in range(n)]}, TEXT)
 
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         if tokenizer.mask_token_id is None:
@@ -138,6 +86,8 @@ class MaskedLMTask(Task):
         return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        import torch
+
         ids = pad(rows["input_ids"], pad_id)
         return {
             "input_ids": ids,
@@ -146,13 +96,18 @@ class MaskedLMTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import MaskedLMHead
+
         return MaskedLMHead(hidden_size)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch import nn
+
         return nn.functional.cross_entropy(logits.float(), batch["mlm_targets"])
 
     # plain text, one file per language
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+
         path = Path(directory) / f"{source.language}.txt"
         lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
         lines = [line for line in lines if line]
@@ -161,7 +116,7 @@ class MaskedLMTask(Task):
                 f"{path} has no text; put one sentence or paragraph per line in it, or remove "
                 f"{source.language} from the mlm arm's languages"
             )
-        return datasets.Dataset.from_dict({"text": lines}, features=TEXT)
+        return schema.from_dict({"text": lines}, TEXT)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

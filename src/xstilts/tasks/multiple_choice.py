@@ -26,17 +26,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import datasets
-import torch
-from datasets import ClassLabel, Features, List, Value
-from torch import nn
-
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import ClassLabel, Features, List, Value
 from xstilts.data.sources import Source
 from xstilts.metrics import accuracy
 from xstilts.tasks.base import Task, map_rows, pad
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
 
 _S = Value("string")
 HELLASWAG = Features(
@@ -178,28 +180,6 @@ def xcopa(lang: str) -> ChoiceSource:
     )
 
 
-class ChoiceHead(nn.Module):
-    """One score per choice: RoBERTa's classification head with a single output."""
-
-    def __init__(self, hidden_size: int, dropout: float):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.dense = nn.Linear(hidden_size, hidden_size)
-        self.out_proj = nn.Linear(hidden_size, 1)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        b, c, length = batch["input_ids"].shape
-        hidden = encoder(
-            input_ids=batch["input_ids"].view(b * c, length),
-            attention_mask=batch["attention_mask"].view(b * c, length),
-        )
-        x = self.dropout(hidden.last_hidden_state[:, 0])
-        x = self.out_proj(self.dropout(torch.tanh(self.dense(x))))
-        scores = x.view(b, c)
-        # a padded (missing) choice can never win
-        return scores.masked_fill(~batch["choice_mask"], torch.finfo(scores.dtype).min)
-
-
 # choices per example of a style whose count is fixed by its schema (else ``num_choices``)
 _STYLE_CHOICES = {"siqa": 3, "copa": 2}
 
@@ -216,6 +196,7 @@ class MultipleChoiceTask(Task):
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
         """The right choice carries a "right" cue word, the others "wrong" ones."""
+
         assert isinstance(source, ChoiceSource)
         writer = demo.Writer(source.language, seed)
         rows: dict[str, list] = {col: [] for col in source.features}
@@ -275,7 +256,7 @@ class MultipleChoiceTask(Task):
                 }
             for col in source.features:
                 rows[col].append(values[col])
-        return datasets.Dataset.from_dict(rows, features=source.features)
+        return schema.from_dict(rows, source.features)
 
     # ---- features ----
     def embedding_inputs(self, features: datasets.Dataset) -> list[list[int]]:
@@ -306,6 +287,8 @@ class MultipleChoiceTask(Task):
         """(batch, choices, length) ids: the choices of one example always stay in one row. An
         example with fewer choices than the widest is filled up with copies of its first choice
         (a real sequence, so no row is all padding), which ``choice_mask`` rules out."""
+        import torch
+
         width = max(len(choices) for choices in rows["input_ids"])
         flat, mask = [], []
         for choices in rows["input_ids"]:
@@ -320,9 +303,13 @@ class MultipleChoiceTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import ChoiceHead
+
         return ChoiceHead(hidden_size, dropout)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch import nn
+
         return nn.functional.cross_entropy(logits.float(), batch["labels"])
 
     # ---- decoding and scoring ----

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import datasets
-import torch
-from datasets import ClassLabel, Features, Value
-from torch import nn
-
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import ClassLabel, Features, Value
 from xstilts.data.sources import Source
 from xstilts.metrics import accuracy, binary_f1
 from xstilts.tasks.base import Task, map_rows, pad
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -89,22 +90,6 @@ def pawsx(split: str, lang: str, n: int) -> PairSource:
     )
 
 
-class ClassificationHead(nn.Module):
-    """RoBERTa's classification head on the first token (<s>)."""
-
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.dense = nn.Linear(hidden_size, hidden_size)
-        self.out_proj = nn.Linear(hidden_size, num_labels)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        x = self.dropout(hidden.last_hidden_state[:, 0])
-        x = torch.tanh(self.dense(x))
-        return self.out_proj(self.dropout(x))
-
-
 @dataclass(frozen=True)
 class PairClassificationTask(Task):
     TOKENS_PER_EXAMPLE: ClassVar[int] = 64  # premise + hypothesis (or two questions)
@@ -124,6 +109,7 @@ class PairClassificationTask(Task):
             ) from None
 
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+
         assert isinstance(source, PairSource)
         writer = demo.Writer(source.language, seed)
         label_feature = source.features[source.label]
@@ -148,7 +134,7 @@ class PairClassificationTask(Task):
                     rows[col].append(
                         f"{source.split}-{i:06d}" if col.endswith("id") else writer.sentence(3, 6)
                     )
-        return datasets.Dataset.from_dict(rows, features=source.features)
+        return schema.from_dict(rows, source.features)
 
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         assert isinstance(source, PairSource)
@@ -166,6 +152,8 @@ class PairClassificationTask(Task):
         return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        import torch
+
         ids = pad(rows["input_ids"], pad_id)
         return {
             "input_ids": ids,
@@ -174,9 +162,13 @@ class PairClassificationTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import ClassificationHead
+
         return ClassificationHead(hidden_size, len(self.label_names), dropout)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch import nn
+
         return nn.functional.cross_entropy(logits.float(), batch["labels"])
 
     def decode(self, logits: list[torch.Tensor], features: datasets.Dataset) -> list[str]:

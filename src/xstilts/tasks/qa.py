@@ -23,19 +23,22 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import datasets
 import numpy as np
-import torch
-from datasets import Features, List, Value
-from torch import nn
 
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import Features, List, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics import qa as qa_metrics
 from xstilts.tasks.base import Task, map_rows, pad
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
 
 log = logging.getLogger("xstilts")
 
@@ -139,19 +142,6 @@ def tydiqa(split: str, lang: str, n: int) -> Source:
     )
 
 
-class SpanHead(nn.Module):
-    """Start and end logits for every token."""
-
-    def __init__(self, hidden_size: int, dropout: float):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.qa_outputs = nn.Linear(hidden_size, 2)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        return self.qa_outputs(self.dropout(hidden.last_hidden_state))  # (batch, length, 2)
-
-
 def windows(tokenizer, questions: list[str], contexts: list[str], max_length: int):
     """Windows over each context, as BERT's and xtreme's run_squad build them.
 
@@ -228,6 +218,7 @@ class QATask(Task):
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
         """Long contexts; the answer is the words between a start cue and an end cue."""
+
         if source.id_prefix is not None:  # one file with every language (TyDiQA): n rows each
             per_lang = n
             langs = list(TYDIQA_PREFIX.items())
@@ -251,10 +242,11 @@ class QATask(Task):
                 }
                 for col in source.features:
                     rows[col].append(values[col])
-        return datasets.Dataset.from_dict(rows, features=source.features)
+        return schema.from_dict(rows, source.features)
 
     # ---- local files: SQuAD's JSON layout (XTREME's translate-train SQuAD) ----
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+
         (name,) = source.local_files
         path = Path(directory) / name
         try:
@@ -300,7 +292,7 @@ class QATask(Task):
                 path,
                 dropped,
             )
-        return datasets.Dataset.from_dict(rows, features=SQUAD)
+        return schema.from_dict(rows, SQUAD)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
         """SQuAD's JSON layout: an article per title, a paragraph per context."""
@@ -374,6 +366,8 @@ class QATask(Task):
         return map_rows(ds, encode, batched=True, batch_size=256, remove_columns=ds.column_names)
 
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
+        import torch
+
         ids = pad(rows["input_ids"], pad_id)
         return {
             "input_ids": ids,
@@ -383,9 +377,13 @@ class QATask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import SpanHead
+
         return SpanHead(hidden_size, dropout)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch import nn
+
         logits = logits.float()
         start = nn.functional.cross_entropy(logits[..., 0], batch["start_positions"])
         end = nn.functional.cross_entropy(logits[..., 1], batch["end_positions"])

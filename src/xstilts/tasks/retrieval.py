@@ -22,19 +22,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import datasets
-import torch
-from datasets import Features, Sequence, Value
-from torch import nn
-
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import Features, Sequence, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics import accuracy
-from xstilts.metrics import retrieval as rm
 from xstilts.tasks.base import Task, map_rows, pad
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
 
 _S = Value("string")
 TATOEBA = Features(
@@ -80,6 +81,7 @@ def bucc_files(lang: str, split: str) -> tuple[str, str, str]:
 def read_bucc_release(directory: str | Path, lang: str, split: str) -> datasets.Dataset:
     """One split of the BUCC 2018 release (``<lang>-en.<split>.{<lang>,en,gold}``, lines
     "<id>\\t<sentence>" and "<src id>\\t<en id>") → rows in ``BUCC_RELEASE``."""
+
     src_file, en_file, gold_file = (Path(directory) / f for f in bucc_files(lang, split))
     for f in (src_file, en_file):
         if not f.is_file():
@@ -105,7 +107,7 @@ def read_bucc_release(directory: str | Path, lang: str, split: str) -> datasets.
             rows["id"].append(sid)
             rows["sentence"].append(sentence.strip())
             rows["gold"].append(gold.get(sid, "") if side == lang else "")
-    return datasets.Dataset.from_dict(rows, features=BUCC_RELEASE)
+    return schema.from_dict(rows, BUCC_RELEASE)
 
 
 def write_bucc_release(ds: datasets.Dataset, directory: Path, lang: str, split: str) -> None:
@@ -156,26 +158,7 @@ def bucc_mteb_source(lang: str, n: int) -> Source:
     return Source("mteb/BUCC", f"{lang}-en", "test", MTEB_BUCC, lang, n)
 
 
-class MeanPooler(nn.Module):
-    """Mean over the attention mask of the hidden states after transformer layer ``layer``
-    (``hidden_states[layer]``; index 0 is the embedding output)."""
-
-    def __init__(self, layer: int):
-        super().__init__()
-        self.layer = layer
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        out = encoder(
-            input_ids=batch["input_ids"],
-            attention_mask=batch["attention_mask"],
-            output_hidden_states=True,
-        )
-        hidden = out.hidden_states[self.layer].float()
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1)
-
-
-Embed = Callable[[datasets.Dataset], torch.Tensor]
+Embed = Callable[["datasets.Dataset"], "torch.Tensor"]
 
 
 @dataclass(frozen=True)
@@ -210,12 +193,14 @@ class RetrievalTask(Task):
         return pairs
 
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+        import datasets
+
         lang = source.language
         if source.features is MTEB_TATOEBA:
             pairs = self._pairs(lang, n, seed)
             return datasets.Dataset.from_dict(
                 {"sentence1": [a for a, _ in pairs], "sentence2": [b for _, b in pairs]},
-                features=MTEB_TATOEBA,
+                features=MTEB_TATOEBA.to_datasets(),
             )
         if source.features is TATOEBA:
             pairs = self._pairs(lang, n, seed)
@@ -227,7 +212,7 @@ class RetrievalTask(Task):
                     "source_lang": [TATOEBA_ISO3[lang]] * n,
                     "target_lang": ["eng"] * n,
                 },
-                features=TATOEBA,
+                features=TATOEBA.to_datasets(),
             )
         # comparable corpora: n gold pairs among 2n source and 2.5n English sentences, and a
         # repeated sentence on each side (real crawls have them; mining collapses them)
@@ -250,7 +235,7 @@ class RetrievalTask(Task):
                     "sentence2": [[en[int(i)] for i in order_en]],
                     "gold": [[[pos_src[i] + 1, pos_en[i] + 1] for i in range(n)]],
                 },
-                features=MTEB_BUCC,
+                features=MTEB_BUCC.to_datasets(),
             )
         rows: dict[str, list[str]] = {c: [] for c in BUCC_RELEASE}
         for k in sorted(src_id, key=src_id.get):
@@ -263,7 +248,7 @@ class RetrievalTask(Task):
             rows["id"].append(en_id[k])
             rows["sentence"].append(en[k])
             rows["gold"].append("")
-        return datasets.Dataset.from_dict(rows, features=BUCC_RELEASE)
+        return schema.from_dict(rows, BUCC_RELEASE)
 
     # ---- local release files ----
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
@@ -307,6 +292,8 @@ class RetrievalTask(Task):
         return rows
 
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
+        import datasets
+
         rows = datasets.Dataset.from_dict(self.sentence_rows(ds, source))
 
         def encode(batch):
@@ -337,6 +324,8 @@ class RetrievalTask(Task):
         return [f"{r['id']}\t{r['gold']}" for r in features if r["side"] == "src" and r["gold"]]
 
     def score(self, predictions: list[str], gold: list[str], lang: str) -> dict[str, float]:
+        from xstilts.metrics import retrieval as rm
+
         if self.xtreme_name == "tatoeba":
             return {"accuracy": accuracy(predictions, gold)}
         pairs = [tuple(line.split("\t")) for line in predictions]
@@ -379,6 +368,8 @@ class RetrievalTask(Task):
         """Predictions (lines of the XTREME file), test scores and dev scores (empty without a
         dev set) of one language; ``features`` holds its splits ("test.<lang>", and
         "dev.<lang>" for BUCC with a dev set)."""
+        from xstilts.metrics import retrieval as rm
+
         test = features[self.test_split(lang)]
         if self.xtreme_name == "tatoeba":
             src, trg = _side(test, "src"), _side(test, "trg")
@@ -403,6 +394,8 @@ class RetrievalTask(Task):
     def _mine(self, features: datasets.Dataset, embed: Embed) -> dict[tuple[str, str], float]:
         """Candidate pairs (source id, English id) → margin score, mined among the distinct
         sentences of each side (xtreme's ``text_load_unify``)."""
+        from xstilts.metrics import retrieval as rm
+
         emb, texts, ids = embed(features), features["text"], features["id"]
         sides = []
         for side in ("src", "trg"):
@@ -427,6 +420,8 @@ def _side(features: datasets.Dataset, side: str) -> list[int]:
 
 
 def _tatoeba_order(features: datasets.Dataset, trg: list[int]) -> list[int]:
+    from xstilts.metrics import retrieval as rm
+
     texts = features["text"]
     return [trg[k] for k in rm.sorted_english_order([texts[i] for i in trg])]
 
@@ -487,4 +482,4 @@ TASKS = [
     ),
 ]
 
-__all__ = ["TASKS", "RetrievalTask", "MeanPooler", "read_bucc_release", "write_bucc_release"]
+__all__ = ["TASKS", "RetrievalTask", "read_bucc_release", "write_bucc_release"]

@@ -23,18 +23,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import datasets
-import torch
-from datasets import ClassLabel, Features, List, Value
-from torch import nn
-
-from xstilts.data import demo
+from xstilts.data import demo, schema
+from xstilts.data.schema import ClassLabel, Features, List, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
 from xstilts.metrics import tagging as tag_metrics
 from xstilts.tasks.base import Task, map_rows, pad
+
+if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
+    import datasets
+    import torch
+    from torch import nn
+
 
 IGNORE = -100  # label of sub-tokens after a word's first one, and of special tokens
 
@@ -204,6 +206,7 @@ def read_conllu(path: Path) -> tuple[list[list[str]], list[list[str]]]:
 def read_ud_release(directory: str | Path, lang: str) -> datasets.Dataset:
     """The test sentences of all treebanks of ``lang`` in a UD release, in google/xtreme's
     udpos schema (treebanks in name order)."""
+
     files = sorted(Path(directory).glob(ud_test_pattern(lang)))
     if not files:
         raise UserError(
@@ -216,7 +219,7 @@ def read_ud_release(directory: str | Path, lang: str) -> datasets.Dataset:
         words, upos = read_conllu(f)
         tokens += words
         tags += [[UPOS.index(t) for t in sent] for sent in upos]
-    return datasets.Dataset.from_dict({"tokens": tokens, "pos_tags": tags}, features=UDPOS)
+    return schema.from_dict({"tokens": tokens, "pos_tags": tags}, UDPOS)
 
 
 def write_ud_release(ds: datasets.Dataset, directory: Path, lang: str) -> None:
@@ -256,6 +259,7 @@ def read_ccg_files(directory: str | Path, split: str) -> datasets.Dataset:
     """One split of CCGbank in jiant's CCG format: ``<split file>`` holds one sentence per line,
     ``space-separated words <TAB> space-separated supertags``; ``tags_to_id.json`` maps every
     supertag to its id (0-1362). Files: train.tsv, dev.tsv, tags_to_id.json."""
+
     directory = Path(directory)
     tag_file, data_file = directory / CCG_TAG_FILE, directory / CCG_FILES[split]
     for f in (tag_file, data_file):
@@ -294,7 +298,7 @@ def read_ccg_files(directory: str | Path, split: str) -> datasets.Dataset:
                 )
             tokens.append(words)
             tags.append([tags_to_id[t] for t in supertags])
-    return datasets.Dataset.from_dict({"tokens": tokens, "tags": tags}, features=CCG)
+    return schema.from_dict({"tokens": tokens, "tags": tags}, CCG)
 
 
 def write_ccg_files(splits: dict[str, datasets.Dataset], directory: str | Path) -> None:
@@ -360,19 +364,6 @@ def window_features(
     return out
 
 
-class TokenHead(nn.Module):
-    """A linear layer over every token's last hidden state."""
-
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float):
-        super().__init__()
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(hidden_size, num_labels)
-
-    def forward(self, encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        return self.classifier(self.dropout(hidden.last_hidden_state))  # (batch, length, tags)
-
-
 @dataclass(frozen=True)
 class TaggingTask(Task):
     TOKENS_PER_EXAMPLE: ClassVar[int] = 40  # one sentence
@@ -392,6 +383,7 @@ class TaggingTask(Task):
 
     # ---- demo data ----
     def demo_rows(self, source: Source, n: int, seed: int) -> datasets.Dataset:
+
         assert isinstance(source, TagSource)
         writer = demo.Writer(source.language, seed)
         names = source.features[source.tags].feature.names
@@ -407,7 +399,7 @@ class TaggingTask(Task):
                 rows["langs"].append([source.language] * len(words))
             if "spans" in rows:  # WikiANN: the entities
                 rows["spans"].append(entity_spans(words, [self.label_names[t] for t in tags]))
-        return datasets.Dataset.from_dict(rows, features=source.features)
+        return schema.from_dict(rows, source.features)
 
     # ---- features ----
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
@@ -453,9 +445,13 @@ class TaggingTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
+        from xstilts.modeling.heads import TokenHead
+
         return TokenHead(hidden_size, len(self.label_names), dropout)
 
     def loss(self, logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch import nn
+
         return nn.functional.cross_entropy(
             logits.float().flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE
         )
