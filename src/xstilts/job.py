@@ -96,9 +96,11 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
 
     try:
         _claim_devices(snakemake, log)
-        import torch
-
-        torch.set_num_threads(max(1, int(snakemake.threads)))
+        # the job's threads, read by torch (and numpy's BLAS) when the job first imports them:
+        # a job imports only what it uses (the data builders and summaries never load torch)
+        threads = str(max(1, int(snakemake.threads)))
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[name] = threads
         main(snakemake)
     except UserError as err:
         log.error("%s", err)

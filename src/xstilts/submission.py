@@ -12,8 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import datasets
-
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.tasks.retrieval import RetrievalTask
@@ -23,6 +21,8 @@ BEST = "best"
 
 def write_labels(task_name: str, features_dir: str | Path, languages: list[str], out: Path) -> None:
     """The gold of one task's test languages into ``out/<xtreme name>/test-<lang>.<ext>``."""
+    import datasets
+
     task = task_registry.get(task_name)
     folder = Path(out) / task.xtreme_name
     folder.mkdir(parents=True, exist_ok=True)

@@ -115,21 +115,25 @@ def transfer_rate(lang: str) -> float:
     return 0.45 + 0.5 * (_seed("transfer", lang) % 1000) / 1000
 
 
-def cue_words(signal: str, label: int, lang: str | None = None, n: int = 3) -> list[str]:
-    """Cue words for one label of a signal: shared ones (lang None) or one language's own."""
+@functools.cache
+def cue_words(signal: str, label: int, lang: str | None = None, n: int = 3) -> tuple[str, ...]:
+    """Cue words for one label of a signal: shared ones (lang None) or one language's own
+    (computed once per process)."""
     rng = np.random.default_rng(_seed("cue", signal, label, lang or "*"))
     script = "latin" if lang is None else LANGUAGE_SCRIPTS[lang]
-    return ["".join(_word(rng, script) for _ in range(2)) for _ in range(n)]
+    return tuple("".join(_word(rng, script) for _ in range(2)) for _ in range(n))
 
 
-def names(lang: str | None = None, n: int = 40) -> list[str]:
+@functools.cache
+def names(lang: str | None = None, n: int = 40) -> tuple[str, ...]:
     """Name-like words (answers of the demo QA data): shared ones (lang None, capitalised Latin,
-    like names that stay the same across languages) or one language's own."""
+    like names that stay the same across languages) or one language's own (computed once per
+    process)."""
     rng = np.random.default_rng(_seed("names", lang or "*"))
     if lang is None:
-        return [_word(rng, "latin").capitalize() + _word(rng, "latin") for _ in range(n)]
+        return tuple(_word(rng, "latin").capitalize() + _word(rng, "latin") for _ in range(n))
     script = LANGUAGE_SCRIPTS[lang]
-    return [_word(rng, script) + _word(rng, script) for _ in range(n)]
+    return tuple(_word(rng, script) + _word(rng, script) for _ in range(n))
 
 
 def join(words: list[str], lang: str) -> str:

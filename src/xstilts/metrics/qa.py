@@ -53,6 +53,7 @@ the HasAns/NoAns means, so it gets the same 0 here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import string
@@ -65,7 +66,7 @@ log = logging.getLogger("xstilts")
 
 __all__ = [
     "MLQA_LANGUAGES",
-    "MLQA_PUNCTUATION",
+    "mlqa_punctuation",
     "mlqa",
     "mlqa_exact",
     "mlqa_f1",
@@ -223,16 +224,19 @@ def squad_v2(predictions: Mapping[str, str], gold: Mapping[str, Sequence[str]]) 
 # ---- MLQA ---------------------------------------------------------------------------------------
 
 
-def _unicode_punctuation() -> frozenset[str]:
-    # The official set: every code point below sys.maxunicode whose category starts with "P",
-    # plus string.punctuation. One pass over the code space (about 0.1 s), done once at import.
+@functools.cache
+def mlqa_punctuation() -> frozenset[str]:
+    """The official set: every code point below sys.maxunicode whose category starts with "P",
+    plus string.punctuation. One pass over the code space (about 0.1 s), done on first use."""
     category = unicodedata.category
     found = (c for c in map(chr, range(sys.maxunicode)) if category(c)[0] == "P")
     return frozenset(found).union(string.punctuation)
 
 
-MLQA_PUNCTUATION: frozenset[str] = _unicode_punctuation()
-_MLQA_DROP_PUNCT = dict.fromkeys(map(ord, MLQA_PUNCTUATION))
+@functools.cache
+def _mlqa_drop_punct() -> dict[int, None]:
+    return dict.fromkeys(map(ord, mlqa_punctuation()))
+
 
 # Article patterns per answer language, None where the script leaves the text as it is.
 _MLQA_ARTICLES: dict[str, re.Pattern[str] | None] = {
@@ -261,8 +265,9 @@ def _mixed_segmentation(text: str) -> list[str]:
     is a token of its own; the text between them is split on whitespace."""
     tokens: list[str] = []
     start = 0
+    punctuation = mlqa_punctuation()
     for i, char in enumerate(text):
-        if "\u4e00" <= char <= "\u9fa5" or char in MLQA_PUNCTUATION:
+        if "\u4e00" <= char <= "\u9fa5" or char in punctuation:
             tokens.extend(text[start:i].split())
             tokens.append(char)
             start = i + 1
@@ -275,7 +280,7 @@ def normalize_mlqa(text: str, lang: str) -> str:
     language's articles, then re-tokenise (whitespace, or mixed segmentation for ``zh``) and
     join the tokens with single spaces. Raises ``ValueError`` for a language MLQA lacks."""
     _check_lang(lang)
-    text = text.lower().translate(_MLQA_DROP_PUNCT)
+    text = text.lower().translate(_mlqa_drop_punct())
     articles = _MLQA_ARTICLES[lang]
     if articles is not None:
         text = articles.sub(" ", text)
