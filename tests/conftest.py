@@ -1,9 +1,12 @@
-"""Shared fixtures: the demo model and demo features, built once per test session."""
+"""Shared fixtures: the demo model and demo features, and the finished quick-start grid, built
+once per test session."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,53 @@ def bucc_dir(tmp_path_factory) -> Path:
 def local_dirs(ccg_dir, bucc_dir) -> dict[str, str]:
     """data.local of the paper config, pointed at the stand-ins."""
     return {"ccgbank": str(ccg_dir), "bucc2018": str(bucc_dir)}
+
+
+# ---- the quick-start grid (config/quickstart.yaml) ----
+# Its files decide what the grid computes: a finished grid of the same files is the same grid.
+QUICKSTART_INPUTS = ("Snakefile", "pyproject.toml", "config/quickstart.yaml", "src", "workflow",
+                     "profiles/default")  # fmt: skip
+
+
+def code_hash() -> str:
+    """A digest of every file the quick-start grid's results depend on."""
+    digest = hashlib.sha256()
+    for name in QUICKSTART_INPUTS:
+        root = REPO / name
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _grid_cache(config) -> Path | None:
+    """Where a finished quick-start grid of this code is kept between test sessions (pytest's
+    cache), so the second tier extends it instead of running it again; None without a cache."""
+    cache = getattr(config, "cache", None)
+    return None if cache is None else cache.mkdir("xstilts-quickstart") / code_hash()
+
+
+@pytest.fixture(scope="session")
+def quickstart_run(tmp_path_factory, request):
+    """The quick-start grid run to completion from a clean directory: (workdir, config, jobs
+    run). A copy of the finished grid is kept for the second tier (``quickstart_base``)."""
+    from smk import run_shipped
+
+    work = tmp_path_factory.mktemp("quickstart")
+    config, jobs = run_shipped(work, "quickstart.yaml")
+    cached = _grid_cache(request.config)
+    if cached is not None:
+        shutil.rmtree(cached.parent, ignore_errors=True)  # older code's grids
+        shutil.copytree(work, cached, symlinks=True)
+    return work, config, jobs
+
+
+@pytest.fixture(scope="session")
+def quickstart_base(request) -> Path:
+    """A finished quick-start grid for the research-axis grids to extend (copied, never
+    changed): the one kept by an earlier session of the same code, else this session's run."""
+    cached = _grid_cache(request.config)
+    if cached is not None and (cached / "results/summary/arm_target.csv").exists():
+        return cached
+    return request.getfixturevalue("quickstart_run")[0]

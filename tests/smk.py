@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
 
 from xstilts.plan import REPO, snakemake_jobs
 
-__all__ = ["REPO", "job_set", "run", "run_shipped"]
+__all__ = ["REPO", "extend", "job_set", "run", "run_shipped"]
 
 
 def run(
@@ -30,3 +31,13 @@ def run_shipped(workdir: Path, name: str) -> tuple[dict, list[tuple[str, dict]]]
     config = yaml.safe_load((REPO / "config" / name).read_text())
     (workdir / name).write_text(yaml.safe_dump(config))
     return config, run(workdir, workdir / name, dryrun=False)
+
+
+def extend(base: Path, workdir: Path, changes: dict) -> tuple[dict, list[tuple[str, dict]]]:
+    """A copy of the finished quick-start grid ``base`` in ``workdir``, run again with the top-level
+    keys of ``changes`` added to config/quickstart.yaml: the config and the jobs that ran (only
+    what the changes add, when the rerun contract holds)."""
+    shutil.copytree(base, workdir, symlinks=True, dirs_exist_ok=True)
+    config = yaml.safe_load((REPO / "config" / "quickstart.yaml").read_text()) | changes
+    (workdir / "grid.yaml").write_text(yaml.safe_dump(config))
+    return config, run(workdir, workdir / "grid.yaml", dryrun=False)

@@ -10,7 +10,7 @@ import pytest
 
 from smk import run_shipped
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.grids
 MODELS = ["demo_tiny", "demo_small"]
 
 

@@ -26,7 +26,7 @@ import yaml
 
 from smk import REPO, run
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.grids, pytest.mark.slurm]
 
 # rules that run as SLURM jobs (the others are local rules, run on the submitting host: fetching
 # and the demo's stand-ins for it, importing local datasets, aggregate, labels, submission)

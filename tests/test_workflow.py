@@ -23,7 +23,7 @@ from xstilts.benchmarks import XTREME_TASKS
 
 from smk import REPO, job_set, run, run_shipped
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.full
 ARMS = ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]  # the paper's 11 arms
 # the 7 fine-tuned XTREME targets and XTREME-R's XCOPA (demo.yaml)
 TARGETS = list(tasks.TARGET_TASKS) + list(tasks.XTREME_R_TARGETS)

@@ -11,6 +11,7 @@ computed over what is there and marked incomplete, never passed off as complete.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import zlib
@@ -690,32 +691,67 @@ def _cells(table, std, best, row_key, row) -> tuple[list[tuple[str, bool]], str]
     return cells, avg
 
 
+def _display_rows(table: pd.DataFrame, std: pd.DataFrame | None):
+    """Per arm of the table: (model, arm), then each target's cell and the XTREME average
+    as (text, bold); an incomplete average names its coverage."""
+    best = _best_cells(table)
+    for key, row in table.iterrows():
+        cells, avg = _cells(table, std, best, key, row)
+        if not row["xtreme_complete"]:
+            avg = f"{avg} ({row['xtreme_tasks']} tasks)"
+        yield key, [*cells, (avg, (*key, "xtreme_avg") in best)]
+
+
+TABLE_LEGEND = (
+    "Bold: the best arm in the column. `*` incomplete: the average covers fewer languages or "
+    "tasks than the benchmark has (XTREME has 9 tasks); it is not comparable to a full score."
+)
+
+
 def markdown(
     table: pd.DataFrame, metric_names: dict[str, str], std: pd.DataFrame | None = None
 ) -> str:
     """The paper's layout: one row per arm (baseline, the intermediate tasks, multitask), one
     column per target with its official metric, the XTREME average last; the best arm of each
     column in bold; mean ± standard deviation over seeds when there are several."""
-    targets = _targets(table)
-    header = (
-        ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in targets] + ["XTREME avg"]
-    )
+    header = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in _targets(table)]
+    header.append("XTREME avg")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    best = _best_cells(table)
-    for key, row in table.iterrows():
-        cells, avg = _cells(table, std, best, key, row)
+    for key, cells in _display_rows(table, std):
         out = [key[0], key[1]] + [f"**{c}**" if bold else c for c, bold in cells]
-        if not row["xtreme_complete"]:
-            avg = f"{avg} ({row['xtreme_tasks']} tasks)"
-        out.append(f"**{avg}**" if (*key, "xtreme_avg") in best else avg)
         lines.append("| " + " | ".join(out) + " |")
     lines += [
         "",
-        "Bold: the best arm in the column. `*` incomplete: the average covers fewer languages "
-        "or tasks than the benchmark has (XTREME has 9 tasks); it is not comparable to a full "
-        "score." + (" Mean ± standard deviation over seeds." if std is not None else ""),
+        TABLE_LEGEND + (" Mean ± standard deviation over seeds." if std is not None else ""),
     ]
     return "\n".join(lines) + "\n"
+
+
+def overview_html(
+    table: pd.DataFrame,
+    metric_names: dict[str, str],
+    std: pd.DataFrame | None,
+    heatmap: str | Path,
+) -> str:
+    """The report's first screen: the arm × target table and the heatmap of gains (embedded),
+    as an HTML fragment."""
+    from html import escape
+
+    head = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in _targets(table)]
+    head.append("XTREME avg")
+    rows = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
+    for key, cells in _display_rows(table, std):
+        out = [f"<td>{escape(str(k))}</td>" for k in key]
+        out += [f"<td><b>{escape(c)}</b></td>" if bold else f"<td>{escape(c)}</td>"
+                for c, bold in cells]  # fmt: skip
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    picture = base64.b64encode(Path(heatmap).read_bytes()).decode("ascii")
+    return (
+        '<table class="table table-sm">\n' + "\n".join(rows) + "\n</table>\n"
+        f"<p>{escape(TABLE_LEGEND)}</p>\n"
+        f'<img alt="gains over the baseline" style="max-width: 100%" '
+        f'src="data:image/png;base64,{picture}">\n'
+    )
 
 
 def _tex(text: str) -> str:
@@ -831,5 +867,9 @@ def summarize(
                     target = task_registry.get(target).xtreme_name
             metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
             plots.language_gains(gains, target, metrics_used, path)
-        else:
+        elif name != "overview":
             writers[name](path)
+    if "overview" in outputs:  # after the heatmap it shows
+        Path(outputs["overview"]).write_text(
+            overview_html(table, metric_names, std, outputs["heatmap"]), encoding="utf-8"
+        )

@@ -960,6 +960,7 @@ SUMMARY_FILES = {
     "family_csv": "gains_by_family.csv",
     "family_heatmap": "gains_by_family.png",
     "benchmarks_csv": "benchmarks.csv",
+    "overview": "overview.html",  # the report's first screen: the table and the heatmap
 }
 
 

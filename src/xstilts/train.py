@@ -267,6 +267,7 @@ def train(
     set_seed(seed)
     device, autocast = device_and_autocast(settings.get("precision", "bf16"))
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
+    log.info("starting from the encoder in %s", encoder_dir)
     names = sorted({*features, *(train_sets or {})})
     model = modeling.MultiTaskModel(encoder, names).to(device)
     if heads_from is not None:

@@ -365,6 +365,7 @@ REPORTED = {
     "table_md": ("1. Main grid", "arm_target.rst"),
     "table_tex": ("1. Main grid", "arm_target_tex.rst"),
     "best_csv": ("1. Main grid", "best_per_target.rst"),
+    "overview": ("1. Main grid", "overview.rst"),
 }
 
 

@@ -1,0 +1,421 @@
+"""The quick-start grid (config/quickstart.yaml) end to end through Snakemake: every rule of the
+main grid, the summary and the report, the submission and its score, and reruns of exactly the
+edited cells. The default tier: `pytest` runs it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pandas as pd
+import pytest
+import yaml
+from matplotlib import image
+
+from xstilts import cli, tasks
+from xstilts import grid as xgrid
+
+from smk import REPO, job_set, run
+
+ARMS = ["baseline", "mnli", "squad_v1", "multitask"]
+TARGETS = ["xnli", "udpos", "mlqa"]  # pairs, tagging, QA
+RETRIEVAL = ["bucc2018", "tatoeba"]  # scored on each arm's encoder
+TRAINED = [a for a in ARMS if a != "baseline"]
+MODEL = "demo_tiny"
+
+
+@pytest.fixture(scope="module")
+def finished(quickstart_run):
+    return quickstart_run
+
+
+def test_the_quick_start_runs_every_rule_of_the_main_grid(finished):
+    work, _, jobs = finished
+    rules = [r for r, _ in jobs]
+    assert rules.count("build_demo_model") == 1
+    assert rules.count("train_intermediate") == 3  # the baseline's encoder is the pretrained one
+    assert rules.count("train_target") == rules.count("evaluate_target") == 4 * 3
+    assert rules.count("evaluate_retrieval") == 4 * 2
+    assert rules.count("prepare") == 7  # once per task × model: 2 intermediate + 3 + 2
+    # BUCC's release files: the demo writes them, and the importer reads dev and test of 4 pairs
+    assert rules.count("build_demo_local") == 1 and rules.count("import_local_dataset") == 8
+    assert rules.count("labels") == rules.count("submission") == rules.count("aggregate") == 1
+    for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():
+        assert (work / path).stat().st_size > 0, path
+    assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
+
+
+def test_english_scores_are_well_above_chance(finished):
+    work = finished[0]
+    long = pd.read_parquet(work / "results/summary/scores_long.parquet")
+    en = long[(long.language == "en") & long.metric.isin(["accuracy", "f1"])]
+    assert set(en.arm) == set(ARMS) and set(en.target) == set(TARGETS)
+    # classification: chance + 25 points; QA: a random span of the context has an F1 near 0;
+    # tagging: random tags give a seqeval F1 near 1/17 (UPOS)
+    floor = {"xnli": 100 / 3 + 25, "udpos": 50, "mlqa": 30}
+    for _, row in en.iterrows():
+        assert row.value > floor[row.target], row.to_dict()
+
+
+@pytest.fixture(scope="module")
+def report_html(finished):
+    work = finished[0]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--configfile", str(work / "quickstart.yaml"), "--report", str(work / "report.html")]
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return work / "report.html"
+
+
+def _embedded(html: str, name: str):
+    """The report's JSON blobs: `var <name> = {...};`"""
+    found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
+    return json.loads(found.group(1))
+
+
+FIGURES = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
+FIGURES += ["results/summary/gains_heatmap.png", "results/summary/gains_by_family.png"]
+CATEGORIES = ["1. Main grid", "2. Per-language gains", "3. Retrieval"]
+
+
+def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished, report_html):
+    work, config, _ = finished
+    html = report_html.read_text()
+    results, categories = _embedded(html, "results"), _embedded(html, "categories")
+    assert set(FIGURES) <= set(results)
+    for path in FIGURES:  # every figure is embedded and decodes as an image, with a caption
+        data = results[path]["data_uri"]
+        assert data.startswith("data:image/png"), path
+        picture = image.imread(io.BytesIO(base64.b64decode(data.split("base64,", 1)[1])))
+        assert picture.shape[0] > 100 and picture.shape[1] > 100, path
+        assert len(results[path]["caption"]) > 100, path
+    assert set(categories) == set(CATEGORIES)
+    retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
+    assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
+    assert "results/summary/arm_target.md" in results  # the paper's table
+    # the configuration that produced it, rendered in the description
+    assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
+
+
+def _description(html: str) -> str:
+    """The report's description, its first page (a JSON string in the page's scripts)."""
+    found = re.search(r"var workflow_desc = (\".*?\");\s*\n", html, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_report_opens_on_the_results(finished, report_html):
+    """Its first page shows the arm × target table and the heatmap, then the config."""
+    page = _description(report_html.read_text())
+    table = pd.read_csv(finished[0] / "results/summary/arm_target.csv")
+    heatmap = page.find('<img alt="gains over the baseline"')
+    config = page.find("demo_scale")
+    assert 0 <= heatmap < config
+    assert page.find(f"<td>{MODEL}</td><td>baseline</td>") < heatmap
+    # every arm's XTREME average as the table has it, rounded to one decimal
+    for arm, value in zip(table.arm, table.xtreme_avg, strict=True):
+        row = re.search(rf"<tr><td>{MODEL}</td><td>{arm}</td>.*?</tr>", page)
+        assert row and f"{value:.1f}*" in row.group(0), arm
+
+
+def _browser() -> str:
+    for name in ("chromium-headless-shell", "chromium", "google-chrome", "chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("XSTILTS_REQUIRE_BROWSER"):
+        pytest.fail("no headless browser (apt-get install chromium-headless-shell)")
+    pytest.skip("no headless browser installed")
+
+
+def _dump_dom(browser: str, page) -> str:
+    """The page's DOM after its scripts ran, as a headless browser renders it."""
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"]
+    done = subprocess.run(
+        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
+    """The report's page runs in a browser (its menu, which its scripts draw, lists every
+    category), and the browser decodes every figure the report embeds."""
+    browser = _browser()
+    html = report_html.read_text()
+    static = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not any(c in static for c in CATEGORIES)  # drawn by the page's scripts, not static
+    rendered = re.sub(r"<script.*?</script>|<style.*?</style>", "", _dump_dom(browser, report_html),
+                      flags=re.S)  # fmt: skip
+    for category in CATEGORIES:
+        assert category in rendered, category
+    # every figure as the browser decodes it: a page of <img> elements that writes each
+    # image's decoded size into the DOM once loaded
+    results = _embedded(html, "results")
+    images = "".join(
+        f'<img id="f{i}" src="{results[path]["data_uri"]}">' for i, path in enumerate(FIGURES)
+    )
+    script = (
+        "<script>window.addEventListener('load', () => { for (const img of "
+        "document.images) { const p = document.createElement('p'); p.className = 'size'; "
+        "p.textContent = img.id + ' ' + img.naturalWidth + 'x' + img.naturalHeight; "
+        "document.body.appendChild(p); } });</script>"
+    )
+    page = tmp_path / "figures.html"
+    page.write_text(f"<html><body>{images}{script}</body></html>")
+    sizes = dict(re.findall(r'<p class="size">(f\d+) (\d+x\d+)</p>', _dump_dom(browser, page)))
+    assert len(sizes) == len(FIGURES)
+    for i, path in enumerate(FIGURES):
+        width, height = map(int, sizes[f"f{i}"].split("x"))
+        assert width > 100 and height > 100, path
+
+
+def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished):
+    work = finished[0]
+    best = pd.read_csv(work / "results/summary/best_per_target.csv").set_index("target")
+    manifest = json.loads(
+        (work / f"results/submission/{MODEL}/seed1/best/manifest.json").read_text()
+    )
+    assert set(manifest["tasks"]) == set(TARGETS + RETRIEVAL)
+    for target, pick in manifest["tasks"].items():
+        assert best.loc[target, "arm"] == pick["arm"], target
+        assert best.loc[target, "basis"] == pick["basis"], target
+    assert manifest["tasks"]["xnli"]["basis"] == "validation"
+    assert manifest["tasks"]["tatoeba"]["basis"] == "as bucc2018"  # Tatoeba has no dev set
+    # a trained target's score file carries its English validation score from training
+    scores = json.loads((work / f"results/eval/{MODEL}/mnli/seed1/scores/xnli.json").read_text())
+    summary = work / f"results/target/{MODEL}/mnli/seed1/xnli/model/train_summary.json"
+    assert scores["validation"] == json.loads(summary.read_text())["validation"]
+    assert set(best.index) == set(TARGETS + RETRIEVAL) | {"XTREME avg (5/9 tasks)"}
+    with zipfile.ZipFile(work / f"results/submission/{MODEL}/seed1/best.zip") as z:
+        assert "udpos/test-yo.tsv" in z.namelist() and "mlqa/test-ar.json" in z.namelist()
+
+
+def test_xstilts_score_on_the_submission_reproduces_the_summary(finished, tmp_path, capsys):
+    """evaluate.py's rules on the best submission's files give, per task, the table's score of
+    the arm the submission chose for it."""
+    work = finished[0]
+    folder = work / f"results/submission/{MODEL}/seed1/best"
+    out = tmp_path / "scores.json"
+    argv = ["score", "--predictions", str(folder), "--labels", str(work / "results/labels")]
+    assert cli.main([*argv, "--benchmark", "xtreme", "--output_file", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert json.loads(capsys.readouterr().out) == doc
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for task in TARGETS + RETRIEVAL:
+        arm = manifest["tasks"][task]["arm"]
+        assert doc[task]["avg_metric"] == pytest.approx(table.loc[(MODEL, arm), task], rel=1e-12)
+
+
+def test_every_gain_has_a_confidence_interval(finished):
+    work = finished[0]
+    ci = pd.read_csv(work / "results/summary/gains_ci.csv")
+    table = pd.read_csv(work / "results/summary/arm_target.csv", index_col=["model", "arm"])
+    assert len(ci) == len(TRAINED) * (len(TARGETS) + len(RETRIEVAL) + 1)  # + XTREME average
+    for r in ci.itertuples():  # the bootstrap's point estimate is the table's gain
+        expected = (
+            table.loc[(r.model, r.arm), r.target] - table.loc[(r.model, "baseline"), r.target]
+        )
+        assert r.gain == pytest.approx(expected, abs=1e-6), (r.arm, r.target)
+        assert r.ci_low <= r.ci_high and r.resamples == 1000 and r.seeds == 1
+    examples = work / f"results/eval/{MODEL}/mnli/seed1/examples"
+    assert (examples / "xnli.parquet").exists() and (examples / "bucc2018.parquet").exists()
+    assert "95 % confidence interval" in (work / "results/summary/arm_target.md").read_text()
+    gains = pd.read_parquet(work / "results/summary/gains_by_language.parquet")
+    # per arm: XNLI's 15 languages (accuracy), UD-POS's 33 (F1, precision, recall, accuracy),
+    # MLQA's 7 (EM, F1), Tatoeba's 36 (accuracy), BUCC's 4 (F1, precision, recall, threshold)
+    assert len(gains) == len(TRAINED) * (15 + 4 * 33 + 2 * 7 + 36 + 4 * 4)
+
+
+def test_predictions_are_in_the_xtreme_layout(finished):
+    work = finished[0]
+    cell = work / f"results/eval/{MODEL}/mnli/seed1"
+    scores = json.loads((cell / "scores/xnli.json").read_text())
+    assert sorted(scores["languages"]) == sorted(scores["expected_languages"])
+    for lang in scores["expected_languages"]:
+        lines = (cell / f"predictions/xnli/test-{lang}.tsv").read_text().splitlines()
+        assert len(lines) == 200
+        assert set(lines) <= {"entailment", "neutral", "contradiction"}
+    # tagging: one tag per word, a blank line after each sentence (xtreme's read_tag)
+    text = (cell / "predictions/udpos/test-yo.tsv").read_text()
+    sentences = [s.split("\n") for s in text.rstrip("\n").split("\n\n")]
+    gold = pd.read_parquet(work / "resources/demo/datasets/google/xtreme/udpos.Yoruba/test.parquet")
+    assert [len(s) for s in sentences] == [len(t) for t in gold["tokens"]]
+    assert set(sum(sentences, [])) <= set(tasks.get("udpos").label_names)
+    # QA: a JSON object {question id: answer text}, one entry per test question
+    answers = json.loads((cell / "predictions/mlqa/test-ar.json").read_text())
+    gold = pd.read_parquet(work / "resources/demo/datasets/google/xtreme/MLQA.ar.ar/test.parquet")
+    assert set(answers) == set(gold["id"]) and all(isinstance(a, str) for a in answers.values())
+    # BUCC: mined pairs "<source id><TAB><English id>"; Tatoeba: a line per English sentence
+    lines = (cell / "predictions/bucc2018/test-de.tsv").read_text().splitlines()
+    assert lines and all(a.startswith("de-") and b.startswith("en-") for a, b in
+                         (line.split("\t") for line in lines))  # fmt: skip
+    assert len((cell / "predictions/tatoeba/test-ja.tsv").read_text().splitlines()) == 200
+
+
+def test_retrieval_scores_every_arms_encoder(finished):
+    work = finished[0]
+    long = pd.read_parquet(work / "results/summary/scores_long.parquet")
+    for target, metric in (("bucc2018", "f1"), ("tatoeba", "accuracy")):
+        scores = long[(long.target == target) & (long.metric == metric)]
+        assert set(scores.arm) == set(ARMS)
+        # demo pairs share three name-like words. Chance is 100/200 = 0.5 % for Tatoeba (200
+        # English candidates) and lower for BUCC (n gold pairs among 2n x 2.5n candidate
+        # pairs): every arm's mean must be at least ten times chance
+        assert scores.groupby("arm").value.mean().min() > 10 * 100 / 200, scores
+    doc = json.loads(
+        (work / f"results/eval/{MODEL}/baseline/seed1/scores/tatoeba.json").read_text()
+    )
+    # XTREME's 36 languages, Telugu from mteb's copy
+    assert "te" in doc["languages"] and len(doc["languages"]) == 36 and doc["notes"] == []
+    bucc = json.loads((work / f"results/eval/{MODEL}/mnli/seed1/scores/bucc2018.json").read_text())
+    assert set(bucc["languages"]["de"]) == {"f1", "precision", "recall", "threshold"}
+
+
+def test_building_the_dag_imports_no_torch_transformers_or_datasets(finished):
+    """`snakemake -n` describes every task without loading the libraries its jobs use."""
+    work, config, _ = finished
+    code = (
+        "import sys; from xstilts.plan import snakemake_jobs; "
+        f"jobs = snakemake_jobs({str(work)!r}, {str(work / 'quickstart.yaml')!r}, forceall=True); "
+        "print(len(jobs), sorted(m for m in ('torch', 'transformers', 'datasets') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    count, loaded = done.stdout.strip().split(" ", 1)
+    assert int(count) > 100 and loaded == "[]"
+
+
+# ---- reruns: editing one cell reruns exactly what depends on it ----
+
+
+def _edited(work, config, edit) -> set:
+    changed = json.loads(json.dumps(config))
+    edit(changed)
+    (work / "edited.yaml").write_text(yaml.safe_dump(changed))
+    return job_set(run(work, work / "edited.yaml", dryrun=True))
+
+
+def _cells(rule, arms, targets=(None,), seed="1", key="target"):
+    out = set()
+    for arm in arms:
+        for target in targets:
+            wc = {"model": MODEL, "arm": arm, "seed": seed}
+            if target:
+                wc[key] = target
+            out.add((rule, tuple(sorted(wc.items()))))
+    return out
+
+
+def _submission(seed="1"):
+    return {("submission", tuple(sorted({"model": MODEL, "seed": seed, "choice": "best"}.items())))}
+
+
+AGGREGATE = {("aggregate", ())}
+
+
+def test_nothing_reruns_without_a_change(finished):
+    work, config, _ = finished
+    assert _edited(work, config, lambda c: None) == set()
+
+
+def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished):
+    work, config, _ = finished
+
+    def edit(c):
+        c["intermediate"]["mnli"]["learning_rate"] = 2e-3
+
+    expected = _cells("train_intermediate", ["mnli"])
+    expected |= _cells("train_target", ["mnli"], TARGETS) | _cells(
+        "evaluate_target", ["mnli"], TARGETS
+    )
+    expected |= _cells("evaluate_retrieval", ["mnli"], RETRIEVAL, key="rtarget")
+    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+
+
+def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished):
+    work, config, _ = finished
+
+    def edit(c):
+        c["targets"]["xnli"]["learning_rate"] = 1e-3
+
+    expected = _cells("train_target", ARMS, ["xnli"]) | _cells("evaluate_target", ARMS, ["xnli"])
+    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+
+
+def test_a_new_seed_runs_only_that_seeds_cells(finished):
+    work, config, _ = finished
+    expected = _cells("train_intermediate", TRAINED, seed="2")
+    expected |= _cells("train_target", ARMS, TARGETS, seed="2")
+    expected |= _cells("evaluate_target", ARMS, TARGETS, seed="2")
+    expected |= _cells("evaluate_retrieval", ARMS, RETRIEVAL, seed="2", key="rtarget")
+    expected |= AGGREGATE | _submission(seed="2")
+    assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
+
+
+def test_changing_a_targets_languages_reruns_only_its_evaluations(finished):
+    work, config, _ = finished
+
+    def edit(c):
+        c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
+
+    expected = _cells("evaluate_target", ARMS, ["xnli"]) | {("labels", ())}
+    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+
+
+def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(finished):
+    work, config, _ = finished
+    assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == (
+        AGGREGATE | _submission()
+    )
+
+
+def test_a_new_arm_runs_only_its_cells(finished):
+    """A grid finished without the multitask arm, which is then added: its cells run, plus the
+    aggregation and the best submission, nothing else."""
+    work, config, _ = finished
+    kinds = ("intermediate", "target", "eval")
+    arm_dirs = [work / f"results/{kind}/{MODEL}/multitask" for kind in kinds]
+    aside = [work / f"aside_{i}" for i in range(len(arm_dirs))]
+    try:
+        for d, a in zip(arm_dirs, aside, strict=True):
+            d.rename(a)  # a rename keeps the files' times: the rest of the grid stays done
+        jobs = _edited(work, config, lambda c: None)
+    finally:
+        for d, a in zip(arm_dirs, aside, strict=True):
+            if a.exists():
+                a.rename(d)
+    new = ["multitask"]
+    expected = _cells("train_intermediate", new) | _cells("train_target", new, TARGETS)
+    expected |= _cells("evaluate_target", new, TARGETS)
+    expected |= _cells("evaluate_retrieval", new, RETRIEVAL, key="rtarget")
+    assert jobs == expected | AGGREGATE | _submission()
+    assert _edited(work, config, lambda c: None) == set()  # and all is back
+
+
+def test_plan_shows_what_an_edit_reruns_and_why(finished, capsys):
+    work, config, _ = finished
+    changed = json.loads(json.dumps(config))
+    changed["intermediate"]["mnli"]["learning_rate"] = 2e-3
+    (work / "plan.yaml").write_text(yaml.safe_dump(changed))
+    argv = ["plan", "--config", str(work / "plan.yaml"), "--directory", str(work)]
+    argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"^\| train_intermediate +\| +3 \| +2 \| +1 \|", printed, re.M), printed
+    table = pd.read_csv(work / "plan.csv").set_index("rule")
+    # the same jobs as test_editing_mnli_lr_reruns_only_the_mnli_arm, out of the whole grid
+    assert table.loc["train_intermediate", ["jobs", "done", "to run"]].tolist() == [3, 2, 1]
+    assert table.loc["train_intermediate", "why"] == "params have changed (1)"
+    assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [12, 9, 3]
+    assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [8, 6, 2]
+    assert table.loc["prepare", ["done", "to run"]].tolist() == [7, 0]
+    # + the aggregation and the best submission
+    assert table.loc["total", "to run"] == 1 + 3 + 3 + 2 + 1 + 1
