@@ -7,9 +7,11 @@ out by hand in the comment next to it; none comes from the code under test.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import matplotlib.figure
 import matplotlib.image
 import numpy as np
 import pandas as pd
@@ -554,6 +556,7 @@ SUMMARY_FILES = {
     "gains_by_language.csv",
     "gains_heatmap.png",
     "gains_by_family.csv",
+    "overview.html",
     "gains_by_family.png",
     "benchmarks.csv",
 }
@@ -566,11 +569,37 @@ def check_png(path: Path) -> None:
     assert image.shape[0] > 0 and image.shape[1] > 0
 
 
+@pytest.fixture
+def drawn(monkeypatch) -> dict[str, matplotlib.figure.Figure]:
+    """Every figure the code saves, by file name, to check what it shows (a PNG's header says
+    nothing of its content: the "no gains" placeholder has one too)."""
+    figures: dict[str, matplotlib.figure.Figure] = {}
+    save = matplotlib.figure.Figure.savefig
+
+    def record(fig, path, *args, **kwargs):
+        figures[Path(path).name] = fig
+        return save(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", record)
+    return figures
+
+
+def heatmap_cells(fig) -> tuple[list[float], list[str]]:
+    """The values a seaborn heatmap colours (row by row) and the text written on its cells."""
+    from matplotlib.collections import QuadMesh
+
+    (ax, *_) = fig.axes
+    meshes = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    if not meshes:
+        return [], [t.get_text() for t in ax.texts]
+    return list(np.asarray(meshes[0].get_array()).ravel()), [t.get_text() for t in ax.texts]
+
+
 def outputs(out: Path) -> dict[str, Path]:
     return {name: out / file for name, file in xgrid.SUMMARY_FILES.items()}
 
 
-def test_summarize_writes_all_files(grid_files, tmp_path):
+def test_summarize_writes_all_files(grid_files, tmp_path, drawn):
     out = tmp_path / "summary"
     summarize(grid_files, outputs(out))
     assert {p.name for p in out.iterdir()} == SUMMARY_FILES
@@ -578,6 +607,17 @@ def test_summarize_writes_all_files(grid_files, tmp_path):
         assert path.stat().st_size > 0, path.name
     check_png(out / "gains_heatmap.png")
     check_png(out / "gains_by_family.png")
+    # the heatmap colours the arm's gains: xnli 76.5 − 71, pawsx 87.5 − 84, XTREME 82 − 77.5
+    # (see test_gains_table_one_model), written on the cells, † where the interval excludes 0
+    values, marks = heatmap_cells(drawn["gains_heatmap.png"])
+    assert values == pytest.approx([5.5, 3.5, 4.5])
+    assert [m.rstrip("†") for m in marks] == ["5.5", "3.5", "4.5"]
+    # the report's first screen: that table, then that heatmap, embedded
+    overview = (out / "overview.html").read_text()
+    assert "<td>m</td><td>anli_plus</td>" in overview
+    assert overview.index("</table>") < overview.index('<img alt="gains over the baseline"')
+    png = (out / "gains_heatmap.png").read_bytes()
+    assert base64.b64encode(png).decode() in overview
 
     long = pd.read_parquet(out / "scores_long.parquet")
     assert list(long.columns) == LONG_COLUMNS
@@ -598,13 +638,18 @@ def test_summarize_writes_all_files(grid_files, tmp_path):
     assert r"\toprule" in tex and r"anli\_plus" in tex
 
 
-def test_summarize_without_baseline(tmp_path):
+def test_summarize_without_baseline(tmp_path, drawn):
     arms_only = {k: v for k, v in GRID.items() if k[0] != "baseline"}
     paths = write_grid(tmp_path / "scores", arms_only)
     out = tmp_path / "summary"
     summarize(paths, outputs(out))
     assert {p.name for p in out.iterdir()} == SUMMARY_FILES
     check_png(out / "gains_heatmap.png")
+    # no baseline, no gains: the figure says so instead of colouring cells
+    assert heatmap_cells(drawn["gains_heatmap.png"]) == (
+        [],
+        ["no gains: the grid has no baseline arm"],
+    )
     assert pd.read_parquet(out / "gains_by_language.parquet").empty
     assert len(pd.read_parquet(out / "scores_long.parquet")) == 9  # (2+2) + (3+2)
     table = pd.read_csv(out / "arm_target.csv", index_col=["model", "arm"])
@@ -694,12 +739,22 @@ def test_the_latex_table_compiles_with_pdflatex(grid_files, tmp_path):
     assert (tmp_path / "paper.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_per_language_gain_figures(grid_files, tmp_path):
+def test_per_language_gain_figures(grid_files, tmp_path, drawn):
     out = outputs(tmp_path / "summary")
     figures = {t: tmp_path / f"summary/language_gains/{t}.png" for t in ("xnli", "pawsx")}
     summarize(grid_files, out | {f"language_gains_{t}": p for t, p in figures.items()})
     for path in figures.values():
         check_png(path)
+    # a bar per language, its height the gain's mean over seeds (test_gains_by_language):
+    # xnli en (4 + 3)/2, de (2 + 3)/2, fr 3 (seed 2 only); pawsx en (2 + 3)/2, de (4 + 5)/2;
+    # German, English and French are all Indo-European, ordered by name within the family
+    expected = {"xnli": {"de": 2.5, "en": 3.5, "fr": 3.0}, "pawsx": {"de": 4.5, "en": 2.5}}
+    for target, gains in expected.items():
+        (ax,) = drawn[f"{target}.png"].axes
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        heights = [bar.get_height() for bar in ax.patches]
+        assert dict(zip(labels, heights, strict=True)) == pytest.approx(gains)
+        assert ax.get_title(loc="left") == "anli_plus"
 
 
 # ---- bootstrap confidence intervals over seeds and test examples -----------------------------

@@ -282,15 +282,19 @@ def test_groups_and_all_task(xtreme):
     assert result["all_task"] == approx(sum(AVG_METRIC[t] for t in XTREME_ORDER) / 9)
 
 
-@pytest.mark.parametrize("side", ["predictions", "labels"])
-def test_a_missing_task_drops_its_group_and_all_task(xtreme, side):
+def test_a_missing_task_drops_its_group_and_all_task(xtreme):
     predictions, labels = xtreme
-    shutil.rmtree({"predictions": predictions, "labels": labels}[side] / "tatoeba")
+    shutil.rmtree(predictions / "tatoeba")
     result = score.score_folder(predictions, labels, "xtreme")
     assert "tatoeba" not in result
     assert "retrieval" not in result and "all_task" not in result
     assert list(result)[:3] == ["classification", "tagging", "qa"]
     assert result["bucc2018"]["avg_metric"] == pytest.approx(20)
+    # predictions without their labels are an error, not a task silently left out
+    shutil.rmtree(labels / "tatoeba")
+    shutil.copytree(labels / "bucc2018", predictions / "tatoeba")
+    with pytest.raises(UserError, match="has no tatoeba folder for the predictions of tatoeba"):
+        score.score_folder(predictions, labels, "xtreme")
 
 
 def test_json_shape(xtreme):

@@ -1,4 +1,4 @@
-"""The ``xstilts`` command: one subcommand per tool (``score``, ``cost``, ``plan``).
+"""The ``xstilts`` command: one subcommand per tool (``score``, ``check``, ``cost``, ``plan``).
 
 A :class:`~xstilts.errors.UserError` is printed as ``xstilts: <message>`` on stderr, with exit
 status 2 and no traceback.
@@ -14,6 +14,8 @@ from pathlib import Path
 
 from xstilts.benchmarks import BENCHMARKS
 from xstilts.errors import UserError
+
+REPO = Path(__file__).resolve().parents[2]  # the checkout this package is installed from
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -61,24 +63,40 @@ def _throughput(args: argparse.Namespace):
     )
 
 
+DEMO_NOTE = (
+    "demo models train on this machine's CPU, so no GPU-hours are projected for them (their "
+    "jobs take seconds to minutes: the quick start runs in about 4 minutes on 2 cores)"
+)
+
+
+def _all_demo(grid) -> bool:
+    return all(grid.is_demo_model(m) for m in grid.models)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from xstilts import cost
 
     throughput = _throughput(args)
-    jobs = cost.project(_load_grid(args.config, args.schema), throughput, args.features)
+    grid = _load_grid(args.config, args.schema)
+    jobs = cost.project(grid, throughput, args.features)
     table = cost.by_rule(jobs)
-    print(
-        f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
-        f"{throughput.infer:,.0f} inference tokens/s per GPU (real tokens; "
-        + ("counted in the prepared features where they exist" if args.features else
-           "estimated from the dataset cards' sizes")
-        + "):"
-    )  # fmt: skip
+    if _all_demo(grid):
+        print(f"Jobs and tokens of {args.config}; {DEMO_NOTE}:")
+        table = table.drop(columns="hours")
+    else:
+        print(
+            f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
+            f"{throughput.infer:,.0f} inference tokens/s per GPU (real tokens; "
+            + ("counted in the prepared features where they exist" if args.features else
+               "estimated from the dataset cards' sizes")
+            + "):"
+        )  # fmt: skip
     shown = table.assign(
         train_tokens=(table.train_tokens / 1e6).round(1),
         infer_tokens=(table.infer_tokens / 1e6).round(1),
-        hours=table.hours.round(2),
     ).rename(columns={"train_tokens": "train Mtokens", "infer_tokens": "infer Mtokens"})
+    if "hours" in shown:
+        shown["hours"] = shown.hours.round(2)
     print(shown.to_markdown())
     if args.output:
         jobs.to_csv(args.output, index=False)
@@ -94,7 +112,8 @@ def _plan(args: argparse.Namespace) -> int:
             f"Snakefile {args.snakefile} not found: run xstilts plan from the repository root "
             "or give --snakefile PATH."
         )
-    costs = cost.project(grid, _throughput(args), args.features)
+    demo = _all_demo(grid)
+    costs = None if demo else cost.project(grid, _throughput(args), args.features)
     try:
         kwargs = {"snakefile": args.snakefile, "cores": 1}
         to_run = plan.snakemake_jobs(args.directory, args.config, **kwargs)
@@ -103,15 +122,31 @@ def _plan(args: argparse.Namespace) -> int:
         raise UserError(f"snakemake could not plan {args.config}: {err}") from err
     table = plan.plan(every, to_run, costs)
     print(f"Plan for {args.config} in {Path(args.directory).resolve()}:")
-    print(table.to_markdown(index=False, floatfmt=".3g"))  # the demo grid's hours are tiny
+    if demo:
+        table = table.drop(columns="GPU-hours")
+        print(f"({DEMO_NOTE})")
+    print(table.to_markdown(index=False, floatfmt=".3g"))
     if args.output:
         table.to_csv(args.output, index=False)
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from xstilts import grid
+
+    if not Path(args.schema).exists():
+        raise UserError(f"schema {args.schema} not found; give --schema PATH")
+    g = grid.Grid(grid.load(args.config, args.schema))
+    print(
+        f"{args.config} is valid: models {', '.join(g.models)}; arms {', '.join(g.arms)}; "
+        f"targets {', '.join(g.evaluated_targets)}"
+    )
+    return 0
+
+
 def _add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "--configfile", default="config/config.yaml")
-    parser.add_argument("--schema", default="workflow/schemas/config.schema.yaml")
+    parser.add_argument("--schema", default=str(REPO / "workflow/schemas/config.schema.yaml"))
     parser.add_argument(
         "--features",
         nargs="?",
@@ -159,6 +194,16 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("--output", help="also write one row per job to this CSV")
     cost.set_defaults(run=_cost)
 
+    check = commands.add_parser(
+        "check",
+        help="check a config before running it (YAML, keys, models, local datasets)",
+        description="Validate a config as the workflow does before any job runs; a YAML error "
+        "names its file and line (Snakemake's own message for a --configfile names neither).",
+    )
+    check.add_argument("--config", "--configfile", default="config/config.yaml")
+    check.add_argument("--schema", default=str(REPO / "workflow/schemas/config.schema.yaml"))
+    check.set_defaults(run=_check)
+
     planner = commands.add_parser(
         "plan",
         help="before a run: jobs per rule, how many are done, what will run and why, GPU-hours",
@@ -168,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_throughput_arguments(planner)
     planner.add_argument("--directory", default=".", help="the working directory of the run")
-    planner.add_argument("--snakefile", default="Snakefile")
+    planner.add_argument("--snakefile", default=str(REPO / "Snakefile"))
     planner.add_argument("--output", help="also write the table to this CSV")
     planner.set_defaults(run=_plan)
     return parser

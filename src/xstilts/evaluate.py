@@ -17,6 +17,7 @@ import torch
 
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
+from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 from xstilts.tasks.base import Task
 
@@ -128,7 +129,7 @@ def evaluate_target(
                 f"features {split} are missing: the prepare step for {task_name} did not "
                 f"produce language {lang}; delete {features_dir} and run again"
             )
-        features = task.with_pool(datasets.load_from_disk(str(split)), features_dir)
+        features = task.with_pool(load_split(split), features_dir)
         predictions, scores = score_split(
             model, task, features, tokenizer.pad_token_id, precision, lang, cache
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from xstilts import tasks as task_registry
 from xstilts.data import sources as data_sources
+from xstilts.errors import UserError
 
 log = logging.getLogger("xstilts")
 
@@ -36,6 +37,7 @@ def prepare(
     from transformers import AutoTokenizer
 
     task = task_registry.get(task_name)
+    check_length(model_dir, task_name, max_seq_length)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     out_dir = Path(out_dir)
     sizes: dict[str, int] = {}
@@ -56,6 +58,39 @@ def prepare(
         )
     (out_dir / "sizes.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
     return sizes
+
+
+def load_split(path: str | Path):
+    """A prepared split (``results/features/<model>/<task>/<split>``); one that is damaged (a
+    truncated or corrupt file) stops with the folder to delete."""
+    import datasets
+
+    path = Path(path)
+    try:
+        return datasets.load_from_disk(str(path))
+    except Exception as err:  # datasets and pyarrow raise several types for a damaged file
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(
+            f"the prepared features in {path} cannot be read ({reason}); delete the folder "
+            f"{path.parent} and run the workflow again, which prepares it anew (the jobs that "
+            "read it then run again)"
+        ) from None
+
+
+def check_length(model_dir: str | Path, task_name: str, max_seq_length: int) -> None:
+    """Stop with the config key to lower when inputs of ``max_seq_length`` tokens would not fit
+    the model's positions (a Hub model's limit is known once it is fetched)."""
+    from xstilts.grid import max_tokens
+
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    positions = config.get("max_position_embeddings")
+    if positions and max_seq_length > max_tokens(positions):
+        raise UserError(
+            f"max_seq_length {max_seq_length} of {task_name} does not fit the model in "
+            f"{model_dir}, whose {positions} positions hold {max_tokens(positions)} tokens; lower "
+            f"{task_name}'s max_seq_length in the config (under intermediate, targets or "
+            "retrieval) to at most that"
+        )
 
 
 def source_paths(

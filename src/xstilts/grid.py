@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,16 @@ class ConfigError(UserError):
     """A user error in the config: the message is one sentence naming the key and the fix."""
 
 
+# PyYAML reads YAML 1.1, where 1e-3 (no dot) is a string, not a number: taken as the number
+# the user meant wherever the schema asks for one
+_EXPONENT_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _numeric(schema: dict) -> bool:
+    types = schema.get("type", ())
+    return "number" in ([types] if isinstance(types, str) else types)
+
+
 def _with_defaults(cls):
     validate_properties = cls.VALIDATORS["properties"]
 
@@ -55,6 +66,9 @@ def _with_defaults(cls):
             for name, sub in properties.items():
                 if "default" in sub:
                     instance.setdefault(name, copy.deepcopy(sub["default"]))
+                value = instance.get(name)
+                if isinstance(value, str) and _numeric(sub) and _EXPONENT_NUMBER.fullmatch(value):
+                    instance[name] = float(value)
         yield from validate_properties(validator, properties, instance, schema)
 
     return validators.extend(cls, {"properties": set_defaults})
@@ -84,6 +98,14 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
         if err.validator == "oneOf":
             options = [" ".join(s.get("required", [])) for s in err.validator_value]
             message = f"set exactly one of: {', '.join(options)}"
+        if err.validator == "required" and not err.absolute_path:
+            missing = [k for k in err.validator_value if k not in config]
+            raise ConfigError(
+                f"the config has no {' and no '.join(repr(k) for k in missing)}: a config file "
+                "given with --configfile replaces config/config.yaml instead of adding to it, so "
+                "it describes the whole grid; start from a copy of config/config.yaml (or "
+                "config/quickstart.yaml) and edit it, or change single keys with --config"
+            )
         raise ConfigError(
             f"config key '{_key(err.absolute_path)}': {message}; "
             "fix it in your config file (every key is explained in config/README.md)"
@@ -94,6 +116,7 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
     for section in ("intermediate", "targets"):
         for name, settings in config[section].items():
             settings.setdefault("max_seq_length", task_registry.get(name).default_max_seq_length)
+    _check_models(config)
     sections = [(f"intermediate.{n}", s) for n, s in config["intermediate"].items()]
     sections += [(f"targets.{n}", s) for n, s in config["targets"].items()]
     sections.append(("multitask", config["multitask"]))
@@ -145,6 +168,63 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
     if check_local:
         _check_local_sources(config)
     return config
+
+
+HUB_ID = re.compile(r"[^/\s]+/[^/\s]+")
+
+
+def is_model_folder(hub_id: str) -> bool:
+    """A models.<name>.hub_id that names a folder on this machine (a downloaded copy) rather
+    than a Hub repository (owner/name)."""
+    return hub_id.startswith(("/", "./", "../", "~")) or Path(hub_id).expanduser().is_dir()
+
+
+def _check_models(config: dict) -> None:
+    """Each model: a Hub id or a model folder; a demo model's shape; no max_seq_length above what
+    a demo model's positions hold (a Hub model's are checked when its features are prepared)."""
+    for name, spec in config["models"].items():
+        key = f"config key 'models.{name}"
+        if "hub_id" in spec:
+            hub_id = spec["hub_id"]
+            if is_model_folder(hub_id):
+                if not (Path(hub_id).expanduser() / "config.json").is_file():
+                    raise ConfigError(
+                        f"{key}.hub_id': the folder {hub_id} has no config.json; give a folder "
+                        "that save_pretrained wrote (a model and its tokenizer), or a Hub id "
+                        "such as FacebookAI/xlm-roberta-large"
+                    )
+            elif not HUB_ID.fullmatch(hub_id):
+                raise ConfigError(
+                    f"{key}.hub_id': {hub_id!r} is neither a Hub id (owner/name, e.g. "
+                    "FacebookAI/xlm-roberta-large) nor a model folder (a path starting with / or "
+                    "./); fix it"
+                )
+            continue
+        demo = spec["demo"]
+        hidden, heads = demo["hidden_size"], demo["num_attention_heads"]
+        if hidden % heads:
+            raise ConfigError(
+                f"{key}.demo.hidden_size': {hidden} is not a multiple of num_attention_heads "
+                f"({heads}); each head gets hidden_size / num_attention_heads dimensions, so make "
+                "it divide"
+            )
+        limit = max_tokens(demo["max_position_embeddings"])
+        for section in ("intermediate", "targets", "retrieval"):
+            for task, settings in config[section].items():
+                length = settings.get("max_seq_length", 0)
+                if length > limit:
+                    raise ConfigError(
+                        f"config key '{section}.{task}.max_seq_length': {length} tokens do not "
+                        f"fit model {name}, whose {demo['max_position_embeddings']} positions "
+                        f"hold {limit} (XLM-R's two first positions are reserved); lower it or "
+                        "raise the model's max_position_embeddings"
+                    )
+
+
+def max_tokens(max_position_embeddings: int) -> int:
+    """The longest input an XLM-R-architecture model takes: its positions less the two that
+    RoBERTa's position ids skip (padding_idx + 1 is the first)."""
+    return max_position_embeddings - 2
 
 
 def budget_value(budget: int | str) -> float:
@@ -370,8 +450,31 @@ def _check_local_sources(config: dict) -> None:
             )
 
 
+def read_config(path: str | Path) -> dict:
+    """A config file's contents; a YAML error names the file and the line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; give the path of one") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(
+            f"config file {path} is not valid YAML at{where or ' some line'}: {problem}; fix the "
+            "indentation or the brackets there (a value with a colon or # needs quotes)"
+        ) from None
+    if not isinstance(config, dict):
+        raise ConfigError(
+            f"config file {path} holds no keys; describe the grid as in config/config.yaml"
+        )
+    return config
+
+
 def load(path: str | Path, schema_path: str | Path, check_local: bool = True) -> dict:
-    return validate(yaml.safe_load(Path(path).read_text()), schema_path, check_local)
+    return validate(read_config(path), schema_path, check_local)
 
 
 def canonical(obj) -> str:

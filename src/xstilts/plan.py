@@ -111,8 +111,9 @@ def plan(all_jobs: list[dict], to_run: list[dict], costs: pd.DataFrame | None) -
     hours: dict[tuple, float] = {}
     if costs is not None:
         for row in costs.itertuples():
-            key = (row.rule, row.model, row.arm, str(row.seed), row.target)
-            hours[key] = row.hours
+            if row.hours == row.hours:  # NaN: a demo model's job, no GPU-hours
+                key = (row.rule, row.model, row.arm, str(row.seed), row.target)
+                hours[key] = row.hours
     total = Counter(j["rule"] for j in all_jobs)
     rows = []
     for rule in list(dict.fromkeys([j["rule"] for j in all_jobs] + [j["rule"] for j in to_run])):

@@ -18,6 +18,7 @@ import torch
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, write_examples
+from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 from xstilts.modeling.heads import MeanPooler
 from xstilts.tasks.retrieval import RetrievalTask
@@ -99,7 +100,7 @@ def evaluate_retrieval(
         for split in (f"dev.{lang}", task.test_split(lang)):
             path = Path(features_dir) / split
             if path.exists():
-                splits[split] = datasets.load_from_disk(str(path))
+                splits[split] = load_split(path)
         if task.test_split(lang) not in splits:
             raise UserError(
                 f"features {Path(features_dir) / task.test_split(lang)} are missing: the prepare "

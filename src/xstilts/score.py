@@ -33,6 +33,7 @@ Deliberate differences, all where ``evaluate.py`` gives no result:
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -325,9 +326,36 @@ def score_folder(
         if not folder.is_dir():
             raise UserError(f"{side} folder {folder} does not exist; give an existing folder.")
         found.append({path.name for path in folder.iterdir() if path.is_dir()})
+    predicted, gold = found
+    unknown = sorted(predicted - set(TASKS))
+    if unknown:
+        raise UserError(
+            f"predictions folder {predictions_dir} has a folder {unknown[0]}, which is no task of "
+            f"XTREME or XTREME-R (task folders: {', '.join(TASKS)}); rename or remove it."
+        )
+    unlabelled = sorted(t for t in predicted & set(table.tasks) if t not in gold)
+    if unlabelled:
+        raise UserError(
+            f"labels folder {labels_dir} has no {unlabelled[0]} folder for the predictions of "
+            f"{unlabelled[0]}; give the labels folder of the same grid (results/labels)."
+        )
+    others = sorted(predicted - set(table.tasks))
+    if others:  # an XTREME-R submission scored as XTREME: said, not silently dropped
+        other = next(b for b in BENCHMARKS if b != benchmark)
+        print(
+            f"xstilts: {', '.join(others)} {'is' if len(others) == 1 else 'are'} not scored: no "
+            f"task of {benchmark} (score with --benchmark {other})",
+            file=sys.stderr,
+        )
     detailed = {
         task: score_task(task, predictions_dir, labels_dir, benchmark)
         for task in table.tasks
-        if task in found[0] and task in found[1]
+        if task in predicted and task in gold
     }
+    if not detailed:
+        raise UserError(
+            f"predictions folder {predictions_dir} holds no task folder of {benchmark} "
+            f"({', '.join(table.tasks)}): there is nothing to score; give a folder in the XTREME "
+            "layout (<task>/test-<lang>.<ext>), such as results/submission/<model>/seed<n>/best."
+        )
     return {**overall_scores(detailed, benchmark), **detailed}

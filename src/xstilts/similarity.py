@@ -86,9 +86,9 @@ def embed_tasks(
 ) -> pd.DataFrame:
     """Embed every task of ``features`` (task → its features directory) and write the
     similarity of every pair as a long table: task_a, task_b, similarity, raw_cosine."""
-    import datasets
 
     from xstilts.evaluate import device_and_autocast
+    from xstilts.features import load_split
     from xstilts.modeling import model as modeling
     from xstilts.retrieval import check_layer
 
@@ -98,7 +98,7 @@ def embed_tasks(
     names, vectors = [], []
     for name, directory in features.items():
         task = task_registry.get(name)
-        train = datasets.load_from_disk(str(Path(directory) / "train"))
+        train = load_split(Path(directory) / "train")
         rows = train.select(range(min(cell["examples"], len(train))))
         sequences = task.embedding_inputs(rows)
         vectors.append(

@@ -21,7 +21,7 @@ BEST = "best"
 
 def write_labels(task_name: str, features_dir: str | Path, languages: list[str], out: Path) -> None:
     """The gold of one task's test languages into ``out/<xtreme name>/test-<lang>.<ext>``."""
-    import datasets
+    from xstilts.features import load_split
 
     task = task_registry.get(task_name)
     folder = Path(out) / task.xtreme_name
@@ -33,7 +33,7 @@ def write_labels(task_name: str, features_dir: str | Path, languages: list[str],
                 f"features {split} are missing, whose gold labels {task_name} {lang} needs; "
                 f"delete {features_dir} and run again"
             )
-        gold = task.gold(datasets.load_from_disk(str(split)))
+        gold = task.gold(load_split(split))
         task.write_labels(gold, folder / f"test-{lang}.{task.prediction_suffix}")
 
 

@@ -30,6 +30,7 @@ from xstilts import sharding
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, score_split
+from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 
 log = logging.getLogger("xstilts")
@@ -182,7 +183,7 @@ def _curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple
                 f"features {root / split} are missing, which the learning curve of {name} "
                 f"reads for language {lang}; delete {root} and run again"
             )
-        rows = datasets.load_from_disk(str(root / split))
+        rows = load_split(root / split)
         if split != "validation":
             rows = task.with_pool(rows, root)
         rows = task.first_examples(rows, curve["max_examples"])
@@ -283,7 +284,7 @@ def train(
     sources = {n: train_sets[n] if n in train_sets else [features[n]] for n in names}
     data = {}
     for n in names:
-        parts = [datasets.load_from_disk(str(Path(d) / train_split)) for d in sources[n]]
+        parts = [load_split(Path(d) / train_split) for d in sources[n]]
         data[n] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
         if len(data[n]) == 0:
             raise UserError(
@@ -517,7 +518,7 @@ def train(
             _, scores = score_split(
                 model,
                 task_objs[n],
-                datasets.load_from_disk(str(val)),
+                load_split(val),
                 pad_id,
                 precision,
             )

@@ -233,7 +233,9 @@ class Task(ABC):
             return features
         import datasets
 
-        pool = datasets.load_from_disk(str(Path(features_dir) / "pool"))
+        from xstilts.features import load_split
+
+        pool = load_split(Path(features_dir) / "pool")
         return datasets.concatenate_datasets([features, pool])
 
     def curve_split(self, lang: str) -> str:
