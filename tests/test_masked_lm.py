@@ -138,7 +138,10 @@ def test_an_mlm_arm_expands_into_its_jobs():
     ]
     assert grid.seen_languages("mnli_mlm") == ["en", "de", "zh"]
     assert grid.evaluation_cell("x", "mnli_mlm", 1, "xnli")["seen_languages"] == ["en", "de", "zh"]
-    assert "resources/datasets/local/mlm_text/zh/train.parquet" in grid.resource_files()
+    # the text is the user's: imported by the run that reads it, never fetched
+    text = "resources/datasets/local/mlm_text/zh/train.parquet"
+    assert features.source_paths("mlm", "hub", "zh") == [text]
+    assert text not in grid.resource_files()
 
 
 def test_an_mlm_arm_costs_its_text_batches_on_top():
@@ -174,12 +177,12 @@ def test_the_text_files_must_be_given(tmp_path):
         mlm={"m": {"task": "mnli", "languages": ["de", "sw"]}},
     )
     with pytest.raises(
-        xgrid.ConfigError, match=r"'data.local.mlm_text' is not set.*de.txt, sw.txt"
+        xgrid.ConfigError, match=r"data.local.mlm_text \(.*mlm reads de.txt, sw.txt\) is not set"
     ):
         xgrid.validate(config, SCHEMA)
     (tmp_path / "de.txt").write_text("Ein Satz.\n")
     config["data"]["local"] = {"mlm_text": str(tmp_path)}
-    with pytest.raises(xgrid.ConfigError, match=r"has no sw.txt, which task mlm reads"):
+    with pytest.raises(xgrid.ConfigError, match=r"which has no sw.txt: write your own text"):
         xgrid.validate(config, SCHEMA)
     (tmp_path / "sw.txt").write_text("Sentensi moja.\n\n")
     xgrid.validate(config, SCHEMA)

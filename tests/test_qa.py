@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import datasets
 import numpy as np
 import pytest
@@ -183,7 +185,15 @@ def test_tydiqa_trains_on_its_english_part_only(tmp_path):
     assert {i.split("-")[0] for i in ds["id"]} == {p[:-1] for p in qa.TYDIQA_PREFIX.values()}
     ds.to_parquet(str(tmp_path / "t.parquet"))
     english = load(tmp_path / "t.parquet", train)
-    assert len(english) == 20 and all(i.startswith("english-") for i in english["id"])
+    assert all(i.startswith("english-") for i in english["id"])
+    # English validation: the tenth of the English questions whose id's SHA-256 is 0 mod 10,
+    # held out of training (XTREME's TyDiQA dev set is its test set)
+    validation = load(tmp_path / "t.parquet", task.splits()["validation"][0])
+    ids = [i for i in ds["id"] if i.startswith("english-")]
+    held = {i for i in ids if int.from_bytes(hashlib.sha256(i.encode()).digest(), "big") % 10 == 0}
+    assert set(validation["id"]) == held and set(english["id"]) == set(ids) - held
+    assert len(ids) == 20 and 0 < len(held) < 20
+    assert task.validation_rule == "held-out tenth of English train"
     test_ar = task.splits()["test.ar"][0]
     assert test_ar.key == train.key.replace("train", "validation")
     assert test_ar.id_prefix == "arabic-"

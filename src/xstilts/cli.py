@@ -41,7 +41,7 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_grid(config_path: str, schema: str):
+def _load_grid(config_path: str, schema: str, check_local: bool = False):
     from xstilts import grid
 
     if not Path(config_path).exists():
@@ -51,7 +51,7 @@ def _load_grid(config_path: str, schema: str):
             f"schema {schema} not found: run xstilts from the repository root or give "
             "--schema workflow/schemas/config.schema.yaml"
         )
-    return grid.Grid(grid.load(config_path, schema, check_local=False))
+    return grid.Grid(grid.load(config_path, schema, check_local=check_local))
 
 
 def _throughput(args: argparse.Namespace):
@@ -106,7 +106,7 @@ def _cost(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from xstilts import cost, plan
 
-    grid = _load_grid(args.config, args.schema)
+    grid = _load_grid(args.config, args.schema, check_local=True)
     if not Path(args.snakefile).exists():
         raise UserError(
             f"Snakefile {args.snakefile} not found: run xstilts plan from the repository root "

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator, validators
 
 from xstilts import tasks as task_registry
 from xstilts.benchmarks import BENCHMARKS
-from xstilts.data.sources import DATA_ROOTS
+from xstilts.data.sources import DATA_ROOTS, LOCAL_PREFIX
 from xstilts.errors import UserError
 
 BASELINE, MULTITASK = "baseline", "multitask"
@@ -166,7 +166,9 @@ def validate(config: dict, schema_path: str | Path, check_local: bool = True) ->
     _check_robustness(config, arms)
     _check_similarity(config, arms)
     if check_local:
-        _check_local_sources(config)
+        missing = missing_local_data(config)
+        if missing:
+            raise ConfigError(local_data_message(missing))
     return config
 
 
@@ -372,11 +374,14 @@ def _check_similarity(config: dict, arms: list[str]) -> None:
         )
 
 
-def _check_local_sources(config: dict) -> None:
-    """Licence-restricted datasets (CCGbank) are read from a directory the user names in
-    data.local.<name>: say so before any job runs when it is not set or lacks a file."""
+def missing_local_data(config: dict) -> list[str]:
+    """The datasets the grid reads from data.local.<name> (not served by the Hub as it needs
+    them) whose folder is not set or lacks a file: one line each, with where to get it and what
+    to drop instead. Empty when all are there, or for the demo (it writes its own copies)."""
+    from xstilts.data.local import LOCAL_DATASETS, split_files
+
     if config["data"]["source"] != "hub":
-        return
+        return []
     needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
     retrieval = set(config["retrieval"])
     grid = Grid(config)
@@ -405,6 +410,7 @@ def _check_local_sources(config: dict) -> None:
                 and src.language not in task_registry.get(task_name).languages
             ):
                 languages.setdefault(src.local_name, []).append(src.language)
+    lines = []
     for name, (task_name, files) in needed.items():
         key, directory = f"data.local.{name}", config["data"]["local"].get(name)
         if name in languages:
@@ -429,25 +435,30 @@ def _check_local_sources(config: dict) -> None:
             )
         else:
             instead = f"remove {task_name} from intermediate and multitask.tasks"
-        kind = "licence-restricted"
-        if task_name == MLM_TASK:
-            kind = "your own text"
-        elif name in languages or name in translated or task_name in config["targets"]:
-            kind = "a release of files"
-        listed = ", ".join(files)
-        fix = f"put {name}'s files ({listed}; format in config/README.md) there, or {instead}"
+        source = LOCAL_DATASETS[name]
         if not directory:
-            raise ConfigError(
-                f"config key '{key}' is not set, but task {task_name} reads {name}, which is "
-                f"{kind} and not on the Hugging Face Hub: set it to a directory and {fix}"
-            )
-        # a file name, or a pattern (a UD release names files by treebank)
-        missing = [f for f in files if not any(p.is_file() for p in Path(directory).glob(f))]
-        if missing:
-            raise ConfigError(
-                f"config key '{key}': directory {directory} has no {missing[0]}, which task "
-                f"{task_name} reads; {fix}"
-            )
+            problem = "is not set"
+        else:
+            # a file name, or a pattern (a UD release names files by treebank)
+            missing = [f for f in files if not split_files(directory, (f,))]
+            if not missing:
+                continue
+            problem = f"names {directory}, which has no {missing[0]}"
+        lines.append(
+            f"{key} ({source.what}; {task_name} reads {', '.join(files)}) {problem}: "
+            f"{source.where}; or {instead}"
+        )
+    return lines
+
+
+def local_data_message(lines: list[str]) -> str:
+    """One message for every missing local dataset."""
+    return (
+        f"this grid reads {len(lines)} dataset(s) that the Hugging Face Hub does not serve as it "
+        "needs them, and did not find them; set each data.local key to a folder holding its "
+        "files (formats in config/README.md) or drop what reads it (`snakemake --cores 1 fetch` "
+        "stages everything else meanwhile):\n" + "\n".join(f"  - {line}" for line in lines)
+    )
 
 
 def read_config(path: str | Path) -> dict:
@@ -765,6 +776,9 @@ class Grid:
 
     def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
         spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
+        rule = task_registry.get(task).validation_rule
+        if rule and language is None:  # a held-out validation split (TyDiQA)
+            spec["validation"] = rule
         if language:
             return canonical(spec | {"language": language})
         # only when there are some, so a grid without them keeps its prepared features
@@ -773,11 +787,22 @@ class Grid:
 
     # ---- cells ----
     def _training(self, settings: dict) -> dict:
-        return {k: settings[k] for k in TRAINING_KEYS}
+        out = {k: settings[k] for k in TRAINING_KEYS}
+        # model selection on English validation only when asked for, so a cell without it
+        # keeps its params (and its last step's weights)
+        if settings.get("best_checkpoint", {}).get("every"):
+            out["best_checkpoint"] = settings["best_checkpoint"]
+        return out
 
     def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
         cell = self._intermediate_cell(model, arm, seed)
-        return cell | {"training": self.fit_micro_batch(model, cell["training"])}
+        training = self.fit_micro_batch(model, cell["training"])
+        sampled = len(cell["tasks"]) + len(training.get("fixed_probabilities", {}))
+        if sampled > 1 and training["gradient_accumulation_steps"] > 1:
+            # one task per optimizer step, as jiant's runner draws it (with one micro-batch a
+            # step the draws are the same either way, and such cells keep their params)
+            training = training | {"task_sampling": "per_step"}
+        return cell | {"training": training}
 
     def _intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
         cell = {
@@ -930,13 +955,31 @@ class Grid:
         return f"results/intermediate/{model}/{arm}/seed{seed}/model"
 
     def resource_files(self) -> list[str]:
-        """Every model directory and dataset file the grid reads (what `snakemake fetch` stages)."""
+        """Every model directory and Hub dataset file the grid reads: what `snakemake fetch`
+        stages (a dataset read from data.local is imported by the run that needs it)."""
         from xstilts.features import source_paths
 
-        data = {p for t in self.tasks_used() for p in source_paths(t, self.data_kind)}
+        data = {
+            p
+            for t in self.tasks_used()
+            for p in source_paths(t, self.data_kind, more_languages=self.more_languages(t))
+        }
         for task, lang in self.language_data_used():
             data.update(source_paths(task, self.data_kind, lang))
-        return [self.model_dir(m) for m in self.models] + sorted(data)
+        local = f"{DATA_ROOTS[self.data_kind]}/{LOCAL_PREFIX}"
+        return [self.model_dir(m) for m in self.models] + sorted(
+            p for p in data if not p.startswith(local)
+        )
+
+    def local_source(self, name: str, subset: str, split: str) -> dict:
+        """What an import of a local dataset's split reads: the user's folder and a digest of
+        the files of it that the split reads (the import reruns when their content changes)."""
+        from xstilts.data.local import content_digest
+
+        _, source = task_registry.all_sources()[f"{LOCAL_PREFIX}{name}/{subset}/{split}"]
+        directory = self.local_dir(name)
+        files = source.local_files + source.local_optional
+        return {"directory": directory, "content": content_digest(directory, files)}
 
     def scores_files(self) -> list[str]:
         return [

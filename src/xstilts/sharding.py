@@ -93,6 +93,13 @@ def load_full_state(model: torch.nn.Module, optimizer, model_state: dict, optim_
     set_optimizer_state_dict(model, optimizer, optim_state, options=_options())
 
 
+def load_model_state(model: torch.nn.Module, model_state: dict) -> None:
+    """Load an unsharded model state (from ``full_state``) into the sharded model."""
+    from torch.distributed.checkpoint.state_dict import set_model_state_dict
+
+    set_model_state_dict(model, model_state, options=_options())
+
+
 def any_rank(flag: bool) -> bool:
     """True on every process when it is true on any (a signal, a checkpoint falling due)."""
     if world()[1] == 1:

@@ -59,8 +59,8 @@ def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dic
     """target → {"arm", "validation", "basis"}: the arm with the best validation score (ties:
     the first arm in grid order). A retrieval target without any validation score takes the
     arm chosen for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no
-    dev set); any other target without one (TyDiQA-GoldP) takes the baseline; ``basis`` says
-    which rule applied."""
+    dev set); any other target without one takes the baseline; ``basis`` says which rule
+    applied (TyDiQA-GoldP's validation is a held-out part of its English training data)."""
     out: dict[str, dict] = {}
     pending = []
     for target, by_arm in validation.items():
@@ -69,10 +69,12 @@ def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dic
             pending.append(target)
             continue
         arm = max(known, key=lambda a: (known[a], -list(by_arm).index(a)))
-        out[target] = {"arm": arm, "validation": known[arm], "basis": "validation"}
+        # "validation", or how a task without its own English validation makes one (TyDiQA)
+        basis = task_registry.get(target).validation_rule or "validation"
+        out[target] = {"arm": arm, "validation": known[arm], "basis": basis}
     for target in pending:
         bucc = next((t for t in out if task_registry.get(t).xtreme_name == "bucc2018"), None)
-        # only a retrieval task shares BUCC's encoder; TyDiQA (no English validation split)
+        # only a retrieval task shares BUCC's encoder; another target without validation
         # falls back to the baseline rather than to an unrelated task's choice
         if bucc is not None and isinstance(task_registry.get(target), RetrievalTask):
             out[target] = {"arm": out[bucc]["arm"], "validation": None, "basis": f"as {bucc}"}

@@ -32,6 +32,7 @@ from xstilts.errors import UserError
 from xstilts.evaluate import device_and_autocast, score_split
 from xstilts.features import load_split
 from xstilts.modeling import model as modeling
+from xstilts.selection import Selection, load_best, save_best, validation_sets
 
 log = logging.getLogger("xstilts")
 
@@ -191,6 +192,16 @@ def _curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple
     return out
 
 
+def validation_score(model, sets: dict, pad_id: int, precision: str) -> float:
+    """The mean of the tasks' summary scores on their validation rows (jiant's aggregate of
+    the tasks' major metrics)."""
+    scores = [
+        task.summary_score(score_split(model, task, rows, pad_id, precision)[1])
+        for task, rows in sets.values()
+    ]
+    return float(sum(scores) / len(scores))
+
+
 def train(
     *,
     encoder_dir: str | Path,
@@ -314,6 +325,13 @@ def train(
         share = 1.0 - sum(p for n, p in fixed.items() if n in streams)
         total = math.ceil(settings["epochs"] * per_epoch / share / accum)
     warmup = int(settings.get("warmup_ratio", 0.1) * total)
+    selection = Selection.from_settings(settings)
+    selection_sets = validation_sets(task_objs, features, selection.examples) if selection else {}
+    if selection is not None and not selection_sets:
+        raise UserError(
+            f"best_checkpoint selects on English validation data, and {', '.join(names)} has "
+            "none: remove best_checkpoint from its settings in the config"
+        )
 
     opt = torch.optim.AdamW(
         _param_groups(model, settings["learning_rate"], settings.get("weight_decay", 0.01)),
@@ -325,6 +343,7 @@ def train(
     sampler = np.random.default_rng(seed)
 
     step, tokens_done, loss_n = 0, 0, 0
+    steps_by_task = dict.fromkeys(names, 0)  # the realised share of each task
     loss_sum = torch.zeros((), device=device)
     curve_sets = _curve_sets(task_objs, features, curve) if curve else {}
     points: list[dict] = []
@@ -350,6 +369,9 @@ def train(
                 torch.cuda.set_rng_state(cuda_rng[rank] if world > 1 else cuda_rng)
             step, tokens_done = state["step"], state["tokens"]
             points = state.get("curve", [])
+            steps_by_task = state.get("steps_by_task", steps_by_task)
+            if selection is not None:
+                selection.restore(state["selection"])
             log.info("resumed from %s at step %d/%d", ckpt_file, step, total)
         else:
             log.info("ignoring checkpoint %s: it belongs to other settings", ckpt_file)
@@ -379,6 +401,8 @@ def train(
                 "step": step,
                 "tokens": tokens_done,
                 "curve": points,
+                "steps_by_task": steps_by_task,
+                "selection": selection.state() if selection else None,
             },
         )
 
@@ -427,9 +451,13 @@ def train(
     start_step, tokens_at_start = step, tokens_done
     with _StopSignals() as stop:
         while step < total:
+            # one task per optimizer step, all its micro-batches from that task (jiant's
+            # runner); with one micro-batch a step this draws exactly what a draw per
+            # micro-batch did
+            name = task_list[int(sampler.choice(len(task_list), p=p_list))]
+            task = task_objs[name]
+            steps_by_task[name] += 1
             for _ in range(accum):
-                name = task_list[int(sampler.choice(len(task_list), p=p_list))]
-                task = task_objs[name]
                 rows = data[name][sharding.share(streams[name].next())]
                 cpu_batch = task.collate(rows, pad_id)
                 tokens_done += int(cpu_batch["attention_mask"].sum())
@@ -452,6 +480,21 @@ def train(
                 on_step(step, model)
             if curve_sets and (step % curve["every"] == 0 or step == total):
                 evaluate_curve()
+            if selection is not None and selection.due(step, total):
+                score = validation_score(model, selection_sets, pad_id, precision)
+                if selection.record(step, score):
+                    save_best(model, checkpoint_dir)
+                log.info(
+                    "validation at step %d: %.3f (best %.3f at step %d)",
+                    step, score, selection.best_score, selection.best_step,
+                )  # fmt: skip
+                model.train()
+                if selection.exhausted and step < total:
+                    log.info(
+                        "no gain in %d validations: stopped at step %d of %d",
+                        selection.patience, step, total,
+                    )  # fmt: skip
+                    break
             now = time.time()
             if now - t_log >= log_seconds or step == total:
                 rate = (tokens_done - tokens_at_start) / max(now - t_start, 1e-9)
@@ -496,6 +539,10 @@ def train(
 
     if compiled:  # validation below runs eagerly: one more graph would not pay for itself
         model.encoder._compiled_call_impl = None
+    if selection is not None and selection.best_step != step:
+        load_best(model, checkpoint_dir, device)
+        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
+                 selection.best_score)  # fmt: skip
     if world > 1:  # every process counted the tokens of its share
         tokens_done = sum(sharding.gather(tokens_done))
     summary = {
@@ -503,15 +550,26 @@ def train(
         "train_split": train_split,
         "tasks": names,
         "compiled": compiled,
-        "steps": total,
+        "steps": step,  # total, unless the validation stopped the run early
         "tokens": tokens_done,
         "seed": seed,
         "sampling_probabilities": probs,
+        # the share of optimizer steps each task got, as drawn
+        "realised_shares": {
+            n: k / max(1, sum(steps_by_task.values())) for n, k in steps_by_task.items()
+        },  # fmt: skip
         "seconds": round(time.time() - t_start, 2),
         "validation": {},
     }
     if curve_sets:
         summary["curve"] = points
+    if selection is not None:
+        summary["selection"] = selection.summary(step, total)
+    if len(names) > 1:
+        log.info(
+            "steps per task: %s (shares %s)", steps_by_task,
+            {n: round(p, 3) for n, p in summary["realised_shares"].items()},
+        )  # fmt: skip
     for n in names:  # English validation score of each task, for the log and model selection
         val = Path(features[n]) / "validation" if n in features else None
         if val is not None and val.exists():

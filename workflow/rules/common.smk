@@ -18,10 +18,14 @@ try:
         xgrid.validate(
             config,
             Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml",
+            check_local=False,  # below: only a run that reads them needs them
         )
     )
 except xgrid.ConfigError as err:
     sys.exit(f"xstilts: {err}")
+# datasets read from data.local.<name> that are not there: the first job that reads one stops
+# the run, naming them all; `snakemake fetch` (Hub data only) runs meanwhile
+MISSING_LOCAL = xgrid.missing_local_data(GRID.config)
 
 
 def _alternatives(names):
@@ -248,11 +252,22 @@ def demo_data_spec(wildcards):
     return xgrid.canonical({"demo_scale": GRID.config["data"]["demo_scale"]})
 
 
-def local_dataset_dir(wildcards):
-    """The demo's own copy of the raw files, or the user's directory (data.local.<name>)."""
+def demo_local_dir(wildcards):
+    """The demo's own copy of a local dataset's files (built by build_demo_local); a user's
+    folder is no input: its imports follow the content of its files (local_source)."""
     if wildcards.root == "resources/demo/datasets":
         return f"resources/demo/local/{wildcards.name}"
-    return GRID.local_dir(wildcards.name)
+    return []
+
+
+def local_source(wildcards):
+    if wildcards.root == "resources/demo/datasets":
+        return xgrid.canonical({"directory": demo_local_dir(wildcards)})
+    if MISSING_LOCAL:
+        sys.exit(f"xstilts: {xgrid.local_data_message(MISSING_LOCAL)}")
+    return xgrid.canonical(
+        GRID.local_source(wildcards.name, wildcards.subset, wildcards.split)
+    )
 
 
 def model_dir(wildcards):

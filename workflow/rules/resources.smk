@@ -78,11 +78,12 @@ rule build_demo_dataset:
         "../scripts/build_demo_dataset.py"
 
 
-# Licence-restricted datasets that are not on the Hub (CCGbank) are read from the directory the
-# config names in data.local.<name> (the demo writes its own copy in the same file format).
+# Datasets the Hub does not serve as the grid needs them (CCGbank, the BUCC release, ...) are
+# read from the folder the config names in data.local.<name> (the demo writes its own copy in
+# the same file format): an import reruns when the content of the files it reads changes.
 rule import_local_dataset:
     input:
-        directory=local_dataset_dir,
+        directory=demo_local_dir,
     output:
         data="{root}/local/{name}/{subset}/{split}.parquet",
     log:
@@ -95,6 +96,8 @@ rule import_local_dataset:
     localrule: True
     conda:
         "../../envs/train.yaml"
+    params:
+        source=local_source,
     script:
         "../scripts/import_local_dataset.py"
 

@@ -1,5 +1,7 @@
 """Import one split of a local (not on the Hub) dataset from the user's files into parquet."""
 
+import json
+
 from xstilts.job import run
 
 
@@ -7,7 +9,8 @@ def main(smk):
     from xstilts.data.build import import_local
 
     w = smk.wildcards
-    import_local(f"local/{w.name}/{w.subset}/{w.split}", smk.input.directory, smk.output.data)
+    directory = json.loads(smk.params.source)["directory"]
+    import_local(f"local/{w.name}/{w.subset}/{w.split}", directory, smk.output.data)
 
 
 run(snakemake, main)  # noqa: F821

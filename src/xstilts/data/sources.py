@@ -8,6 +8,7 @@ so real and demo data go through one code path.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,12 +40,17 @@ class Source:
     # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
     # and names the language in the id: "english-...", "arabic-...")
     id_prefix: str | None = None
+    # a fold of the rows by their "id": (k, True) keeps the rows whose id's SHA-256 is 0 mod k,
+    # (k, False) all the others (TyDiQA's held-out English validation, see tasks/qa.py)
+    id_fold: tuple[int, bool] | None = None
     # a hub branch or tag to read instead of main (e.g. "refs/convert/parquet" for a dataset
     # whose main branch still holds only a loading script, which datasets >= 4 cannot run)
     revision: str | None = None
     # a local source: the files of its directory this split needs (checked by the config
     # validation, so a missing licence-restricted dataset is reported before any job runs)
     local_files: tuple[str, ...] = ()
+    # files its import also reads when they are there (BUCC's test gold)
+    local_optional: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -108,4 +114,13 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
             ds = ds.filter(lambda v, value=value: v != value, input_columns=column)
         if source.id_prefix is not None:
             ds = ds.filter(lambda v: v.startswith(source.id_prefix), input_columns="id")
+        if source.id_fold is not None:
+            k, inside = source.id_fold
+            ds = ds.filter(lambda v: in_fold(v, k) == inside, input_columns="id")
     return ds
+
+
+def in_fold(example_id: str, k: int) -> bool:
+    """Whether an example falls in the held-out fold: its id's SHA-256, as a number, is 0 mod
+    ``k`` (the same rows whatever the order or the copy of the file)."""
+    return int.from_bytes(hashlib.sha256(example_id.encode()).digest(), "big") % k == 0

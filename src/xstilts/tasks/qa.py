@@ -130,7 +130,14 @@ def mlqa(split: str, lang: str, n: int) -> Source:
     )
 
 
-def tydiqa(split: str, lang: str, n: int) -> Source:
+# TyDiQA-GoldP has no English validation split: XTREME's test set is its dev set, English
+# included, which jiant validated on. Model selection here never reads test data: a tenth of the
+# English training questions (by id, sha256 % 10 == 0) is held out as validation.
+TYDIQA_HELD_OUT = 10
+TYDIQA_VALIDATION = "held-out tenth of English train"
+
+
+def tydiqa(split: str, lang: str, n: int, fold: tuple[int, bool] | None = None) -> Source:
     return Source(
         "google/xtreme",
         "tydiqa",
@@ -138,6 +145,7 @@ def tydiqa(split: str, lang: str, n: int) -> Source:
         XTREME_QA,
         language=lang,
         num_rows=n,
+        id_fold=fold,
         id_prefix=TYDIQA_PREFIX[lang],
     )
 
@@ -520,8 +528,9 @@ TASKS = [
         name="tydiqa",
         description="TyDiQA-GoldP: train its English part only, test 9 languages",
         languages=TYDIQA_LANGS,
-        train=(tydiqa("train", "en", 49_881),),
-        validation=(),
+        train=(tydiqa("train", "en", 49_881, (TYDIQA_HELD_OUT, False)),),
+        validation=(tydiqa("train", "en", 49_881, (TYDIQA_HELD_OUT, True)),),
+        validation_rule=TYDIQA_VALIDATION,
         test=tuple(tydiqa("validation", lang, 5_077) for lang in TYDIQA_LANGS),
         **_QA,
     ),

@@ -63,9 +63,11 @@ WIKIANN = Features(
 # what the CCG importer writes: words and supertag ids (jiant's tags_to_id numbering)
 CCG = Features({"tokens": List(_S), "tags": List(ClassLabel(names=list(CCG_TAGS)))})
 
-# google/xtreme names the UD-POS configs by language name (with its "Afrikans" typo)
+# google/xtreme names the UD-POS configs by language name, Afrikaans included ("udpos.Afrikaans",
+# huggingface.co/datasets/google/xtreme commit 5d0e5de "Add udpos.Afrikaans data files"; the
+# old card listed "udpos.Afrikans", a name no version served)
 UDPOS_CONFIG = {
-    "af": "Afrikans",
+    "af": "Afrikaans",
     "ar": "Arabic",
     "bg": "Bulgarian",
     "de": "German",

@@ -1,0 +1,125 @@
+"""Model selection during training on English validation, as jiant's metarunner does it: every
+``every`` optimizer steps (and at the last) the run is scored on the first ``examples`` English
+validation examples of each of its tasks that has them (the mean of their summary scores);
+the best state so far is kept on disk, the run stops after ``patience`` validations without a
+gain (0: never early), and the weights saved at the end are the best ones.
+
+jiant (nyu-mll/jiant, ``jiant/proj/main/metarunner.py``; the XTREME scripts' settings in
+``jiant/scripts/benchmarks/xtreme/subscripts/e_run_models.sh``) validates every 1000 steps on
+500 examples and stops after 30 validations without a gain; google-research/xtreme keeps the
+checkpoint best on English dev. The setting travels in a cell's params
+(``training.best_checkpoint``); a cell without it keeps its last step, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("xstilts")
+
+BEST_FILE = "best.pt"
+
+
+@dataclass
+class Selection:
+    every: int
+    examples: int = 500
+    patience: int = 0
+    best_score: float = -math.inf
+    best_step: int = -1
+    since_best: int = 0
+    history: list[list[float]] = field(default_factory=list)  # [step, score] per validation
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> Selection | None:
+        spec = settings.get("best_checkpoint") or {}
+        if not spec.get("every"):
+            return None
+        return cls(int(spec["every"]), int(spec.get("examples", 500)), int(spec.get("patience", 0)))
+
+    def due(self, step: int, total: int) -> bool:
+        return step % self.every == 0 or step == total
+
+    def record(self, step: int, score: float) -> bool:
+        """Note a validation; True when it is the best so far (ties keep the earlier step)."""
+        self.history.append([step, score])
+        if score > self.best_score:
+            self.best_score, self.best_step, self.since_best = score, step, 0
+            return True
+        self.since_best += 1
+        return False
+
+    @property
+    def exhausted(self) -> bool:
+        """``patience`` validations in a row without a gain."""
+        return bool(self.patience) and self.since_best >= self.patience
+
+    def state(self) -> dict:
+        return {
+            "best_score": self.best_score,
+            "best_step": self.best_step,
+            "since_best": self.since_best,
+            "history": self.history,
+        }
+
+    def restore(self, state: dict) -> None:
+        self.best_score, self.best_step = state["best_score"], state["best_step"]
+        self.since_best, self.history = state["since_best"], state["history"]
+
+    def summary(self, stopped_at: int, total: int) -> dict:
+        return {
+            "every": self.every,
+            "examples": self.examples,
+            "patience": self.patience,
+            "best_step": self.best_step,
+            "best_score": self.best_score,
+            "stopped_early_at": stopped_at if stopped_at < total else None,
+            "validations": self.history,
+        }
+
+
+def validation_sets(task_objs: dict, features: dict, examples: int) -> dict:
+    """task → its first ``examples`` English validation rows (0: all), for the tasks that have
+    a validation split (a run's masked-LM text has none)."""
+    from xstilts.features import load_split
+
+    out = {}
+    for name, task in task_objs.items():
+        path = Path(features[name]) / "validation" if name in features else None
+        if path is not None and path.exists():
+            rows = load_split(path)
+            out[name] = (task, task.first_examples(rows, examples) if examples else rows)
+    return out
+
+
+def save_best(model, directory: Path) -> None:
+    """The model's whole state (gathered across processes in a sharded run) to ``best.pt``,
+    atomically: a job killed while writing keeps the previous best."""
+    import torch
+
+    from xstilts import sharding
+
+    rank, world = sharding.world()
+    state = sharding.full_state(model)[0] if world > 1 else model.state_dict()
+    if rank == 0:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f"{BEST_FILE}.tmp"
+        torch.save(state, tmp)
+        tmp.replace(directory / BEST_FILE)
+
+
+def load_best(model, directory: Path, device) -> None:
+    """Put the best state back into the model (every process of a sharded run reads it)."""
+    import torch
+
+    from xstilts import sharding
+
+    state = torch.load(directory / BEST_FILE, map_location="cpu", weights_only=True)
+    if sharding.world()[1] > 1:
+        sharding.load_model_state(model, state)
+    else:
+        model.load_state_dict(state)
+        model.to(device)

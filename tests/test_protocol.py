@@ -1,0 +1,144 @@
+"""The paper's protocol in training: model selection on English validation (jiant's
+metarunner), and one task per optimizer step in multi-task training (jiant's runner)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from test_train import SETTINGS
+
+from xstilts import train
+from xstilts.selection import Selection
+
+EVERY = 10
+
+
+def _spoil_the_head_after(step_limit: int, kept: dict):
+    """An on_step hook: keeps a copy of the weights at every validation step, and after
+    ``step_limit`` sets the classification head to answer "entailment" whatever the input
+    (after every step, so every later validation scores the share of that label)."""
+
+    def on_step(step, model):
+        if step > step_limit:
+            with torch.no_grad():
+                head = model.heads["xnli"].out_proj
+                head.weight.zero_()
+                head.bias.copy_(torch.tensor([10.0, 0.0, 0.0]))
+        if step % EVERY == 0:
+            kept[step] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    return on_step
+
+
+def _run(demo_model, demo_workdir, tmp_path, settings, **kwargs):
+    return train.train(
+        encoder_dir=demo_model,
+        features={"xnli": demo_workdir / "features/xnli"},
+        settings=SETTINGS | settings,
+        seed=1,
+        out_dir=tmp_path / "model",
+        checkpoint_dir=tmp_path / "ckpt",
+        **kwargs,
+    )
+
+
+def _saved_state(out):
+    from xstilts.modeling import model as modeling
+
+    model, _ = modeling.load(out)
+    return model.state_dict()
+
+
+def _same_as(saved: dict, state: dict) -> bool:
+    return all(torch.equal(saved[name], tensor) for name, tensor in state.items())
+
+
+def test_the_best_validated_state_is_the_one_kept(demo_model, demo_workdir, tmp_path):
+    """Validation every 10 steps; after step 80 the head answers one label, so every later
+    validation scores that label's share: the weights saved are those of the best validation,
+    at step 80 or before, as the hook copied them then."""
+    kept: dict = {}
+    selection = {"best_checkpoint": {"every": EVERY, "examples": 100, "patience": 0}}
+    summary = _run(demo_model, demo_workdir, tmp_path, {"max_steps": 120} | selection,
+                   on_step=_spoil_the_head_after(80, kept))  # fmt: skip
+    chosen = summary["selection"]
+    scores = {int(step): score for step, score in chosen["validations"]}
+    assert list(scores) == list(range(EVERY, 121, EVERY))  # every 10 steps, the last included
+    best = chosen["best_step"]
+    assert best <= 80 and chosen["best_score"] == scores[best] == max(scores.values())
+    assert best == min(s for s in scores if scores[s] == scores[best])  # a tie is no gain
+    assert len({scores[s] for s in scores if s > 80}) == 1  # one label's share after the spoil
+    assert chosen["stopped_early_at"] is None and summary["steps"] == 120
+    assert _same_as(_saved_state(tmp_path / "model"), kept[best])
+    # the final validation (all validation examples) is the best state's, above the spoil's
+    assert summary["validation"]["xnli"]["accuracy"] > scores[120]
+
+
+def test_patience_stops_the_run_and_a_resume_keeps_the_best_so_far(
+    demo_model, demo_workdir, tmp_path
+):
+    """With a patience of 3 the run stops at the third validation without a gain (at step 110
+    at the latest: the head is spoiled after step 80). Interrupted at step 15, after the first
+    validation, and resumed, it keeps the best state across the interruption."""
+    kept: dict = {}
+    selection = {"best_checkpoint": {"every": EVERY, "examples": 100, "patience": 3}}
+    settings = {"max_steps": 200} | selection
+    hook = _spoil_the_head_after(80, kept)
+    assert _run(demo_model, demo_workdir, tmp_path, settings, on_step=hook, stop_at_step=15) is None
+    assert (tmp_path / "ckpt/best.pt").exists()
+    summary = _run(demo_model, demo_workdir, tmp_path, settings, on_step=hook)
+    chosen = summary["selection"]
+    best = chosen["best_step"]
+    steps = [s for s, _ in chosen["validations"]]
+    assert best <= 80 and steps == list(range(EVERY, steps[-1] + 1, EVERY))
+    # three validations after the best without a gain: stopped there, long before step 200
+    assert chosen["stopped_early_at"] == best + 3 * EVERY == summary["steps"]
+    assert _same_as(_saved_state(tmp_path / "model"), kept[best])
+
+
+def test_selection_bookkeeping():
+    s = Selection(every=1000, examples=500, patience=2)
+    gains = [s.record(step, score) for step, score in ((1000, 60.0), (2000, 62.5), (3000, 62.5))]
+    assert gains == [True, True, False]
+    assert s.best_step == 2000 and s.since_best == 1 and not s.exhausted  # a tie is no gain
+    s.record(4000, 61.0)
+    assert s.exhausted and s.best_score == 62.5
+    assert s.due(5000, 12345) and not s.due(5500, 12345) and s.due(12345, 12345)
+    assert Selection.from_settings({"learning_rate": 1e-5}) is None
+    assert Selection.from_settings({"best_checkpoint": {"every": 0}}) is None
+
+
+def test_one_task_per_optimizer_step(demo_model, demo_workdir, tmp_path, monkeypatch):
+    """Multi-task training with 4 micro-batches a step: every micro-batch of a step comes from
+    the task drawn for that step, and the summary gives each task's realised share."""
+    drawn: list[str] = []
+    original = train.BatchStream.next
+
+    def next_batch(self):
+        drawn.append(self.task)
+        return original(self)
+
+    monkeypatch.setattr(train.BatchStream, "next", next_batch)
+    settings = SETTINGS | {"max_steps": 40, "batch_size": 32, "gradient_accumulation_steps": 4}
+    summary = train.train(
+        encoder_dir=demo_model,
+        features={t: demo_workdir / f"features/{t}" for t in ("xnli", "pawsx")},
+        settings=settings,
+        seed=3,
+        out_dir=tmp_path / "model",
+        checkpoint_dir=tmp_path / "ckpt",
+    )
+    steps = [drawn[i : i + 4] for i in range(0, len(drawn), 4)]
+    assert len(steps) == 40 and all(len(set(s)) == 1 for s in steps)
+    shares = {t: sum(s[0] == t for s in steps) / 40 for t in ("pawsx", "xnli")}
+    assert summary["realised_shares"] == pytest.approx(shares)
+    # the draws follow the sampler: p ∝ size, one draw per step from a generator seeded 3
+    p = summary["sampling_probabilities"]
+    rng = np.random.default_rng(3)
+    names = sorted(p)
+    expected = [names[int(rng.choice(2, p=[p[n] for n in names]))] for _ in range(40)]
+    assert [s[0] for s in steps] == expected
+    assert json.loads((tmp_path / "model/train_summary.json").read_text())["realised_shares"]
