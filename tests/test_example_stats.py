@@ -72,9 +72,8 @@ def test_corpus_f1_by_hand():
 
 
 def test_udpos_chunks_that_cross_a_sentence_end_count_as_seqeval_counts_them():
-    # seqeval joins sentences with "O", whose type "_" is also that of UPOS "X" (no B-/I-):
-    # ["VERB", "X"] + ["X", "NOUN"] gives one "_" chunk over both sentences, so the counts are
-    # taken on the corpus, each chunk in the sentence it starts in
+    # seqeval joins sentences with an "O" and finds chunks on the joined corpus: the counts
+    # are taken there, each chunk in the sentence it starts in, and sum to the corpus scores
     task = tasks.get("udpos")
     gold = [["VERB", "X"], ["X", "NOUN"], ["NOUN"], ["X", "NOUN"]]
     predictions = [["VERB", "X"], ["NOUN", "NOUN"], ["NOUN"], ["X", "VERB"]]

@@ -139,3 +139,108 @@ def test_a_missing_model_or_data_file_names_the_fetch_command(tmp_path):
         load_encoder(tmp_path / "resources/models/xlmr_large")
     with pytest.raises(UserError, match=r"is missing.*snakemake --cores 1 fetch"):
         load(tmp_path / "resources/datasets/facebook/xnli/sw/test.parquet")
+
+
+# ---- what the Hub serves, checked against the task's source ----------------------------------
+
+
+def _hub_copy(tmp_path, monkeypatch, rename=None, labels=None):
+    """A local copy of nyu-mll/glue's mnli in the Hub's layout, its train split changed as a
+    Hub update might change it: a column renamed, or the label names reordered (read through a
+    cache of its own: datasets keys a local folder's cache by its name, not its content)."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "cache")
+    task, source = tasks.all_sources()["nyu-mll/glue/mnli/train"]
+    repo = tmp_path / "hub" / "nyu-mll" / "glue"
+    (repo / "mnli").mkdir(parents=True)
+    (repo / "README.md").write_text(README)
+    rows = task.demo_rows(source, 20, seed=0)
+    if rename:
+        rows = rows.rename_column(*rename)
+    if labels:
+        rows = rows.cast_column("label", datasets.ClassLabel(names=labels))
+    for split in ("train", "validation_matched"):
+        rows.to_parquet(str(repo / f"mnli/{split}-00000-of-00001.parquet"))
+    return repo, source
+
+
+def test_a_renamed_column_stops_the_fetch_naming_dataset_config_and_column(tmp_path, monkeypatch):
+    import pytest
+
+    from xstilts.errors import UserError
+
+    repo, source = _hub_copy(tmp_path, monkeypatch, rename=("hypothesis", "sentence2"))
+    with pytest.raises(UserError) as err:
+        fetch(str(repo), "mnli", "train", tmp_path / "out.parquet", source=source)
+    assert str(err.value).startswith(
+        f"{repo} (mnli, train) on the Hub has changed: column hypothesis should be that column "
+        "and is none"
+    )
+    assert not (tmp_path / "out.parquet").exists()  # nothing half-fetched is left
+
+
+def test_a_reordered_label_list_stops_the_fetch(tmp_path, monkeypatch):
+    import pytest
+
+    from xstilts.errors import UserError
+
+    labels = ["neutral", "entailment", "contradiction"]
+    repo, source = _hub_copy(tmp_path, monkeypatch, labels=labels)
+    with pytest.raises(UserError) as err:
+        fetch(str(repo), "mnli", "train", tmp_path / "out.parquet", source=source)
+    assert (
+        "column label should be labels ['entailment', 'neutral', 'contradiction'] and is labels "
+        "['neutral', 'entailment', 'contradiction']"
+    ) in str(err.value)
+
+
+def test_a_source_the_hub_lacks_is_not_a_network_failure(tmp_path, monkeypatch):
+    """A config that is not there, or a revision that is not, says so, and where the table of
+    sources is; only an unreachable Hub is reported as one (see the offline test above)."""
+    import pytest
+    import requests
+    from huggingface_hub.errors import RevisionNotFoundError
+
+    from xstilts.data.sources import _load_error
+    from xstilts.errors import UserError
+
+    repo, source = _hub_copy(tmp_path, monkeypatch)
+    with pytest.raises(UserError) as err:
+        fetch(str(repo), "mnli_matched", "train", tmp_path / "out.parquet", source=source)
+    message = str(err.value)
+    assert f"{repo} (mnli_matched, train) is not on the Hugging Face Hub as xstilts reads it" in (
+        message
+    )
+    assert "this is no network failure" in message and "src/xstilts/data/hub.py" in message
+    response = requests.Response()
+    response.status_code = 404
+    gone = RevisionNotFoundError("Revision Not Found for url: https://huggingface.co/x",
+                                 response=response)  # fmt: skip
+    message = str(_load_error(gone, "mteb/BUCC", "de-en", "test", "4145722"))
+    assert "at revision 4145722" in message and "this is no network failure" in message
+    offline = ConnectionError("Couldn't reach 'mteb/BUCC' on the Hub (OfflineModeIsEnabled)")
+    message = str(_load_error(offline, "mteb/BUCC", "de-en", "test", None))
+    assert message.startswith("could not download the dataset mteb/BUCC (de-en, test)")
+
+
+def test_a_config_served_as_a_folder_of_the_parquet_branch(tmp_path, monkeypatch):
+    """aps/super_glue's parquet branch holds copa/<split>/0000.parquet with no dataset card:
+    datasets 5 reads it as data_dir="copa", config "default" (data/hub.py)."""
+    from xstilts.data import hub
+
+    task, source = tasks.all_sources()["aps/super_glue/copa/train"]
+    assert hub.load_arguments("aps/super_glue", "copa") == {
+        "path": "aps/super_glue", "name": None, "data_dir": "copa",
+        "revision": "refs/convert/parquet",
+    }  # fmt: skip
+    branch = tmp_path / "super_glue"
+    for name in ("copa", "boolq"):  # another subset beside it, as on the Hub
+        for split in ("train", "validation"):
+            (branch / name / split).mkdir(parents=True)
+            task.demo_rows(source, 12 if name == "copa" else 5, seed=1).to_parquet(
+                str(branch / name / split / "0000.parquet")
+            )
+    monkeypatch.setitem(hub.HUB, str(branch), hub.HubDataset(config_is_folder=True))
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "cache")
+    out = tmp_path / "copa.parquet"
+    assert fetch(str(branch), "copa", "train", out, source=source) == 12
+    assert load(out, source).features == source.features.to_datasets()

@@ -83,7 +83,11 @@ def test_tatoebas_xtreme_r_languages_come_from_mtebs_copy_language_side_first():
         "test",
     )
     ds = datasets.Dataset.from_dict(
-        {"sentence1": ["Cześć ", "Dziękuję"], "sentence2": ["Hello", "Thank you"]},
+        {
+            "sentence1": ["Cześć ", "Dziękuję"],
+            "sentence2": ["Hello", "Thank you"],
+            "lang": ["pol-eng", "pol-eng"],
+        },  # fmt: skip
         features=rt.MTEB_TATOEBA.to_datasets(),
     )
     rows = task.sentence_rows(ds, source)

@@ -142,16 +142,16 @@ def test_seqeval_f1_on_a_worked_ner_example():
 
 
 def test_seqeval_merges_runs_of_unprefixed_upos_tags():
-    # seqeval reads NOUN as prefix "N" + type "OUN": gold NOUN NOUN VERB = chunks OUN(0-1),
-    # ERB(2); predicted NOUN VERB VERB = OUN(0), ERB(1-2): no chunk matches, F1 0, while
-    # 2 of 3 words are tagged right
+    # seqeval 0.0.12 reads NOUN as letter "N" and type "NOUN": gold NOUN NOUN VERB = chunks
+    # NOUN(0-1), VERB(2); predicted NOUN VERB VERB = NOUN(0), VERB(1-2): no chunk matches, F1 0,
+    # while 2 of 3 words are tagged right
     assert tag_metrics.seqeval_scores([["NOUN", "VERB", "VERB"]], [["NOUN", "NOUN", "VERB"]])[
         "f1"
     ] == pytest.approx(0.0)
     assert tag_metrics.token_accuracy([["NOUN", "VERB", "VERB"]], [["NOUN", "NOUN", "VERB"]]) == (
         pytest.approx(200 / 3)
     )
-    # no runs: one chunk per word, ADJ vs ADV differ in type ("DJ" vs "DV"): 2 of 3 chunks
+    # no runs: one chunk per word, ADJ vs ADV differ in type: 2 of 3 chunks
     scores = UDPOS.score([["NOUN", "VERB", "ADV"]], [["NOUN", "VERB", "ADJ"]])
     assert scores["f1"] == pytest.approx(200 / 3)
     assert scores["accuracy"] == pytest.approx(200 / 3)
@@ -285,3 +285,29 @@ def test_xtreme_r_languages_are_extra_test_splits_of_the_xtreme_tasks():
         assert all(task.test_split(lang) in every for lang in task.more_languages)
     assert tasks.get("panx").splits(["pl"])["test.pl"][0].repo == "unimelb-nlp/wikiann"
     assert tasks.get("udpos").splits(["wo"])["test.wo"][0].local_name == "ud_v27"
+
+
+def test_cconj_and_sconj_are_two_types_as_in_seqeval_0_0_12():
+    """The published UD-POS numbers were scored with seqeval 0.0.12, which types an unprefixed
+    tag by the whole tag. Gold CCONJ NOUN SCONJ VERB, predicted SCONJ NOUN CCONJ VERB: chunks
+    gold {CCONJ(0), NOUN(1), SCONJ(2), VERB(3)}, predicted {SCONJ(0), NOUN(1), CCONJ(2),
+    VERB(3)}: 2 of 4 predicted are right and 2 of 4 gold found, P = R = F1 = 50. (seqeval 1.x
+    types both CONJ, NOUN as OUN, VERB as ERB: every chunk matches and it gives 100.)"""
+    gold, pred = [["CCONJ", "NOUN", "SCONJ", "VERB"]], [["SCONJ", "NOUN", "CCONJ", "VERB"]]
+    assert tag_metrics.get_entities(gold) == [
+        ("CCONJ", 0, 0), ("NOUN", 1, 1), ("SCONJ", 2, 2), ("VERB", 3, 3)
+    ]  # fmt: skip
+    scores = tag_metrics.seqeval_scores(pred, gold)
+    assert scores == pytest.approx({"f1": 50.0, "precision": 50.0, "recall": 50.0})
+    # S-tags never merge (prev_tag S ends a chunk): SCONJ SCONJ is two chunks; a sentence-final
+    # X is a chunk of its own type (seqeval 1.x drops it: its type matches the "O" after it)
+    assert tag_metrics.get_entities([["SCONJ", "SCONJ", "X"]]) == [
+        ("SCONJ", 0, 0), ("SCONJ", 1, 1), ("X", 2, 2)
+    ]  # fmt: skip
+    # the sentences of a corpus are joined with an "O": positions run on across them
+    assert tag_metrics.get_entities([["NOUN", "NOUN"], ["B-PER", "I-PER"]]) == [
+        ("NOUN", 0, 1), ("PER", 3, 4)
+    ]  # fmt: skip
+    # UD-POS (task level): the same numbers, token accuracy 2 of 4 = 50 beside them
+    assert UDPOS.score(pred, gold)["f1"] == pytest.approx(50.0)
+    assert UDPOS.score(pred, gold)["accuracy"] == pytest.approx(50.0)

@@ -9,8 +9,7 @@ def main(smk):
 
     w = smk.wildcards
     known = tasks.all_sources().get(f"{w.repo}/{w.subset}/{w.split}")
-    revision = known[1].revision if known else None
-    fetch(w.repo, w.subset, w.split, smk.output.data, revision=revision)
+    fetch(w.repo, w.subset, w.split, smk.output.data, source=known[1] if known else None)
 
 
 run(snakemake, main, offline=False)  # noqa: F821

@@ -43,9 +43,6 @@ class Source:
     # a fold of the rows by their "id": (k, True) keeps the rows whose id's SHA-256 is 0 mod k,
     # (k, False) all the others (TyDiQA's held-out English validation, see tasks/qa.py)
     id_fold: tuple[int, bool] | None = None
-    # a hub branch or tag to read instead of main (e.g. "refs/convert/parquet" for a dataset
-    # whose main branch still holds only a loading script, which datasets >= 4 cannot run)
-    revision: str | None = None
     # a local source: the files of its directory this split needs (checked by the config
     # validation, so a missing licence-restricted dataset is reported before any job runs)
     local_files: tuple[str, ...] = ()
@@ -70,17 +67,101 @@ class Source:
         return Path(DATA_ROOTS[source_kind]) / f"{self.key}.parquet"
 
 
-def fetch(repo: str, config: str, split: str, out: str | Path, revision: str | None = None) -> int:
-    """Download one split from the Hub and store it as parquet (features kept in its metadata)."""
+def fetch(repo: str, config: str, split: str, out: str | Path, source: Source | None = None) -> int:
+    """Download one split from the Hub (as data/hub.py says to read it) and store it as parquet,
+    the Hub's features kept in its metadata. With ``source``, the served columns and label
+    names must be the ones the task reads (``check_features``)."""
     import datasets
 
-    try:  # ConnectionError and DatasetNotFoundError are OSErrors too
-        ds = datasets.load_dataset(repo, config, split=split, revision=revision)
-    except OSError as err:
-        raise unreachable(f"the dataset {repo} ({config}, {split})", err) from err
+    from xstilts.data.hub import load_arguments
+
+    arguments = load_arguments(repo, config)
+    try:
+        ds = datasets.load_dataset(**arguments, split=split)
+    except Exception as err:  # not found, a changed layout, or no network: see _load_error
+        raise _load_error(err, repo, config, split, arguments.get("revision")) from err
+    if source is not None:
+        check_features(ds.features, source.features, f"{repo} ({config}, {split})")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
     return len(ds)
+
+
+def _load_error(err: Exception, repo: str, config: str, split: str, revision) -> UserError:
+    """What a failed load means: the source is not on the Hub as xstilts reads it (say so, and
+    where the table of sources is), or the Hub could not be reached (a network failure)."""
+    from datasets.exceptions import DatasetNotFoundError
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    at = f"revision {revision}" if revision else "its main branch"
+    missing = (DatasetNotFoundError, RepositoryNotFoundError, RevisionNotFoundError)
+    script = isinstance(err, RuntimeError) and "scripts are no longer supported" in str(err)
+    if isinstance(err, missing + (EntryNotFoundError, ValueError)) or script:
+        return UserError(
+            f"{repo} ({config}, {split}) is not on the Hugging Face Hub as xstilts reads it, at "
+            f"{at} ({reason}); this is no network failure: the dataset, its config, split or "
+            "revision changed on the Hub, so correct its entry in src/xstilts/data/hub.py (or "
+            "the task's source) and run the fetch again"
+        )
+    if isinstance(err, OSError):  # ConnectionError, offline mode, HTTP errors
+        return unreachable(f"the dataset {repo} ({config}, {split})", err)
+    raise err
+
+
+def _kind(feature) -> str:
+    """A feature's kind as the task reads it: its labels, text, a number, a list or a record
+    (the width of a number does not matter)."""
+    from xstilts.data import schema
+
+    feature = schema.to_datasets(feature) if not hasattr(feature, "_type") else feature
+    kind = getattr(feature, "_type", type(feature).__name__)
+    if kind == "ClassLabel":
+        return f"labels {list(feature.names)}"
+    if kind == "Value":
+        return "text" if feature.dtype in ("string", "large_string") else "a number"
+    return kind
+
+
+def check_features(served, expected: Features, what: str) -> None:
+    """Stop with one sentence when the Hub serves other columns or label names (or another
+    label order) than the task reads: the column, what was expected and what was served."""
+    import datasets
+
+    def walk(got, want, column):
+        if isinstance(want, dict):
+            if not isinstance(got, dict):
+                return column, "its fields " + ", ".join(want), _kind(got)
+            for name, sub in want.items():
+                if name not in got:
+                    return f"{column}.{name}" if column else name, "that column", "none"
+                found = walk(got[name], sub, f"{column}.{name}" if column else name)
+                if found:
+                    return found
+            return None
+        from xstilts.data.schema import List
+
+        if isinstance(want, List):
+            inner = getattr(got, "feature", None)
+            if not isinstance(got, datasets.List | datasets.Sequence) or inner is None:
+                return column, "a list", _kind(got)
+            return walk(inner, want.feature, column)
+        if _kind(got) != _kind(want):
+            return column, _kind(want), _kind(got)
+        return None
+
+    difference = walk(dict(served), dict(expected), "")
+    if difference:
+        column, wanted, got = difference
+        raise UserError(
+            f"{what} on the Hub has changed: column {column} should be {wanted} and is {got}; "
+            "xstilts would read it wrongly, so update the task's source (src/xstilts/tasks/) to "
+            "what the Hub serves now"
+        )
 
 
 def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:

@@ -3,7 +3,6 @@ as a second number: plain token accuracy)."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 
@@ -15,46 +14,78 @@ def _check(predictions: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) 
             raise ValueError(f"sentence {i}: {len(p)} predicted tags for {len(g)} words")
 
 
-def seqeval_scores(predictions, gold) -> dict[str, float]:
-    """xtreme evaluate.py's ``f1``: seqeval's default (non-strict) micro F1, precision and
-    recall, in percent. UPOS tags have no B-/I- prefix, so seqeval reads their first letter as
-    the prefix and the rest as the type: runs of one tag merge into one chunk."""
-    # imported here: seqeval loads scikit-learn (a second per process), which every other job
-    # that imports the task registry would pay for
-    from seqeval.metrics import f1_score, precision_score, recall_score
+# seqeval as the published XTREME and X-STILTs numbers were scored: version 0.0.12, which jiant
+# pins (setup.py: "seqeval == 0.0.12") and which was the newest on PyPI when XTREME's scripts
+# installed it (install_tools.sh, 2020; 0.0.13 came out on 2020-09-30). Rewritten from
+# chakki-works/seqeval v0.0.12, seqeval/metrics/sequence_labeling.py (get_entities,
+# end_of_chunk, start_of_chunk, f1_score, precision_score, recall_score; default mode, no
+# suffix). A tag's letter is its first character and its type the text after its last "-", or
+# the whole tag when it has none: UPOS's CCONJ and SCONJ are two types. seqeval 1.x types a tag
+# by the text after its first character ("CONJ" for both, "OUN" for NOUN) and drops a
+# sentence-final X; its scores of UD-POS are not the published ones.
 
+
+def _letter_and_type(tag: str) -> tuple[str, str]:
+    return tag[0], tag.split("-")[-1]
+
+
+def _end_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
+    return (
+        prev_tag in ("E", "S")
+        or (prev_tag in ("B", "I") and tag in ("B", "S", "O"))
+        or (prev_tag not in ("O", ".") and prev_type != type_)
+    )
+
+
+def _start_of_chunk(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
+    return (
+        tag in ("B", "S")
+        or (prev_tag in ("E", "S", "O") and tag in ("E", "I"))
+        or (tag not in ("O", ".") and prev_type != type_)
+    )
+
+
+def get_entities(sentences: Sequence[Sequence[str]]) -> list[tuple[str, int, int]]:
+    """seqeval 0.0.12's chunks (type, first, last) of a corpus: the sentences joined with an "O"
+    after each, positions counted over the joined sequence."""
+    seq = [tag for sentence in sentences for tag in [*sentence, "O"]]
+    prev_tag, prev_type, begin, chunks = "O", "", 0, []
+    for i, tag in enumerate([*seq, "O"]):
+        letter, type_ = _letter_and_type(tag)
+        if _end_of_chunk(prev_tag, letter, prev_type, type_):
+            chunks.append((prev_type, begin, i - 1))
+        if _start_of_chunk(prev_tag, letter, prev_type, type_):
+            begin = i
+        prev_tag, prev_type = letter, type_
+    return chunks
+
+
+def seqeval_scores(predictions, gold) -> dict[str, float]:
+    """xtreme evaluate.py's ``f1``, precision and recall, in percent: seqeval 0.0.12's micro
+    scores over the chunks of every sentence (UPOS tags have no B-/I- prefix: a run of the same
+    tag is one chunk, save tags starting with S)."""
     _check(predictions, gold)
-    gold, predictions = [list(s) for s in gold], [list(s) for s in predictions]
-    with warnings.catch_warnings():  # "NOUN seems not to be NE tag": expected for UPOS
-        warnings.simplefilter("ignore")
-        return {
-            "f1": 100.0 * float(f1_score(gold, predictions)),
-            "precision": 100.0 * float(precision_score(gold, predictions)),
-            "recall": 100.0 * float(recall_score(gold, predictions)),
-        }
+    pred, ref = set(get_entities(predictions)), set(get_entities(gold))
+    correct = len(pred & ref)
+    precision = correct / len(pred) if pred else 0.0
+    recall = correct / len(ref) if ref else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {"f1": 100.0 * f1, "precision": 100.0 * precision, "recall": 100.0 * recall}
 
 
 def chunk_counts(predictions, gold) -> list[dict[str, int]]:
-    """Per sentence, seqeval's chunks (default mode, as ``seqeval_scores``) of the whole corpus
+    """Per sentence, seqeval's chunks of the whole corpus (as ``seqeval_scores`` finds them)
     attributed to the sentence they start in: true positives (a predicted chunk of the same
-    type and span as a gold one), predicted and gold chunks. Chunks are found on the corpus as
-    seqeval joins it (sentences separated by "O"), not sentence by sentence: seqeval gives that
-    "O" the type "_" of an unprefixed tag such as UPOS "X", so an X at a sentence edge can form
-    one chunk across the separator. Summed over all sentences the counts are seqeval's, and
-    ``metrics_from_counts`` of the sums its micro scores."""
+    type and span as a gold one), predicted and gold chunks. Summed over all sentences the
+    counts are seqeval's, and ``metrics_from_counts`` of the sums its micro scores."""
     from bisect import bisect_right
-
-    from seqeval.metrics.sequence_labeling import get_entities
 
     _check(predictions, gold)
     starts, position = [], 0
     for sentence in gold:
         starts.append(position)
-        position += len(sentence) + 1  # seqeval's "O" after each sentence
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pred = set(get_entities([list(s) for s in predictions]))
-        ref = set(get_entities([list(s) for s in gold]))
+        position += len(sentence) + 1  # the "O" after each sentence
+    pred, ref = set(get_entities(predictions)), set(get_entities(gold))
     out = [{"tp": 0, "pred": 0, "gold": 0} for _ in gold]
     for chunks, key in ((pred, "pred"), (ref, "gold"), (pred & ref, "tp")):
         for _, begin, _ in chunks:

@@ -135,7 +135,6 @@ def cosmosqa(split: str, n: int) -> ChoiceSource:
         split,
         COSMOSQA,
         num_rows=n,
-        revision="refs/convert/parquet",
         style="cosmosqa",
     )
 
@@ -155,7 +154,6 @@ def social_iqa(split: str, n: int) -> ChoiceSource:
         split,
         SOCIAL_IQA,
         num_rows=n,
-        revision="refs/convert/parquet",
         style="siqa",
     )
 
@@ -169,7 +167,6 @@ def copa(split: str, n: int) -> ChoiceSource:
         split,
         COPA,
         num_rows=n,
-        revision="refs/convert/parquet",
         style="copa",
     )
 

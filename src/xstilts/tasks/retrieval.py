@@ -45,7 +45,7 @@ MTEB_BUCC = Features(
     {
         "sentence1": Sequence(_S),
         "sentence2": Sequence(_S),
-        "gold": Sequence(Sequence(Value("int64"))),
+        "gold": Sequence(Sequence(Value("int32"))),  # 1-based pairs (data/hub.py)
     }
 )
 # a side of one BUCC release split, as the import step stores it: one row per sentence; the gold
@@ -67,7 +67,7 @@ TATOEBA_MORE_ISO3 = {"az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "
 # mteb/tatoeba-bitext-mining: the same LASER Tatoeba v1 files, config "<iso3>-eng", split test;
 # sentence1 the language's side, sentence2 English, row i of each a translation pair
 TATOEBA_FROM_MTEB = {"te": 234, **dict.fromkeys(TATOEBA_MORE_ISO3, 1_000)}  # → rows
-MTEB_TATOEBA = Features({"sentence1": _S, "sentence2": _S})
+MTEB_TATOEBA = Features({"sentence1": _S, "sentence2": _S, "lang": _S})  # lang: "tel-eng"
 BUCC_LANGS = ("de", "fr", "ru", "zh")
 # the release files of one language pair and split (xtreme download_data.sh renames the BUCC
 # "sample" set to dev and "training" to test; it deletes the test gold, which is then optional)
@@ -201,7 +201,11 @@ class RetrievalTask(Task):
         if source.features is MTEB_TATOEBA:
             pairs = self._pairs(lang, n, seed)
             return datasets.Dataset.from_dict(
-                {"sentence1": [a for a, _ in pairs], "sentence2": [b for _, b in pairs]},
+                {
+                    "sentence1": [a for a, _ in pairs],
+                    "sentence2": [b for _, b in pairs],
+                    "lang": [source.config] * len(pairs),
+                },
                 features=MTEB_TATOEBA.to_datasets(),
             )
         if source.features is TATOEBA:

@@ -8,10 +8,11 @@ single word alone is longer than the window: then its extra pieces are dropped, 
 and tag kept), so every word gets exactly one prediction. Decoding takes the argmax at each
 word's first sub-token and joins the windows back into one tag per original word.
 
-Metrics as xtreme's evaluate.py: seqeval's F1, precision and recall for UD-POS and PAN-X (seqeval
-reads un-prefixed UPOS tags as chunk types, so runs of one tag merge; the XTREME average uses
-that official number); UD-POS also reports plain token accuracy; CCG is scored by token accuracy
-as jiant's CCG task is.
+Metrics as xtreme's evaluate.py: seqeval's F1, precision and recall for UD-POS and PAN-X, with
+seqeval 0.0.12's rules, as the published numbers were scored (metrics/tagging.py: an un-prefixed
+UPOS tag is a chunk type of its own, so runs of one tag merge, and CCONJ and SCONJ stay two
+types; the XTREME average uses that official number); UD-POS also reports plain token accuracy;
+CCG is scored by token accuracy as jiant's CCG task is.
 
 Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5. CCGbank (LDC2005T13) is
 licence-restricted and not on the Hub: it is imported from jiant's file format (see
