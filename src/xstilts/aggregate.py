@@ -801,12 +801,14 @@ def summarize(
     outputs: dict[str, str | Path],
     example_files: list[str | Path] | None = None,
     benchmarks: tuple[str, ...] = ("xtreme",),
+    published_models: tuple[str, ...] = (),
 ) -> None:
     """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
     and ``language_gains_<target>`` to the per-language gain figure of each target;
     ``example_files`` (per-example statistics, one per score file) give the gains' confidence
     intervals; each of ``benchmarks`` ("xtreme", "xtreme-r") gets its own table of task, group
-    and benchmark scores."""
+    and benchmark scores; the ``published_models`` (XLM-R Large on real data) are set beside the
+    published X-STILTs and XLM-R Large numbers (xstilts.published)."""
     from xstilts import plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
@@ -822,6 +824,11 @@ def summarize(
     best = best_table(table, read_validation(score_files), draws)
     significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
     notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
+    beside = ""
+    if published_models:
+        from xstilts import published
+
+        beside = published.markdown(published.comparison(long, best, list(published_models)))
     report = (
         "## Summary score per target (language average) and XTREME average\n\n"
         + markdown(table, metric_names, std)
@@ -829,6 +836,7 @@ def summarize(
         + ci_markdown(ci)
         + "\n## Best intermediate task per target (chosen on English validation)\n\n"
         + best_markdown(best)
+        + (f"\n## Beside the published numbers\n\n{beside}" if beside else "")
         + "".join(
             f"\n## {BENCHMARK_TITLES[b]} (evaluate.py --xtreme_version {b})\n\n"
             + benchmark_markdown(bench, b)
@@ -870,6 +878,9 @@ def summarize(
         elif name != "overview":
             writers[name](path)
     if "overview" in outputs:  # after the heatmap it shows
-        Path(outputs["overview"]).write_text(
-            overview_html(table, metric_names, std, outputs["heatmap"]), encoding="utf-8"
-        )
+        page = overview_html(table, metric_names, std, outputs["heatmap"])
+        if beside:  # the published numbers under the heatmap, as Markdown in a <pre>
+            from html import escape
+
+            page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
+        Path(outputs["overview"]).write_text(page, encoding="utf-8")

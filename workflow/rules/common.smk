@@ -369,6 +369,12 @@ def submission_inputs(wildcards):
     return inputs
 
 
+def published_models():
+    from xstilts.published import comparable_models
+
+    return comparable_models(GRID.config)
+
+
 def summary_spec(wildcards):
     return xgrid.canonical({"files": GRID.scores_files()})
 

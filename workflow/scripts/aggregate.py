@@ -11,6 +11,7 @@ def main(smk):
         dict(smk.output.items()),
         list(smk.input.examples),
         tuple(smk.params.benchmarks),
+        tuple(smk.params.published),
     )
 
 
