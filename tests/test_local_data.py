@@ -1,0 +1,57 @@
+"""A dataset read from data.local is imported again when the content of its files changes, not
+when its folder or files are touched; a missing one is named before any job runs."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import yaml
+
+from xstilts.data.local import content_digest
+
+from conftest import hub_config
+from smk import job_set, run
+
+DEV = "resources/datasets/local/bucc2018/de-en/dev.parquet"
+
+
+def test_the_digest_follows_content_not_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d/a.txt").write_text("one\n")
+    first = content_digest(tmp_path / "d", ("a.txt", "b.txt"))
+    os.utime(tmp_path / "d/a.txt", (time.time() + 60, time.time() + 60))
+    (tmp_path / "d/unrelated.txt").write_text("not read by the split\n")
+    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) == first
+    (tmp_path / "d/a.txt").write_text("two\n")
+    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) != first
+    (tmp_path / "d/a.txt").write_text("one\n")
+    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) == first
+    (tmp_path / "d/b.txt").write_text("an optional file, now there\n")
+    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) != first
+
+
+def test_touching_a_local_folder_reruns_nothing_and_new_content_reruns_its_import(
+    tmp_path, bucc_dir
+):
+    import shutil
+
+    local = tmp_path / "bucc2018"
+    shutil.copytree(bucc_dir, local)
+    data = {"source": "hub", "local": {"bucc2018": str(local)}}
+    config = hub_config(retrieval={"bucc2018": {}}, data=data)
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(config))
+    jobs = run(tmp_path, tmp_path / "grid.yaml", dryrun=False, targets=[DEV])
+    assert [rule for rule, _ in jobs] == ["import_local_dataset"]
+    # touched files and an added file the split does not read: nothing to run
+    later = time.time() + 120
+    for path in local.iterdir():
+        os.utime(path, (later, later))
+    (local / "README.txt").write_text("notes of my own\n")
+    assert run(tmp_path, tmp_path / "grid.yaml", dryrun=True, targets=[DEV]) == []
+    # new content in a file the split reads: its import runs again
+    dev = local / "de-en.dev.de"
+    dev.write_text(dev.read_text().replace("\n", " \n", 1))
+    again = job_set(run(tmp_path, tmp_path / "grid.yaml", dryrun=True, targets=[DEV]))
+    assert [rule for rule, _ in again] == ["import_local_dataset"]
