@@ -203,7 +203,7 @@ def test_xquad_r_files_round_trip_and_every_language_reads_all_of_them(tmp_path)
 
 def test_the_xquad_r_directory_is_asked_for_with_the_target():
     config = hub_config(targets={"lareqa": {"epochs": 1}})
-    schema = grid.Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"
+    schema = grid.SCHEMA
     with pytest.raises(grid.ConfigError) as err:
         grid.validate(config, schema)
     message = str(err.value)

@@ -6,6 +6,7 @@ import copy
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,8 +16,8 @@ from xstilts.features import source_paths
 
 from conftest import hub_config
 
-REPO = grid.Path(__file__).resolve().parents[1]
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def demo():
@@ -56,14 +57,27 @@ def test_max_seq_length_defaults_per_task_family():
     assert config["targets"]["tydiqa"]["max_seq_length"] == 384  # QA windows (PAPER.md §1.4a)
 
 
-def test_schema_task_names_match_the_registry():
-    schema = yaml.safe_load(SCHEMA.read_text())
-    assert set(schema["$defs"]["task_name"]["enum"]) == set(tasks.INTERMEDIATE_TASKS)
+def test_the_schemas_task_names_come_from_the_registry():
+    """One list of tasks: the schema's enums are filled from the registry when it is read."""
+    raw = yaml.safe_load(SCHEMA.read_text())
+    assert raw["$defs"]["task_name"]["enum"] == []  # no copy kept in the file
+    schema = grid.config.schema()
+    assert schema["$defs"]["task_name"]["enum"] == list(tasks.INTERMEDIATE_TASKS)
     assert set(schema["$defs"]["target_name"]["enum"]) == {
         *tasks.TARGET_TASKS,
         *tasks.XTREME_R_TARGETS,
     }
     assert set(schema["$defs"]["retrieval_name"]["enum"]) == set(tasks.RETRIEVAL_TASKS)
+    # robustness takes the targets with text it may change: pairs and QA, not tagging, XCOPA,
+    # or the dual encoders (whose answers are whole sentences or entities)
+    assert schema["$defs"]["robust_target"]["enum"] == ["xnli", "pawsx", "xquad", "mlqa", "tydiqa"]
+    config = demo()
+    config["robustness"]["targets"] = ["udpos"]
+    with pytest.raises(grid.ConfigError, match="'robustness.targets.0'"):
+        grid.validate(config)
+    assert [tasks.role(t) for t in ("mnli", "xnli", "xcopa", "tatoeba", "mlm")] == [
+        "intermediate", "target", "target", "retrieval", "internal"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from xstilts.cli import main
 
 from conftest import REPO, hub_config
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def _grid(**over) -> grid.Grid:

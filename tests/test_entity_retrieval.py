@@ -96,7 +96,7 @@ def test_predictions_are_scored_as_xtreme_r_scores_mewsli_x(tmp_path):
 
 def test_the_mewsli_x_directory_is_asked_for_with_the_target():
     config = hub_config(targets={"mewslix": {"epochs": 1}})
-    schema = grid.Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"
+    schema = grid.SCHEMA
     with pytest.raises(grid.ConfigError) as err:
         grid.validate(config, schema)
     message = str(err.value)

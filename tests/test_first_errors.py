@@ -17,7 +17,7 @@ from xstilts.errors import UserError
 
 from conftest import REPO
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def quickstart() -> dict:

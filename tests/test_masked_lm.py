@@ -18,7 +18,7 @@ from xstilts.modeling import model as modeling
 
 from conftest import REPO, chdir, hub_config
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def test_masking_chooses_15_percent_of_the_inner_tokens_and_masks_80_10_10():

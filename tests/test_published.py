@@ -13,7 +13,7 @@ from xstilts.aggregate import summarize
 
 from conftest import REPO, hub_config
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def test_the_published_numbers_and_their_source():

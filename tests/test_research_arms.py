@@ -14,7 +14,7 @@ from xstilts import multilingual, sequences, tasks, training_length
 
 from conftest import REPO, hub_config
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def _grid(**over) -> xgrid.Grid:

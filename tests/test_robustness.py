@@ -12,7 +12,7 @@ from xstilts import cost, grid, robustness
 
 from conftest import REPO, hub_config
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 
 def _result(path, arm, langs):

@@ -632,7 +632,6 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     changed["intermediate"]["mnli"]["learning_rate"] = 2e-3
     (work / "plan.yaml").write_text(yaml.safe_dump(changed))
     argv = ["plan", "--config", str(work / "plan.yaml"), "--directory", str(work)]
-    argv += ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]
     argv += ["--snakefile", str(REPO / "Snakefile"), "--output", str(work / "plan.csv")]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out
@@ -657,7 +656,7 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     assert table.loc["total", "to run"] == 7 + 20 + 20 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # the hours of the one job to run are what `xstilts cost` projects for that cell
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
-    assert cli.main(argv + ["--schema", str(REPO / "workflow/schemas/config.schema.yaml")]) == 0
+    assert cli.main(argv) == 0
     costs = pd.read_csv(work / "cost.csv")
     arms = ["mnli", *TRAINED_RESEARCH]
     mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours

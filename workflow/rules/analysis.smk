@@ -7,10 +7,10 @@
 
 rule evaluate_robustness:
     input:
-        model="results/target/{model}/{arm}/seed{seed}/{target}/model",
+        model=paths.TARGET_MODEL,
         data=robustness_data,
     output:
-        scores="results/robustness/{model}/{arm}/seed{seed}/{target}.json",
+        scores=paths.ROBUSTNESS,
     log:
         "logs/evaluate_robustness/{model}/{arm}/seed{seed}/{target}.log",
     benchmark:
@@ -44,7 +44,7 @@ rule task_similarity:
         encoder=model_dir,
         features=similarity_features,
     output:
-        similarity="results/similarity/{model}.csv",
+        similarity=paths.SIMILARITY,
     log:
         "logs/task_similarity/{model}.log",
     benchmark:
@@ -60,7 +60,7 @@ rule task_similarity:
 rule similarity_summary:
     input:
         similarity=GRID.similarity_files(),
-        gains="results/summary/gains_by_language.csv",
+        gains=xgrid.summary_outputs()["gains_csv"],
         robustness=robustness_long_csv(),
     output:
         **similarity_report_outputs(),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 try:
     from xstilts import grid as xgrid
+    from xstilts.grid import paths
 except ImportError as err:
     sys.exit(
         f"xstilts: the xstilts package is not importable ({err}); "
@@ -15,11 +16,8 @@ except ImportError as err:
 
 try:
     GRID = xgrid.Grid(
-        xgrid.validate(
-            config,
-            Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml",
-            check_local=False,  # below: only a run that reads them needs them
-        )
+        # the schema is the package's (src/xstilts/grid/schema.yaml)
+        xgrid.validate(config, check_local=False),  # local data: below, only where read
     )
 except xgrid.ConfigError as err:
     sys.exit(f"xstilts: {err}")
@@ -255,13 +253,13 @@ def demo_data_spec(wildcards):
 def demo_local_dir(wildcards):
     """The demo's own copy of a local dataset's files (built by build_demo_local); a user's
     folder is no input: its imports follow the content of its files (local_source)."""
-    if wildcards.root == "resources/demo/datasets":
-        return f"resources/demo/local/{wildcards.name}"
+    if wildcards.root == paths.DATA_ROOTS["demo"]:
+        return paths.fill(paths.DEMO_LOCAL, name=wildcards.name)
     return []
 
 
 def local_source(wildcards):
-    if wildcards.root == "resources/demo/datasets":
+    if wildcards.root == paths.DATA_ROOTS["demo"]:
         return xgrid.canonical({"directory": demo_local_dir(wildcards)})
     if MISSING_LOCAL:
         sys.exit(f"xstilts: {xgrid.local_data_message(MISSING_LOCAL)}")

@@ -3,14 +3,12 @@
 
 rule evaluate_target:
     input:
-        model="results/target/{model}/{arm}/seed{seed}/{target}/model",
-        features="results/features/{model}/{target}",
+        model=paths.TARGET_MODEL,
+        features=paths.rename(paths.FEATURES, task="target"),
     output:
-        predictions=directory(
-            "results/eval/{model}/{arm}/seed{seed}/predictions/{target}"
-        ),
-        scores="results/eval/{model}/{arm}/seed{seed}/scores/{target}.json",
-        examples="results/eval/{model}/{arm}/seed{seed}/examples/{target}.parquet",
+        predictions=directory(paths.PREDICTIONS),
+        scores=paths.SCORES,
+        examples=paths.EXAMPLES,
     log:
         "logs/evaluate_target/{model}/{arm}/seed{seed}/{target}.log",
     benchmark:
@@ -28,13 +26,11 @@ rule evaluate_target:
 rule evaluate_retrieval:
     input:
         encoder=arm_encoder,
-        features="results/features/{model}/{rtarget}",
+        features=paths.rename(paths.FEATURES, task="rtarget"),
     output:
-        predictions=directory(
-            "results/eval/{model}/{arm}/seed{seed}/predictions/{rtarget}"
-        ),
-        scores="results/eval/{model}/{arm}/seed{seed}/scores/{rtarget}.json",
-        examples="results/eval/{model}/{arm}/seed{seed}/examples/{rtarget}.parquet",
+        predictions=directory(paths.rename(paths.PREDICTIONS, target="rtarget")),
+        scores=paths.rename(paths.SCORES, target="rtarget"),
+        examples=paths.rename(paths.EXAMPLES, target="rtarget"),
     log:
         "logs/evaluate_retrieval/{model}/{arm}/seed{seed}/{rtarget}.log",
     benchmark:

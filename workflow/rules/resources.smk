@@ -14,7 +14,7 @@ rule fetch:
 
 rule fetch_model:
     output:
-        model=directory("resources/models/{model}"),
+        model=directory(paths.MODEL),
     log:
         "logs/fetch_model/{model}.log",
     wildcard_constraints:
@@ -30,7 +30,7 @@ rule fetch_model:
 
 rule build_demo_model:
     output:
-        model=directory("resources/models/{model}"),
+        model=directory(paths.MODEL),
     log:
         "logs/build_demo_model/{model}.log",
     wildcard_constraints:
@@ -46,7 +46,13 @@ rule build_demo_model:
 
 rule fetch_dataset:
     output:
-        data="resources/datasets/{repo}/{subset}/{split}.parquet",
+        data=paths.fill(
+            paths.DATASET,
+            root=paths.DATA_ROOTS["hub"],
+            repo="{repo}",
+            subset="{subset}",
+            split="{split}",
+        ),
     log:
         "logs/fetch_dataset/{repo}/{subset}/{split}.log",
     wildcard_constraints:
@@ -62,7 +68,13 @@ rule fetch_dataset:
 
 rule build_demo_dataset:
     output:
-        data="resources/demo/datasets/{repo}/{subset}/{split}.parquet",
+        data=paths.fill(
+            paths.DATASET,
+            root=paths.DATA_ROOTS["demo"],
+            repo="{repo}",
+            subset="{subset}",
+            split="{split}",
+        ),
     log:
         "logs/build_demo_dataset/{repo}/{subset}/{split}.log",
     wildcard_constraints:
@@ -104,7 +116,7 @@ rule import_local_dataset:
 
 rule build_demo_local:
     output:
-        directory=directory("resources/demo/local/{name}"),
+        directory=directory(paths.DEMO_LOCAL),
     log:
         "logs/build_demo_local/{name}.log",
     wildcard_constraints:
@@ -123,7 +135,7 @@ rule prepare:
         model=model_dir,
         data=prepare_data,
     output:
-        features=directory("results/features/{model}/{task}"),
+        features=directory(paths.FEATURES),
     log:
         "logs/prepare/{model}/{task}.log",
     conda:
@@ -139,7 +151,7 @@ rule prepare_language:
         model=model_dir,
         data=language_data,
     output:
-        features=directory("results/features/{model}/by_language/{task}.{lang}"),
+        features=directory(paths.LANGUAGE_FEATURES),
     log:
         "logs/prepare/{model}/by_language/{task}.{lang}.log",
     wildcard_constraints:

@@ -6,7 +6,7 @@ rule labels:
     input:
         features=[spec["features"] for spec in GRID.labels_spec().values()],
     output:
-        labels=directory("results/labels"),
+        labels=directory(paths.LABELS),
     log:
         "logs/labels.log",
     localrule: True
@@ -22,8 +22,8 @@ rule submission:
     input:
         unpack(submission_inputs),
     output:
-        folder=directory("results/submission/{model}/seed{seed}/{choice}"),
-        zip="results/submission/{model}/seed{seed}/{choice}.zip",
+        folder=directory(paths.SUBMISSION),
+        zip=paths.SUBMISSION + ".zip",
     log:
         "logs/submission/{model}/seed{seed}/{choice}.log",
     localrule: True

@@ -11,7 +11,7 @@ rule train_intermediate:
         features=intermediate_features,
         by_language=language_features,
     output:
-        model=directory("results/intermediate/{model}/{arm}/seed{seed}/model"),
+        model=directory(paths.INTERMEDIATE_MODEL),
     log:
         "logs/train_intermediate/{model}/{arm}/seed{seed}.log",
     benchmark:
@@ -22,7 +22,7 @@ rule train_intermediate:
         "../../envs/train.yaml"
     params:
         cell=intermediate_cell,
-        checkpoint_dir="results/checkpoints/intermediate/{model}/{arm}/seed{seed}",
+        checkpoint_dir=paths.INTERMEDIATE_CHECKPOINTS,
     script:
         "../scripts/train.py"
 
@@ -30,9 +30,9 @@ rule train_intermediate:
 rule train_target:
     input:
         encoder=arm_encoder,
-        features=["results/features/{model}/{target}"],
+        features=[paths.rename(paths.FEATURES, task="target")],
     output:
-        model=directory("results/target/{model}/{arm}/seed{seed}/{target}/model"),
+        model=directory(paths.TARGET_MODEL),
     log:
         "logs/train_target/{model}/{arm}/seed{seed}/{target}.log",
     benchmark:
@@ -41,6 +41,6 @@ rule train_target:
         "../../envs/train.yaml"
     params:
         cell=target_cell,
-        checkpoint_dir="results/checkpoints/target/{model}/{arm}/seed{seed}/{target}",
+        checkpoint_dir=paths.TARGET_CHECKPOINTS,
     script:
         "../scripts/train.py"

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 DATA_ROOTS = {"hub": "resources/datasets", "demo": "resources/demo/datasets"}
 LOCAL_PREFIX = "local/"
-# the demo writes the raw files of a local dataset here, in the format its importer reads
-DEMO_LOCAL_ROOT = "resources/demo/local"
 
 
 @dataclass(frozen=True)

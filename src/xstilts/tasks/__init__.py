@@ -52,6 +52,27 @@ XTREME_R_TARGETS: tuple[str, ...] = ("xcopa", "lareqa", "mewslix")
 RETRIEVAL_TASKS: tuple[str, ...] = ("bucc2018", "bucc2018_mteb", "tatoeba")
 
 
+def robustness_targets() -> list[str]:
+    """The targets whose test inputs noise and attacks may change: a text field the gold
+    answer does not point into (``Task.text_fields``)."""
+    targets = [get(t) for t in TARGET_TASKS + XTREME_R_TARGETS]
+    return [task.name for task in targets if task.test and task.text_fields(task.test[0])]
+
+
+def role(name: str) -> str:
+    """Where a config may name the task: "intermediate", "target" (XTREME's and XTREME-R's),
+    "retrieval" (scored on the encoder) or "internal" (only read by an arm: masked-LM text)."""
+    for kind, names in (
+        ("intermediate", INTERMEDIATE_TASKS),
+        ("target", TARGET_TASKS + XTREME_R_TARGETS),
+        ("retrieval", RETRIEVAL_TASKS),
+    ):
+        if name in names:
+            return kind
+    get(name)  # an unknown name says so
+    return "internal"
+
+
 def get(name: str) -> Task:
     try:
         return REGISTRY[name]
@@ -85,6 +106,8 @@ __all__ = [
     "RETRIEVAL_TASKS",
     "Task",
     "get",
+    "robustness_targets",
+    "role",
     "train_splits",
     "all_sources",
 ]

@@ -1,0 +1,75 @@
+"""The experiment grid: a validated config → cells, their settings and their paths.
+
+A cell is (model, arm, seed) for the intermediate phase and (model, arm, seed, target) for the
+target phase; its identity is its path. Each cell's resolved settings travel to its rule as one
+canonical JSON string (sorted keys), so Snakemake's params trigger reruns exactly the changed
+cells. The workflow builds every target path from here; scripts never read the config.
+
+- ``config``: reading and validating a config (the schema is ``schema.yaml`` beside it);
+  ``checks``: what the schema cannot say.
+- ``arms``: the arm-name grammar (stages, ``@`` budgets), as pure functions.
+- ``Grid`` = ``axes`` (models, arms, targets) + ``cells`` (each rule's params, the rerun
+  contract) + ``files`` (what each rule reads and what ``rule all`` asks for).
+- ``paths``: every path pattern, which the rules use too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xstilts.grid.arms import (
+    BASELINE,
+    BASELINE_AT_0,
+    BUDGET_SEP,
+    LANGUAGE_SECTIONS,
+    MLM_TASK,
+    MULTITASK,
+    STAGE_SEP,
+    budget_value,
+)
+from xstilts.grid.axes import Axes
+from xstilts.grid.cells import Cells
+from xstilts.grid.checks import is_model_folder, local_data_message, max_tokens, missing_local_data
+from xstilts.grid.config import (
+    SCHEMA,
+    TRAINING_KEYS,
+    ConfigError,
+    canonical,
+    load,
+    read_config,
+    validate,
+)
+from xstilts.grid.files import Files
+from xstilts.grid.paths import SUMMARY_DIR, SUMMARY_FILES, summary_outputs
+
+
+@dataclass
+class Grid(Axes, Cells, Files):
+    config: dict  # validated, defaults filled
+
+
+__all__ = [
+    "BASELINE",
+    "BASELINE_AT_0",
+    "BUDGET_SEP",
+    "LANGUAGE_SECTIONS",
+    "MLM_TASK",
+    "MULTITASK",
+    "SCHEMA",
+    "STAGE_SEP",
+    "SUMMARY_DIR",
+    "SUMMARY_FILES",
+    "TRAINING_KEYS",
+    "ConfigError",
+    "Grid",
+    "budget_value",
+    "canonical",
+    "is_model_folder",
+    "load",
+    "local_data_message",
+    "max_tokens",
+    "missing_local_data",
+    "read_config",
+    "summary_outputs",
+    "validate",
+]

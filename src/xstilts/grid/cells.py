@@ -1,0 +1,227 @@
+"""Each rule's params: a cell's resolved settings, one canonical JSON string in its job, so
+Snakemake reruns exactly the cells whose settings changed (the rerun contract). A setting that
+is off leaves a cell's params as they were before it existed."""
+
+from __future__ import annotations
+
+from xstilts import tasks as task_registry
+from xstilts.grid import paths
+from xstilts.grid.arms import BASELINE, MLM_TASK, MULTITASK
+from xstilts.grid.config import TRAINING_KEYS, canonical
+
+
+class Cells:
+    """The params of every rule (a mixin of ``Grid``)."""
+
+    config: dict
+
+    def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
+        spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
+        rule = task_registry.get(task).validation_rule
+        if rule and language is None:  # a held-out validation split (TyDiQA)
+            spec["validation"] = rule
+        if language:
+            return canonical(spec | {"language": language})
+        # only when there are some, so a grid without them keeps its prepared features
+        more = self.more_languages(task)
+        return canonical(spec | {"more_languages": more} if more else spec)
+
+    # ---- cells ----
+    def _training(self, settings: dict) -> dict:
+        out = {k: settings[k] for k in TRAINING_KEYS}
+        # model selection on English validation only when asked for, so a cell without it
+        # keeps its params (and its last step's weights)
+        if settings.get("best_checkpoint", {}).get("every"):
+            out["best_checkpoint"] = settings["best_checkpoint"]
+        return out
+
+    def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
+        cell = self._intermediate_cell(model, arm, seed)
+        training = self.fit_micro_batch(model, cell["training"])
+        sampled = len(cell["tasks"]) + len(training.get("fixed_probabilities", {}))
+        if sampled > 1 and training["gradient_accumulation_steps"] > 1:
+            # one task per optimizer step, as jiant's runner draws it (with one micro-batch a
+            # step the draws are the same either way, and such cells keep their params)
+            training = training | {"task_sampling": "per_step"}
+        return cell | {"training": training}
+
+    def _intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
+        cell = {
+            "phase": "intermediate",
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "tasks": self.arm_tasks(arm),
+            "precision": self.config["precision"],
+        }
+        if arm == MULTITASK:
+            mt = self.config["multitask"]
+            return cell | {"training": self._training(mt) | {"examples_cap": mt["examples_cap"]}}
+        if arm in self.translated_arms:
+            (task,) = cell["tasks"]
+            training = self._training(self.config["intermediate"][task])
+            return cell | {"training": training, "languages": self.seen_languages(arm)}
+        if arm in self.mlm_arms:  # masked-LM batches, a ratio of all, next to the task's
+            (task,) = cell["tasks"]
+            spec = self.config["mlm"][arm]
+            training = self._training(self.config["intermediate"][task])
+            training["fixed_probabilities"] = {MLM_TASK: spec["ratio"]}
+            return cell | {"training": training, "mlm": {"languages": spec["languages"]}}
+        task, budget = self.last_stage(arm)
+        if budget:
+            cell["training"] = self._budget_settings(task, budget)
+        else:
+            cell["training"] = self._training(self.config["intermediate"][task])
+        parent = self.parent_arm(arm)
+        if parent:  # a later stage starts from the previous stages: their cells are part of it
+            cell["after"] = self.intermediate_cell(model, parent, seed)
+        return cell
+
+    def fit_micro_batch(self, model: str, training: dict) -> dict:
+        """``training`` with as many gradient accumulation steps as the model's
+        micro_batch_size needs (the fewest that divide batch_size into micro-batches no larger),
+        never fewer than the settings ask; unchanged for a model without the limit."""
+        limit = self.config["models"].get(model, {}).get("micro_batch_size")
+        batch, accum = training["batch_size"], training["gradient_accumulation_steps"]
+        if limit is None or batch // accum <= limit:
+            return training
+        steps = next(d for d in range(accum, batch + 1) if batch % d == 0 and batch // d <= limit)
+        return training | {"gradient_accumulation_steps": steps}
+
+    def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
+        """The encoder an intermediate job starts from."""
+        parent = self.parent_arm(arm)
+        return self.model_dir(model) if parent is None else self.encoder_dir(model, parent, seed)
+
+    def target_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        settings = self.config["targets"][target]
+        cell = {
+            "phase": "target",
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "tasks": [target],
+            "precision": self.config["precision"],
+            "training": self._training(settings),
+        }
+        cell["training"] = self.fit_micro_batch(model, cell["training"])
+        curve = self.curve_spec(arm, target)
+        return cell | {"curve": curve} if curve else cell
+
+    def curve_spec(self, arm: str, target: str) -> dict | None:
+        """The learning curve target training logs in this cell (the budget axis's cells)."""
+        section = self.config["training_length"]
+        axis = {b["arm"] for b in self.budget_axis()}
+        if arm not in axis or target not in section["targets"]:
+            return None
+        curve = section["curve"]
+        return {
+            "every": curve["every"],
+            # the task's languages, not the evaluated subset: evaluation edits retrain nothing
+            "languages": curve.get("languages", list(task_registry.get(target).languages)),
+            "max_examples": curve["max_examples"],
+        }
+
+    def evaluation_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        cell = {
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "languages": self.config["targets"][target]["languages"],
+            "precision": self.config["precision"],
+        }
+        if self.language_spec(arm) is not None:  # the summary splits gains: seen, unseen
+            cell["seen_languages"] = self.seen_languages(arm)
+        return cell
+
+    def retrieval_layer(self, model: str) -> int:
+        """The layer whose hidden states embed sentences: the config's, else the paper's 14
+        (of XLM-R Large's 24), or the middle layer of a demo model."""
+        spec = self.model_spec(model)
+        if "retrieval_layer" in spec:
+            return int(spec["retrieval_layer"])
+        if "demo" in spec:
+            return int(spec["demo"]["num_hidden_layers"]) // 2
+        return 14
+
+    def retrieval_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        settings = self.config["retrieval"][target]
+        return {
+            "model": model,
+            "arm": arm,
+            "seed": int(seed),
+            "target": target,
+            "languages": settings["languages"],
+            "layer": self.retrieval_layer(model),
+            "batch_size": settings["batch_size"],
+            "precision": self.config["precision"],
+        }
+
+    # ---- robustness ----
+    def robustness_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
+        section = self.config["robustness"]
+        return self.evaluation_cell(model, arm, seed, target) | {
+            "max_seq_length": self.max_seq_length(target),
+            "max_examples": section["max_examples"],
+            "perturbation_seed": section["seed"],
+            "perturbations": section["perturbations"],
+            "adversarial": section["adversarial"],
+            "data": self.data_kind,
+        }
+
+    def similarity_cell(self, model: str) -> dict:
+        return {
+            "model": model,
+            "layer": self.retrieval_layer(model),
+            "examples": self.config["similarity"]["examples"],
+            "precision": self.config["precision"],
+            "features": {t: self.features_dir(model, t) for t in self.similarity_tasks()},
+        }
+
+    def labels_spec(self) -> dict:
+        """target → (features dir of the first model, languages): gold does not depend on
+        the model's tokenizer."""
+        model = self.models[0]
+        return {
+            t: {"features": self.features_dir(model, t), "languages": self.languages(t)}
+            for t in self.evaluated_targets
+        }
+
+    def submission_spec(self, model: str, seed: int | str, choice: str) -> dict:
+        arms = self.arms if choice == "best" else [choice]
+        return {
+            "choice": choice,
+            "arms": arms,  # grid order, which breaks validation ties (the JSON sorts the keys)
+            "targets": {
+                t: {
+                    a: {
+                        "predictions": self.predictions_dir(model, a, seed, t),
+                        "validation": self.validation_file(model, a, seed, t),
+                        "validation_input": self.validation_input(model, a, seed, t),
+                    }
+                    for a in arms
+                }
+                for t in self.evaluated_targets
+            },
+        }
+
+    def local_source(self, name: str, subset: str, split: str) -> dict:
+        """What an import of a local dataset's split reads: the user's folder and a digest of
+        the files of it that the split reads (the import reruns when their content changes)."""
+        from xstilts.data.local import content_digest
+
+        _, source = task_registry.all_sources()[f"{paths.LOCAL_PREFIX}{name}/{subset}/{split}"]
+        directory = self.local_dir(name)
+        files = source.local_files + source.local_optional
+        return {"directory": directory, "content": content_digest(directory, files)}
+
+    # ---- paths ----
+    def encoder_dir(self, model: str, arm: str, seed: int | str) -> str:
+        """The arm's encoder: the pretrained model itself for the baseline (no copy, no job);
+        a budget arm may use another arm's (``encoder_arm``)."""
+        arm = self.encoder_arm(arm)
+        if arm == BASELINE:
+            return self.model_dir(model)
+        return paths.fill(paths.INTERMEDIATE_MODEL, model=model, arm=arm, seed=seed)

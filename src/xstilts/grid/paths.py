@@ -1,0 +1,85 @@
+"""Every path the workflow reads and writes: one pattern each, which the rules (.smk files)
+and the code both use. A cell's identity is its path; a pattern never changes, so a grid
+finished by an older xstilts keeps its files.
+
+Patterns are Snakemake wildcard strings; ``fill`` gives a concrete path and ``rename`` the same
+pattern under other wildcard names (the retrieval rules call their target ``rtarget``).
+"""
+
+from __future__ import annotations
+
+from xstilts.data.sources import DATA_ROOTS, LOCAL_PREFIX  # noqa: F401 (the data layer's)
+
+# ---- inputs staged once (local rules) ----
+MODEL = "resources/models/{model}"
+DATASET = "{root}/{repo}/{subset}/{split}.parquet"  # one split of one dataset config
+DEMO_LOCAL = "resources/demo/local/{name}"  # the demo's copy of a local dataset's files
+
+# ---- per task × model ----
+FEATURES = "results/features/{model}/{task}"
+LANGUAGE_FEATURES = "results/features/{model}/by_language/{task}.{lang}"
+
+# ---- per cell ----
+INTERMEDIATE_MODEL = "results/intermediate/{model}/{arm}/seed{seed}/model"
+TARGET_MODEL = "results/target/{model}/{arm}/seed{seed}/{target}/model"
+EVAL = "results/eval/{model}/{arm}/seed{seed}"
+PREDICTIONS = EVAL + "/predictions/{target}"
+SCORES = EVAL + "/scores/{target}.json"
+EXAMPLES = EVAL + "/examples/{target}.parquet"
+ROBUSTNESS = "results/robustness/{model}/{arm}/seed{seed}/{target}.json"
+SIMILARITY = "results/similarity/{model}.csv"
+# training checkpoints for resume: outside the declared outputs, removed when a job succeeds
+INTERMEDIATE_CHECKPOINTS = "results/checkpoints/intermediate/{model}/{arm}/seed{seed}"
+TARGET_CHECKPOINTS = "results/checkpoints/target/{model}/{arm}/seed{seed}/{target}"
+
+# ---- leaderboard files ----
+LABELS = "results/labels"
+SUBMISSION = "results/submission/{model}/seed{seed}/{choice}"
+
+# ---- the summary ----
+SUMMARY_DIR = "results/summary"
+# the aggregation's outputs: rule output name → file under SUMMARY_DIR
+SUMMARY_FILES = {
+    "long_parquet": "scores_long.parquet",
+    "long_csv": "scores_long.csv",
+    "table_csv": "arm_target.csv",
+    "table_md": "arm_target.md",
+    "table_tex": "arm_target.tex",
+    "metrics_csv": "arm_target_metrics.csv",
+    "best_csv": "best_per_target.csv",
+    "gains_ci_csv": "gains_ci.csv",
+    "gains_parquet": "gains_by_language.parquet",
+    "gains_csv": "gains_by_language.csv",
+    "heatmap": "gains_heatmap.png",
+    "family_csv": "gains_by_family.csv",
+    "family_heatmap": "gains_by_family.png",
+    "benchmarks_csv": "benchmarks.csv",
+    "overview": "overview.html",  # the report's first screen: the table and the heatmap
+}
+LANGUAGE_GAINS = SUMMARY_DIR + "/language_gains/{target}.png"
+# each analysis's folder of summary files (xstilts.analyses)
+ANALYSIS_DIRS = {
+    name: f"{SUMMARY_DIR}/{name}"
+    for name in ("robustness", "similarity", "sequences", "training_length", "multilingual")
+}
+
+
+def fill(pattern: str, **values) -> str:
+    """The path ``pattern`` names for these wildcard values."""
+    return pattern.format(**values)
+
+
+def rename(pattern: str, **names: str) -> str:
+    """``pattern`` with wildcards renamed, e.g. ``rename(SCORES, target="rtarget")``."""
+    for old, new in names.items():
+        pattern = pattern.replace("{" + old + "}", "{" + new + "}")
+    return pattern
+
+
+def summary_outputs(targets: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """Every summary file by name, plus one per-language gain figure per target
+    (``language_gains_<target>``, as xstilts.summary names them)."""
+    out = {name: f"{SUMMARY_DIR}/{file}" for name, file in SUMMARY_FILES.items()}
+    for target in targets:
+        out[f"language_gains_{target}"] = fill(LANGUAGE_GAINS, target=target)
+    return out
