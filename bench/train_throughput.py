@@ -6,7 +6,7 @@
 (b) ``trainer``: a best-practice Hugging Face ``Trainer`` — bf16, SDPA attention, dynamic
     padding to a multiple of 8, ``group_by_length``, fused AdamW, the whole batch in one
     micro-batch, two data-loader workers with pinned memory.
-(c) ``xstilts``: ``xstilts.train.train`` itself, on prepared features written to disk exactly
+(c) ``xstilts``: ``xstilts.training.train`` itself, on prepared features written to disk exactly
     as the workflow writes them, with the batch in one micro-batch; ``xstilts_compiled`` the
     same with ``compile=True`` (CUDA only; the config key ``compile: true``).
 
@@ -53,10 +53,11 @@ from transformers import (
     XLMRobertaModel,
 )
 
-from xstilts.evaluate import predict
 from xstilts.modeling import model as modeling
 from xstilts.tasks import get as get_task
-from xstilts.train import linear_schedule, train
+from xstilts.training import train
+from xstilts.training.inference import predict
+from xstilts.training.optim import linear_schedule
 
 PAD = 1  # XLM-R's <pad>
 SHAPES = {

@@ -12,7 +12,7 @@ import datasets
 import pytest
 import torch
 
-from xstilts import evaluate, features, grid, score, tasks, train
+from xstilts import evaluate, features, grid, score, tasks, training
 from xstilts.data.build import build_demo_local, build_demo_split, import_local
 from xstilts.tasks.answer_retrieval import (
     XQUAD_R,
@@ -20,6 +20,7 @@ from xstilts.tasks.answer_retrieval import (
     AnswerRetrievalTask,
     build_pool,
 )
+from xstilts.training import inference
 
 from conftest import chdir, hub_config
 
@@ -236,7 +237,7 @@ def lareqa_work(demo_model, tmp_path_factory):
 def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa_work):
     work = lareqa_work
     settings = {"learning_rate": 5e-4, "batch_size": 16, "max_steps": 150, "precision": "fp32"}
-    summary = train.train(
+    summary = training.train(
         encoder_dir=work / "model",
         features={"lareqa": work / "features"},
         settings=settings | {"warmup_ratio": 0.1, "weight_decay": 0.01},
@@ -245,7 +246,7 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
         checkpoint_dir=work / "ckpt",
     )
     trained = summary["validation"]["lareqa"]["map@20"]
-    untrained = train.train(
+    untrained = training.train(
         encoder_dir=work / "model",
         features={"lareqa": work / "features"},
         settings=settings | {"learning_rate": 1e-12, "max_steps": 1},
@@ -279,9 +280,9 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
     en = TASK.with_pool(datasets.load_from_disk(str(work / "features/test.en")), work / "features")
     de = TASK.with_pool(de, work / "features")
     cache, pad = {}, tokenizer.pad_token_id
-    evaluate.predict(model, TASK, en, pad, precision="fp32", cache=cache)
-    cached = evaluate.predict(model, TASK, de, pad, precision="fp32", cache=cache)
-    fresh = evaluate.predict(model, TASK, de, pad, precision="fp32")
+    inference.predict(model, TASK, en, pad, precision="fp32", cache=cache)
+    cached = inference.predict(model, TASK, de, pad, precision="fp32", cache=cache)
+    fresh = inference.predict(model, TASK, de, pad, precision="fp32")
     assert torch.allclose(torch.stack(cached), torch.stack(fresh), atol=1e-5)
     lines = (work / "pred/test-de.tsv").read_text().splitlines()
     assert len(lines) == de["kind"].count("question") == len(de) - len(pool)

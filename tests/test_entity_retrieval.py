@@ -9,7 +9,7 @@ import re
 import datasets
 import pytest
 
-from xstilts import evaluate, features, grid, score, tasks, train
+from xstilts import evaluate, features, grid, score, tasks, training
 from xstilts.data.build import build_demo_local, import_local
 from xstilts.tasks.entity_retrieval import MENTION_LANGS, entity_text, mention_query
 
@@ -113,7 +113,7 @@ def test_every_language_ranks_the_whole_pool(demo_model, tmp_path):
         sizes = features.prepare("mewslix", demo_model, "demo", 64, tmp_path / "features")
     assert sizes["pool"] == 2000 and all(sizes[f"test.{lang}"] == 200 for lang in MENTION_LANGS)
     settings = {"learning_rate": 5e-4, "batch_size": 16, "max_steps": 5, "precision": "fp32"}
-    train.train(
+    training.train(
         encoder_dir=demo_model,
         features={"mewslix": tmp_path / "features"},
         settings=settings,

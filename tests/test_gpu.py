@@ -8,13 +8,13 @@ import pytest
 import torch
 from test_train import SETTINGS  # the CPU engine's; each run here sets its precision
 
-from xstilts import train
+from xstilts import training
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 def _run(demo_model, demo_workdir, tmp_path, name, precision, compile=False):
-    summary = train.train(
+    summary = training.train(
         encoder_dir=demo_model,
         features={"xnli": demo_workdir / "features/xnli"},
         settings=SETTINGS | {"precision": precision},

@@ -10,11 +10,12 @@ import pytest
 import torch
 from test_train import SETTINGS
 
-from xstilts import cost, features, tasks, train
+from xstilts import cost, features, tasks, training
 from xstilts import grid as xgrid
 from xstilts.data.build import build_demo_split
 from xstilts.modeling import heads
 from xstilts.modeling import model as modeling
+from xstilts.training import batches
 
 from conftest import REPO, chdir, hub_config
 
@@ -44,7 +45,7 @@ def test_masking_chooses_15_percent_of_the_inner_tokens_and_masks_80_10_10():
 
 def test_fixed_probabilities_take_their_share_and_the_rest_goes_by_size():
     # mlm fixed at 0.25; mnli and qqp share 0.75 as 300:100 -> 0.5625 and 0.1875
-    probs = train.sampling_probabilities({"mnli": 300, "qqp": 100, "mlm": 5}, None, {"mlm": 0.25})
+    probs = batches.sampling_probabilities({"mnli": 300, "qqp": 100, "mlm": 5}, None, {"mlm": 0.25})
     assert probs == pytest.approx({"mnli": 0.5625, "qqp": 0.1875, "mlm": 0.25})
 
 
@@ -81,7 +82,7 @@ def test_the_masked_lm_head_learns_the_text(demo_model, mlm_text, tmp_path):
 
     model = modeling.MultiTaskModel(encoder, ["mlm"])
     before = held_out_loss(model)
-    train.train(
+    training.train(
         encoder_dir=demo_model,
         features={},
         train_sets={"mlm": mlm_text},
@@ -96,7 +97,7 @@ def test_the_masked_lm_head_learns_the_text(demo_model, mlm_text, tmp_path):
 
 
 def test_an_mlm_arm_mixes_its_ratio_of_text_batches(demo_model, demo_workdir, mlm_text, tmp_path):
-    s = train.train(
+    s = training.train(
         encoder_dir=demo_model,
         features={"mnli": demo_workdir / "features/mnli"},
         train_sets={"mlm": mlm_text},

@@ -10,8 +10,9 @@ import pytest
 import torch
 from test_train import SETTINGS
 
-from xstilts import train
-from xstilts.selection import Selection
+from xstilts import training
+from xstilts.training import batches
+from xstilts.training.selection import Selection
 
 EVERY = 10
 
@@ -34,7 +35,7 @@ def _spoil_the_head_after(step_limit: int, kept: dict):
 
 
 def _run(demo_model, demo_workdir, tmp_path, settings, **kwargs):
-    return train.train(
+    return training.train(
         encoder_dir=demo_model,
         features={"xnli": demo_workdir / "features/xnli"},
         settings=SETTINGS | settings,
@@ -115,15 +116,15 @@ def test_one_task_per_optimizer_step(demo_model, demo_workdir, tmp_path, monkeyp
     """Multi-task training with 4 micro-batches a step: every micro-batch of a step comes from
     the task drawn for that step, and the summary gives each task's realised share."""
     drawn: list[str] = []
-    original = train.BatchStream.next
+    original = batches.BatchStream.next
 
     def next_batch(self):
         drawn.append(self.task)
         return original(self)
 
-    monkeypatch.setattr(train.BatchStream, "next", next_batch)
+    monkeypatch.setattr(batches.BatchStream, "next", next_batch)
     settings = SETTINGS | {"max_steps": 40, "batch_size": 32, "gradient_accumulation_steps": 4}
-    summary = train.train(
+    summary = training.train(
         encoder_dir=demo_model,
         features={t: demo_workdir / f"features/{t}" for t in ("xnli", "pawsx")},
         settings=settings,

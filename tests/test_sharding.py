@@ -9,9 +9,9 @@ import json
 import pytest
 import torch
 
-from xstilts import sharding
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
+from xstilts.training import sharding
 
 SETTINGS = {"learning_rate": 1e-3, "batch_size": 8, "max_steps": 6, "precision": "fp32"}
 

@@ -8,10 +8,11 @@ import datasets
 import pytest
 import torch
 
-from xstilts import features, tasks, train
-from xstilts.evaluate import score_split
+from xstilts import features, tasks, training
 from xstilts.modeling import model as modeling
 from xstilts.tasks.pair_classification import PairClassificationTask
+from xstilts.training import batches, optim
+from xstilts.training.inference import score_split
 
 SETTINGS = {
     "learning_rate": 1e-3,
@@ -26,7 +27,7 @@ SETTINGS = {
 @pytest.fixture(scope="module")
 def xnli_model(demo_model, demo_workdir, tmp_path_factory):
     out = tmp_path_factory.mktemp("xnli") / "model"
-    summary = train.train(
+    summary = training.train(
         encoder_dir=demo_model,
         features={"xnli": demo_workdir / "features/xnli"},
         settings=SETTINGS,
@@ -80,10 +81,10 @@ def test_resume_after_interruption_gives_the_same_model(demo_model, demo_workdir
         settings=SETTINGS | {"max_steps": 12},
         seed=7,
     )
-    train.train(out_dir=tmp_path / "straight", checkpoint_dir=tmp_path / "c1", **kwargs)
+    training.train(out_dir=tmp_path / "straight", checkpoint_dir=tmp_path / "c1", **kwargs)
     # a preemption at step 5: the checkpoint stays, a second call resumes from it
     assert (
-        train.train(
+        training.train(
             out_dir=tmp_path / "resumed",
             checkpoint_dir=tmp_path / "c2",
             checkpoint_every_steps=3,
@@ -93,7 +94,7 @@ def test_resume_after_interruption_gives_the_same_model(demo_model, demo_workdir
         is None
     )
     assert (tmp_path / "c2/checkpoint.pt").exists()
-    train.train(out_dir=tmp_path / "resumed", checkpoint_dir=tmp_path / "c2", **kwargs)
+    training.train(out_dir=tmp_path / "resumed", checkpoint_dir=tmp_path / "c2", **kwargs)
     a, _ = modeling.load(tmp_path / "straight")
     b, _ = modeling.load(tmp_path / "resumed")
     for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
@@ -107,11 +108,11 @@ def test_a_checkpoint_of_other_settings_is_ignored(demo_model, demo_workdir, tmp
         seed=7,
         checkpoint_dir=tmp_path / "c",
     )
-    train.train(
+    training.train(
         out_dir=tmp_path / "a", settings=SETTINGS | {"max_steps": 6}, stop_at_step=3, **kwargs
     )
     with caplog.at_level("INFO", logger="xstilts"):
-        s = train.train(
+        s = training.train(
             out_dir=tmp_path / "b",
             settings=SETTINGS | {"max_steps": 6, "learning_rate": 1e-4},
             **kwargs,
@@ -121,13 +122,13 @@ def test_a_checkpoint_of_other_settings_is_ignored(demo_model, demo_workdir, tmp
 
 
 def test_multitask_sampling_is_proportional_and_capped():
-    assert train.sampling_probabilities({"a": 300, "b": 100}) == {"a": 0.75, "b": 0.25}
-    assert train.sampling_probabilities({"a": 300, "b": 100}, cap=100) == {"a": 0.5, "b": 0.5}
+    assert batches.sampling_probabilities({"a": 300, "b": 100}) == {"a": 0.75, "b": 0.25}
+    assert batches.sampling_probabilities({"a": 300, "b": 100}, cap=100) == {"a": 0.5, "b": 0.5}
 
 
 def test_multitask_training_has_one_head_per_task(demo_model, demo_workdir, tmp_path):
     feats = {"xnli": demo_workdir / "features/xnli", "pawsx": demo_workdir / "features/pawsx"}
-    s = train.train(
+    s = training.train(
         encoder_dir=demo_model,
         features=feats,
         settings=SETTINGS | {"max_steps": 4},
@@ -143,16 +144,16 @@ def test_multitask_training_has_one_head_per_task(demo_model, demo_workdir, tmp_
 
 def test_length_grouped_batches_cover_every_example_once():
     lengths = [5, 50, 7, 48, 6, 49, 8, 47] * 10
-    batches = train.length_grouped_batches(lengths, batch_size=8, seed=0)
-    flat = sorted(i for b in batches for i in b)
+    plan = batches.length_grouped_batches(lengths, batch_size=8, seed=0)
+    flat = sorted(i for b in plan for i in b)
     assert flat == list(range(len(lengths)))
-    assert batches == train.length_grouped_batches(lengths, batch_size=8, seed=0)
+    assert plan == batches.length_grouped_batches(lengths, batch_size=8, seed=0)
     # inside a mega-batch, examples are sorted by length: no batch mixes 5-8 with 47-50
-    assert all(max(lengths[i] for i in b) - min(lengths[i] for i in b) <= 3 for b in batches)
+    assert all(max(lengths[i] for i in b) - min(lengths[i] for i in b) <= 3 for b in plan)
 
 
 def test_linear_schedule_warms_up_then_decays():
-    f = train.linear_schedule(warmup=10, total=110)
+    f = optim.linear_schedule(warmup=10, total=110)
     assert f(0) == pytest.approx(0.1)  # (0 + 1) / 10
     assert f(9) == pytest.approx(1.0)
     assert f(10) == pytest.approx(1.0)  # (110 - 10) / 100
@@ -173,14 +174,14 @@ def test_a_checkpoint_from_an_older_encoder_is_ignored(demo_model, demo_workdir,
         seed=7,
         checkpoint_dir=tmp_path / "c",
     )
-    train.train(out_dir=tmp_path / "a", stop_at_step=3, **kwargs)
+    training.train(out_dir=tmp_path / "a", stop_at_step=3, **kwargs)
     # "retrain" the encoder: other weights, saved at the same path
     enc, _ = modeling.load_encoder(encoder)
     with torch.no_grad():
         enc.embeddings.word_embeddings.weight.add_(0.05)
     enc.save_pretrained(encoder)
-    train.train(out_dir=tmp_path / "b", **kwargs)
-    straight = train.train(out_dir=tmp_path / "s", **kwargs | {"checkpoint_dir": tmp_path / "d"})
+    training.train(out_dir=tmp_path / "b", **kwargs)
+    straight = training.train(out_dir=tmp_path / "s", **kwargs | {"checkpoint_dir": tmp_path / "d"})
     a, _ = modeling.load(tmp_path / "b")
     b, _ = modeling.load(tmp_path / "s")
     assert straight["steps"] == 6
@@ -191,9 +192,9 @@ def test_a_checkpoint_from_an_older_encoder_is_ignored(demo_model, demo_workdir,
 RUNNER = """
 import json, logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-from xstilts import train
+from xstilts import training
 args = json.loads(sys.argv[1])
-train.train(encoder_dir=args["encoder"], features={"pawsx": args["features"]},
+training.train(encoder_dir=args["encoder"], features={"pawsx": args["features"]},
             settings=args["settings"], seed=3, out_dir=args["out"],
             checkpoint_dir=args["ckpt"], log_seconds=0)
 """
@@ -271,8 +272,8 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
         seed=3,
     )
     curve = {"every": 5, "languages": ["en", "de"], "max_examples": 40}
-    train.train(out_dir=tmp_path / "plain", checkpoint_dir=tmp_path / "c0", **kwargs)
-    logged = train.train(
+    training.train(out_dir=tmp_path / "plain", checkpoint_dir=tmp_path / "c0", **kwargs)
+    logged = training.train(
         out_dir=tmp_path / "curve", checkpoint_dir=tmp_path / "c1", curve=curve, **kwargs
     )
     a, _ = modeling.load(tmp_path / "plain")
@@ -292,9 +293,9 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
     assert points[-1]["metrics"] == pytest.approx(final)
     assert points[-1]["score"] == pytest.approx(final["accuracy"])  # PAWS-X's one avg metric
     stopped = dict(checkpoint_every_steps=3, stop_at_step=7, curve=curve, **kwargs)
-    assert train.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped) is None
+    assert training.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped) is None
     stopped.pop("stop_at_step")
-    resumed = train.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped)
+    resumed = training.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped)
     assert [(p["step"], p["language"]) for p in resumed["curve"]] == [
         (p["step"], p["language"]) for p in points
     ]
@@ -334,7 +335,7 @@ def test_a_later_stage_starts_from_the_earlier_stages_encoder_and_head(
 ):
     kwargs = dict(features={"xcopa": xcopa_features}, seed=3)
     first = tmp_path / "siqa"
-    s = train.train(
+    s = training.train(
         encoder_dir=demo_model,
         settings=STAGED,
         out_dir=first,
@@ -345,7 +346,7 @@ def test_a_later_stage_starts_from_the_earlier_stages_encoder_and_head(
     assert s["train_split"] == "first_stage" and s["steps"] == 6
     # with a learning rate of 0 nothing moves: the model is the first stage's, head and all
     frozen = STAGED | {"learning_rate": 0.0}
-    train.train(
+    training.train(
         encoder_dir=first,
         heads_from=first,
         settings=frozen,
@@ -355,7 +356,7 @@ def test_a_later_stage_starts_from_the_earlier_stages_encoder_and_head(
     )
     _assert_same_weights(first, tmp_path / "kept")
     # without heads_from the head starts fresh (the target phase's default)
-    train.train(
+    training.train(
         encoder_dir=first,
         settings=frozen,
         out_dir=tmp_path / "fresh",
@@ -378,7 +379,7 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
         settings=STAGED,
         seed=5,
     )
-    straight = train.train_in_stages(
+    straight = training.train_in_stages(
         out_dir=tmp_path / "a", checkpoint_dir=tmp_path / "ca", **kwargs
     )
     assert [s["train_split"] for s in straight["stages"]] == ["first_stage"]
@@ -387,7 +388,7 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
     # interrupted in the first stage, then resumed: the same model
     ckpt = tmp_path / "cb"
     assert (
-        train.train_in_stages(
+        training.train_in_stages(
             out_dir=tmp_path / "b",
             checkpoint_dir=ckpt,
             stop_at_step=3,
@@ -397,12 +398,12 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
         is None
     )
     assert (ckpt / "stage.first_stage/checkpoint/checkpoint.pt").exists()
-    train.train_in_stages(out_dir=tmp_path / "b", checkpoint_dir=ckpt, **kwargs)
+    training.train_in_stages(out_dir=tmp_path / "b", checkpoint_dir=ckpt, **kwargs)
     _assert_same_weights(tmp_path / "a", tmp_path / "b")
     assert not ckpt.exists()
     # a first stage that finished before the job stopped is not trained again
     ckpt = tmp_path / "cc"
-    train.train(
+    training.train(
         encoder_dir=demo_model,
         features={"xcopa": xcopa_features},
         settings=STAGED,
@@ -412,6 +413,6 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
         train_split="first_stage",
     )
     with caplog.at_level("INFO", logger="xstilts"):
-        train.train_in_stages(out_dir=tmp_path / "c", checkpoint_dir=ckpt, **kwargs)
+        training.train_in_stages(out_dir=tmp_path / "c", checkpoint_dir=ckpt, **kwargs)
     assert "finished: not run again" in caplog.text
     _assert_same_weights(tmp_path / "a", tmp_path / "c")

@@ -17,11 +17,12 @@ import torch
 
 from xstilts import tasks as task_registry
 from xstilts.errors import UserError
-from xstilts.evaluate import device_and_autocast, write_examples
+from xstilts.evaluate import write_examples
 from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 from xstilts.modeling.heads import MeanPooler
 from xstilts.tasks.retrieval import RetrievalTask
+from xstilts.training.inference import device_and_autocast
 
 log = logging.getLogger("xstilts")
 

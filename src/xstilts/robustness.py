@@ -56,7 +56,7 @@ class Scorer:
         self.max_seq_length, self.precision = max_seq_length, precision
 
     def predictions(self, rows: datasets.Dataset, source) -> tuple[list, datasets.Dataset]:
-        from xstilts.evaluate import predict
+        from xstilts.training.inference import predict
 
         features = self.task.featurize(rows, source, self.tokenizer, self.max_seq_length)
         logits = predict(
@@ -127,8 +127,8 @@ def evaluate_robustness(
     model_dir: str | Path, cell: dict, data_kind: str, out_path: str | Path
 ) -> dict:
     """Score one trained target model on clean and perturbed test inputs of every language."""
-    from xstilts.evaluate import device_and_autocast
     from xstilts.modeling import model as modeling
+    from xstilts.training.inference import device_and_autocast
 
     task = task_registry.get(cell["target"])  # the schema allows only tasks with text_fields
     device, _ = device_and_autocast(cell["precision"])

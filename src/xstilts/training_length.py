@@ -3,7 +3,7 @@
 The budget axis (config key training_length) trains an intermediate task for several budgets
 (arms ``task@budget``; ``baseline@0``, the pretrained encoder, for 0). Target training of each
 of those cells, separate from the main grid's, logs a learning curve (the first examples of
-English validation and of other languages' test splits every N steps; see xstilts.train). Per
+English validation and of other languages' test splits every N steps: training/curves.py). Per
 cell and language the analysis gives the final score and the steps to reach 95 % of it, and
 per budget the test score, with one figure per target.
 """

@@ -1,4 +1,4 @@
-# The two training phases. One engine (xstilts.train) serves both; checkpoints for resume live
+# The two training phases. One engine (xstilts.training) serves both; checkpoints for resume live
 # under results/checkpoints/, outside the declared outputs (Snakemake deletes those before a
 # job starts), and are removed when the job succeeds. GPU, partition and time requests live in
 # profiles (set-resources), not here.

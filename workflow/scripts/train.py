@@ -7,8 +7,8 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts import sharding, tasks
-    from xstilts.train import train_in_stages
+    from xstilts import tasks
+    from xstilts.training import sharding, train_in_stages
 
     cell = json.loads(smk.params.cell)
     features = dict(zip(cell["tasks"], smk.input.features, strict=True))

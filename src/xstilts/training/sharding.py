@@ -7,8 +7,8 @@ state split across the job's GPUs: each transformer layer is its own FSDP unit, 
 its forward and backward pass only, and the rest of the model (embeddings, heads) is the root
 unit. The GPU count is the job's ``gpu`` resource (the profile's ``set-resources``): a training
 job asked for more than one GPU starts ``torchrun --standalone --nproc_per_node <gpu>`` with
-this module (``python -m xstilts.sharding <arguments.json>``), and ``xstilts.train`` does the
-rest: every process draws the same batch plan and trains on its share of each batch, and a
+``python -m xstilts.training.launch <arguments.json>``, and the training loop does the rest:
+every process draws the same batch plan and trains on its share of each batch, and a
 checkpoint or the saved model is the full (unsharded) state gathered on the first process.
 Without CUDA the processes use the gloo backend on the CPU (the tests run it that way).
 """
@@ -119,7 +119,7 @@ def gather(obj) -> list:
 
 
 def launch(gpus: int, arguments: dict, path: str | Path) -> None:
-    """Run ``train.train_in_stages(**arguments)`` in ``gpus`` processes under torchrun (the
+    """Run ``train_in_stages(**arguments)`` in ``gpus`` processes under torchrun (the
     arguments go through the JSON file ``path``); a UserError when a process fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +131,7 @@ def launch(gpus: int, arguments: dict, path: str | Path) -> None:
         "--standalone",
         f"--nproc_per_node={gpus}",
         "-m",
-        "xstilts.sharding",
+        "xstilts.training.launch",
         str(path),
     ]
     log.info("sharded training on %d GPUs: %s", gpus, " ".join(command))
@@ -150,26 +150,3 @@ def launch(gpus: int, arguments: dict, path: str | Path) -> None:
             f"the {gpus} sharded training processes failed (exit code {done.returncode}); "
             "their messages are in this job's log"
         )
-
-
-def main(path: str) -> None:
-    from xstilts.train import train_in_stages
-
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    init_from_env()
-    rank, _ = world()
-    # one process speaks for the job; the others report only warnings and errors
-    logging.getLogger("xstilts").setLevel(logging.INFO if rank == 0 else logging.WARNING)
-    from xstilts.errors import UserError
-
-    try:
-        train_in_stages(**json.loads(Path(path).read_text()))
-    except UserError as err:
-        log.error("%s", err)
-        sys.exit(1)
-    finally:
-        dist.destroy_process_group()
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])

@@ -100,7 +100,7 @@ def save_best(model, directory: Path) -> None:
     atomically: a job killed while writing keeps the previous best."""
     import torch
 
-    from xstilts import sharding
+    from xstilts.training import sharding
 
     rank, world = sharding.world()
     state = sharding.full_state(model)[0] if world > 1 else model.state_dict()
@@ -115,7 +115,7 @@ def load_best(model, directory: Path, device) -> None:
     """Put the best state back into the model (every process of a sharded run reads it)."""
     import torch
 
-    from xstilts import sharding
+    from xstilts.training import sharding
 
     state = torch.load(directory / BEST_FILE, map_location="cpu", weights_only=True)
     if sharding.world()[1] > 1:

@@ -1,0 +1,17 @@
+"""Training, one engine for both phases, split the way jiant splits it:
+
+- ``loop``: the metarunner (when to log, checkpoint, validate, log a curve, stop; what a run
+  leaves) and ``train``, the entry point;
+- ``runner``: one run's state and its optimizer step; ``batches``: length-grouped batches and
+  the task sampler; ``optim``: AdamW groups, the schedule, seeds;
+- ``checkpoints``: a run's identity, atomic checkpoints, stop signals; ``selection``: model
+  selection on English validation; ``curves``: learning curves; ``stages``: staged fine-tuning;
+- ``sharding`` and ``launch``: FSDP across the GPUs of one job, under torchrun;
+- ``inference``: the device, autocast and a model's logits, for training's validation,
+  evaluation and the analyses.
+"""
+
+from xstilts.training.loop import train
+from xstilts.training.stages import train_in_stages
+
+__all__ = ["train", "train_in_stages"]

@@ -1,0 +1,83 @@
+"""Batches: length-grouped batches of each task, and the probabilities tasks are drawn with.
+
+The batch plan is a pure function of seed, task and epoch, so a resumed run draws the batches
+it would have drawn (its position is (epoch, index) per task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MEGABATCH = 50  # length grouping: sort within windows of 50 batches, as HF's length sampler
+
+
+def _task_seed(seed: int, task: str, epoch: int) -> int:
+    digest = hashlib.sha256(f"{seed}|{task}|{epoch}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
+    """Shuffle, sort by length inside mega-batches, cut into batches, shuffle the batches."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(lengths))
+    window = batch_size * MEGABATCH
+    batches: list[list[int]] = []
+    for start in range(0, len(perm), window):
+        chunk = sorted(perm[start : start + window].tolist(), key=lambda i: -lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+@dataclass
+class BatchStream:
+    """Endless length-grouped batches of one task; its position is (epoch, index)."""
+
+    task: str
+    lengths: list[int]
+    batch_size: int
+    seed: int
+    epoch: int = 0
+    index: int = 0
+
+    def __post_init__(self):
+        self._plan = self._make_plan()
+
+    def _make_plan(self):
+        return length_grouped_batches(
+            self.lengths, self.batch_size, _task_seed(self.seed, self.task, self.epoch)
+        )
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def next(self) -> list[int]:
+        if self.index >= len(self._plan):
+            self.epoch, self.index = self.epoch + 1, 0
+            self._plan = self._make_plan()
+        batch = self._plan[self.index]
+        self.index += 1
+        return batch
+
+    def state(self) -> dict:
+        return {"epoch": self.epoch, "index": self.index}
+
+    def restore(self, state: dict) -> None:
+        self.epoch, self.index = state["epoch"], state["index"]
+        self._plan = self._make_plan()
+
+
+def sampling_probabilities(
+    sizes: dict[str, int], cap: int | None = None, fixed: dict[str, float] | None = None
+) -> dict[str, float]:
+    """p(task) ∝ min(size, cap): proportional sampling, capped-proportional with a cap; the
+    tasks in ``fixed`` get their probability, the others share the rest in that proportion."""
+    fixed = {t: p for t, p in (fixed or {}).items() if t in sizes}
+    weights = {t: min(n, cap) if cap else n for t, n in sizes.items() if t not in fixed}
+    total, rest = sum(weights.values()), 1.0 - sum(fixed.values())
+    return {t: fixed[t] if t in fixed else rest * weights[t] / total for t in sizes}

@@ -1,0 +1,76 @@
+"""Inference: the device and autocast a job runs under, and a model's logits for prepared
+features (batched by length), shared by training's validation, evaluation and the analyses."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+import torch
+
+if TYPE_CHECKING:
+    import datasets
+
+    from xstilts.tasks.base import Task
+
+
+def device_and_autocast(precision: str = "bf16") -> tuple[torch.device, object]:
+    """The CUDA device when there is one (bf16 autocast if asked), else the CPU in fp32."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        if precision == "bf16":
+            return device, lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+        return device, nullcontext
+    return torch.device("cpu"), nullcontext
+
+
+@torch.no_grad()
+def predict(
+    model,
+    task: Task,
+    features: datasets.Dataset,
+    pad_id: int,
+    batch_size: int = 64,
+    precision: str = "bf16",
+    cache: dict[str, torch.Tensor] | None = None,
+) -> list[torch.Tensor]:
+    """Logits per feature row, in row order; batches are formed by length to save padding.
+
+    With a ``cache``, a row whose ``row_key`` column value is in it is not run again but given
+    the cached logits, and the rows that are run are added: the pool a task appends to every
+    language's split (``Task.with_pool``) is run once per evaluation."""
+    device, autocast = device_and_autocast(precision)
+    model.eval()
+    out: list[torch.Tensor | None] = [None] * len(features)
+    keys = features["row_key"] if cache is not None and "row_key" in features.column_names else None
+    todo = range(len(features))
+    if keys is not None:
+        for i, key in enumerate(keys):
+            out[i] = cache.get(key)
+        todo = [i for i in todo if out[i] is None]
+    lengths = features["length"]
+    order = sorted(todo, key=lambda i: lengths[i])
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = {k: v.to(device) for k, v in task.collate(features[idx], pad_id).items()}
+        with autocast():
+            logits = model(task.name, batch).float().cpu()
+        for i, row in zip(idx, logits, strict=True):
+            out[i] = row
+            if keys is not None:
+                cache[keys[i]] = row
+    return out  # type: ignore[return-value]
+
+
+def score_split(
+    model,
+    task: Task,
+    features: datasets.Dataset,
+    pad_id: int,
+    precision: str = "bf16",
+    lang: str = "en",
+    cache: dict[str, torch.Tensor] | None = None,
+) -> tuple[list, dict[str, float]]:
+    logits = predict(model, task, features, pad_id, precision=precision, cache=cache)
+    predictions = task.decode(logits, features)
+    return predictions, task.score(predictions, task.gold(features), lang)

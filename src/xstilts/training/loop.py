@@ -1,0 +1,341 @@
+"""The training engine, one for both phases (intermediate and target): the metarunner, which
+decides around the runner's steps when to log, checkpoint, validate, log a learning curve and
+stop, and what the run leaves (the model and its ``train_summary.json``).
+
+AdamW with linear warm-up and decay; bf16 autocast on CUDA; dynamic padding with length-grouped
+batches; several tasks at once, each with its own head; periodic checkpoints in a directory
+outside the job's declared outputs, so a restarted job resumes where it stopped; deterministic
+under a seed (the batch plan is a pure function of seed, task and epoch, and every random state
+is checkpointed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+import torch
+
+from xstilts import tasks as task_registry
+from xstilts.errors import UserError
+from xstilts.features import load_split
+from xstilts.modeling import model as modeling
+from xstilts.training import sharding
+from xstilts.training.checkpoints import StopSignals, fingerprint
+from xstilts.training.curves import curve_points, curve_sets
+from xstilts.training.inference import device_and_autocast, score_split
+from xstilts.training.optim import set_seed
+from xstilts.training.runner import Runner
+from xstilts.training.selection import Selection, load_best, save_best, validation_sets
+
+log = logging.getLogger("xstilts")
+
+
+def validation_score(model, sets: dict, pad_id: int, precision: str) -> float:
+    """The mean of the tasks' summary scores on their validation rows (jiant's aggregate of
+    the tasks' major metrics)."""
+    scores = [
+        task.summary_score(score_split(model, task, rows, pad_id, precision)[1])
+        for task, rows in sets.values()
+    ]
+    return float(sum(scores) / len(scores))
+
+
+def _training_data(names, features, train_sets, train_split) -> dict:
+    """task → its training rows: the ``train_split`` of its features, or of the dirs
+    ``train_sets`` names for it (concatenated)."""
+    data = {}
+    for n in names:
+        dirs = train_sets[n] if n in train_sets else [features[n]]
+        parts = [load_split(Path(d) / train_split) for d in dirs]
+        data[n] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+        if len(data[n]) == 0:
+            raise UserError(
+                f"task {n} has no training examples in {', '.join(map(str, dirs))}: check its "
+                "data files under resources/, delete the features directory and run again"
+            )
+    return data
+
+
+def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads_from):
+    """The model (its heads from ``heads_from`` when given, sharded in a sharded run) and its
+    runner, in the order that draws the same random numbers every time."""
+    set_seed(seed)
+    device, autocast = device_and_autocast(settings.get("precision", "bf16"))
+    encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
+    log.info("starting from the encoder in %s", encoder_dir)
+    names = sorted({*features, *(train_sets or {})})
+    model = modeling.MultiTaskModel(encoder, names).to(device)
+    if heads_from is not None:
+        modeling.load_heads(model, heads_from, device)
+    # a sharded run: every process draws the same batches and trains on its share of each;
+    # parameters, gradients and optimizer states are split across processes
+    if sharding.world()[1] > 1:
+        sharding.shard(model)
+        log.info(
+            "sharded across %d processes (FSDP, one unit per encoder layer)", sharding.world()[1]
+        )
+    tasks = {n: task_registry.get(n) for n in names}
+    data = _training_data(names, features, train_sets or {}, train_split)
+    runner = Runner(model, tasks, data, settings, seed, device, autocast, tokenizer.pad_token_id)
+    return runner, tokenizer
+
+
+def _resume(runner: Runner, checkpoint_dir: Path, run_id: str, selection) -> None:
+    path = checkpoint_dir / "checkpoint.pt"
+    if not path.exists():
+        return
+    where = "cpu" if runner.world > 1 else runner.device  # sharded: load whole, then split
+    state = torch.load(path, map_location=where, weights_only=False)
+    if state["fingerprint"] == run_id and state.get("world", 1) == runner.world:
+        runner.resume(state, selection)
+        log.info("resumed from %s at step %d/%d", path, runner.step, runner.total)
+    else:
+        log.info("ignoring checkpoint %s: it belongs to other settings", path)
+
+
+def _log_start(runner: Runner, train_split: str) -> None:
+    log.info(
+        "training %s%s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
+        "+".join(runner.tasks),
+        "" if train_split == "train" else f" (features split {train_split})",
+        runner.device,
+        runner.total,
+        runner.warmup,
+        runner.micro * runner.accum,
+        runner.micro,
+        runner.accum,
+        {n: round(p, 3) for n, p in runner.probs.items()},
+    )
+
+
+class _Loop:
+    """The metarunner: runs the steps and decides, after each, whether to log a curve point,
+    validate, log, checkpoint or stop."""
+
+    def __init__(
+        self, runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision
+    ):
+        self.runner, self.checkpoint_dir, self.run_id = runner, checkpoint_dir, run_id
+        self.selection, self.sets, self.precision = selection, sets, precision
+        self.curve, self.curve_rows = curve, curve_rows
+
+    def checkpoint(self) -> None:
+        self.runner.checkpoint(self.checkpoint_dir, self.run_id, self.selection)
+
+    def after_step(self) -> bool:
+        """The curve and the validation due at this step; True when the run should stop
+        (the validation's patience is exhausted)."""
+        r, step = self.runner, self.runner.step
+        if self.curve_rows and (step % self.curve["every"] == 0 or step == r.total):
+            r.points += curve_points(
+                r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step
+            )
+        if self.selection is None or not self.selection.due(step, r.total):
+            return False
+        score = validation_score(r.model, self.sets, r.pad_id, self.precision)
+        if self.selection.record(step, score):
+            save_best(r.model, self.checkpoint_dir)
+        log.info(
+            "validation at step %d: %.3f (best %.3f at step %d)",
+            step, score, self.selection.best_score, self.selection.best_step,
+        )  # fmt: skip
+        r.model.train()
+        if self.selection.exhausted and step < r.total:
+            log.info(
+                "no gain in %d validations: stopped at step %d of %d",
+                self.selection.patience, step, r.total,
+            )  # fmt: skip
+            return True
+        return False
+
+    def run(self, on_step, log_seconds, checkpoint_minutes, every_steps, stop_at_step) -> bool:
+        """Train to the end (or the selection's early stop): True; False when ``stop_at_step``
+        interrupted it, after a checkpoint. A stop signal checkpoints and exits."""
+        r = self.runner
+        r.model.train()
+        t_start = t_log = t_ckpt = time.time()
+        start_step, tokens_at_start = r.step, r.tokens
+        with StopSignals() as stop:
+            while r.step < r.total:
+                r.train_step()
+                if on_step is not None:
+                    on_step(r.step, r.model)
+                if self.after_step():
+                    break
+                now = time.time()
+                if now - t_log >= log_seconds or r.step == r.total:
+                    rate = (r.tokens - tokens_at_start) / max(now - t_start, 1e-9)
+                    left = (now - t_start) / (r.step - start_step) * (r.total - r.step)
+                    log.info(
+                        "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
+                        r.step, r.total, r.mean_loss(), r.schedule.get_last_lr()[0], rate,
+                        time.strftime("%H:%M:%S", time.gmtime(left)),
+                    )  # fmt: skip
+                    t_log = now
+                due = (every_steps and r.step % every_steps == 0) or (
+                    now - t_ckpt >= checkpoint_minutes * 60
+                )
+                if r.world > 1:  # the processes checkpoint together, and stop together
+                    due = sharding.any_rank(bool(due))
+                    if sharding.any_rank(stop.received is not None) and stop.received is None:
+                        stop.received = signal.SIGTERM
+                if due and r.step < r.total:
+                    self.checkpoint()
+                    t_ckpt = now
+                if stop_at_step is not None and r.step >= stop_at_step and r.step < r.total:
+                    self.checkpoint()
+                    log.info("stopped at step %d; the checkpoint in %s resumes it", r.step,
+                             self.checkpoint_dir)  # fmt: skip
+                    return False
+                if stop.received is not None and r.step < r.total:
+                    self.checkpoint()
+                    log.warning(
+                        "signal %d at step %d/%d: checkpoint written to %s; rerun the job to "
+                        "resume", stop.received, r.step, r.total, self.checkpoint_dir,
+                    )  # fmt: skip
+                    raise SystemExit(128 + stop.received)
+        return True
+
+
+def _summary(runner: Runner, loop: _Loop, run_id, train_split, compiled, seed, started) -> dict:
+    tokens = sum(sharding.gather(runner.tokens)) if runner.world > 1 else runner.tokens
+    summary = {
+        "fingerprint": run_id,
+        "train_split": train_split,
+        "tasks": list(runner.tasks),
+        "compiled": compiled,
+        "steps": runner.step,  # the total, unless the validation stopped the run early
+        "tokens": tokens,  # every process counted the tokens of its share
+        "seed": seed,
+        "sampling_probabilities": runner.probs,
+        "realised_shares": runner.shares(),  # the share of optimizer steps each task got
+        "seconds": round(time.time() - started, 2),
+    }
+    if loop.curve_rows:
+        summary["curve"] = runner.points
+    if loop.selection is not None:
+        summary["selection"] = loop.selection.summary(runner.step, runner.total)
+    if len(runner.tasks) > 1:
+        shares = {n: round(p, 3) for n, p in summary["realised_shares"].items()}
+        log.info("steps per task: %s (shares %s)", runner.steps_by_task, shares)
+    return summary
+
+
+def _final_validation(runner: Runner, features: dict, precision: str) -> dict:
+    """The English validation score of each task, for the log and the choice of arms."""
+    out = {}
+    for n, task in runner.tasks.items():
+        val = Path(features[n]) / "validation" if n in features else None
+        if val is not None and val.exists():
+            _, scores = score_split(runner.model, task, load_split(val), runner.pad_id, precision)
+            out[n] = scores
+            log.info("validation %s: %s", n, scores)
+    return out
+
+
+def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir: Path, summary):
+    """The model in the usual layout and its summary (the first process of a sharded run
+    saves the gathered weights); the checkpoints go."""
+    model = runner.model
+    if runner.world > 1:
+        state, _ = sharding.full_state(model)
+        if runner.rank == 0:
+            plain, _ = modeling.load_encoder(encoder_dir, "cpu")
+            model = modeling.MultiTaskModel(plain, list(runner.tasks))
+            model.load_state_dict(state)
+    if runner.rank == 0:
+        modeling.save(model, tokenizer, out_dir)
+        (out_dir / "train_summary.json").write_text(
+            json.dumps(summary, indent=1, sort_keys=True) + "\n"
+        )
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if runner.world > 1:
+        torch.distributed.barrier()
+
+
+def train(
+    *,
+    encoder_dir: str | Path,
+    features: dict[str, str | Path],
+    settings: dict,
+    seed: int,
+    out_dir: str | Path,
+    checkpoint_dir: str | Path,
+    checkpoint_minutes: float = 15.0,
+    checkpoint_every_steps: int | None = None,
+    log_seconds: float = 20.0,
+    stop_at_step: int | None = None,
+    on_step: Callable[[int, torch.nn.Module], None] | None = None,
+    compile: bool = False,
+    curve: dict | None = None,
+    train_sets: dict[str, list[str | Path]] | None = None,
+    train_split: str = "train",
+    heads_from: str | Path | None = None,
+) -> dict | None:
+    """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
+
+    ``settings``: learning_rate, batch_size, epochs or max_steps, warmup_ratio, weight_decay,
+    adam_epsilon, max_grad_norm, gradient_accumulation_steps, precision, examples_cap,
+    fixed_probabilities (task → p: those tasks' share of steps, the others in proportion to
+    size; epochs count the others' data), best_checkpoint (model selection, selection.py).
+    Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
+    would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
+    called after every optimizer step. ``compile=True`` compiles the encoder with
+    ``torch.compile(mode="reduce-overhead")`` on CUDA, a speed option, not part of a cell's
+    settings (docs/performance.md). ``curve`` ({every, languages, max_examples}) logs a learning
+    curve (curves.py). ``train_sets`` (task → prepared features dirs) replaces a task's
+    training data by those dirs' ``train`` splits, or adds a task trained only on them (an mlm
+    arm's text); validation still comes from ``features``. ``train_split`` names the features
+    split trained on (a staged task's "first_stage", stages.py); ``heads_from`` (a saved model
+    directory) starts each task's head from that model's. A finished run whose
+    ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is not run again.
+    """
+    out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
+    run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
+    done = out_dir / "train_summary.json"
+    if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
+        log.info("%s holds this run, finished: not run again", out_dir)
+        return json.loads(done.read_text())
+    runner, tokenizer = _build(
+        encoder_dir, features, settings, seed, train_sets, train_split, heads_from
+    )
+    selection = Selection.from_settings(settings)
+    sets = validation_sets(runner.tasks, features, selection.examples) if selection else {}
+    if selection is not None and not sets:
+        raise UserError(
+            f"best_checkpoint selects on English validation data, and {', '.join(runner.tasks)} "
+            "has none: remove best_checkpoint from its settings in the config"
+        )
+    curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
+    _resume(runner, checkpoint_dir, run_id, selection)
+    _log_start(runner, train_split)
+    compiled = runner.device.type == "cuda" and bool(compile) and runner.world == 1
+    if compiled:  # in place (state_dict keys unchanged); later shapes are compiled dynamic
+        runner.model.encoder.compile(mode="reduce-overhead")
+        log.info("encoder compiled (torch.compile, reduce-overhead)")
+    precision = settings.get("precision", "bf16")
+    loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
+    if curve_rows and runner.step == 0:
+        runner.points += curve_points(
+            runner.model, curve_rows, runner.tasks, runner.pad_id, precision, 0
+        )
+    started = time.time()
+    if not loop.run(on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps, stop_at_step):
+        return None
+    if compiled:  # validation below runs eagerly: one more graph would not pay for itself
+        runner.model.encoder._compiled_call_impl = None
+    if selection is not None and selection.best_step != runner.step:
+        load_best(runner.model, checkpoint_dir, runner.device)
+        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
+                 selection.best_score)  # fmt: skip
+    summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
+    summary["validation"] = _final_validation(runner, features, precision)
+    _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
+    return summary
