@@ -18,22 +18,19 @@ import pandas as pd
 import pytest
 
 from xstilts import grid as xgrid
-from xstilts.aggregate import (
+from xstilts.summary.aggregate import summarize
+from xstilts.summary.bootstrap import bootstrap_gains
+from xstilts.summary.read import read_scores, read_validation, task_scores
+from xstilts.summary.render import latex, markdown
+from xstilts.summary.tables import (
     arm_target_std,
     arm_target_table,
     best_table,
-    bootstrap_gains,
     gains_by_family,
     gains_by_language,
     gains_table,
-    latex,
-    markdown,
     metric_label,
     metric_table,
-    read_scores,
-    read_validation,
-    summarize,
-    task_scores,
     xtreme_label,
 )
 
@@ -887,7 +884,7 @@ def test_each_arm_is_compared_on_the_languages_it_shares_with_the_baseline(tmp_p
 
 def test_the_mteb_bucc_figure_reads_the_bucc2018_scores(tmp_path, monkeypatch):
     # evaluate_retrieval names bucc2018_mteb's score files by XTREME's name, "bucc2018"
-    from xstilts import plots
+    from xstilts.summary import figures as plots
 
     seen = []
     monkeypatch.setattr(plots, "language_gains", lambda g, target, m, out: seen.append((target, m)))
@@ -960,7 +957,7 @@ def bench_files(directory: Path) -> list[Path]:
 
 
 def test_xtreme_and_xtreme_r_averages_by_hand(tmp_path):
-    from xstilts.aggregate import benchmark_table
+    from xstilts.summary.tables import benchmark_table
 
     long, meta = read_scores(bench_files(tmp_path))
     # Per task (evaluate.py: language average; QA = (avg EM + avg F1) / 2), mean over seeds:

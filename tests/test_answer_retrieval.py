@@ -12,8 +12,9 @@ import datasets
 import pytest
 import torch
 
-from xstilts import evaluate, features, grid, score, tasks, training
+from xstilts import evaluate, features, grid, tasks, training
 from xstilts.data.build import build_demo_local, build_demo_split, import_local
+from xstilts.summary import score
 from xstilts.tasks.answer_retrieval import (
     XQUAD_R,
     XQUAD_R_LANGS,

@@ -9,8 +9,9 @@ import re
 import datasets
 import pytest
 
-from xstilts import evaluate, features, grid, score, tasks, training
+from xstilts import evaluate, features, grid, tasks, training
 from xstilts.data.build import build_demo_local, import_local
+from xstilts.summary import score
 from xstilts.tasks.entity_retrieval import MENTION_LANGS, entity_text, mention_query
 
 from conftest import chdir, hub_config

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xstilts import cli, features, grid, score, tasks
+from xstilts import cli, features, grid, tasks
 from xstilts.errors import UserError
+from xstilts.summary import score
 
 from conftest import REPO
 

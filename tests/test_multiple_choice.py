@@ -154,7 +154,7 @@ def test_xcopa_reads_social_iqa_then_copa_as_xtreme_r_does():
 
 
 def test_xcopa_predictions_are_the_json_lines_evaluate_py_reads(tmp_path):
-    from xstilts.score import read_xcopa
+    from xstilts.summary.score import read_xcopa
 
     xcopa = tasks.get("xcopa")
     path = tmp_path / f"test-qu.{xcopa.prediction_suffix}"

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from xstilts import perturb
+from xstilts.analyses import perturb
 
 
 class Scripted:

@@ -8,8 +8,9 @@ import pytest
 import yaml
 from test_aggregate import outputs, write_score
 
-from xstilts import grid, published
-from xstilts.aggregate import summarize
+from xstilts import grid
+from xstilts.summary import published
+from xstilts.summary.aggregate import summarize
 
 from conftest import REPO, hub_config
 

@@ -10,7 +10,8 @@ import pytest
 from test_aggregate import ci_grid
 
 from xstilts import grid as xgrid
-from xstilts import multilingual, sequences, tasks, training_length
+from xstilts import tasks
+from xstilts.analyses import multilingual, sequences, training_length
 
 from conftest import REPO, hub_config
 
@@ -216,7 +217,7 @@ def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
     assert bool(row["significant"])
     out = {k: str(tmp_path / "out" / v) for k, v in sequences.FILES.items()}
     spec = {"arms": ["mnli-qqp", "qqp-mnli"], "cells": cells, "pairs": [["mnli-qqp", "qqp-mnli"]]}
-    sequences.summarize(json.loads(json.dumps(spec)), out)
+    sequences.summarize({}, json.loads(json.dumps(spec)), out)
     table = pd.read_csv(out["scores_csv"]).set_index("arm")
     # gains over the baseline's 90.0: 10.0, 9.0; mnli alone 9.5
     assert table.loc[["mnli-qqp", "qqp-mnli", "mnli"], "gain"].tolist() == pytest.approx(
@@ -286,7 +287,7 @@ def test_seen_language_bookkeeping_reaches_the_summary(tmp_path):
     cells = [{"model": "m", "arm": a, "seed": 1, "target": "xnli", "scores": str(p)}
              for a, p in zip(["baseline", "mnli", "mnli_mt"], paths, strict=True)]  # fmt: skip
     out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
-    multilingual.summarize({"cells": cells}, out)
+    multilingual.summarize({}, {"cells": cells}, out)
     split = pd.read_csv(out["seen_csv"]).set_index(["arm", "seen"])
     assert split.loc[("mnli_mt", True), "gain"] == pytest.approx(7.0)
     assert split.loc[("mnli_mt", True), "languages"] == 3
@@ -336,7 +337,7 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
     assert multilingual.encoder_parameters(tmp_path) is None  # no safetensors there
     out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
     spec = {"cells": cells, "english": {"mnli_de": "mnli"}, "model_dirs": dirs}
-    multilingual.summarize(spec, out)
+    multilingual.summarize({}, spec, out)
     gaps = pd.read_csv(out["gap_csv"])
     assert gaps.model.tolist() == ["small", "large"]
     assert gaps.parameters.tolist() == [56, 3_004_000]

@@ -8,7 +8,8 @@ import json
 import datasets
 import pytest
 
-from xstilts import cost, grid, robustness
+from xstilts import cost, grid
+from xstilts.analyses import robustness
 
 from conftest import REPO, hub_config
 
@@ -69,7 +70,7 @@ def test_the_summary_writes_tables_and_a_figure(tmp_path):
     outputs = {
         k: str(tmp_path / v.split("/")[-1]) for k, v in robustness.summary_outputs(["xnli"]).items()
     }
-    robustness.summarize(files, outputs)
+    robustness.summarize({"results": files}, None, outputs)
     from matplotlib import image
 
     assert image.imread(outputs["figure_xnli"]).shape[0] > 100

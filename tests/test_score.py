@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from xstilts import score
 from xstilts.benchmarks import BENCHMARKS, XTREME_GROUPS, XTREME_TASKS
 from xstilts.cli import main
 from xstilts.errors import UserError
+from xstilts.summary import score
 
 # How the test writes each task's files (independent of the code under test).
 FORMAT = {

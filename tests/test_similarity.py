@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xstilts import similarity
+from xstilts.analyses import similarity
 
 
 def test_cosine_raw_and_centred():
@@ -104,7 +104,7 @@ def test_no_points_gives_empty_tables_and_a_figure(tmp_path):
     gains = _gains([])
     points, corr = similarity.analyse(sim, gains, None)
     assert points.empty and corr.empty and "spearman" in corr.columns
-    from xstilts import plots
+    from xstilts.summary import figures as plots
 
     plots.similarity(sim, points, corr, tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 0

@@ -8,8 +8,8 @@ import zipfile
 import datasets
 import pytest
 
-from xstilts import submission
 from xstilts.errors import UserError
+from xstilts.summary import submission
 
 
 def test_qa_labels_are_squad_json_that_evaluate_py_walks(tmp_path):

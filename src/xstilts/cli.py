@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]  # the checkout this package is insta
 
 
 def _score(args: argparse.Namespace) -> int:
-    from xstilts.score import score_folder  # here: it imports torch, other commands need not
+    # here: it imports torch, other commands need not
+    from xstilts.summary.score import score_folder
 
     result = score_folder(args.predictions, args.labels, args.benchmark)
     text = json.dumps(result, indent=2)

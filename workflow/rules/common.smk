@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 try:
+    from xstilts import analyses
     from xstilts import grid as xgrid
     from xstilts.grid import paths
 except ImportError as err:
@@ -52,130 +53,36 @@ def final_outputs():
         GRID.scores_files()
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
         + GRID.submission_files()
-        + robustness_outputs()
-        + similarity_outputs()
-        + research_outputs()
+        # the research arms' score files, then the summaries of the analyses asked for
+        + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
+        + analyses.enabled_outputs(GRID)
     )
 
 
-def research_outputs():
-    """The research arms' score files and the summaries of task order, training length and
-    multilingual intermediate data."""
-    from xstilts import sequences, training_length
-
-    out = [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
-    if GRID.sequence_arms:
-        out += list(sequences.summary_outputs().values())
-    if GRID.budget_axis():
-        targets = GRID.config["training_length"]["targets"]
-        out += list(training_length.summary_outputs(targets).values())
-    if GRID.translated_arms or GRID.mlm_arms:
-        out += list(multilingual_outputs().values())
-    return out
-
-
-def multilingual_outputs():
-    from xstilts import multilingual
-
-    return multilingual.summary_outputs()
-
-
-def multilingual_spec():
-    """The translated and mlm arms and their references (the baseline, each task on English
-    alone) on each arm's targets."""
-    from xstilts import multilingual
-
-    specs = {
-        arm: GRID.language_spec(arm) for arm in GRID.translated_arms + GRID.mlm_arms
-    }
-    references = multilingual.reference_arms(specs, GRID.arms)
-    cells = [
-        cell
-        for arm, spec in specs.items()
-        for cell in GRID.research_cells(references + [arm], spec["targets"])
-    ]
-    english = {arm: spec["task"] for arm, spec in specs.items()}
-    return {
-        "cells": list({c["scores"]: c for c in cells}.values()),
-        "english": english,
-        # each model's size (its encoder's parameters) for the gap-by-model table
-        "model_dirs": {
-            m: GRID.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)
-        },
-    }
-
-
-def sequence_spec():
-    """The sequence arms and their references (the baseline, each task alone) on the sequence
-    targets, and the order pairs."""
-    from xstilts import sequences
-
-    arms = GRID.sequence_arms
-    references = sequences.reference_arms(arms, GRID.config["baseline"])
-    targets = GRID.config["sequences"]["targets"]
-    return {
-        "arms": arms,
-        "cells": GRID.research_cells(references + arms, targets),
-        "pairs": sequences.order_pairs(arms),
-    }
-
-
-def training_length_spec():
-    """Every cell of the budget axis on the training-length targets, with its budget."""
-    targets = GRID.config["training_length"]["targets"]
-    cells = [
-        cell | budget
-        for budget in GRID.budget_axis()
-        for cell in GRID.research_cells([budget["arm"]], targets)
-    ]
-    return {"cells": cells, "targets": targets}
-
-
-def _reported(outputs, category, caption, figures=("figure",)):
-    """Summary outputs with the figures wrapped in report() under one category and caption;
-    a figure named figure_<target> is labelled with its target."""
-    out = {}
-    for name, path in outputs.items():
-        if name in figures or name.startswith("figure_"):
-            target = (
-                name.removeprefix("figure_") if name.startswith("figure_") else None
-            )
+def reported(analysis):
+    """An analysis's summary outputs, its figures wrapped in report() under its category and
+    caption; a figure named figure_<target> is labelled with its target."""
+    out = analysis.outputs(GRID)
+    if analysis.REPORT is None:
+        return out
+    category, caption = analysis.REPORT
+    for name, path in out.items():
+        if name == "figure" or name.startswith("figure_"):
+            target = name.removeprefix("figure_") if name != "figure" else None
             out[name] = report(
                 path,
                 caption=f"../report/{caption}",
                 category=category,
                 labels={"target": target} if target else {"figure": Path(path).name},
             )
-        else:
-            out[name] = path
     return out
 
 
-def sequence_report_outputs():
-    from xstilts import sequences
-
-    return _reported(
-        sequences.summary_outputs(), "6. Research arms: task order", "sequences.rst"
-    )
-
-
-def training_length_report_outputs():
-    from xstilts import training_length
-
-    targets = GRID.config["training_length"]["targets"]
-    return _reported(
-        training_length.summary_outputs(targets),
-        "7. Research arms: training length",
-        "training_length.rst",
-    )
-
-
-def similarity_outputs():
-    from xstilts import similarity
-
-    if not GRID.config["similarity"]["enabled"]:
-        return []
-    return list(similarity.summary_outputs().values())
+def analysis_params(analysis):
+    """The summary's spec as params (so a change reruns it), for analyses that have one."""
+    if analysis.spec(GRID) is None:
+        return {}
+    return {"spec": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
 def similarity_features(wildcards):
@@ -184,32 +91,6 @@ def similarity_features(wildcards):
 
 def similarity_cell(wildcards):
     return xgrid.canonical(GRID.similarity_cell(wildcards.model))
-
-
-def robustness_long_csv():
-    """The robustness table the similarity analysis relates to, when the grid has one."""
-    from xstilts import robustness
-
-    if not GRID.config["robustness"]["targets"]:
-        return []
-    return [robustness.summary_outputs([])["long_csv"]]
-
-
-def similarity_report_outputs():
-    from xstilts import similarity
-
-    return _reported(
-        similarity.summary_outputs(),
-        "5. Research arms: task similarity",
-        "similarity.rst",
-    )
-
-
-def robustness_outputs():
-    from xstilts import robustness
-
-    targets = GRID.config["robustness"]["targets"]
-    return list(robustness.summary_outputs(targets).values()) if targets else []
 
 
 def robustness_data(wildcards):
@@ -229,16 +110,6 @@ def robustness_cell(wildcards):
         GRID.robustness_cell(
             wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
         )
-    )
-
-
-def robustness_report_outputs():
-    from xstilts import robustness
-
-    return _reported(
-        robustness.summary_outputs(GRID.config["robustness"]["targets"]),
-        "4. Research arms: robustness",
-        "robustness.rst",
     )
 
 
@@ -368,7 +239,7 @@ def submission_inputs(wildcards):
 
 
 def published_models():
-    from xstilts.published import comparable_models
+    from xstilts.summary.published import comparable_models
 
     return comparable_models(GRID.config)
 

@@ -4,7 +4,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.aggregate import summarize
+    from xstilts.summary.aggregate import summarize
 
     summarize(
         list(smk.input.scores),

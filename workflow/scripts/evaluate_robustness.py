@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.robustness import evaluate_robustness
+    from xstilts.analyses.robustness import evaluate_robustness
 
     cell = json.loads(smk.params.cell)
     evaluate_robustness(smk.input.model, cell, cell["data"], smk.output.scores)

@@ -7,7 +7,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.submission import assemble, choose_arms, validation_score
+    from xstilts.summary.submission import assemble, choose_arms, validation_score
 
     spec = json.loads(smk.params.spec)
     if spec["choice"] == "best":

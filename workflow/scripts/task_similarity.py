@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.similarity import embed_tasks
+    from xstilts.analyses.similarity import embed_tasks
 
     cell = json.loads(smk.params.cell)
     embed_tasks(smk.input.encoder, cell["features"], cell, smk.output.similarity)

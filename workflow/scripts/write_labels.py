@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.submission import write_labels
+    from xstilts.summary.submission import write_labels
 
     for target, spec in json.loads(smk.params.spec).items():
         write_labels(target, spec["features"], spec["languages"], smk.output.labels)

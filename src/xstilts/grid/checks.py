@@ -230,7 +230,7 @@ def _check_language_arms(config: dict) -> None:
 
 
 def _check_robustness(config: dict, arms: list[str]) -> None:
-    from xstilts import perturb
+    from xstilts.analyses import perturb
 
     section = config["robustness"]
     for target in section["targets"]:

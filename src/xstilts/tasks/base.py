@@ -191,13 +191,13 @@ class Task(ABC):
         example), as xtreme's evaluate.py averages a task."""
         return float(sum(metrics[m] for m in self.avg_metrics) / len(self.avg_metrics))
 
-    # ---- task similarity (xstilts.similarity) ----
+    # ---- task similarity (xstilts.analyses.similarity) ----
     def embedding_inputs(self, features: datasets.Dataset) -> list[list[int]]:
         """One token sequence per feature row that stands for the task's input when the task
         is embedded (the whole encoded input by default)."""
         return list(features["input_ids"])
 
-    # ---- robustness (xstilts.robustness) ----
+    # ---- robustness (xstilts.analyses.robustness) ----
     def text_fields(self, source: Source) -> tuple[str, ...]:
         """The raw text columns of ``source`` that noise and attacks may change while the gold
         answer is kept (no answer offsets point into them; whether the noise could change the

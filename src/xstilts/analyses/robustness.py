@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xstilts import languages, perturb
+from xstilts import languages
 from xstilts import tasks as task_registry
+from xstilts.analyses import perturb
 from xstilts.data import sources as data_sources
 from xstilts.tasks.base import Task, map_rows
 
@@ -211,11 +212,12 @@ def by_family(long: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(keys[:-1] + ["_rank"], kind="stable").drop(columns="_rank")
 
 
-def summarize(paths: list[str | Path], outputs: dict[str, str]) -> None:
-    """robustness_long.csv, robustness_by_family.csv and one figure per target."""
-    from xstilts import plots
+def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str]) -> None:
+    """From every robustness cell's results (``inputs['results']``): robustness_long.csv,
+    robustness_by_family.csv and one figure per target."""
+    from xstilts.summary import figures as plots
 
-    long = read_results(paths)
+    long = read_results(inputs["results"])
     long.to_csv(outputs["long_csv"], index=False)
     families = by_family(long)
     families.to_csv(outputs["family_csv"], index=False)
@@ -223,6 +225,16 @@ def summarize(paths: list[str | Path], outputs: dict[str, str]) -> None:
         if name.startswith("figure_"):
             target = name.removeprefix("figure_")
             plots.robustness(long[long["target"] == target], target, path)
+
+
+# ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
+
+NAME = "robustness"  # config key; its summary rule is robustness_summary
+REPORT = ("4. Research arms: robustness", "robustness.rst")  # category, caption
+
+
+def enabled(grid) -> bool:
+    return bool(grid.config["robustness"]["targets"])
 
 
 def summary_outputs(targets: list[str]) -> dict[str, str]:
@@ -233,3 +245,17 @@ def summary_outputs(targets: list[str]) -> dict[str, str]:
     for target in targets:
         out[f"figure_{target}"] = f"results/summary/robustness/{target}.png"
     return out
+
+
+def outputs(grid) -> dict[str, str]:
+    return summary_outputs(grid.config["robustness"]["targets"])
+
+
+def inputs(grid) -> dict[str, list[str]]:
+    """Every robustness cell's results (rule evaluate_robustness)."""
+    return {"results": grid.robustness_files()}
+
+
+def spec(grid) -> None:
+    """The summary needs nothing beyond its inputs."""
+    return None

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts import aggregate, sequences
+from xstilts.analyses import sequences
 from xstilts.grid import BASELINE
+from xstilts.summary.read import read_scores
+from xstilts.summary.tables import per_language_summary
 
 SUMMARY_DIR = "results/summary/multilingual"
 FILES = {
@@ -27,10 +29,6 @@ FILES = {
     "gap_csv": "gap_by_model.csv",
     "table_md": "multilingual.md",
 }
-
-
-def summary_outputs() -> dict[str, str]:
-    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
 
 
 def reference_arms(specs: dict[str, dict], arms: list[str]) -> list[str]:
@@ -74,7 +72,7 @@ def seen_unseen(values: pd.DataFrame, seen: dict) -> pd.DataFrame:
 
 def per_language(paths: list[str | Path]) -> pd.DataFrame:
     """Per (model, arm, target, language): the target's summary metric(s), mean over seeds."""
-    return aggregate.per_language_summary(*aggregate.read_scores(paths), "value")
+    return per_language_summary(*read_scores(paths), "value")
 
 
 def encoder_parameters(model_dir: str | Path) -> int | None:
@@ -195,7 +193,7 @@ def _signed(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:+.1f}"
 
 
-def summarize(spec: dict, outputs: dict[str, str]) -> None:
+def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
     """``spec``: cells (xstilts.grid.Grid.research_cells of the translated and mlm arms and their
     references) and english (each such arm → its task, the English-only arm). Writes the
     scores, the seen/unseen split, the gap to English-only by model and a Markdown page;
@@ -212,3 +210,43 @@ def summarize(spec: dict, outputs: dict[str, str]) -> None:
     split.to_csv(outputs["seen_csv"], index=False)
     gaps.to_csv(outputs["gap_csv"], index=False)
     Path(outputs["table_md"]).write_text(markdown(scores, split, seen, gaps))
+
+
+# ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
+
+NAME = "multilingual"  # config keys translated and mlm; its summary rule is multilingual_summary
+REPORT = None  # tables only: not in the HTML report
+
+
+def enabled(grid) -> bool:
+    return bool(grid.translated_arms or grid.mlm_arms)
+
+
+def outputs(grid=None) -> dict[str, str]:
+    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
+
+
+def spec(grid) -> dict:
+    """The translated and mlm arms and their references (the baseline, each task on English
+    alone) on each arm's targets."""
+    specs = {arm: grid.language_spec(arm) for arm in grid.translated_arms + grid.mlm_arms}
+    references = reference_arms(specs, grid.arms)
+    cells = [
+        cell
+        for arm, arm_spec in specs.items()
+        for cell in grid.research_cells(references + [arm], arm_spec["targets"])
+    ]
+    return {
+        "cells": list({c["scores"]: c for c in cells}.values()),
+        "english": {arm: arm_spec["task"] for arm, arm_spec in specs.items()},
+        # each model's size (its encoder's parameters) for the gap-by-model table
+        "model_dirs": {m: grid.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)},
+    }
+
+
+def inputs(grid) -> dict[str, list[str]]:
+    this = spec(grid)
+    return {
+        "scores": [c["scores"] for c in this["cells"]],
+        "models": list(this["model_dirs"].values()),
+    }

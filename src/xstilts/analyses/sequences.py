@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts import aggregate
 from xstilts.grid import BASELINE, Grid
+from xstilts.summary.bootstrap import bootstrap_gains
+from xstilts.summary.read import read_scores, task_scores
 
 SUMMARY_DIR = "results/summary/sequences"
 FILES = {
@@ -24,10 +25,6 @@ FILES = {
     "pairs_md": "order_pairs.md",
     "figure": "orders.png",
 }
-
-
-def summary_outputs() -> dict[str, str]:
-    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
 
 
 def order_pairs(arms: list[str]) -> list[tuple[str, str]]:
@@ -47,8 +44,8 @@ def reference_arms(arms: list[str], baseline: bool) -> list[str]:
 def arm_scores(cells: list[dict]) -> pd.DataFrame:
     """Per (model, arm, target): the task's summary score averaged over seeds, its gain over the
     baseline (when the grid has one) and the arm's stages."""
-    long, meta = aggregate.read_scores([c["scores"] for c in cells])
-    tasks = aggregate.task_scores(long, meta)
+    long, meta = read_scores([c["scores"] for c in cells])
+    tasks = task_scores(long, meta)
     out = tasks.groupby(["model", "arm", "target"], sort=False, as_index=False).agg(
         score=("score", "mean"), seeds=("seed", "nunique"), complete=("complete", "all")
     )
@@ -65,7 +62,7 @@ def compare_orders(cells: list[dict], pairs: list[tuple[str, str]]) -> pd.DataFr
     rows = []
     for first, second in pairs:
         mine = [c for c in cells if c["arm"] in (first, second)]
-        table, _ = aggregate.bootstrap_gains(
+        table, _ = bootstrap_gains(
             [c["scores"] for c in mine], [c["examples"] for c in mine], reference=second
         )
         table = table[table.arm == first].rename(columns={"arm": "first", "gain": "difference"})
@@ -95,10 +92,10 @@ def pairs_markdown(pairs: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summarize(spec: dict, outputs: dict[str, str]) -> None:
+def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
     """``spec``: cells (xstilts.grid.Grid.research_cells of the sequence and reference arms)
     and pairs (order pairs). Writes the arm scores, the order comparisons and a figure."""
-    from xstilts import plots
+    from xstilts.summary import figures as plots
 
     cells = spec["cells"]
     for path in outputs.values():
@@ -109,3 +106,35 @@ def summarize(spec: dict, outputs: dict[str, str]) -> None:
     pairs.to_csv(outputs["pairs_csv"], index=False)
     Path(outputs["pairs_md"]).write_text(pairs_markdown(pairs))
     plots.sequence_orders(scores, spec["arms"], outputs["figure"])
+
+
+# ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
+
+NAME = "sequence"  # config key sequences; its summary rule is sequence_summary
+REPORT = ("6. Research arms: task order", "sequences.rst")  # category, caption
+
+
+def enabled(grid) -> bool:
+    return bool(grid.sequence_arms)
+
+
+def outputs(grid=None) -> dict[str, str]:
+    return {name: f"{SUMMARY_DIR}/{file}" for name, file in FILES.items()}
+
+
+def spec(grid) -> dict:
+    """The sequence arms and their references (the baseline, each task alone) on the sequence
+    targets, and the order pairs."""
+    arms = grid.sequence_arms
+    references = reference_arms(arms, grid.config["baseline"])
+    targets = grid.config["sequences"]["targets"]
+    return {
+        "arms": arms,
+        "cells": grid.research_cells(references + arms, targets),
+        "pairs": order_pairs(arms),
+    }
+
+
+def inputs(grid) -> dict[str, list[str]]:
+    cells = spec(grid)["cells"]
+    return {"scores": [c["scores"] for c in cells], "examples": [c["examples"] for c in cells]}

@@ -15,22 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts import aggregate
 from xstilts.grid import BASELINE_AT_0
+from xstilts.summary.read import read_scores, task_scores
 
 SUMMARY_DIR = "results/summary/training_length"
 FRACTION = 0.95
 OTHERS = "others"  # the mean curve of the non-English languages
 CELL = ["model", "task", "arm", "label", "budget", "value", "unit", "seed", "target"]
-
-
-def summary_outputs(targets: list[str]) -> dict[str, str]:
-    out = {
-        "curves_csv": f"{SUMMARY_DIR}/curves.csv",
-        "convergence_csv": f"{SUMMARY_DIR}/convergence.csv",
-        "budgets_csv": f"{SUMMARY_DIR}/budget_scores.csv",
-    }
-    return out | {f"figure_{t}": f"{SUMMARY_DIR}/{t}.png" for t in targets}
 
 
 def steps_to_fraction(steps: list[int], scores: list[float], fraction: float = FRACTION):
@@ -93,8 +84,8 @@ def convergence(curves: pd.DataFrame) -> pd.DataFrame:
 def budget_scores(cells: list[dict], conv: pd.DataFrame) -> pd.DataFrame:
     """Per cell: the test score (the task's summary over every evaluated language), and the
     English curve's final score and steps to 95 %."""
-    long, meta = aggregate.read_scores(list(dict.fromkeys(c["scores"] for c in cells)))
-    scores = aggregate.task_scores(long, meta).set_index(["model", "arm", "seed", "target"])
+    long, meta = read_scores(list(dict.fromkeys(c["scores"] for c in cells)))
+    scores = task_scores(long, meta).set_index(["model", "arm", "seed", "target"])
     english = conv[conv.language == "en"].set_index(CELL)
     rows = []
     for cell in cells:
@@ -112,11 +103,11 @@ def budget_scores(cells: list[dict], conv: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*CELL, "test_score", "final_english", "steps_to_95"])
 
 
-def summarize(spec: dict, outputs: dict[str, str]) -> None:
+def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
     """``spec``: cells (every budget-axis cell on the curve targets, with its task, budget,
     value and unit) and targets. Writes the curves, the convergence table, the budget table and
     one figure per target."""
-    from xstilts import plots
+    from xstilts.summary import figures as plots
 
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -129,3 +120,42 @@ def summarize(spec: dict, outputs: dict[str, str]) -> None:
     budgets.to_csv(outputs["budgets_csv"], index=False)
     for target in spec["targets"]:
         plots.training_length(curves, budgets, target, outputs[f"figure_{target}"])
+
+
+# ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
+
+NAME = "training_length"  # config key; its summary rule is training_length_summary
+REPORT = ("7. Research arms: training length", "training_length.rst")  # category, caption
+
+
+def enabled(grid) -> bool:
+    return bool(grid.budget_axis())
+
+
+def summary_outputs(targets: list[str]) -> dict[str, str]:
+    out = {
+        "curves_csv": f"{SUMMARY_DIR}/curves.csv",
+        "convergence_csv": f"{SUMMARY_DIR}/convergence.csv",
+        "budgets_csv": f"{SUMMARY_DIR}/budget_scores.csv",
+    }
+    return out | {f"figure_{t}": f"{SUMMARY_DIR}/{t}.png" for t in targets}
+
+
+def outputs(grid) -> dict[str, str]:
+    return summary_outputs(grid.config["training_length"]["targets"])
+
+
+def spec(grid) -> dict:
+    """Every cell of the budget axis on the training-length targets, with its budget."""
+    targets = grid.config["training_length"]["targets"]
+    cells = [
+        cell | budget
+        for budget in grid.budget_axis()
+        for cell in grid.research_cells([budget["arm"]], targets)
+    ]
+    return {"cells": cells, "targets": targets}
+
+
+def inputs(grid) -> dict[str, list[str]]:
+    cells = spec(grid)["cells"]
+    return {"models": [c["model_dir"] for c in cells], "scores": [c["scores"] for c in cells]}

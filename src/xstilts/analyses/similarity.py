@@ -184,18 +184,17 @@ def analyse(
     return points, pd.DataFrame(rows, columns=["model", "family", "outcome", "points", "spearman"])
 
 
-def summarize(
-    similarity_files: list[str | Path],
-    gains_file: str | Path,
-    robustness_file: str | Path | None,
-    outputs: dict[str, str],
-) -> None:
-    from xstilts import plots
+def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str]) -> None:
+    """From each model's task similarities, the main grid's gains and (when the grid has
+    one) the robustness table: the similarity table, the points, the correlations per family
+    and outcome, and a figure."""
+    from xstilts.summary import figures as plots
 
-    similarity = pd.concat([pd.read_csv(f) for f in similarity_files], ignore_index=True)
+    similarity = pd.concat([pd.read_csv(f) for f in inputs["similarity"]], ignore_index=True)
     similarity.to_csv(outputs["similarity_csv"], index=False)
+    (gains_file,) = inputs["gains"]
     gains = pd.read_csv(gains_file)
-    robust = pd.read_csv(robustness_file) if robustness_file else None
+    robust = pd.read_csv(inputs["robustness"][0]) if inputs["robustness"] else None
     points, correlations = analyse(similarity, gains, robust)
     points.to_csv(outputs["points_csv"], index=False)
     correlations.to_csv(outputs["correlations_csv"], index=False)
@@ -203,7 +202,17 @@ def summarize(
     log.info("similarity: %s", json.dumps(correlations.to_dict("records"))[:2000])
 
 
-def summary_outputs() -> dict[str, str]:
+# ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
+
+NAME = "similarity"  # config key; its summary rule is similarity_summary
+REPORT = ("5. Research arms: task similarity", "similarity.rst")  # category, caption
+
+
+def enabled(grid) -> bool:
+    return bool(grid.config["similarity"]["enabled"])
+
+
+def outputs(grid=None) -> dict[str, str]:
     root = "results/summary/similarity"
     return {
         "similarity_csv": f"{root}/task_similarity.csv",
@@ -211,3 +220,21 @@ def summary_outputs() -> dict[str, str]:
         "correlations_csv": f"{root}/correlations.csv",
         "figure": f"{root}/similarity.png",
     }
+
+
+def inputs(grid) -> dict[str, list[str]]:
+    """Each model's task similarities (rule task_similarity), the main grid's gains and the
+    robustness table the similarity is related to, when the grid has one."""
+    from xstilts import grid as xgrid
+    from xstilts.analyses import robustness
+
+    return {
+        "similarity": grid.similarity_files(),
+        "gains": [xgrid.summary_outputs()["gains_csv"]],
+        "robustness": [robustness.outputs(grid)["long_csv"]] if robustness.enabled(grid) else [],
+    }
+
+
+def spec(grid) -> None:
+    """The summary needs nothing beyond its inputs."""
+    return None

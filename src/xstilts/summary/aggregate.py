@@ -1,0 +1,134 @@
+"""Aggregation: per-cell score files → long table, arm × target table, gains over the baseline.
+
+Reads only the score JSON files the evaluation jobs write (task, languages, metrics, the
+expected languages); knows nothing task-specific beyond the XTREME task table. Averages follow
+google-research/xtreme's evaluate.py: per task, each metric is averaged uniformly over
+languages and the task's summary score is the mean of its ``avg_metrics`` (accuracy for
+XNLI/PAWS-X); the XTREME score is the unweighted mean of the task summaries. A task average over
+fewer languages than the task has, or an XTREME average over fewer than its nine tasks, is
+computed over what is there and marked incomplete, never passed off as complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts.summary.bootstrap import bootstrap_gains
+from xstilts.summary.read import read_scores, read_validation, task_scores
+from xstilts.summary.render import (
+    BENCHMARK_TITLES,
+    benchmark_markdown,
+    best_markdown,
+    ci_markdown,
+    latex,
+    markdown,
+    metrics_markdown,
+    overview_html,
+)
+from xstilts.summary.tables import (
+    arm_target_std,
+    arm_target_table,
+    benchmark_table,
+    best_table,
+    gains_by_family,
+    gains_by_language,
+    gains_table,
+    metric_label,
+    metric_table,
+    xtreme_label,
+)
+
+LANGUAGE_GAINS = "language_gains_"  # + target: the per-language gain figure of one target
+
+
+def summarize(
+    score_files: list[str | Path],
+    outputs: dict[str, str | Path],
+    example_files: list[str | Path] | None = None,
+    benchmarks: tuple[str, ...] = ("xtreme",),
+    published_models: tuple[str, ...] = (),
+) -> None:
+    """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
+    and ``language_gains_<target>`` to the per-language gain figure of each target;
+    ``example_files`` (per-example statistics, one per score file) give the gains' confidence
+    intervals; each of ``benchmarks`` ("xtreme", "xtreme-r") gets its own table of task, group
+    and benchmark scores; the ``published_models`` (XLM-R Large on real data) are set beside the
+    published X-STILTs and XLM-R Large numbers (xstilts.published)."""
+    from xstilts.summary import figures as plots  # seaborn only where figures are drawn
+
+    long, meta = read_scores(score_files)
+    tasks = task_scores(long, meta)
+    table = arm_target_table(tasks)
+    std = arm_target_std(tasks, table)
+    gains = gains_by_language(long, meta)
+    families = gains_by_family(gains, meta)
+    metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
+    metrics = metric_table(long, meta)
+    bench = pd.concat([benchmark_table(long, meta, b) for b in benchmarks], ignore_index=True)
+    ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
+    best = best_table(table, read_validation(score_files), draws)
+    significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
+    notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
+    beside = ""
+    if published_models:
+        from xstilts.summary import published
+
+        beside = published.markdown(published.comparison(long, best, list(published_models)))
+    report = (
+        "## Summary score per target (language average) and XTREME average\n\n"
+        + markdown(table, metric_names, std)
+        + "\n## Gains over the baseline with 95 % confidence intervals\n\n"
+        + ci_markdown(ci)
+        + "\n## Best intermediate task per target (chosen on English validation)\n\n"
+        + best_markdown(best)
+        + (f"\n## Beside the published numbers\n\n{beside}" if beside else "")
+        + "".join(
+            f"\n## {BENCHMARK_TITLES[b]} (evaluate.py --xtreme_version {b})\n\n"
+            + benchmark_markdown(bench, b)
+            for b in benchmarks
+        )
+        + "\n## Every metric (language average, mean over seeds)\n\n"
+        + metrics_markdown(metrics)
+        + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
+    )
+    writers = {
+        "long_parquet": lambda p: long.to_parquet(p, index=False),
+        "long_csv": lambda p: long.to_csv(p, index=False),
+        "table_csv": lambda p: table.to_csv(p),
+        "table_md": lambda p: Path(p).write_text(report),
+        "metrics_csv": lambda p: metrics.to_csv(p),
+        "table_tex": lambda p: Path(p).write_text(latex(table, metric_names, std)),
+        "best_csv": lambda p: best.to_csv(p, index=False),
+        "gains_ci_csv": lambda p: ci.to_csv(p, index=False),
+        "gains_parquet": lambda p: gains.to_parquet(p, index=False),
+        "gains_csv": lambda p: gains.to_csv(p, index=False),
+        "heatmap": lambda p: plots.gain_heatmap(
+            gains_table(table), p, xtreme_label(table), significant
+        ),
+        "family_csv": lambda p: families.to_csv(p, index=False),
+        "benchmarks_csv": lambda p: bench.to_csv(p, index=False),
+        "family_heatmap": lambda p: plots.family_gains(families, p),
+    }
+    for name, path in outputs.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if name.startswith(LANGUAGE_GAINS):
+            target = name.removeprefix(LANGUAGE_GAINS)
+            if target not in meta.index:  # bucc2018_mteb's score files say "bucc2018"
+                from xstilts import tasks as task_registry
+
+                with contextlib.suppress(KeyError):
+                    target = task_registry.get(target).xtreme_name
+            metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
+            plots.language_gains(gains, target, metrics_used, path)
+        elif name != "overview":
+            writers[name](path)
+    if "overview" in outputs:  # after the heatmap it shows
+        page = overview_html(table, metric_names, std, outputs["heatmap"])
+        if beside:  # the published numbers under the heatmap, as Markdown in a <pre>
+            from html import escape
+
+            page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
+        Path(outputs["overview"]).write_text(page, encoding="utf-8")

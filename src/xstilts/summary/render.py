@@ -1,0 +1,245 @@
+"""Rendering the summary's tables: Markdown, LaTeX and the report's HTML overview."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts.summary.bootstrap import CI_LEVEL
+from xstilts.summary.read import BASELINE
+from xstilts.summary.tables import NON_TARGET_COLUMNS
+
+
+def benchmark_markdown(scores: pd.DataFrame, benchmark: str) -> str:
+    """One benchmark's table: a row per (model, arm), its tasks, groups and average as
+    columns; a score over fewer languages or tasks than the benchmark has carries a "*"."""
+    from xstilts.benchmarks import BENCHMARKS
+
+    rows = scores[scores.benchmark == benchmark]
+    if rows.empty:
+        return f"No {benchmark} task was evaluated.\n"
+    table = BENCHMARKS[benchmark]
+    columns = [t for t in table.tasks if (rows.name == t).any()]
+    columns += [g for g in table.groups if ((rows.kind == "group") & (rows.name == g)).any()]
+    columns.append("avg")
+    out = [
+        "| " + " | ".join(["model", "arm", *columns]) + " |",
+        "|" + "---|" * 2 + "---:|" * len(columns),
+    ]
+    for (model, arm), g in rows.groupby(["model", "arm"], sort=False):
+        by_name = {r.name: r for r in g.itertuples()}
+        cells = []
+        for name in columns:
+            r = by_name.get(name)
+            if r is None:
+                cells.append("–")
+                continue
+            text = f"{r.score:.1f}" + ("" if r.complete else "*")
+            cells.append(f"{text} ({r.tasks} tasks)" if name == "avg" else text)
+        out.append("| " + " | ".join([model, arm, *cells]) + " |")
+    out.append(
+        f"\n\\* over fewer languages or tasks than {benchmark} has "
+        f"({len(table.tasks)} tasks); not comparable to a complete {benchmark} score.\n"
+    )
+    return "\n".join(out) + "\n"
+
+
+def best_markdown(best: pd.DataFrame) -> str:
+    header = ["model", "target", "best arm", "chosen by", "validation", "test", "baseline"]
+    header.append("gain [95 % CI]")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in best.itertuples():
+        cells = [r.model, r.target, r.arm or "per target", r.basis, _fmt(r.validation, True)]
+        gain = _signed(r.gain)
+        if pd.notna(r.ci_low) and r.arm != BASELINE:
+            gain += f" [{r.ci_low:+.1f}, {r.ci_high:+.1f}]" + ("†" if r.significant else "")
+        cells += [_fmt(r.score, True), _fmt(r.baseline, True), gain]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _signed(value: float) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:+.1f}"
+
+
+def ci_markdown(ci: pd.DataFrame) -> str:
+    """Arm × target gains with their 95 % intervals; † when the interval excludes 0."""
+    if ci.empty:
+        return "No gains: the grid has no baseline arm, or no per-example statistics.\n"
+    targets = list(dict.fromkeys(t for t in ci.target if t != "xtreme_avg"))
+    if (ci.target == "xtreme_avg").any():
+        targets.append("xtreme_avg")
+    header = ["model", "arm"] + ["XTREME avg" if t == "xtreme_avg" else t for t in targets]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, arm), g in ci.groupby(["model", "arm"], sort=False):
+        by_target = g.set_index("target")
+        cells = [model, arm]
+        for t in targets:
+            if t not in by_target.index:
+                cells.append("–")
+                continue
+            r = by_target.loc[t]
+            mark = "†" if r["significant"] else ""
+            cells.append(f"{r['gain']:+.1f} [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]{mark}")
+        lines.append("| " + " | ".join(cells) + " |")
+    n_seeds = int(ci.seeds.min())
+    lines += [
+        "",
+        f"Gain over the baseline with its {CI_LEVEL:.0f} % confidence interval: a paired "
+        f"bootstrap ({int(ci.resamples.iloc[0])} draws) over seeds ({n_seeds}) and test "
+        "examples. † the interval excludes 0.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def metrics_markdown(metrics: pd.DataFrame) -> str:
+    header = ["model", "arm"] + [f"{t} {m}" for t, m in metrics.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, arm), row in metrics.iterrows():
+        lines.append("| " + " | ".join([model, arm] + [_fmt(v, True) for v in row]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float, complete: bool, std: float | None = None) -> str:
+    """``75.3``, ``75.3 ± 0.4`` over seeds, ``75.3*`` when incomplete; "–" when missing."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{value:.1f}" + ("" if std is None or pd.isna(std) else f" ± {std:.1f}")
+    return text + ("" if complete else "*")
+
+
+def _best_cells(table: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(model, arm, column) of the highest mean in every column, per model (ties: all)."""
+    best = set()
+    for model, g in table.groupby(level="model", sort=False):
+        for col in [*_targets(table), "xtreme_avg"]:
+            top = g[col].max()
+            if pd.notna(top):
+                best |= {(model, arm, col) for (_, arm), v in g[col].items() if v == top}
+    return best
+
+
+def _targets(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in NON_TARGET_COLUMNS]
+
+
+def _cells(table, std, best, row_key, row) -> tuple[list[tuple[str, bool]], str]:
+    """A row's formatted target cells (each with whether it is the best) and XTREME cell."""
+    model, arm = row_key
+    incomplete = set(map(tuple, table.attrs.get("incomplete_cells", [])))
+
+    def sd(col):
+        return None if std is None else std.loc[row_key, col]
+
+    cells = [
+        (_fmt(row[t], (model, arm, t) not in incomplete, sd(t)), (model, arm, t) in best)
+        for t in _targets(table)
+    ]
+    avg = _fmt(row["xtreme_avg"], bool(row["xtreme_complete"]), sd("xtreme_avg"))
+    return cells, avg
+
+
+def _display_rows(table: pd.DataFrame, std: pd.DataFrame | None):
+    """Per arm of the table: (model, arm), then each target's cell and the XTREME average
+    as (text, bold); an incomplete average names its coverage."""
+    best = _best_cells(table)
+    for key, row in table.iterrows():
+        cells, avg = _cells(table, std, best, key, row)
+        if not row["xtreme_complete"]:
+            avg = f"{avg} ({row['xtreme_tasks']} tasks)"
+        yield key, [*cells, (avg, (*key, "xtreme_avg") in best)]
+
+
+TABLE_LEGEND = (
+    "Bold: the best arm in the column. `*` incomplete: the average covers fewer languages or "
+    "tasks than the benchmark has (XTREME has 9 tasks); it is not comparable to a full score."
+)
+
+
+def markdown(
+    table: pd.DataFrame, metric_names: dict[str, str], std: pd.DataFrame | None = None
+) -> str:
+    """The paper's layout: one row per arm (baseline, the intermediate tasks, multitask), one
+    column per target with its official metric, the XTREME average last; the best arm of each
+    column in bold; mean ± standard deviation over seeds when there are several."""
+    header = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in _targets(table)]
+    header.append("XTREME avg")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, cells in _display_rows(table, std):
+        out = [key[0], key[1]] + [f"**{c}**" if bold else c for c, bold in cells]
+        lines.append("| " + " | ".join(out) + " |")
+    lines += [
+        "",
+        TABLE_LEGEND + (" Mean ± standard deviation over seeds." if std is not None else ""),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def overview_html(
+    table: pd.DataFrame,
+    metric_names: dict[str, str],
+    std: pd.DataFrame | None,
+    heatmap: str | Path,
+) -> str:
+    """The report's first screen: the arm × target table and the heatmap of gains (embedded),
+    as an HTML fragment."""
+    from html import escape
+
+    head = ["model", "arm"] + [f"{t} ({metric_names.get(t, '')})" for t in _targets(table)]
+    head.append("XTREME avg")
+    rows = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
+    for key, cells in _display_rows(table, std):
+        out = [f"<td>{escape(str(k))}</td>" for k in key]
+        out += [f"<td><b>{escape(c)}</b></td>" if bold else f"<td>{escape(c)}</td>"
+                for c, bold in cells]  # fmt: skip
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    picture = base64.b64encode(Path(heatmap).read_bytes()).decode("ascii")
+    return (
+        '<table class="table table-sm">\n' + "\n".join(rows) + "\n</table>\n"
+        f"<p>{escape(TABLE_LEGEND)}</p>\n"
+        f'<img alt="gains over the baseline" style="max-width: 100%" '
+        f'src="data:image/png;base64,{picture}">\n'
+    )
+
+
+def _tex(text: str) -> str:
+    """Escape LaTeX's special characters in a name."""
+    for char, repl in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%")):
+        text = text.replace(char, repl)
+    return text.replace("#", r"\#").replace("$", r"\$")
+
+
+def latex(
+    table: pd.DataFrame,
+    metric_names: dict[str, str] | None = None,
+    std: pd.DataFrame | None = None,
+) -> str:
+    """The same table as a booktabs ``tabular`` to ``\\input`` in a paper (needs
+    ``\\usepackage{booktabs}``): the metric under each target, the best per column in bold."""
+    metric_names = metric_names or {}
+    targets = _targets(table)
+    cols = "ll" + "r" * (len(targets) + 1)
+    lines = [
+        r"\begin{tabular}{" + cols + "}",
+        r"\toprule",
+        " & ".join(["Model", "Arm", *map(_tex, targets), "XTREME avg"]) + r" \\",
+    ]
+    if metric_names:
+        lines.append(
+            " & ".join(["", "", *(_tex(metric_names.get(t, "")) for t in targets), ""]) + r" \\"
+        )
+    lines.append(r"\midrule")
+    best = _best_cells(table)
+    for key, row in table.iterrows():
+        cells, avg = _cells(table, std, best, key, row)
+        out = [_tex(key[0]), _tex(key[1])]
+        out += [r"\textbf{" + c + "}" if bold else c for c, bold in cells]
+        out.append(r"\textbf{" + avg + "}" if (*key, "xtreme_avg") in best else avg)
+        lines.append(" & ".join(out).replace("±", r"$\pm$") + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+BENCHMARK_TITLES = {"xtreme": "XTREME", "xtreme-r": "XTREME-R"}
