@@ -58,7 +58,7 @@ def demo_model(tmp_path_factory) -> Path:
 def demo_workdir(tmp_path_factory, demo_model) -> Path:
     """A work directory with demo data and features for mnli, xnli and pawsx."""
     from xstilts import features, tasks
-    from xstilts.data.build import build_demo_split
+    from xstilts.tasks.build import build_demo_split
 
     work = tmp_path_factory.mktemp("work")
     with chdir(work):
@@ -74,7 +74,7 @@ def demo_workdir(tmp_path_factory, demo_model) -> Path:
 @pytest.fixture(scope="session")
 def ccg_dir(tmp_path_factory) -> Path:
     """CCGbank stand-in: the demo's CCG data in jiant's file format (train, dev, tags_to_id)."""
-    from xstilts.data.build import build_demo_local
+    from xstilts.tasks.build import build_demo_local
 
     out = tmp_path_factory.mktemp("ccgbank")
     build_demo_local("ccgbank", out, scale=100)
@@ -85,7 +85,7 @@ def ccg_dir(tmp_path_factory) -> Path:
 def bucc_dir(tmp_path_factory) -> Path:
     """BUCC 2018 stand-in: the demo's copy in the release layout xtreme's download script
     writes (<lang>-en.{dev,test}.{<lang>,en,gold})."""
-    from xstilts.data.build import build_demo_local
+    from xstilts.tasks.build import build_demo_local
 
     out = tmp_path_factory.mktemp("bucc2018")
     build_demo_local("bucc2018", out, scale=100)

@@ -12,8 +12,8 @@ import datasets
 import pytest
 import torch
 
-from xstilts import evaluate, features, grid, tasks, training
-from xstilts.data.build import build_demo_local, build_demo_split, import_local
+from xstilts import features, grid, tasks, training
+from xstilts.evaluation import target as target_eval
 from xstilts.summary import score
 from xstilts.tasks.answer_retrieval import (
     XQUAD_R,
@@ -21,6 +21,7 @@ from xstilts.tasks.answer_retrieval import (
     AnswerRetrievalTask,
     build_pool,
 )
+from xstilts.tasks.build import build_demo_local, build_demo_split, import_local
 from xstilts.training import inference
 
 from conftest import chdir, hub_config
@@ -267,7 +268,7 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
 
     langs = ["en", "de"]
     with mock.patch.object(AnswerRetrievalTask, "collate", counting):
-        result = evaluate.evaluate_target(
+        result = target_eval.evaluate_target(
             work / "out", "lareqa", work / "features", langs, work / "pred", work / "s.json", {}
         )
     de = datasets.load_from_disk(str(work / "features/test.de"))
@@ -275,7 +276,7 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
     assert set(de["kind"]) == {"question"} and set(pool["kind"]) == {"candidate"}
     assert sum(collated) == 2 * len(de) + len(pool)  # the pool embedded once, not twice
     assert set(result["languages"]) == set(langs)
-    model, tokenizer = evaluate.modeling.load(work / "out")
+    model, tokenizer = target_eval.modeling.load(work / "out")
     # the pool's embeddings from the cache are those the split gets without one (up to the
     # rounding of other batch shapes)
     en = TASK.with_pool(datasets.load_from_disk(str(work / "features/test.en")), work / "features")

@@ -9,9 +9,9 @@ import pytest
 
 from xstilts import tasks
 from xstilts.data import demo
-from xstilts.data.build import build_demo_split
 from xstilts.data.sources import load
 from xstilts.tasks import retrieval
+from xstilts.tasks.build import build_demo_split
 
 ALL = tasks.all_sources()
 # training data by language (XNLI's translated MNLI, masked-LM text): the same generator and

@@ -9,9 +9,10 @@ import re
 import datasets
 import pytest
 
-from xstilts import evaluate, features, grid, tasks, training
-from xstilts.data.build import build_demo_local, import_local
+from xstilts import features, grid, tasks, training
+from xstilts.evaluation import target as target_eval
 from xstilts.summary import score
+from xstilts.tasks.build import build_demo_local, import_local
 from xstilts.tasks.entity_retrieval import MENTION_LANGS, entity_text, mention_query
 
 from conftest import chdir, hub_config
@@ -122,7 +123,7 @@ def test_every_language_ranks_the_whole_pool(demo_model, tmp_path):
         out_dir=tmp_path / "out",
         checkpoint_dir=tmp_path / "ckpt",
     )
-    result = evaluate.evaluate_target(
+    result = target_eval.evaluate_target(
         tmp_path / "out", "mewslix", tmp_path / "features", ["de", "ja"], tmp_path / "pred",
         tmp_path / "scores.json", {}, "fp32",
     )  # fmt: skip

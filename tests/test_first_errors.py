@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from xstilts import cli, features, grid, tasks
+from xstilts.data import disk
 from xstilts.errors import UserError
 from xstilts.summary import score
 
@@ -130,13 +131,13 @@ def test_a_damaged_features_file_names_the_folder_to_delete(demo_workdir):
     arrow = next((damaged / "test.de").glob("*.arrow"))
     arrow.write_bytes(arrow.read_bytes()[:5000])  # truncated
     with pytest.raises(UserError) as err:
-        features.load_split(damaged / "test.de")
+        disk.load_split(damaged / "test.de")
     message = str(err.value)
     assert message.startswith(f"the prepared features in {damaged / 'test.de'} cannot be read")
     assert f"delete the folder {damaged} and run the workflow again" in message
     (damaged / "test.de/state.json").write_text("{not json")
     with pytest.raises(UserError, match="cannot be read"):
-        features.load_split(damaged / "test.de")
+        disk.load_split(damaged / "test.de")
 
 
 def _submission(tmp_path: Path) -> tuple[Path, Path]:

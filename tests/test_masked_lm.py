@@ -12,9 +12,9 @@ from test_train import SETTINGS
 
 from xstilts import cost, features, tasks, training
 from xstilts import grid as xgrid
-from xstilts.data.build import build_demo_split
-from xstilts.modeling import heads
 from xstilts.modeling import model as modeling
+from xstilts.tasks import heads
+from xstilts.tasks.build import build_demo_split
 from xstilts.training import batches
 
 from conftest import REPO, chdir, hub_config

@@ -11,7 +11,7 @@ import torch
 
 from xstilts import tasks
 from xstilts.benchmarks import BENCHMARKS
-from xstilts.modeling import heads
+from xstilts.tasks import heads
 from xstilts.tasks import multiple_choice as mc
 
 HELLASWAG = tasks.get("hellaswag")

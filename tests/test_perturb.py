@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from xstilts.analyses import perturb
+from xstilts.data import perturb
 
 
 class Scripted:

@@ -12,7 +12,7 @@ import torch
 from xstilts import tasks
 from xstilts.data import demo
 from xstilts.errors import UserError
-from xstilts.tasks import qa
+from xstilts.tasks import qa, qa_spans
 
 WORDS = demo.lexicon("en")
 XQUAD = tasks.get("xquad")
@@ -47,9 +47,9 @@ def _rows(*rows):
 
 
 def test_windows_cover_the_context_and_step_by_the_doc_stride(tokenizer, monkeypatch):
-    monkeypatch.setattr(qa, "DOC_STRIDE", 10)
+    monkeypatch.setattr(qa_spans, "DOC_STRIDE", 10)
     context = " ".join(WORDS[:200])
-    wins = list(qa.windows(tokenizer, ["where?"], [context], max_length=48))
+    wins = list(qa_spans.windows(tokenizer, ["where?"], [context], max_length=48))
     assert len(wins) > 3
     q_len = len(tokenizer("where?", add_special_tokens=False)["input_ids"])
     room = 48 - q_len - 4
@@ -72,7 +72,7 @@ def test_windows_cover_the_context_and_step_by_the_doc_stride(tokenizer, monkeyp
 
 
 def test_an_answer_split_by_a_window_edge_points_at_s_there(tokenizer, monkeypatch):
-    monkeypatch.setattr(qa, "DOC_STRIDE", 8)
+    monkeypatch.setattr(qa_spans, "DOC_STRIDE", 8)
     words = WORDS[:60]
     context = " ".join(words)
     answer = " ".join(words[20:23])
@@ -154,7 +154,7 @@ def test_span_longer_than_max_answer_length_is_not_chosen():
     end = np.zeros(51)
     start[1], end[45] = 10, 10  # 45 tokens: too long
     end[3] = 5
-    score, s, e = qa.best_span(start, end, offsets)
+    score, s, e = qa_spans.best_span(start, end, offsets)
     assert (s, e) == (0, 3)  # tokens 1..3 → characters [0, 3)
 
 

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from xstilts import tasks
-from xstilts.data.build import build_demo_local, import_local
 from xstilts.errors import UserError
 from xstilts.metrics import tagging as tag_metrics
 from xstilts.tasks import tagging
+from xstilts.tasks.build import build_demo_local, import_local
 
 BOS, EOS = 0, 2
 PANX = tasks.get("panx")

@@ -306,7 +306,7 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
 def xcopa_features(demo_model, tmp_path_factory):
     """Demo XCOPA features: Social IQa ("first_stage"), COPA ("train", "validation") and the
     11 test languages."""
-    from xstilts.data.build import build_demo_split
+    from xstilts.tasks.build import build_demo_split
 
     from conftest import chdir
 

@@ -5,6 +5,10 @@ class UserError(Exception):
     """Bad config, missing or corrupt input, no GPU when one is asked for: say what and the fix."""
 
 
+class ConfigError(UserError):
+    """A user error in the config: the message is one sentence naming the key and the fix."""
+
+
 FETCH_COMMAND = "snakemake --cores 1 fetch"
 
 

@@ -60,28 +60,15 @@ def prepare(
     return sizes
 
 
-def load_split(path: str | Path):
-    """A prepared split (``results/features/<model>/<task>/<split>``); one that is damaged (a
-    truncated or corrupt file) stops with the folder to delete."""
-    import datasets
-
-    path = Path(path)
-    try:
-        return datasets.load_from_disk(str(path))
-    except Exception as err:  # datasets and pyarrow raise several types for a damaged file
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UserError(
-            f"the prepared features in {path} cannot be read ({reason}); delete the folder "
-            f"{path.parent} and run the workflow again, which prepares it anew (the jobs that "
-            "read it then run again)"
-        ) from None
+def max_tokens(max_position_embeddings: int) -> int:
+    """The longest input an XLM-R-architecture model takes: its positions less the two that
+    RoBERTa's position ids skip (padding_idx + 1 is the first)."""
+    return max_position_embeddings - 2
 
 
 def check_length(model_dir: str | Path, task_name: str, max_seq_length: int) -> None:
     """Stop with the config key to lower when inputs of ``max_seq_length`` tokens would not fit
     the model's positions (a Hub model's limit is known once it is fetched)."""
-    from xstilts.grid import max_tokens
-
     config = json.loads((Path(model_dir) / "config.json").read_text())
     positions = config.get("max_position_embeddings")
     if positions and max_seq_length > max_tokens(positions):

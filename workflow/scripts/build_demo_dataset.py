@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.data.build import build_demo_split
+    from xstilts.tasks.build import build_demo_split
 
     w = smk.wildcards
     build_demo_split(

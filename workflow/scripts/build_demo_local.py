@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.data.build import build_demo_local
+    from xstilts.tasks.build import build_demo_local
 
     scale = json.loads(smk.params.spec)["demo_scale"]
     build_demo_local(smk.wildcards.name, smk.output.directory, scale)

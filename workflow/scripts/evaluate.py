@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.evaluate import evaluate_target
+    from xstilts.evaluation.target import evaluate_target
 
     cell = json.loads(smk.params.cell)
     evaluate_target(

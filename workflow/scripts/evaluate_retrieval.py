@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.retrieval import evaluate_retrieval
+    from xstilts.evaluation.encoder import evaluate_retrieval
 
     evaluate_retrieval(
         smk.input.encoder,

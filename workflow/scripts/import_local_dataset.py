@@ -6,7 +6,7 @@ from xstilts.job import run
 
 
 def main(smk):
-    from xstilts.data.build import import_local
+    from xstilts.tasks.build import import_local
 
     w = smk.wildcards
     directory = json.loads(smk.params.source)["directory"]

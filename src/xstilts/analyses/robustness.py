@@ -21,7 +21,7 @@ import pandas as pd
 
 from xstilts import languages
 from xstilts import tasks as task_registry
-from xstilts.analyses import perturb
+from xstilts.data import perturb
 from xstilts.data import sources as data_sources
 from xstilts.tasks.base import Task, map_rows
 

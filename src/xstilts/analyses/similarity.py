@@ -60,8 +60,8 @@ def task_embedding(encoder, sequences: list[list[int]], pad_id: int, layer: int,
     """The mean over ``sequences`` of their mean-pooled hidden states after ``layer``."""
     import torch
 
-    from xstilts.modeling.heads import MeanPooler
     from xstilts.tasks.base import pad
+    from xstilts.tasks.heads import MeanPooler
     from xstilts.training.inference import device_and_autocast
 
     device, autocast = device_and_autocast(precision)
@@ -87,9 +87,9 @@ def embed_tasks(
     """Embed every task of ``features`` (task → its features directory) and write the
     similarity of every pair as a long table: task_a, task_b, similarity, raw_cosine."""
 
-    from xstilts.features import load_split
+    from xstilts.data.disk import load_split
+    from xstilts.evaluation.encoder import check_layer
     from xstilts.modeling import model as modeling
-    from xstilts.retrieval import check_layer
     from xstilts.training.inference import device_and_autocast
 
     device, _ = device_and_autocast(cell["precision"])

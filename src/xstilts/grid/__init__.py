@@ -15,8 +15,8 @@ cells. The workflow builds every target path from here; scripts never read the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from xstilts.errors import ConfigError
+from xstilts.features import max_tokens
 from xstilts.grid.arms import (
     BASELINE,
     BASELINE_AT_0,
@@ -27,26 +27,11 @@ from xstilts.grid.arms import (
     STAGE_SEP,
     budget_value,
 )
-from xstilts.grid.axes import Axes
-from xstilts.grid.cells import Cells
-from xstilts.grid.checks import is_model_folder, local_data_message, max_tokens, missing_local_data
-from xstilts.grid.config import (
-    SCHEMA,
-    TRAINING_KEYS,
-    ConfigError,
-    canonical,
-    load,
-    read_config,
-    validate,
-)
-from xstilts.grid.files import Files
+from xstilts.grid.cells import TRAINING_KEYS, canonical
+from xstilts.grid.checks import is_model_folder, local_data_message, missing_local_data
+from xstilts.grid.config import SCHEMA, load, read_config, validate
+from xstilts.grid.grid import Grid
 from xstilts.grid.paths import SUMMARY_DIR, SUMMARY_FILES, summary_outputs
-
-
-@dataclass
-class Grid(Axes, Cells, Files):
-    config: dict  # validated, defaults filled
-
 
 __all__ = [
     "BASELINE",

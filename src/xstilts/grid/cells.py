@@ -4,10 +4,28 @@ is off leaves a cell's params as they were before it existed."""
 
 from __future__ import annotations
 
+import json
+
 from xstilts import tasks as task_registry
 from xstilts.grid import paths
 from xstilts.grid.arms import BASELINE, MLM_TASK, MULTITASK
-from xstilts.grid.config import TRAINING_KEYS, canonical
+
+# the optimisation settings of one training run, as a cell's params carry them
+TRAINING_KEYS = (
+    "learning_rate",
+    "batch_size",
+    "gradient_accumulation_steps",
+    "epochs",
+    "max_steps",
+    "warmup_ratio",
+    "weight_decay",
+    "adam_epsilon",
+    "max_grad_norm",
+)
+
+
+def canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
 class Cells:

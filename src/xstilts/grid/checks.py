@@ -8,14 +8,15 @@ from pathlib import Path
 
 from xstilts import tasks as task_registry
 from xstilts.benchmarks import BENCHMARKS
+from xstilts.errors import ConfigError
+from xstilts.features import max_tokens
 from xstilts.grid.arms import BASELINE, LANGUAGE_SECTIONS, MLM_TASK, MULTITASK
-from xstilts.grid.config import ConfigError
 
 
 def check(config: dict) -> None:
     """Every cross-check, filling what the checks settle (each task's max_seq_length, each
     target's languages in canonical order, the research arms' defaults)."""
-    from xstilts.grid import Grid
+    from xstilts.grid.grid import Grid
 
     for section in ("intermediate", "targets"):
         for name, settings in config[section].items():
@@ -130,12 +131,6 @@ def _check_models(config: dict) -> None:
                     )
 
 
-def max_tokens(max_position_embeddings: int) -> int:
-    """The longest input an XLM-R-architecture model takes: its positions less the two that
-    RoBERTa's position ids skip (padding_idx + 1 is the first)."""
-    return max_position_embeddings - 2
-
-
 def _check_research_arms(config: dict) -> None:
     sequences, length = config["sequences"], config["training_length"]
     for key in ("orders", "permute"):
@@ -230,7 +225,7 @@ def _check_language_arms(config: dict) -> None:
 
 
 def _check_robustness(config: dict, arms: list[str]) -> None:
-    from xstilts.analyses import perturb
+    from xstilts.data import perturb
 
     section = config["robustness"]
     for target in section["targets"]:
@@ -260,7 +255,7 @@ def _check_robustness(config: dict, arms: list[str]) -> None:
 
 
 def _check_similarity(config: dict, arms: list[str]) -> None:
-    from xstilts.grid import Grid
+    from xstilts.grid.grid import Grid
 
     if not config["similarity"]["enabled"]:
         return
@@ -283,7 +278,7 @@ def missing_local_data(config: dict) -> list[str]:
     them) whose folder is not set or lacks a file: one line each, with where to get it and what
     to drop instead. Empty when all are there, or for the demo (it writes its own copies)."""
     from xstilts.data.local import LOCAL_DATASETS, split_files
-    from xstilts.grid import Grid
+    from xstilts.grid.grid import Grid
 
     if config["data"]["source"] != "hub":
         return []

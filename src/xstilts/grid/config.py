@@ -5,32 +5,15 @@ error is one sentence naming the key and the fix (``ConfigError``)."""
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from xstilts.errors import UserError
+from xstilts.errors import ConfigError
 
 SCHEMA = Path(__file__).with_name("schema.yaml")  # the JSON schema of a config, in YAML
-# the optimisation settings of one training run, as a cell's params carry them
-TRAINING_KEYS = (
-    "learning_rate",
-    "batch_size",
-    "gradient_accumulation_steps",
-    "epochs",
-    "max_steps",
-    "warmup_ratio",
-    "weight_decay",
-    "adam_epsilon",
-    "max_grad_norm",
-)
-
-
-class ConfigError(UserError):
-    """A user error in the config: the message is one sentence naming the key and the fix."""
 
 
 # PyYAML reads YAML 1.1, where 1e-3 (no dot) is a string, not a number: taken as the number
@@ -152,7 +135,3 @@ def read_config(path: str | Path) -> dict:
 
 def load(path: str | Path, schema_path: str | Path | None = None, check_local: bool = True) -> dict:
     return validate(read_config(path), schema_path, check_local)
-
-
-def canonical(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))

@@ -19,14 +19,9 @@ import pandas as pd
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, read_validation, task_scores
 from xstilts.summary.render import (
-    BENCHMARK_TITLES,
-    benchmark_markdown,
-    best_markdown,
-    ci_markdown,
     latex,
-    markdown,
-    metrics_markdown,
     overview_html,
+    report_markdown,
 )
 from xstilts.summary.tables import (
     arm_target_std,
@@ -71,28 +66,13 @@ def summarize(
     ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
     best = best_table(table, read_validation(score_files), draws)
     significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
-    notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
     beside = ""
     if published_models:
         from xstilts.summary import published
 
         beside = published.markdown(published.comparison(long, best, list(published_models)))
-    report = (
-        "## Summary score per target (language average) and XTREME average\n\n"
-        + markdown(table, metric_names, std)
-        + "\n## Gains over the baseline with 95 % confidence intervals\n\n"
-        + ci_markdown(ci)
-        + "\n## Best intermediate task per target (chosen on English validation)\n\n"
-        + best_markdown(best)
-        + (f"\n## Beside the published numbers\n\n{beside}" if beside else "")
-        + "".join(
-            f"\n## {BENCHMARK_TITLES[b]} (evaluate.py --xtreme_version {b})\n\n"
-            + benchmark_markdown(bench, b)
-            for b in benchmarks
-        )
-        + "\n## Every metric (language average, mean over seeds)\n\n"
-        + metrics_markdown(metrics)
-        + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
+    report = report_markdown(
+        table, metric_names, std, ci, best, beside, bench, benchmarks, metrics, meta
     )
     writers = {
         "long_parquet": lambda p: long.to_parquet(p, index=False),

@@ -243,3 +243,27 @@ def latex(
 
 
 BENCHMARK_TITLES = {"xtreme": "XTREME", "xtreme-r": "XTREME-R"}
+
+
+def report_markdown(table, metric_names, std, ci, best, beside, bench, benchmarks, metrics, meta):
+    """The summary's Markdown page (arm_target.md): the arm × target table, the gains with their
+    intervals, the best arm per target, the published numbers beside (when given), each
+    benchmark's table, every metric and the score files' notes."""
+    notes = [f"- {t}: {n}" for t, ns in meta["notes"].items() for n in ns]
+    return (
+        "## Summary score per target (language average) and XTREME average\n\n"
+        + markdown(table, metric_names, std)
+        + "\n## Gains over the baseline with 95 % confidence intervals\n\n"
+        + ci_markdown(ci)
+        + "\n## Best intermediate task per target (chosen on English validation)\n\n"
+        + best_markdown(best)
+        + (f"\n## Beside the published numbers\n\n{beside}" if beside else "")
+        + "".join(
+            f"\n## {BENCHMARK_TITLES[b]} (evaluate.py --xtreme_version {b})\n\n"
+            + benchmark_markdown(bench, b)
+            for b in benchmarks
+        )
+        + "\n## Every metric (language average, mean over seeds)\n\n"
+        + metrics_markdown(metrics)
+        + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
+    )

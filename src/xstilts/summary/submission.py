@@ -21,7 +21,7 @@ BEST = "best"
 
 def write_labels(task_name: str, features_dir: str | Path, languages: list[str], out: Path) -> None:
     """The gold of one task's test languages into ``out/<xtreme name>/test-<lang>.<ext>``."""
-    from xstilts.features import load_split
+    from xstilts.data.disk import load_split
 
     task = task_registry.get(task_name)
     folder = Path(out) / task.xtreme_name

@@ -400,7 +400,7 @@ class AnswerRetrievalTask(Task):
 
     # ---- model ----
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
-        from xstilts.modeling.heads import DualEncoderHead
+        from xstilts.tasks.heads import DualEncoderHead
 
         return DualEncoderHead(hidden_size, dropout)
 

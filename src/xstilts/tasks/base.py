@@ -237,7 +237,7 @@ class Task(ABC):
             return features
         import datasets
 
-        from xstilts.features import load_split
+        from xstilts.data.disk import load_split
 
         pool = load_split(Path(features_dir) / "pool")
         return datasets.concatenate_datasets([features, pool])

@@ -96,7 +96,7 @@ class MaskedLMTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
-        from xstilts.modeling.heads import MaskedLMHead
+        from xstilts.tasks.heads import MaskedLMHead
 
         return MaskedLMHead(hidden_size)
 

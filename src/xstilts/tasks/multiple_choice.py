@@ -300,7 +300,7 @@ class MultipleChoiceTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
-        from xstilts.modeling.heads import ChoiceHead
+        from xstilts.tasks.heads import ChoiceHead
 
         return ChoiceHead(hidden_size, dropout)
 

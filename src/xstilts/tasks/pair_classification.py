@@ -162,7 +162,7 @@ class PairClassificationTask(Task):
         }
 
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:
-        from xstilts.modeling.heads import ClassificationHead
+        from xstilts.tasks.heads import ClassificationHead
 
         return ClassificationHead(hidden_size, len(self.label_names), dropout)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xstilts.data.disk import load_split
 from xstilts.errors import UserError
-from xstilts.features import load_split
 from xstilts.training.inference import score_split
 
 

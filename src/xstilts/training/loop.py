@@ -23,8 +23,8 @@ import datasets
 import torch
 
 from xstilts import tasks as task_registry
+from xstilts.data.disk import load_split
 from xstilts.errors import UserError
-from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 from xstilts.training import sharding
 from xstilts.training.checkpoints import StopSignals, fingerprint

@@ -84,7 +84,7 @@ class Selection:
 def validation_sets(task_objs: dict, features: dict, examples: int) -> dict:
     """task → its first ``examples`` English validation rows (0: all), for the tasks that have
     a validation split (a run's masked-LM text has none)."""
-    from xstilts.features import load_split
+    from xstilts.data.disk import load_split
 
     out = {}
     for name, task in task_objs.items():

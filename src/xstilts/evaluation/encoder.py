@@ -16,11 +16,11 @@ import datasets
 import torch
 
 from xstilts import tasks as task_registry
+from xstilts.data.disk import load_split
 from xstilts.errors import UserError
-from xstilts.evaluate import write_examples
-from xstilts.features import load_split
+from xstilts.evaluation.target import write_examples
 from xstilts.modeling import model as modeling
-from xstilts.modeling.heads import MeanPooler
+from xstilts.tasks.heads import MeanPooler
 from xstilts.tasks.retrieval import RetrievalTask
 from xstilts.training.inference import device_and_autocast
 
@@ -63,6 +63,20 @@ def check_layer(layer: int, encoder, model_key: str) -> None:
         )
 
 
+def _language_splits(task, lang: str, features_dir: Path) -> dict:
+    """A language's prepared test split and, where the task has one, its dev split."""
+    splits = {}
+    for split in (f"dev.{lang}", task.test_split(lang)):
+        if (features_dir / split).exists():
+            splits[split] = load_split(features_dir / split)
+    if task.test_split(lang) not in splits:
+        raise UserError(
+            f"features {features_dir / task.test_split(lang)} are missing: the prepare step for "
+            f"{task.name} did not produce language {lang}; delete {features_dir} and run again"
+        )
+    return splits
+
+
 def evaluate_retrieval(
     encoder_dir: str | Path,
     features_dir: str | Path,
@@ -97,17 +111,7 @@ def evaluate_retrieval(
     examples: dict[str, list[dict]] = {}
     for lang in cell["languages"]:
         t0 = time.time()
-        splits = {}
-        for split in (f"dev.{lang}", task.test_split(lang)):
-            path = Path(features_dir) / split
-            if path.exists():
-                splits[split] = load_split(path)
-        if task.test_split(lang) not in splits:
-            raise UserError(
-                f"features {Path(features_dir) / task.test_split(lang)} are missing: the prepare "
-                f"step for {task.name} did not produce language {lang}; delete {features_dir} "
-                "and run again"
-            )
+        splits = _language_splits(task, lang, Path(features_dir))
         predictions, scores, dev_scores = task.evaluate_language(lang, splits, embed_rows)
         if dev_scores:
             validation[lang] = dev_scores

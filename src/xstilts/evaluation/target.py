@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from xstilts import tasks as task_registry
+from xstilts.data.disk import load_split
 from xstilts.errors import UserError
-from xstilts.features import load_split
 from xstilts.modeling import model as modeling
 from xstilts.training.inference import device_and_autocast, score_split
 
