@@ -6,7 +6,7 @@ from __future__ import annotations
 import datasets
 import pytest
 
-from xstilts import cost, grid
+from xstilts import cost, grid, tasks
 from xstilts.cli import main
 
 from conftest import REPO, hub_config
@@ -22,16 +22,19 @@ def _grid(**over) -> grid.Grid:
 def test_tokens_and_hours_from_the_dataset_cards():
     jobs = cost.project(_grid(), cost.Throughput(train=1000.0, infer=2000.0))
     rows = {(r.rule, r.arm): r for r in jobs.itertuples()}
-    # MNLI train 392,702 pairs (GLUE card) x 64 tokens (the pair estimate) x 3 epochs, plus
-    # validation_matched 9,815 x 64 read once at the end of training
+    # MNLI train 392,702 pairs (GLUE card) at batch 32: ceil(392,702 / 32) = 12,272 steps an
+    # epoch (the last batch of 30), 3 epochs = 36,816 steps of 32 pairs x 64 tokens (the pair
+    # estimate); validation_matched 9,815 x 64 read once at the end of training
     mnli = rows[("train_intermediate", "mnli")]
-    assert mnli.train_tokens == 392_702 * 64 * 3 == 75_398_784
+    assert mnli.train_tokens == 36_816 * 32 * 64 == 75_399_168
+    assert mnli.tokens == "estimated"
     assert mnli.infer_tokens == 9_815 * 64 == 628_160
-    assert mnli.hours == pytest.approx((75_398_784 / 1000 + 628_160 / 2000) / 3600)
-    # XNLI trains on MNLI's English train for 2 epochs, validates on its 2,490 English dev pairs
+    assert mnli.hours == pytest.approx((75_399_168 / 1000 + 628_160 / 2000) / 3600)
+    # XNLI trains on MNLI's English train for 2 epochs (24,544 steps), validates on its 2,490
+    # English dev pairs
     for arm in ("baseline", "mnli"):
         target = rows[("train_target", arm)]
-        assert target.train_tokens == 392_702 * 64 * 2
+        assert target.train_tokens == 24_544 * 32 * 64
         assert target.infer_tokens == 2_490 * 64
         # test: 5,010 pairs per language, two languages
         assert rows[("evaluate_target", arm)].infer_tokens == 2 * 5_010 * 64
@@ -65,14 +68,17 @@ def test_prepared_features_replace_the_estimates(demo_workdir):
     g = _grid()
     jobs = cost.project(g, cost.Throughput(), demo_workdir / "features_by_model")
     # no features for this model: the estimate
-    assert jobs.train_tokens.iloc[0] == 392_702 * 64 * 3
+    assert jobs.train_tokens.iloc[0] == 36_816 * 32 * 64
     root = demo_workdir / "costroot"
     (root / "xlmr_large").mkdir(parents=True)
     (root / "xlmr_large/mnli").symlink_to(demo_workdir / "features/mnli")
     jobs = cost.project(g, cost.Throughput(), root)
     train = datasets.load_from_disk(str(demo_workdir / "features/mnli/train"))
     real = sum(len(ids) for ids in train["input_ids"])
-    assert jobs.train_tokens.iloc[0] == 3 * real
+    # 3 epochs of ceil(rows / 32) steps, 32 pairs a step at the counted mean length
+    steps = 3 * -(-len(train) // 32)
+    assert jobs.train_tokens.iloc[0] == pytest.approx(steps * 32 * real / len(train))
+    assert jobs.tokens.iloc[0] == "counted"
 
 
 def test_the_command_prints_the_paper_grid_projection(capsys, monkeypatch):
@@ -81,9 +87,11 @@ def test_the_command_prints_the_paper_grid_projection(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "train_intermediate" in out and "| total" in out
     # 10 intermediate jobs (9 tasks + multitask), 11 arms x 7 targets trained and evaluated,
-    # 11 arms x 3 targets (XNLI, PAWS-X, XQuAD) tested for robustness
+    # 11 arms x 3 targets (XNLI, PAWS-X, XQuAD) tested for robustness, 11 arms x 2 retrieval
+    # targets (BUCC, Tatoeba) on the encoder, and one task-similarity job
     total = next(line for line in out.splitlines() if line.startswith("| total"))
-    assert total.split("|")[2].strip() == str(10 + 2 * 77 + 11 * 3)
+    assert total.split("|")[2].strip() == str(10 + 2 * 77 + 11 * 3 + 11 * 2 + 1)
+    assert "evaluate_retrieval" in out and "task_similarity" in out
 
 
 def test_a_missing_config_is_one_sentence(capsys, tmp_path):
@@ -109,13 +117,13 @@ def test_research_arms_and_learning_curves_are_counted():
     assert list(inter.index) == ["mnli", "qqp", "mnli-qqp", "qqp-mnli", "mnli@1ep"]
     # a second stage costs its own task's training only: QQP 1,000 steps x 32 x 64 tokens
     assert inter.loc["mnli-qqp", "train_tokens"] == 1000 * 32 * 64
-    assert inter.loc["mnli@1ep", "train_tokens"] == 392_702 * 64  # one epoch of MNLI
+    assert inter.loc["mnli@1ep", "train_tokens"] == 12_272 * 32 * 64  # one epoch of MNLI
     target = jobs[jobs.rule == "train_target"].set_index("arm")
     assert list(target.index) == [
         "baseline", "mnli", "qqp", "mnli-qqp", "qqp-mnli", "baseline@0", "mnli@1ep"
     ]  # fmt: skip
-    # the budget axis's target jobs log curves: 2 epochs of MNLI at batch 32 are 24,543
-    # steps, so points at 0, every 5,000 and the end: 24,543 // 5,000 + 2 = 6 points of 100
+    # the budget axis's target jobs log curves: 2 epochs of MNLI at batch 32 are 24,544
+    # steps, so points at 0, every 5,000 and the end: 24,544 // 5,000 + 2 = 6 points of 100
     # English validation and 100 German test pairs at 64 tokens
     curve = 6 * 200 * 64
     assert target.loc["baseline@0", "infer_tokens"] == 2_490 * 64 + curve
@@ -133,9 +141,58 @@ def test_a_translated_arm_costs_every_language_it_trains_on():
     jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
     inter = jobs[jobs.rule == "train_intermediate"].set_index("arm")
     # MNLI's 392,702 English pairs and XNLI's 392,702 translated ones in each of de and sw
-    # (the dataset cards), 64 tokens per pair, 2 epochs
-    assert inter.loc["mnli_mix", "train_tokens"] == 2 * 3 * 392_702 * 64
-    assert inter.loc["mnli_de", "train_tokens"] == 2 * 392_702 * 64
-    assert inter.loc["mnli", "train_tokens"] == 2 * 392_702 * 64
+    # (the dataset cards) are one training set: ceil(1,178,106 / 32) = 36,816 steps an epoch,
+    # 2 epochs, 32 pairs of 64 tokens a step
+    assert inter.loc["mnli_mix", "train_tokens"] == 2 * 36_816 * 32 * 64
+    assert inter.loc["mnli_de", "train_tokens"] == 2 * 12_272 * 32 * 64
+    assert inter.loc["mnli", "train_tokens"] == 2 * 12_272 * 32 * 64
     # validation is MNLI's English set in every case
     assert inter.loc["mnli_mix", "infer_tokens"] == 9_815 * 64
+
+
+def test_model_selection_validates_every_n_steps_on_its_examples():
+    selection = {"every": 1000, "examples": 500, "patience": 30}
+    g = _grid(intermediate={"mnli": {"epochs": 3, "batch_size": 32, "best_checkpoint": selection}})
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    mnli = jobs[jobs.rule == "train_intermediate"].iloc[0]
+    # 36,816 steps: 36 validations on the first 500 of validation_matched, then all 9,815
+    assert mnli.infer_tokens == 36 * 500 * 64 + 9_815 * 64
+
+
+def test_an_mlm_arm_draws_its_share_of_text_batches():
+    g = _grid(
+        intermediate={"mnli": {"epochs": 1, "batch_size": 32}},
+        mlm={"mnli_mlm": {"task": "mnli", "languages": ["de"], "ratio": 0.2, "targets": ["xnli"]}},
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    arm = jobs[(jobs.rule == "train_intermediate") & (jobs.arm == "mnli_mlm")].iloc[0]
+    per_text = tasks.get("mlm").tokens_per_example
+    # MNLI's 12,272 batches are 80 % of the steps: ceil(12,272 / 0.8) = 15,340 steps of 32, a
+    # fifth of them masked-LM text
+    steps = 15_340
+    assert arm.train_tokens == pytest.approx(steps * 32 * (0.8 * 64 + 0.2 * per_text))
+
+
+def test_retrieval_similarity_and_candidate_pools_are_counted():
+    g = _grid(
+        retrieval={"tatoeba": {"languages": ["de", "fr"]}},
+        targets={"mewslix": {"epochs": 1, "batch_size": 16, "languages": ["en", "de"]}},
+        similarity={"enabled": True},
+        intermediate={"mnli": {"epochs": 1, "batch_size": 32}, "qqp": {"max_steps": 10}},
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    rows = {(r.rule, r.arm, r.target): r for r in jobs.itertuples()}
+    tatoeba, mewslix = tasks.get("tatoeba"), tasks.get("mewslix")
+    # Tatoeba: 1,000 sentence pairs per language (mteb/tatoeba-bitext-mining)
+    found = rows[("evaluate_retrieval", "mnli", "tatoeba")].infer_tokens
+    assert found == 2 * 1_000 * tatoeba.tokens_per_example
+    # Mewsli-X: each language's mentions, then the 1,003,893 candidate entities once
+    test = rows[("evaluate_target", "mnli", "mewslix")].infer_tokens
+    mentions = sum(s.num_rows for s in mewslix.test if s.language in ("en", "de"))
+    assert test == (mentions + 1_003_893) * mewslix.tokens_per_example
+    # similarity: the first 1,000 (the default) training inputs of each task it relates
+    sim = rows[("task_similarity", "", "")].infer_tokens
+    assert sim > 0 and sim == sum(
+        min(1000, sum(s.num_rows for s in tasks.get(t).train)) * tasks.get(t).tokens_per_example
+        for t in g.similarity_tasks()
+    )

@@ -8,8 +8,9 @@ import sys
 
 CLAIM = """
 import sys, time
-from xstilts.job import claim_gpu
-print(claim_gpu(int(sys.argv[2]), sys.argv[1], wait_seconds=0.1), flush=True)
+from xstilts.job import claim_gpus
+claimed = claim_gpus(int(sys.argv[2]), sys.argv[1], 1, wait_seconds=0.1)
+print(claimed[0] if claimed else None, flush=True)
 time.sleep(120)
 """
 
@@ -40,9 +41,9 @@ def test_concurrent_jobs_get_distinct_gpus_and_a_killed_job_frees_its_gpu(tmp_pa
 
 
 def test_no_gpu_no_claim(tmp_path):
-    from xstilts.job import claim_gpu
+    from xstilts.job import claim_gpus
 
-    assert claim_gpu(0, tmp_path) is None
+    assert claim_gpus(0, tmp_path, 1) == []
 
 
 JOB = """

@@ -161,6 +161,3 @@ XTREME_TASKS: tuple[str, ...] = (
     "bucc2018",
     "tatoeba",
 )
-XTREME_GROUPS: dict[str, str] = {
-    task: BENCHMARKS["xtreme"].groups_of(task)[0] for task in XTREME_TASKS
-}

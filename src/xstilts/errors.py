@@ -12,7 +12,7 @@ class ConfigError(UserError):
 FETCH_COMMAND = "snakemake --cores 1 fetch"
 
 
-def unreachable(what: str, err: Exception) -> UserError:
+def download_error(what: str, err: Exception) -> UserError:
     """The one sentence for a download that failed: what, why, and the command that stages it."""
     reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return UserError(

@@ -66,13 +66,6 @@ def claim_gpus(count: int, lock_dir: str | Path, wanted: int, wait_seconds: floa
         time.sleep(wait_seconds)
 
 
-def claim_gpu(count: int, lock_dir: str | Path, wait_seconds: float = 5.0) -> int | None:
-    """One GPU of its own for a local job (``claim_gpus`` with one wanted), or None without
-    GPUs."""
-    claimed = claim_gpus(count, lock_dir, 1, wait_seconds)
-    return claimed[0] if claimed else None
-
-
 def run(snakemake, main: Callable, offline: bool = True) -> None:
     if offline:  # read at import time by transformers/datasets: set before importing them
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

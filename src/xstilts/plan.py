@@ -101,7 +101,7 @@ def _job_key(rule: str, wildcards: dict) -> tuple:
         wildcards.get("model", ""),
         wildcards.get("arm", ""),
         str(wildcards.get("seed", "")),
-        wildcards.get("target", ""),
+        wildcards.get("target", wildcards.get("rtarget", "")),  # rtarget: retrieval
     )
 
 

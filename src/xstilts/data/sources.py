@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xstilts.data.schema import Features
-from xstilts.errors import FETCH_COMMAND, UserError, unreachable
+from xstilts.errors import FETCH_COMMAND, UserError, download_error
 
 if TYPE_CHECKING:
     import datasets
@@ -107,7 +107,7 @@ def _load_error(err: Exception, repo: str, config: str, split: str, revision) ->
             "the task's source) and run the fetch again"
         )
     if isinstance(err, OSError):  # ConnectionError, offline mode, HTTP errors
-        return unreachable(f"the dataset {repo} ({config}, {split})", err)
+        return download_error(f"the dataset {repo} ({config}, {split})", err)
     raise err
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from transformers import AutoModel, AutoTokenizer
 
-from xstilts.errors import UserError, unreachable
+from xstilts.errors import UserError, download_error
 
 
 def fetch_model(hub_id: str, out: str | Path, revision: str | None = None) -> None:
@@ -26,7 +26,7 @@ def fetch_model(hub_id: str, out: str | Path, revision: str | None = None) -> No
                 f"the model folder {hub_id} could not be read ({str(err).splitlines()[0]}); give "
                 "a folder that save_pretrained wrote, tokenizer included"
             ) from err
-        raise unreachable(f"the model {hub_id}", err) from err
+        raise download_error(f"the model {hub_id}", err) from err
     Path(out).mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(out)
     model.save_pretrained(out)

@@ -16,8 +16,6 @@ from xstilts import tasks as task_registry
 from xstilts.errors import UserError
 from xstilts.tasks.retrieval import RetrievalTask
 
-BEST = "best"
-
 
 def write_labels(task_name: str, features_dir: str | Path, languages: list[str], out: Path) -> None:
     """The gold of one task's test languages into ``out/<xtreme name>/test-<lang>.<ext>``."""

@@ -11,7 +11,18 @@
   evaluation and the analyses.
 """
 
-from xstilts.training.loop import train
-from xstilts.training.stages import train_in_stages
-
 __all__ = ["train", "train_in_stages"]
+
+
+def __getattr__(name: str):
+    """``train`` and ``train_in_stages`` load torch on first use: the torch-free parts
+    (``batches``' step count, which the cost model shares) import without it."""
+    if name == "train":
+        from xstilts.training.loop import train
+
+        return train
+    if name == "train_in_stages":
+        from xstilts.training.stages import train_in_stages
+
+        return train_in_stages
+    raise AttributeError(f"module 'xstilts.training' has no attribute {name!r}")

@@ -81,3 +81,18 @@ def sampling_probabilities(
     weights = {t: min(n, cap) if cap else n for t, n in sizes.items() if t not in fixed}
     total, rest = sum(weights.values()), 1.0 - sum(fixed.values())
     return {t: fixed[t] if t in fixed else rest * weights[t] / total for t in sizes}
+
+
+def total_steps(settings: dict, sizes: dict[str, int]) -> int:
+    """Optimizer steps of a run over tasks of ``sizes`` examples: max_steps, or the epochs of
+    the tasks sampled by size (those with a fixed share come on top), each micro-batch of
+    batch_size / gradient_accumulation_steps examples, the last of an epoch partial. The trainer
+    and the cost model (xstilts.cost) both count steps with this."""
+    if settings.get("max_steps"):
+        return int(settings["max_steps"])
+    accum = int(settings.get("gradient_accumulation_steps", 1))
+    micro = int(settings["batch_size"]) // accum
+    fixed = settings.get("fixed_probabilities") or {}
+    per_epoch = sum(math.ceil(n / micro) for task, n in sizes.items() if task not in fixed)
+    share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
+    return math.ceil(settings["epochs"] * per_epoch / share / accum)

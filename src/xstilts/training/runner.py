@@ -11,7 +11,6 @@ due.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,20 +19,9 @@ import torch
 
 from xstilts.errors import UserError
 from xstilts.training import sharding
-from xstilts.training.batches import BatchStream, sampling_probabilities
+from xstilts.training.batches import BatchStream, sampling_probabilities, total_steps
 from xstilts.training.checkpoints import save_checkpoint
 from xstilts.training.optim import linear_schedule, param_groups
-
-
-def total_steps(settings: dict, streams: dict[str, BatchStream], accum: int) -> int:
-    """max_steps, or the epochs of the tasks sampled by size (those with a fixed share come on
-    top) in optimizer steps."""
-    if settings.get("max_steps"):
-        return int(settings["max_steps"])
-    fixed = settings.get("fixed_probabilities") or {}
-    per_epoch = sum(s.batches_per_epoch for n, s in streams.items() if n not in fixed)
-    share = 1.0 - sum(p for n, p in fixed.items() if n in streams)
-    return math.ceil(settings["epochs"] * per_epoch / share / accum)
 
 
 @dataclass
@@ -68,7 +56,7 @@ class Runner:
             self.settings.get("examples_cap"),
             self.settings.get("fixed_probabilities"),
         )
-        self.total = total_steps(self.settings, self.streams, self.accum)
+        self.total = total_steps(self.settings, {n: len(d) for n, d in self.data.items()})
         self.warmup = int(self.settings.get("warmup_ratio", 0.1) * self.total)
         lr = self.settings["learning_rate"]
         self.optimizer = torch.optim.AdamW(

@@ -1,0 +1,156 @@
+"""The package's shape (docs/architecture.md): modules and functions of a readable size, no
+import cycle between modules or packages, one interface for every analysis, and the conda
+environments pinning what pyproject.toml pins."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+SRC = REPO / "src"
+PACKAGE = SRC / "xstilts"
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The xstilts modules ``name`` imports anywhere in it (in functions too)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            for alias in node.names:  # `from pkg import module` names the module itself
+                out.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+    return {m for m in out if m in modules and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return out
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_over_500_lines_and_no_function_over_80():
+    long_modules, long_functions = [], []
+    for name, path in _modules().items():
+        text = path.read_text()
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            long_modules.append(f"{name} ({len(text.splitlines())} lines)")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{name}.{node.name} ({lines} lines)")
+    assert long_modules == [] and long_functions == []
+
+
+def test_no_import_cycle_between_modules_or_packages():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert _cycles(graph) == []
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])  # xstilts.<package or top-level module>
+
+    packages: dict[str, set[str]] = {}
+    for name, imported in graph.items():
+        packages.setdefault(package(name), set()).update(
+            package(m) for m in imported if package(m) != package(name)
+        )
+    assert _cycles(packages) == []
+
+
+def test_every_analysis_has_the_one_interface():
+    from xstilts import analyses
+
+    modules = {p.stem for p in (PACKAGE / "analyses").glob("*.py") if p.stem != "__init__"}
+    assert set(analyses.NAMES) == modules  # every analysis module is registered
+    for analysis in analyses.all_analyses():
+        for member in ("NAME", "REPORT", "enabled", "outputs", "inputs", "spec", "summarize"):
+            assert hasattr(analysis, member), f"{analysis.__name__} lacks {member}"
+        if analysis.REPORT is not None:
+            assert (REPO / "workflow/report" / analysis.REPORT[1]).exists()
+        assert analyses.by_rule(f"{analysis.NAME}_summary") is analysis
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+@pytest.mark.parametrize("env", ["train.yaml", "report.yaml"])
+def test_the_conda_environments_pin_what_pyproject_pins(env):
+    project = _pyproject()["project"]
+    pinned = {_name(spec): spec for spec in project["dependencies"]}
+    doc = yaml.safe_load((REPO / "envs" / env).read_text())
+    pip = next(d["pip"] for d in doc["dependencies"] if isinstance(d, dict))
+    listed = [line for line in pip if not line.startswith("-e")]
+    assert listed, "the environment lists its main packages"
+    for line in listed:
+        assert pinned.get(_name(line)) == line, f"{env}: {line} differs from pyproject.toml"
+    assert "-e ../" in pip  # the package itself, with the rest of its dependencies
+    python = next(d for d in doc["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert project["requires-python"] == ">=" + python.split("=")[1]
+
+
+def _name(spec: str) -> str:
+    for sep in ("==", ">=", "<=", "<", ">", "~="):
+        spec = spec.split(sep)[0]
+    return spec.strip().lower()
+
+
+def test_every_package_data_pattern_matches_a_file():
+    patterns = _pyproject()["tool"]["setuptools"]["package-data"]["xstilts"]
+    for pattern in patterns:
+        assert list(PACKAGE.glob(pattern)), f"package-data {pattern} matches no file"
