@@ -31,11 +31,16 @@ def paper(local_dirs):
     return config
 
 
+# the paper's nine intermediate tasks and seven XTREME targets, in its order (Phang et al. 2020)
+PAPER_TASKS = "anli_plus mnli qqp squad_v1 squad_v2 hellaswag cosmosqa commonsenseqa ccg".split()
+PAPER_TARGETS = "xnli pawsx udpos panx xquad mlqa tydiqa".split()
+
+
 def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
     for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa", "lareqa", "mewslix"])):
         g = grid.Grid(grid.validate(config, SCHEMA))
-        assert g.arms == ["baseline", *tasks.INTERMEDIATE_TASKS, "multitask"]
-        assert g.targets == [*tasks.TARGET_TASKS, *xtreme_r]  # the demo adds XTREME-R's three
+        assert g.arms == ["baseline", *PAPER_TASKS, "multitask"]
+        assert g.targets == [*PAPER_TARGETS, *xtreme_r]  # the demo adds XTREME-R's three
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
     full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
@@ -78,6 +83,10 @@ def test_the_schemas_task_names_come_from_the_registry():
     assert [tasks.role(t) for t in ("mnli", "xnli", "xcopa", "tatoeba", "mlm")] == [
         "intermediate", "target", "target", "retrieval", "internal"
     ]  # fmt: skip
+    # each task says its role: the lists are read from the registry, none kept by hand
+    assert sorted(tasks.INTERMEDIATE_TASKS) == sorted(PAPER_TASKS)
+    assert tasks.TARGET_TASKS == tuple(PAPER_TARGETS)
+    assert tasks.XTREME_R_TARGETS == ("xcopa", "lareqa", "mewslix")
 
 
 @pytest.mark.parametrize(

@@ -457,6 +457,7 @@ class AnswerRetrievalTask(Task):
 TASKS = [
     AnswerRetrievalTask(
         name="lareqa",
+        role="target",
         description="LAReQA: dual-encoder answer-sentence retrieval from the 11-language "
         "XQuAD-R pool, trained on SQuAD 1.1; mAP@20",
         languages=XQUAD_R_LANGS,

@@ -54,6 +54,10 @@ class Task(ABC):
     metrics: tuple[str, ...]
     avg_metrics: tuple[str, ...]
     description: str = ""
+    # where a config names it: "intermediate" (an arm trains on it), "target" (fine-tuned on
+    # English, tested on every language), "retrieval" (scored on an arm's encoder), or ""
+    # (read only by an arm: masked-LM text)
+    role: str = ""
     default_max_seq_length: int = 256  # when the config does not set max_seq_length
     train: tuple[Source, ...] = ()  # rows of all sources are concatenated
     # a first fine-tuning stage's training data, trained to its end before ``train`` starts

@@ -388,6 +388,7 @@ def _demo_description(entity: int) -> tuple[str, list[list[int]]]:
 TASKS = [
     EntityRetrievalTask(
         name="mewslix",
+        role="target",
         description="Mewsli-X: a mention in its sentence against ~1M entity descriptions in "
         "50 languages; dual encoder trained on English Wikipedia pairs; MRR@20 (mAP@20)",
         languages=MENTION_LANGS,

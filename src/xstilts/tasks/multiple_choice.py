@@ -340,6 +340,7 @@ _MC = dict(languages=("en",), metrics=("accuracy",), avg_metrics=("accuracy",))
 TASKS = [
     MultipleChoiceTask(
         name="hellaswag",
+        role="intermediate",
         description="HellaSwag: 4 endings (prompt ctx_a, choice ctx_b + ending)",
         train=(hellaswag("train", 39_905),),
         validation=(hellaswag("validation", 10_042),),
@@ -347,6 +348,7 @@ TASKS = [
     ),
     MultipleChoiceTask(
         name="cosmosqa",
+        role="intermediate",
         description="Cosmos QA: context + question, 4 answers",
         train=(cosmosqa("train", 25_262),),
         validation=(cosmosqa("validation", 2_985),),
@@ -354,6 +356,7 @@ TASKS = [
     ),
     MultipleChoiceTask(
         name="commonsenseqa",
+        role="intermediate",
         description="CommonsenseQA: 5 labelled choices, answerKey letter",
         train=(commonsenseqa("train", 9_741),),
         validation=(commonsenseqa("validation", 1_221),),
@@ -362,6 +365,7 @@ TASKS = [
     ),
     XcopaTask(
         name="xcopa",
+        role="target",
         description="XCOPA: Social IQa, then English COPA (premise + cause/effect question, "
         "2 choices); 11 languages",
         languages=tuple("et ht id it qu sw ta th tr vi zh".split()),

@@ -214,6 +214,7 @@ class PairClassificationTask(Task):
 TASKS = [
     PairClassificationTask(
         name="mnli",
+        role="intermediate",
         description="MultiNLI (GLUE), 3-way NLI",
         languages=("en",),
         metrics=("accuracy",),
@@ -225,6 +226,7 @@ TASKS = [
     ),
     PairClassificationTask(
         name="anli_plus",
+        role="intermediate",
         description="ANLI+ = ANLI R1-R3 + MNLI + SNLI, one NLI head (PAPER.md §5b)",
         languages=("en",),
         metrics=("accuracy",),
@@ -240,6 +242,7 @@ TASKS = [
     ),
     PairClassificationTask(
         name="qqp",
+        role="intermediate",
         description="Quora Question Pairs (GLUE), paraphrase; jiant's metric = mean(acc, F1)",
         languages=("en",),
         metrics=("accuracy", "f1"),
@@ -252,6 +255,7 @@ TASKS = [
     ),
     PairClassificationTask(
         name="xnli",
+        role="target",
         description="XNLI: train on MNLI (English), test zero-shot on 15 languages",
         languages=XNLI_LANGS,
         metrics=("accuracy",),
@@ -262,6 +266,7 @@ TASKS = [
     ),
     PairClassificationTask(
         name="pawsx",
+        role="target",
         description="PAWS-X: train on English, test zero-shot on 7 languages",
         languages=PAWSX_LANGS,
         metrics=("accuracy",),

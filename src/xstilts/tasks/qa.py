@@ -418,6 +418,7 @@ _QA = dict(metrics=("exact_match", "f1"), avg_metrics=("exact_match", "f1"))
 TASKS = [
     QATask(
         name="squad_v1",
+        role="intermediate",
         description="SQuAD 1.1, extractive QA",
         languages=("en",),
         train=(squad("train", 87_599),),
@@ -427,6 +428,7 @@ TASKS = [
     ),
     QATask(
         name="squad_v2",
+        role="intermediate",
         description="SQuAD 2.0, extractive QA with unanswerable questions",
         languages=("en",),
         train=(squad_v2("train", 130_319),),
@@ -437,6 +439,7 @@ TASKS = [
     ),
     QATask(
         name="xquad",
+        role="target",
         description="XQuAD: train SQuAD 1.1, test 11 languages (XTREME-R: 12, with Romanian)",
         languages=XQUAD_LANGS,
         more_languages=XQUAD_MORE_LANGS,
@@ -447,6 +450,7 @@ TASKS = [
     ),
     QATask(
         name="mlqa",
+        role="target",
         description="MLQA: train SQuAD 1.1, test 7 languages (context = question)",
         languages=MLQA_LANGS,
         train=(squad("train", 87_599),),
@@ -457,6 +461,7 @@ TASKS = [
     ),
     QATask(
         name="tydiqa",
+        role="target",
         description="TyDiQA-GoldP: train its English part only, test 9 languages",
         languages=TYDIQA_LANGS,
         train=(tydiqa("train", "en", 49_881, (TYDIQA_HELD_OUT, False)),),

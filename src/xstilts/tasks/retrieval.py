@@ -454,6 +454,7 @@ TATOEBA_LANGS = tuple(TATOEBA_ISO3)
 TASKS = [
     RetrievalTask(
         name="tatoeba",
+        role="retrieval",
         description="Tatoeba: 36 languages → English, top-1 retrieval accuracy (XTREME-R: 41)",
         languages=TATOEBA_LANGS,
         more_languages=tuple(TATOEBA_MORE_ISO3),
@@ -467,6 +468,7 @@ TASKS = [
     ),
     RetrievalTask(
         name="bucc2018",
+        role="retrieval",
         description="BUCC 2018 mining from the release files; dev threshold → test",
         languages=BUCC_LANGS,
         metrics=("f1", "precision", "recall", "threshold"),
@@ -477,6 +479,7 @@ TASKS = [
     ),
     RetrievalTask(
         name="bucc2018_mteb",
+        role="retrieval",
         description="BUCC 2018 mining from the Hub's mteb/BUCC (no dev set: oracle threshold)",
         languages=BUCC_LANGS,
         metrics=("f1", "precision", "recall", "threshold"),

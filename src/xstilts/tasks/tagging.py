@@ -404,6 +404,7 @@ _SEQEVAL = dict(metrics=("f1", "precision", "recall"), avg_metrics=("f1",))
 TASKS = [
     TaggingTask(
         name="ccg",
+        role="intermediate",
         description="CCGbank supertagging (1,363 tags), local files in jiant's format",
         languages=("en",),
         metrics=("accuracy",),
@@ -416,6 +417,7 @@ TASKS = [
     ),
     TaggingTask(
         name="udpos",
+        role="target",
         description=(
             "UD-POS (UD v2.5, 17 UPOS tags): train English, test 33 languages (XTREME-R: 38, "
             "the 5 added from UD v2.7)"
@@ -435,6 +437,7 @@ TASKS = [
     ),
     TaggingTask(
         name="panx",
+        role="target",
         description="PAN-X / WikiANN NER: train English, test 40 languages (XTREME-R: 48)",
         languages=PANX_LANGS,
         more_languages=tuple(PANX_MORE),
