@@ -108,25 +108,11 @@ LANGUAGES: dict[str, Language] = _table(
     ("hu", "Hungarian", "Uralic", "Ugric"),
 )
 
-# Indo-European first (English's family, and most of the languages), then the other families
-# alphabetically, then "Unknown" for codes not in the table.
+# Indo-European first (English's family, and most of the languages), then the other families of
+# the table alphabetically, then "Unknown" for codes not in the table.
 FAMILY_ORDER: tuple[str, ...] = (
     "Indo-European",
-    "Afro-Asiatic",
-    "Austro-Asiatic",
-    "Austronesian",
-    "Basque",
-    "Creole",
-    "Dravidian",
-    "Japonic",
-    "Kartvelian",
-    "Koreanic",
-    "Niger-Congo",
-    "Quechuan",
-    "Sino-Tibetan",
-    "Tai-Kadai",
-    "Turkic",
-    "Uralic",
+    *sorted({lang.family for lang in LANGUAGES.values()} - {"Indo-European"}),
     UNKNOWN,
 )
 

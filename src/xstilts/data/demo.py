@@ -71,6 +71,14 @@ LANGUAGE_SCRIPTS: dict[str, str] = {
     "pa": "devanagari",
     "gu": "devanagari",
 }
+
+
+def script_of(lang: str) -> str:
+    """The script the demo writes ``lang`` in: Latin letters for a language without an entry
+    (one a new task adds)."""
+    return LANGUAGE_SCRIPTS.get(lang, "latin")
+
+
 _NO_SPACES = {"zh", "ja", "th", "my"}  # written without spaces between words, like the real data
 
 
@@ -95,13 +103,11 @@ def _word(rng: np.random.Generator, script: str) -> str:
 @functools.cache
 def lexicon(lang: str, size: int = 300) -> tuple[str, ...]:
     """The language's pseudo-words, the same on every run (computed once per process)."""
-    if lang not in LANGUAGE_SCRIPTS:
-        raise KeyError(f"the demo has no script for language {lang!r}")
     rng = np.random.default_rng(_seed("lexicon", lang))
     words: list[str] = []
     seen: set[str] = set()
     while len(words) < size:
-        w = _word(rng, LANGUAGE_SCRIPTS[lang])
+        w = _word(rng, script_of(lang))
         if w not in seen:
             seen.add(w)
             words.append(w)
@@ -120,7 +126,7 @@ def cue_words(signal: str, label: int, lang: str | None = None, n: int = 3) -> t
     """Cue words for one label of a signal: shared ones (lang None) or one language's own
     (computed once per process)."""
     rng = np.random.default_rng(_seed("cue", signal, label, lang or "*"))
-    script = "latin" if lang is None else LANGUAGE_SCRIPTS[lang]
+    script = "latin" if lang is None else script_of(lang)
     return tuple("".join(_word(rng, script) for _ in range(2)) for _ in range(n))
 
 
@@ -132,7 +138,7 @@ def names(lang: str | None = None, n: int = 40) -> tuple[str, ...]:
     rng = np.random.default_rng(_seed("names", lang or "*"))
     if lang is None:
         return tuple(_word(rng, "latin").capitalize() + _word(rng, "latin") for _ in range(n))
-    script = LANGUAGE_SCRIPTS[lang]
+    script = script_of(lang)
     return tuple(_word(rng, script) + _word(rng, script) for _ in range(n))
 
 
