@@ -94,6 +94,11 @@ def _cost(args: argparse.Namespace) -> int:
     if "hours" in shown:
         shown["hours"] = shown.hours.round(2)
     print(shown.to_markdown())
+    print(
+        "estimated: jobs whose tokens are the dataset cards' sizes x a per-task estimate, not "
+        "counted in prepared features (--features); hours: tokens / the throughput above, "
+        "measured for XLM-R Large on one H100 (docs/performance.md)"
+    )
     if args.output:
         jobs.to_csv(args.output, index=False)
     return 0
