@@ -8,7 +8,10 @@
     micro-batch, two data-loader workers with pinned memory.
 (c) ``xstilts``: ``xstilts.training.train`` itself, on prepared features written to disk exactly
     as the workflow writes them, with the batch in one micro-batch; ``xstilts_compiled`` the
-    same with ``compile=True`` (CUDA only; the config key ``compile: true``).
+    same with ``compile=True`` and each batch padded to its own length (CUDA only);
+    ``xstilts_bucketed`` compiled with batches padded to 6 bucket lengths chosen from the
+    length distribution (config keys ``compile: true``, ``buckets``: the fixed shapes CUDA
+    graphs need; on the CPU, which never compiles, bucketing alone).
 
 All three train an XLM-R-shaped model with random weights built from its config (no download)
 on the same examples: token ids drawn at random, lengths drawn from the length distribution of
@@ -334,7 +337,9 @@ def tokenizer_stub(vocab: int) -> PreTrainedTokenizerFast:
     )  # fmt: skip
 
 
-def run_xstilts(cfg, train_ds, eval_ds, args, device, counter, workdir: Path, compile=False):
+def run_xstilts(
+    cfg, train_ds, eval_ds, args, device, counter, workdir: Path, compile=False, buckets=0
+):
     encoder_dir, features = workdir / "encoder", workdir / "features"
     torch.manual_seed(args.seed)
     XLMRobertaModel(cfg, add_pooling_layer=False).save_pretrained(encoder_dir)
@@ -370,6 +375,7 @@ def run_xstilts(cfg, train_ds, eval_ds, args, device, counter, workdir: Path, co
         checkpoint_minutes=1e9,
         on_step=on_step,
         compile=compile,
+        buckets=buckets,
     )
     counter.close("train")
     model, _ = modeling.load(workdir / "xstilts_out", device)
@@ -390,7 +396,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--eval-examples", type=int, default=2048)
     ap.add_argument("--eval-batch", type=int, default=64)
-    ap.add_argument("--modes", help="default: jiant,trainer,xstilts (+ xstilts_compiled on CUDA)")
+    ap.add_argument(
+        "--modes",
+        help="default: jiant,trainer,xstilts (+ xstilts_compiled,xstilts_bucketed on CUDA)",
+    )
     ap.add_argument("--lengths-from", help="a prepared features split with a 'length' column")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--json", help="also write the results here")
@@ -398,7 +407,7 @@ def main(argv: list[str] | None = None) -> dict:
     device = torch.device(args.device)
     if not args.modes:
         args.modes = "jiant,trainer,xstilts" + (
-            ",xstilts_compiled" if device.type == "cuda" else ""
+            ",xstilts_compiled,xstilts_bucketed" if device.type == "cuda" else ""
         )
     cfg = config_for(args.shape)
     # jiant's micro-batches of 4 x 8 accumulation steps see as many examples per step as ours
@@ -421,11 +430,14 @@ def main(argv: list[str] | None = None) -> dict:
         "jiant": run_jiant,
         "trainer": run_trainer,
         "xstilts": run_xstilts,
-        "xstilts_compiled": lambda *a: run_xstilts(*a, compile=True),
+        "xstilts_compiled": lambda *a: run_xstilts(*a, compile=True, buckets=0),
+        "xstilts_bucketed": lambda *a: run_xstilts(*a, compile=True, buckets=6),
     }
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             counter = TokenCounter(device)
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
             extra = () if mode == "jiant" else (Path(tmp) / mode,)
             runners[mode](cfg, train_ds, eval_ds, args, device, counter, *extra)
             train_r, infer_r = counter.rates["train"], counter.rates["infer"]
@@ -440,12 +452,16 @@ def main(argv: list[str] | None = None) -> dict:
             }
             if hasattr(counter, "first_step_seconds"):  # model load and any compilation
                 results["modes"][mode]["first_step_seconds"] = round(counter.first_step_seconds, 1)
-            if device.type == "cuda":
+            if device.type == "cuda":  # what one such job needs (gpu_mem_mb in the profile)
+                peak = torch.cuda.max_memory_allocated(device) / 2**20
+                results["modes"][mode]["peak_memory_mb"] = round(peak)
                 torch.cuda.empty_cache()
             print(mode, json.dumps(results["modes"][mode]), flush=True)
     modes = results["modes"]
-    for ours in ("xstilts", "xstilts_compiled"):
-        for base in ("jiant", "trainer"):
+    for ours in ("xstilts", "xstilts_compiled", "xstilts_bucketed"):
+        for base in ("jiant", "trainer", "xstilts"):
+            if ours == base:
+                continue
             if ours in modes and base in modes:
                 for kind in ("train", "infer"):
                     key = f"{kind}_tokens_per_s"

@@ -72,3 +72,20 @@ def test_a_jobs_log_keeps_its_records_and_its_stderr_in_order(tmp_path):
     assert lines[0].endswith("INFO first record")
     assert lines[1] == "progress ███ " * 50
     assert lines[2].endswith("INFO second record")
+
+
+def test_jobs_share_a_gpu_up_to_its_slots_and_its_free_memory(tmp_path):
+    """With jobs_per_gpu=2, two jobs share each device, the emptiest first; a device in use is
+    shared only when it has the job's gpu_mem_mb free."""
+    from xstilts import job
+
+    plenty = lambda index: 80_000  # noqa: E731 (MB free, as nvidia-smi would say)
+    claims = [job.claim_gpus(2, tmp_path, 1, per_gpu=2, free_memory=plenty) for _ in range(4)]
+    assert claims == [[0], [1], [0], [1]]
+    assert job._try_claim(2, tmp_path, 1, 2, 0, plenty) is None  # all four slots taken
+
+    shared = tmp_path / "memory"
+    assert job.claim_gpus(1, shared, 1, per_gpu=2, memory_mb=30_000) == [0]
+    little = lambda index: 20_000  # noqa: E731
+    assert job._try_claim(1, shared, 1, 2, 30_000, little) is None  # would oversubscribe
+    assert job._try_claim(1, shared, 1, 2, 30_000, plenty) == [0]

@@ -416,3 +416,49 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
         training.train_in_stages(out_dir=tmp_path / "c", checkpoint_dir=ckpt, **kwargs)
     assert "finished: not run again" in caplog.text
     _assert_same_weights(tmp_path / "a", tmp_path / "c")
+
+
+def test_bucket_lengths_minimise_padding():
+    # rounded to multiples of 8: 16 (x10), 24 (x10), 64 (x1); two buckets must end at 64, and
+    # (24, 64) pads 10 x 8 = 80 tokens, (16, 64) 10 x 40 = 400
+    assert batches.bucket_lengths([10] * 10 + [20] * 10 + [60], 2) == (24, 64)
+    assert batches.bucket_lengths([10] * 10 + [20] * 10 + [60], 5) == (16, 24, 64)  # all
+    assert batches.bucket_lengths([10, 20], 0) == ()
+
+
+def test_bucketed_padding_gives_the_same_logits(xnli_model, demo_workdir):
+    """Padding a batch to its bucket changes no real token's output (attention masks it)."""
+    from xstilts.tasks.base import padded_to
+
+    model, tok = modeling.load(xnli_model[0])
+    model.eval()
+    task = tasks.get("xnli")
+    rows = datasets.load_from_disk(str(demo_workdir / "features/xnli/test.en"))[:16]
+    plain = task.collate(rows, tok.pad_token_id)
+    with padded_to((24, 256)):
+        bucketed = task.collate(rows, tok.pad_token_id)
+    assert bucketed["input_ids"].shape[1] == 256 > plain["input_ids"].shape[1]
+    with torch.no_grad():
+        a, b = model("xnli", plain), model("xnli", bucketed)
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_bucketed_training_is_equivalent(demo_model, demo_workdir, tmp_path, xnli_model):
+    """The same seed with and without bucketed batches: the same accuracy to the tolerance of
+    other equivalent changes (test_gpu: 3 points); dropout masks differ with the padded shape,
+    so the runs are not bitwise equal."""
+    _, plain = xnli_model
+    out = tmp_path / "bucketed"
+    summary = training.train(
+        encoder_dir=demo_model,
+        features={"xnli": demo_workdir / "features/xnli"},
+        settings=SETTINGS,
+        seed=1,
+        out_dir=out,
+        checkpoint_dir=tmp_path / "ckpt",
+        buckets=4,
+    )
+    assert len(summary["shapes"]["xnli"]) <= 4 and "shapes" not in plain
+    accuracy = summary["validation"]["xnli"]["accuracy"]
+    assert abs(accuracy - plain["validation"]["xnli"]["accuracy"]) <= 3.0
+    assert summary["tokens"] == plain["tokens"]  # the same real tokens, only padding differs

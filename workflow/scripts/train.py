@@ -34,6 +34,7 @@ def main(smk):
         # a speed option read from the config, not the cell's params: switching it does not
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
+        buckets=smk.config.get("buckets"),
         curve=cell.get("curve"),
         train_sets={name: [str(d) for d in dirs] for name, dirs in train_sets.items()} or None,
     )

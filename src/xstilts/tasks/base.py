@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,12 +22,30 @@ if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neit
     from torch import nn
 
 
+# the bucket lengths ``pad`` rounds up to while ``padded_to`` is in effect (empty: no buckets)
+_BUCKETS: ContextVar[tuple[int, ...]] = ContextVar("xstilts_buckets", default=())
+
+
+@contextmanager
+def padded_to(buckets: tuple[int, ...] | list[int]):
+    """Within it, every ``pad`` (so every task's ``collate``) pads to the smallest of
+    ``buckets`` that holds its longest sequence: a handful of fixed shapes, which a compiled
+    model records one graph each for (training/batches.py chooses them)."""
+    token = _BUCKETS.set(tuple(sorted(buckets)))
+    try:
+        yield
+    finally:
+        _BUCKETS.reset(token)
+
+
 def pad(seqs: list[list[int]], value: int, multiple: int = 8) -> torch.Tensor:
-    """Right-pad to the longest sequence, rounded up to ``multiple`` (tensor-core friendly)."""
+    """Right-pad to the longest sequence, rounded up to ``multiple`` (tensor-core friendly), or
+    to the bucket that holds it (``padded_to``)."""
     import torch
 
     longest = max(len(s) for s in seqs)
     longest = -(-longest // multiple) * multiple
+    longest = next((b for b in _BUCKETS.get() if b >= longest), longest)
     out = torch.full((len(seqs), longest), value, dtype=torch.long)
     for i, s in enumerate(seqs):
         out[i, : len(s)] = torch.as_tensor(s, dtype=torch.long)

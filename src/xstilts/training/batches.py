@@ -96,3 +96,40 @@ def total_steps(settings: dict, sizes: dict[str, int]) -> int:
     per_epoch = sum(math.ceil(n / micro) for task, n in sizes.items() if task not in fixed)
     share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
     return math.ceil(settings["epochs"] * per_epoch / share / accum)
+
+
+def bucket_lengths(lengths: list[int], k: int, multiple: int = 8) -> tuple[int, ...]:
+    """At most ``k`` padded lengths (multiples of ``multiple``, the longest among them) that
+    pad the examples of ``lengths`` least in total, each example to the smallest that holds it:
+    the fixed shapes of bucketed batches (exact, by dynamic programming over the distinct
+    rounded lengths)."""
+    counts: dict[int, int] = {}
+    for n in lengths:
+        rounded = -(-max(int(n), 1) // multiple) * multiple
+        counts[rounded] = counts.get(rounded, 0) + 1
+    values = sorted(counts)
+    m = len(values)
+    if m == 0 or k <= 0:
+        return ()
+
+    def waste(i: int, j: int) -> int:  # examples of values[i..j] padded to values[j]
+        return sum(counts[values[t]] * (values[j] - values[t]) for t in range(i, j + 1))
+
+    inf = float("inf")
+    # best[b][j]: least padding of values[0..j] with b buckets, the last at values[j]
+    best = [[inf] * m for _ in range(k + 1)]
+    back = [[-1] * m for _ in range(k + 1)]
+    for j in range(m):
+        best[1][j] = waste(0, j)
+    for b in range(2, k + 1):
+        for j in range(m):
+            for i in range(j):
+                cost = best[b - 1][i] + waste(i + 1, j)
+                if cost < best[b][j]:
+                    best[b][j], back[b][j] = cost, i
+    b = min(range(1, k + 1), key=lambda b: (best[b][m - 1], b))
+    out, j = [], m - 1
+    while j >= 0 and b >= 1:
+        out.append(values[j])
+        j, b = back[b][j], b - 1
+    return tuple(sorted(out))

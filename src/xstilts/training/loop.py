@@ -63,7 +63,11 @@ def _training_data(names, features, train_sets, train_split) -> dict:
     return data
 
 
-def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads_from):
+# bucket lengths per task when the encoder is compiled and the config names none
+COMPILED_BUCKETS = 6
+
+
+def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets):
     """The model (its heads from ``heads_from`` when given, sharded in a sharded run) and its
     runner, in the order that draws the same random numbers every time."""
     set_seed(seed)
@@ -83,8 +87,21 @@ def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads
         )
     tasks = {n: task_registry.get(n) for n in names}
     data = _training_data(names, features, train_sets or {}, train_split)
-    runner = Runner(model, tasks, data, settings, seed, device, autocast, tokenizer.pad_token_id)
+    pad_id = tokenizer.pad_token_id
+    runner = Runner(model, tasks, data, settings, seed, device, autocast, pad_id, buckets=buckets)
     return runner, tokenizer
+
+
+def _selection(runner: Runner, features: dict, settings: dict):
+    """Model selection (None without best_checkpoint) and the validation rows it reads."""
+    selection = Selection.from_settings(settings)
+    sets = validation_sets(runner.tasks, features, selection.examples) if selection else {}
+    if selection is not None and not sets:
+        raise UserError(
+            f"best_checkpoint selects on English validation data, and {', '.join(runner.tasks)} "
+            "has none: remove best_checkpoint from its settings in the config"
+        )
+    return selection, sets
 
 
 def _resume(runner: Runner, checkpoint_dir: Path, run_id: str, selection) -> None:
@@ -218,6 +235,8 @@ def _summary(runner: Runner, loop: _Loop, run_id, train_split, compiled, seed, s
         "realised_shares": runner.shares(),  # the share of optimizer steps each task got
         "seconds": round(time.time() - started, 2),
     }
+    if runner.buckets:  # the padded lengths of each task's batches
+        summary["shapes"] = {n: list(lengths) for n, lengths in runner.shapes.items()}
     if loop.curve_rows:
         summary["curve"] = runner.points
     if loop.selection is not None:
@@ -274,6 +293,7 @@ def train(
     stop_at_step: int | None = None,
     on_step: Callable[[int, torch.nn.Module], None] | None = None,
     compile: bool = False,
+    buckets: int | None = None,
     curve: dict | None = None,
     train_sets: dict[str, list[str | Path]] | None = None,
     train_split: str = "train",
@@ -289,13 +309,16 @@ def train(
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
     called after every optimizer step. ``compile=True`` compiles the encoder with
     ``torch.compile(mode="reduce-overhead")`` on CUDA, a speed option, not part of a cell's
-    settings (docs/performance.md). ``curve`` ({every, languages, max_examples}) logs a learning
-    curve (curves.py). ``train_sets`` (task → prepared features dirs) replaces a task's
-    training data by those dirs' ``train`` splits, or adds a task trained only on them (an mlm
-    arm's text); validation still comes from ``features``. ``train_split`` names the features
-    split trained on (a staged task's "first_stage", stages.py); ``heads_from`` (a saved model
-    directory) starts each task's head from that model's. A finished run whose
-    ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is not run again.
+    settings (docs/performance.md); ``buckets`` pads every batch to one of that many lengths per
+    task, chosen from its length distribution (None: COMPILED_BUCKETS when compiled, else
+    none), the fixed shapes CUDA graphs need; a speed option too. ``curve`` ({every, languages,
+    max_examples}) logs a learning curve (curves.py). ``train_sets`` (task → prepared features
+    dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a task
+    trained only on them (an mlm arm's text); validation still comes from ``features``.
+    ``train_split`` names the features split trained on (a staged task's "first_stage",
+    stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
+    model's. A finished run whose ``train_summary.json`` is in ``out_dir`` with this run's
+    fingerprint is not run again.
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
@@ -303,16 +326,12 @@ def train(
     if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
         log.info("%s holds this run, finished: not run again", out_dir)
         return json.loads(done.read_text())
+    if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
+        buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
     runner, tokenizer = _build(
-        encoder_dir, features, settings, seed, train_sets, train_split, heads_from
+        encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets
     )
-    selection = Selection.from_settings(settings)
-    sets = validation_sets(runner.tasks, features, selection.examples) if selection else {}
-    if selection is not None and not sets:
-        raise UserError(
-            f"best_checkpoint selects on English validation data, and {', '.join(runner.tasks)} "
-            "has none: remove best_checkpoint from its settings in the config"
-        )
+    selection, sets = _selection(runner, features, settings)
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
     _resume(runner, checkpoint_dir, run_id, selection)
     _log_start(runner, train_split)

@@ -18,8 +18,14 @@ import numpy as np
 import torch
 
 from xstilts.errors import UserError
+from xstilts.tasks.base import padded_to
 from xstilts.training import sharding
-from xstilts.training.batches import BatchStream, sampling_probabilities, total_steps
+from xstilts.training.batches import (
+    BatchStream,
+    bucket_lengths,
+    sampling_probabilities,
+    total_steps,
+)
 from xstilts.training.checkpoints import save_checkpoint
 from xstilts.training.optim import linear_schedule, param_groups
 
@@ -37,6 +43,9 @@ class Runner:
     step: int = 0
     tokens: int = 0
     points: list = field(default_factory=list)  # the learning curve's, when there is one
+    # pad every batch to one of this many lengths per task, chosen from its length distribution
+    # (fixed shapes for a compiled encoder); 0: to each batch's longest
+    buckets: int = 0
 
     def __post_init__(self):
         self.rank, self.world = sharding.world()
@@ -56,6 +65,7 @@ class Runner:
             self.settings.get("examples_cap"),
             self.settings.get("fixed_probabilities"),
         )
+        self.shapes = {n: bucket_lengths(d["length"], self.buckets) for n, d in self.data.items()}
         self.total = total_steps(self.settings, {n: len(d) for n, d in self.data.items()})
         self.warmup = int(self.settings.get("warmup_ratio", 0.1) * self.total)
         lr = self.settings["learning_rate"]
@@ -84,7 +94,8 @@ class Runner:
         pin = self.device.type == "cuda"
         for _ in range(self.accum):
             rows = self.data[name][sharding.share(self.streams[name].next())]
-            cpu_batch = task.collate(rows, self.pad_id)
+            with padded_to(self.shapes[name]):
+                cpu_batch = task.collate(rows, self.pad_id)
             self.tokens += int(cpu_batch["attention_mask"].sum())
             batch = {
                 k: (v.pin_memory() if pin else v).to(self.device, non_blocking=True)
