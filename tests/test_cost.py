@@ -159,20 +159,6 @@ def test_model_selection_validates_every_n_steps_on_its_examples():
     assert mnli.infer_tokens == 36 * 500 * 64 + 9_815 * 64
 
 
-def test_an_mlm_arm_draws_its_share_of_text_batches():
-    g = _grid(
-        intermediate={"mnli": {"epochs": 1, "batch_size": 32}},
-        mlm={"mnli_mlm": {"task": "mnli", "languages": ["de"], "ratio": 0.2, "targets": ["xnli"]}},
-    )
-    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
-    arm = jobs[(jobs.rule == "train_intermediate") & (jobs.arm == "mnli_mlm")].iloc[0]
-    per_text = tasks.get("mlm").tokens_per_example
-    # MNLI's 12,272 batches are 80 % of the steps: ceil(12,272 / 0.8) = 15,340 steps of 32, a
-    # fifth of them masked-LM text
-    steps = 15_340
-    assert arm.train_tokens == pytest.approx(steps * 32 * (0.8 * 64 + 0.2 * per_text))
-
-
 def test_retrieval_similarity_and_candidate_pools_are_counted():
     g = _grid(
         retrieval={"tatoeba": {"languages": ["de", "fr"]}},

@@ -149,12 +149,14 @@ def test_an_mlm_arm_costs_its_text_batches_on_top():
     grid = _grid(mlm={"mnli_mlm": {"task": "mnli", "languages": ["de"], "ratio": 0.2}})
     jobs = cost.project(grid, cost.Throughput(train=1.0, infer=1.0))
     inter = jobs[jobs.rule == "train_intermediate"].set_index("arm")
-    # 2 epochs of MNLI (392,702 pairs x 64 tokens) as for the mnli arm, in 80 % of the steps:
-    # 2 x 392,702 / 32 / 0.8 = 30,679.8 steps, 20 % of them text batches of 32 lines x 48
-    mnli = 2 * 392_702 * 64
-    text = 2 * 392_702 / 32 / 0.8 * 0.2 * 32 * 48
-    assert inter.loc["mnli", "train_tokens"] == mnli
-    assert inter.loc["mnli_mlm", "train_tokens"] == pytest.approx(mnli + text)
+    # the trainer's step count: 2 epochs of MNLI (392,702 pairs) at batch 32 are
+    # 2 x ceil(392,702 / 32) = 24,544 steps of 32 pairs x 64 tokens; with text batches a fifth
+    # of the steps, MNLI's batches are 80 % of ceil(24,544 / 0.8) = 30,680 steps, each step 32
+    # examples at 0.8 x 64 + 0.2 x 48 tokens (text lines of 48 tokens)
+    assert inter.loc["mnli", "train_tokens"] == 24_544 * 32 * 64
+    assert inter.loc["mnli_mlm", "train_tokens"] == pytest.approx(
+        30_680 * 32 * (0.8 * 64 + 0.2 * 48)
+    )
 
 
 @pytest.mark.parametrize(

@@ -96,9 +96,10 @@ def _cost(args: argparse.Namespace) -> int:
     print(shown.to_markdown())
     print(
         "estimated: jobs whose tokens are the dataset cards' sizes x a per-task estimate, not "
-        "counted in prepared features (--features); hours: tokens / the throughput above, "
-        "measured for XLM-R Large on one H100 (docs/performance.md)"
-    )
+        "counted in prepared features (--features)"
+        + ("" if "hours" not in shown else "; hours: tokens / the throughput above, measured "
+           "for XLM-R Large on one H100 (docs/performance.md)")
+    )  # fmt: skip
     if args.output:
         jobs.to_csv(args.output, index=False)
     return 0
