@@ -7,15 +7,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 
 import pandas as pd
 import pytest
+import report_checks
 import yaml
 from matplotlib import image
 
@@ -74,12 +73,6 @@ def report_html(finished):
     return work / "report.html"
 
 
-def _embedded(html: str, name: str):
-    """The report's JSON blobs: `var <name> = {...};`"""
-    found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
-    return json.loads(found.group(1))
-
-
 FIGURES = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
 FIGURES += ["results/summary/gains_heatmap.png", "results/summary/gains_by_family.png"]
 CATEGORIES = ["1. Main grid", "2. Per-language gains", "3. Retrieval"]
@@ -88,7 +81,10 @@ CATEGORIES = ["1. Main grid", "2. Per-language gains", "3. Retrieval"]
 def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished, report_html):
     work, config, _ = finished
     html = report_html.read_text()
-    results, categories = _embedded(html, "results"), _embedded(html, "categories")
+    results, categories = (
+        report_checks.embedded(html, "results"),
+        report_checks.embedded(html, "categories"),
+    )
     assert set(FIGURES) <= set(results)
     for path in FIGURES:  # every figure is embedded and decodes as an image, with a caption
         data = results[path]["data_uri"]
@@ -124,55 +120,10 @@ def test_the_report_opens_on_the_results(finished, report_html):
         assert row and f"{value:.1f}*" in row.group(0), arm
 
 
-def _browser() -> str:
-    for name in ("chromium-headless-shell", "chromium", "google-chrome", "chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("XSTILTS_REQUIRE_BROWSER"):
-        pytest.fail("no headless browser (apt-get install chromium-headless-shell)")
-    pytest.skip("no headless browser installed")
-
-
-def _dump_dom(browser: str, page) -> str:
-    """The page's DOM after its scripts ran, as a headless browser renders it."""
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"]
-    done = subprocess.run(
-        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
     """The report's page runs in a browser (its menu, which its scripts draw, lists every
     category), and the browser decodes every figure the report embeds."""
-    browser = _browser()
-    html = report_html.read_text()
-    static = re.sub(r"<script.*?</script>", "", html, flags=re.S)
-    assert not any(c in static for c in CATEGORIES)  # drawn by the page's scripts, not static
-    rendered = re.sub(r"<script.*?</script>|<style.*?</style>", "", _dump_dom(browser, report_html),
-                      flags=re.S)  # fmt: skip
-    for category in CATEGORIES:
-        assert category in rendered, category
-    # every figure as the browser decodes it: a page of <img> elements that writes each
-    # image's decoded size into the DOM once loaded
-    results = _embedded(html, "results")
-    images = "".join(
-        f'<img id="f{i}" src="{results[path]["data_uri"]}">' for i, path in enumerate(FIGURES)
-    )
-    script = (
-        "<script>window.addEventListener('load', () => { for (const img of "
-        "document.images) { const p = document.createElement('p'); p.className = 'size'; "
-        "p.textContent = img.id + ' ' + img.naturalWidth + 'x' + img.naturalHeight; "
-        "document.body.appendChild(p); } });</script>"
-    )
-    page = tmp_path / "figures.html"
-    page.write_text(f"<html><body>{images}{script}</body></html>")
-    sizes = dict(re.findall(r'<p class="size">(f\d+) (\d+x\d+)</p>', _dump_dom(browser, page)))
-    assert len(sizes) == len(FIGURES)
-    for i, path in enumerate(FIGURES):
-        width, height = map(int, sizes[f"f{i}"].split("x"))
-        assert width > 100 and height > 100, path
+    report_checks.assert_renders(report_html, tmp_path, CATEGORIES, FIGURES)
 
 
 def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished):

@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 
 import pandas as pd
 import pytest
+import report_checks
 import yaml
 from matplotlib import image
 
@@ -101,12 +100,6 @@ def report_html(finished_demo):
     return work / "report.html"
 
 
-def _embedded(html: str, name: str):
-    """The report's JSON blobs: `var <name> = {...};`"""
-    found = re.search(rf"var {name} = (\{{.*?\}});\s*</script>", html, re.S)
-    return json.loads(found.group(1))
-
-
 FIGURES = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
 FIGURES += ["results/summary/gains_heatmap.png", "results/summary/gains_by_family.png"]
 FIGURES += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
@@ -122,7 +115,10 @@ CATEGORIES = [
 def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_demo, report_html):
     work, config, _ = finished_demo
     html = report_html.read_text()
-    results, categories = _embedded(html, "results"), _embedded(html, "categories")
+    results, categories = (
+        report_checks.embedded(html, "results"),
+        report_checks.embedded(html, "categories"),
+    )
     figures = FIGURES
     assert set(figures) <= set(results)
     for path in figures:  # every figure is embedded and decodes as an image, with a caption
@@ -139,55 +135,10 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
     assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
 
 
-def _browser() -> str:
-    for name in ("chromium-headless-shell", "chromium", "google-chrome", "chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("XSTILTS_REQUIRE_BROWSER"):
-        pytest.fail("no headless browser (apt-get install chromium-headless-shell)")
-    pytest.skip("no headless browser installed")
-
-
-def _dump_dom(browser: str, page) -> str:
-    """The page's DOM after its scripts ran, as a headless browser renders it."""
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"]
-    done = subprocess.run(
-        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
-    """The report's page runs in a browser (its menu, which its scripts draw, lists every
-    category), and the browser decodes every figure the report embeds."""
-    browser = _browser()
-    html = report_html.read_text()
-    static = re.sub(r"<script.*?</script>", "", html, flags=re.S)
-    assert not any(c in static for c in CATEGORIES)  # drawn by the page's scripts, not static
-    rendered = re.sub(r"<script.*?</script>|<style.*?</style>", "", _dump_dom(browser, report_html),
-                      flags=re.S)  # fmt: skip
-    for category in CATEGORIES:
-        assert category in rendered, category
-    # every figure as the browser decodes it: a page of <img> elements that writes each
-    # image's decoded size into the DOM once loaded
-    results = _embedded(html, "results")
-    images = "".join(
-        f'<img id="f{i}" src="{results[path]["data_uri"]}">' for i, path in enumerate(FIGURES)
-    )
-    script = (
-        "<script>window.addEventListener('load', () => { for (const img of "
-        "document.images) { const p = document.createElement('p'); p.className = 'size'; "
-        "p.textContent = img.id + ' ' + img.naturalWidth + 'x' + img.naturalHeight; "
-        "document.body.appendChild(p); } });</script>"
-    )
-    page = tmp_path / "figures.html"
-    page.write_text(f"<html><body>{images}{script}</body></html>")
-    sizes = dict(re.findall(r'<p class="size">(f\d+) (\d+x\d+)</p>', _dump_dom(browser, page)))
-    assert len(sizes) == len(FIGURES)
-    for i, path in enumerate(FIGURES):
-        width, height = map(int, sizes[f"f{i}"].split("x"))
-        assert width > 100 and height > 100, path
+    """The report's page runs in a browser (its menu lists every category, the research arms'
+    too), and the browser decodes every figure the report embeds."""
+    report_checks.assert_renders(report_html, tmp_path, CATEGORIES, FIGURES)
 
 
 def test_the_best_table_and_the_best_submission_choose_the_same_arms(finished_demo):
@@ -276,16 +227,7 @@ def test_predictions_are_in_the_xtreme_layout(finished_demo):
             gold = gold[gold["id"].str.startswith("swahili-")]
         assert set(answers) == set(gold["id"])
         assert all(isinstance(a, str) for a in answers.values())
-    # LAReQA: a line per question of the language, its id, then its 20 best candidates from
-    # the pool of all 11 languages
-    ranked = [line.split("\t") for line in (cell / "predictions/lareqa/test-hi.tsv").open()]
-    assert len(ranked) == 200 and {len(r) for r in ranked} == {21}
-    assert all(r[0].endswith("_hi") for r in ranked)
-    pool = {c.split("_")[0] for r in ranked for c in r[1:]}
-    assert pool <= set(tasks.get("lareqa").languages) and len(pool) > 1
-    # Mewsli-X: {mention id: its 20 best entity ids}, as evaluate.py's Mewsli-X scoring reads
-    entities = json.loads((cell / "predictions/mewslix/test-ja.json").read_text())
-    assert len(entities) == 200 and {len(e) for e in entities.values()} == {20}
+    # LAReQA's and Mewsli-X's rankings: tests/test_grid_xtreme_r.py
 
 
 def test_retrieval_scores_every_arms_encoder(finished_demo):
@@ -410,56 +352,6 @@ def test_xtreme_r_languages_are_tested_and_counted_only_in_xtreme_r(finished_dem
     assert table.loc[("demo_tiny", "baseline"), "panx"] == pytest.approx(
         rows.loc[("xtreme", "panx"), "score"]
     )
-
-
-def test_the_mlm_arm_mixed_text_batches_and_recorded_its_languages(finished_demo):
-    work = finished_demo[0]
-    summary = json.loads(
-        (
-            work / "results/intermediate/demo_tiny/mnli_mlm/seed1/model/train_summary.json"
-        ).read_text()
-    )
-    assert summary["sampling_probabilities"] == {"mlm": 0.25, "mnli": 0.75}
-    assert set(summary["validation"]) == {"mnli"}
-    scores = json.loads(
-        (work / "results/eval/demo_tiny/mnli_mlm/seed1/scores/xnli.json").read_text()
-    )
-    assert scores["cell"]["seen_languages"] == ["en", "ar", "de", "sw", "zh"]
-    split = pd.read_csv(work / "results/summary/multilingual/gains_seen_unseen.csv")
-    mlm = split[split.arm == "mnli_mlm"].set_index("seen")
-    assert mlm.loc[True, "languages"] == 5 and mlm.loc[False, "languages"] == 10
-
-
-def test_the_translated_arm_saw_its_languages_and_the_summary_splits_its_gains(finished_demo):
-    work = finished_demo[0]
-    split = pd.read_csv(work / "results/summary/multilingual/gains_seen_unseen.csv")
-    arm = split[split.arm == "mnli_en_de_sw"].set_index(["target", "seen"])
-    # XNLI: seen en, de, sw and the 12 others; PAWS-X: seen en and de, unseen its other 5
-    assert arm.loc[("xnli", True), "languages"] == 3 and arm.loc[("xnli", False), "languages"] == 12
-    assert arm.loc[("pawsx", True), "languages"] == 2
-    # the English-only arm is there to compare against, English its one seen language
-    assert arm.index.isin([("xnli", True)]).any()
-    assert split[(split.arm == "mnli") & split.seen].languages.unique().tolist() == [1]
-    scores = work / "results/eval/demo_tiny/mnli_en_de_sw/seed1/scores/xnli.json"
-    assert json.loads(scores.read_text())["cell"]["seen_languages"] == ["en", "de", "sw"]
-    log = (work / "logs/prepare/demo_tiny/by_language/mnli.de.log").read_text()
-    assert "features from facebook/xnli/de/train" in log
-    md = (work / "results/summary/multilingual/multilingual.md").read_text()
-    assert "| demo_tiny | mnli_en_de_sw | en de sw | xnli |" in md
-    # the gap to English-only MNLI, by model (the demo has one)
-    gaps = pd.read_csv(work / "results/summary/multilingual/gap_by_model.csv")
-    assert set(zip(gaps.model, gaps.arm, gaps.english_arm, gaps.target, strict=True)) == {
-        ("demo_tiny", "mnli_en_de_sw", "mnli", "xnli"),
-        ("demo_tiny", "mnli_en_de_sw", "mnli", "pawsx"),
-        ("demo_tiny", "mnli_mlm", "mnli", "xnli"),
-    }
-    assert gaps[["gap", "gap_seen", "gap_unseen"]].notna().all().all()
-    # the model's size, by hand from demo.yaml's architecture: embeddings 3000 x 64 words +
-    # 514 x 64 positions (RoBERTa's 512 + 2) + 64 token type + 128 LayerNorm = 225,088; per
-    # layer 4 x (64 x 64 + 64) attention + 128 LayerNorm + (64 x 128 + 128) + (128 x 64 + 64)
-    # + 128 LayerNorm = 33,472, times 4 layers = 133,888; in all 358,976
-    assert set(gaps.parameters) == {358_976}
-    assert "demo_tiny (0.36M): all / seen / unseen" in md
 
 
 def test_summary_has_a_complete_xtreme_average_and_gains_in_every_language(finished_demo):
@@ -663,38 +555,6 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours
     assert len(mnli) == 7 and (mnli > 0).all()
     assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.sum())
-
-
-def test_robustness_drops_per_language_and_family(finished_demo):
-    work = finished_demo[0]
-    long = pd.read_csv(work / "results/summary/robustness/robustness_long.csv")
-    config = yaml.safe_load((REPO / "config/demo.yaml").read_text())["robustness"]
-    kinds = [*config["perturbations"], "adversarial"]
-    for target in ROBUST_TARGETS:
-        rows = long[long.target == target]
-        assert set(rows.arm) == set(ROBUST_ARMS)
-        assert set(rows.language) == set(tasks.get(target).languages)
-        assert set(rows.perturbation) == set(kinds)
-        assert (rows["drop"] - (rows["clean"] - rows["perturbed"])).abs().max() < 1e-9
-        # the clean score of the noise rows is the same whatever the perturbation
-        assert (
-            rows[rows.perturbation != "adversarial"]
-            .groupby(["arm", "language"])
-            .clean.nunique()
-            .max()
-            == 1
-        )
-    # noise costs accuracy on XNLI: each letter swapped with its neighbour with probability 0.1
-    # (the demo's encoders lost 16 points on average with the first demo grid; 2 is a floor)
-    xnli = long[(long.target == "xnli") & (long.perturbation == "char_swap")]
-    assert xnli["drop"].mean() > 2
-    adversarial = long[long.perturbation == "adversarial"]
-    assert (
-        adversarial.attack_success_rate.between(0, 100).all() and (adversarial["drop"] >= 0).all()
-    )
-    families = pd.read_csv(work / "results/summary/robustness/robustness_by_family.csv")
-    xnli_families = families[(families.target == "xnli") & (families.arm == "mnli")]
-    assert {"Indo-European", "Sino-Tibetan", "Niger-Congo"} <= set(xnli_families.family)
 
 
 def test_task_similarity_relates_to_gains_per_family(finished_demo):
