@@ -23,7 +23,7 @@ rule submission:
         unpack(submission_inputs),
     output:
         folder=directory(paths.SUBMISSION),
-        zip=paths.SUBMISSION + ".zip",
+        zip=paths.SUBMISSION_ZIP,
     log:
         "logs/submission/{model}/seed{seed}/{choice}.log",
     localrule: True

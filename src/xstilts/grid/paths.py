@@ -35,6 +35,7 @@ TARGET_CHECKPOINTS = "results/checkpoints/target/{model}/{arm}/seed{seed}/{targe
 # ---- leaderboard files ----
 LABELS = "results/labels"
 SUBMISSION = "results/submission/{model}/seed{seed}/{choice}"
+SUBMISSION_ZIP = "results/submission/{model}/seed{seed}/{choice}.zip"
 
 # ---- the summary ----
 SUMMARY_DIR = "results/summary"
