@@ -13,6 +13,7 @@ import zipfile
 import pandas as pd
 import pytest
 import report_checks
+import summary_checks
 import yaml
 from matplotlib import image
 
@@ -558,25 +559,9 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
 
 
 def test_task_similarity_relates_to_gains_per_family(finished_demo):
-    work = finished_demo[0]
-    root = work / "results/summary/similarity"
-    sim = pd.read_csv(root / "task_similarity.csv")
     names = set(tasks.INTERMEDIATE_TASKS) | set(TARGETS)
-    assert set(sim.task_a) == set(sim.task_b) == names and len(sim) == len(names) ** 2
-    diagonal = sim[sim.task_a == sim.task_b]
-    assert ((diagonal.similarity - 1).abs() < 1e-6).all()
-    points = pd.read_csv(root / "similarity_points.csv")
-    overall = points[points.family == "all"]
-    # every single-task arm against every target (the multitask arm has no single similarity)
-    assert len(overall) == len(tasks.INTERMEDIATE_TASKS) * len(TARGETS)
-    gains = pd.read_csv(work / "results/summary/gains_by_language.csv")
-    xnli = gains[(gains.arm == "mnli") & (gains.target == "xnli") & (gains.metric == "accuracy")]
-    point = overall[(overall.arm == "mnli") & (overall.target == "xnli")]
-    assert point.gain.iloc[0] == pytest.approx(xnli.gain.mean())
-    corr = pd.read_csv(root / "correlations.csv")
-    assert {"all", "Indo-European", "Sino-Tibetan"} <= set(corr.family)
-    assert set(corr.outcome) == {"gain", "robustness_gain"}
-    assert corr.spearman.dropna().between(-1, 1).all()
+    points = len(tasks.INTERMEDIATE_TASKS) * len(TARGETS)
+    summary_checks.assert_similarity_relates_to_gains(finished_demo[0], names, points)
 
 
 def test_task_order_and_training_length_summaries(finished_demo):
