@@ -426,6 +426,22 @@ def test_bucket_lengths_minimise_padding():
     assert batches.bucket_lengths([10, 20], 0) == ()
 
 
+def test_buckets_are_chosen_from_the_lengths_collate_pads():
+    """A multiple-choice row pads each choice to the batch's longest choice (its ``length``
+    counts all choices), and answer retrieval pads questions and answers apart."""
+    choices = datasets.Dataset.from_dict(
+        {"input_ids": [[[5] * 10, [5] * 12], [[5] * 30, [5] * 25]], "length": [24, 60]}
+    )
+    task = tasks.get("hellaswag")
+    assert task.padded_lengths(choices) == [12, 30]
+    assert batches.bucket_lengths(task.padded_lengths(choices), 2) == (16, 32)
+    pairs = datasets.Dataset.from_dict(
+        {"input_ids": [[5] * 5, [5] * 9], "answer_ids": [[5] * 40, []], "length": [45, 9]}
+    )
+    assert tasks.get("lareqa").padded_lengths(pairs) == [5, 9, 40]
+    assert tasks.get("xnli").padded_lengths(pairs) == [45, 9]
+
+
 def test_bucketed_padding_gives_the_same_logits(xnli_model, demo_workdir):
     """Padding a batch to its bucket changes no real token's output (attention masks it)."""
     from xstilts.tasks.base import padded_to

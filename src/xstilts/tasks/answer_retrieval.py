@@ -384,6 +384,11 @@ class AnswerRetrievalTask(Task):
             features=FEATURES.to_datasets(),
         )
 
+    def padded_lengths(self, features: datasets.Dataset) -> list[int]:
+        # questions and answers are padded apart, to the same set of fixed shapes
+        answers = [len(a) for a in features["answer_ids"] if a]
+        return [len(q) for q in features["input_ids"]] + answers
+
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         ids = pad(rows["input_ids"], pad_id)
         batch = {"input_ids": ids, "attention_mask": (ids != pad_id).long()}

@@ -170,6 +170,12 @@ class Task(ABC):
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         """A batch of feature rows (column → list) → tensors."""
 
+    def padded_lengths(self, features: datasets.Dataset) -> list[int]:
+        """The length of every sequence that ``collate`` pads, from which a bucketed run
+        chooses its fixed shapes (``padded_to``): by default each row's ``length``, for a task
+        whose ``collate`` pads one sequence per row."""
+        return list(features["length"])
+
     # ---- model ----
     @abstractmethod
     def build_head(self, hidden_size: int, dropout: float) -> nn.Module:

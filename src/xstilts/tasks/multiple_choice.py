@@ -280,6 +280,10 @@ class MultipleChoiceTask(Task):
 
         return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
+    def padded_lengths(self, features: datasets.Dataset) -> list[int]:
+        # every choice is padded to the batch's longest choice (``length`` counts all choices)
+        return [max(len(c) for c in choices) for choices in features["input_ids"]]
+
     def collate(self, rows: dict[str, list[Any]], pad_id: int) -> dict[str, torch.Tensor]:
         """(batch, choices, length) ids: the choices of one example always stay in one row. An
         example with fewer choices than the widest is filled up with copies of its first choice

@@ -65,7 +65,10 @@ class Runner:
             self.settings.get("examples_cap"),
             self.settings.get("fixed_probabilities"),
         )
-        self.shapes = {n: bucket_lengths(d["length"], self.buckets) for n, d in self.data.items()}
+        self.shapes = {
+            n: bucket_lengths(self.tasks[n].padded_lengths(d), self.buckets)
+            for n, d in self.data.items()
+        }
         self.total = total_steps(self.settings, {n: len(d) for n, d in self.data.items()})
         self.warmup = int(self.settings.get("warmup_ratio", 0.1) * self.total)
         lr = self.settings["learning_rate"]
