@@ -128,6 +128,17 @@ def test_research_arms_and_learning_curves_are_counted():
     curve = 6 * 200 * 64
     assert target.loc["baseline@0", "infer_tokens"] == 2_490 * 64 + curve
     assert target.loc["baseline", "infer_tokens"] == 2_490 * 64  # the main grid's: no curve
+    # every 12,272 steps: points at 0, 12,272 and 24,544 (the last is a multiple), 3 of them
+    g = _grid(
+        intermediate={"mnli": {"epochs": 3, "batch_size": 32}},
+        training_length={
+            "budgets": {"mnli": [0]},
+            "curve": {"every": 12_272, "languages": ["en", "de"], "max_examples": 100},
+        },
+    )
+    jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    target = jobs[jobs.rule == "train_target"].set_index("arm")
+    assert target.loc["baseline@0", "infer_tokens"] == 2_490 * 64 + 3 * 200 * 64
 
 
 def test_a_translated_arm_costs_every_language_it_trains_on():
@@ -155,8 +166,17 @@ def test_model_selection_validates_every_n_steps_on_its_examples():
     g = _grid(intermediate={"mnli": {"epochs": 3, "batch_size": 32, "best_checkpoint": selection}})
     jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
     mnli = jobs[jobs.rule == "train_intermediate"].iloc[0]
-    # 36,816 steps: 36 validations on the first 500 of validation_matched, then all 9,815
-    assert mnli.infer_tokens == 36 * 500 * 64 + 9_815 * 64
+    # 36,816 steps: validations at steps 1,000, 2,000, ..., 36,000 and the last, 36,816 (37)
+    # on the first 500 of validation_matched, then all 9,815
+    assert mnli.infer_tokens == 37 * 500 * 64 + 9_815 * 64
+    # a run of exactly 3,000 steps: validations at 1,000, 2,000 and 3,000
+    g = _grid(
+        intermediate={"qqp": {"max_steps": 3000, "batch_size": 32, "best_checkpoint": selection}}
+    )
+    qqp = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
+    assert qqp[qqp.rule == "train_intermediate"].iloc[0].infer_tokens == (
+        3 * 500 * 64 + 40_430 * 64
+    )
 
 
 def test_retrieval_similarity_and_candidate_pools_are_counted():
@@ -182,3 +202,14 @@ def test_retrieval_similarity_and_candidate_pools_are_counted():
         min(1000, sum(s.num_rows for s in tasks.get(t).train)) * tasks.get(t).tokens_per_example
         for t in g.similarity_tasks()
     )
+
+
+def test_prepared_features_count_every_encoded_sequence(tmp_path):
+    # answer retrieval's training pairs: questions 5 + 9 tokens, one answer of 40
+    pairs = {"input_ids": [[5] * 5, [5] * 9], "answer_ids": [[5] * 40, []]}
+    datasets.Dataset.from_dict(pairs).save_to_disk(str(tmp_path / "pairs"))
+    assert cost._count_tokens(tmp_path / "pairs") == (54.0, 2)
+    # multiple choice: every choice's tokens, 10 + 12
+    choices = {"input_ids": [[[5] * 10, [5] * 12]]}
+    datasets.Dataset.from_dict(choices).save_to_disk(str(tmp_path / "choices"))
+    assert cost._count_tokens(tmp_path / "choices") == (22.0, 1)

@@ -60,10 +60,15 @@ def _count_tokens(split_dir: Path) -> tuple[float, int]:
     import pyarrow.compute as pc
 
     ds = datasets.load_from_disk(str(split_dir))
-    column = ds.data.column("input_ids")
-    while _is_nested_list(column):  # multiple choice: one list of ids per choice
-        column = pc.list_flatten(column)
-    return float(pc.sum(pc.list_value_length(column)).as_py() or 0), len(ds)
+    tokens = 0.0
+    for name in ("input_ids", "answer_ids"):  # answer retrieval encodes its answers apart
+        if name not in ds.column_names:
+            continue
+        column = ds.data.column(name)
+        while _is_nested_list(column):  # multiple choice: one list of ids per choice
+            column = pc.list_flatten(column)
+        tokens += float(pc.sum(pc.list_value_length(column)).as_py() or 0)
+    return tokens, len(ds)
 
 
 class _Counter:
@@ -164,7 +169,7 @@ class _Projection:
         select = cell["training"].get("best_checkpoint") or {}
         if select.get("every"):
             examples = int(select.get("examples", 500))
-            checks = steps // int(select["every"])
+            checks = -(-steps // int(select["every"]))  # every N steps and the last (selection.py)
             out += checks * sum(self.count.first(model, n, "validation", examples) for n in names)
         curve = cell.get("curve")
         if curve:
@@ -178,7 +183,8 @@ class _Projection:
                 )
                 for lang in curve["languages"]
             )
-            out += point * (steps // curve["every"] + 2)  # step 0, every N, the last
+            # step 0, every N steps, and the last when it is not a multiple (training/loop.py)
+            out += point * (1 + steps // curve["every"] + (steps % curve["every"] != 0))
         return out
 
     # ---- evaluation ----
