@@ -3,6 +3,8 @@ keeps both its log records and what it writes to stderr."""
 
 from __future__ import annotations
 
+import logging
+import os
 import subprocess
 import sys
 
@@ -44,6 +46,24 @@ def test_no_gpu_no_claim(tmp_path):
     from xstilts.job import claim_gpus
 
     assert claim_gpus(0, tmp_path, 1) == []
+
+
+def test_a_claimed_gpu_is_named_in_nvidia_smis_order(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from xstilts import job
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(job, "local_gpus", lambda: 2)
+    for name in ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID"):  # unset here, restored after
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CUDA_DEVICE_ORDER", "FASTEST_FIRST")
+    smk = SimpleNamespace(resources=SimpleNamespace(gpu=1))
+    job._claim_devices(smk, logging.getLogger("xstilts"))
+    # the lock's index (the device files', as nvidia-smi numbers them) is CUDA's device
+    assert os.environ["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "0"
 
 
 JOB = """

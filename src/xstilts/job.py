@@ -189,6 +189,9 @@ def _claim_devices(snakemake, log) -> None:
             memory_mb=int(getattr(resources, "gpu_mem_mb", 0) or 0),
         )
         if claimed:
+            # the indices are the device files' and nvidia-smi's (PCI bus order); CUDA's own
+            # default order puts the fastest device first on a machine of mixed GPUs
+            os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
             os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, claimed))
     if "CUDA_VISIBLE_DEVICES" in os.environ:
         log.info("CUDA_VISIBLE_DEVICES=%s", os.environ["CUDA_VISIBLE_DEVICES"])
