@@ -89,7 +89,7 @@ def test_patience_stops_the_run_and_a_resume_keeps_the_best_so_far(
     settings = {"max_steps": 200} | selection
     hook = _spoil_the_head_after(80, kept)
     assert _run(demo_model, demo_workdir, tmp_path, settings, on_step=hook, stop_at_step=15) is None
-    assert (tmp_path / "ckpt/best.pt").exists()
+    assert (tmp_path / "ckpt/best-10.pt").exists()  # the first validation's
     summary = _run(demo_model, demo_workdir, tmp_path, settings, on_step=hook)
     chosen = summary["selection"]
     best = chosen["best_step"]
@@ -110,6 +110,36 @@ def test_selection_bookkeeping():
     assert s.due(5000, 12345) and not s.due(5500, 12345) and s.due(12345, 12345)
     assert Selection.from_settings({"learning_rate": 1e-5}) is None
     assert Selection.from_settings({"best_checkpoint": {"every": 0}}) is None
+
+
+def test_a_resume_loads_the_best_its_checkpoint_records(tmp_path):
+    """Best at step 1000, checkpoint, a new best at 2000 saved, then the job killed before the
+    next checkpoint. The resume rolls back to the checkpoint (best 1000) and its replay of step
+    2000 scores lower (a GPU's nondeterminism): the state kept is step 1000's, not the killed
+    run's step 2000 that the resumed run never chose."""
+    from xstilts.training.selection import load_best, save_best
+
+    model = torch.nn.Linear(2, 1)
+    states = {}
+
+    def validate(sel, step, score, weight):
+        torch.nn.init.constant_(model.weight, weight)
+        states[step] = model.state_dict()["weight"].clone()
+        if sel.record(step, score):
+            save_best(model, tmp_path, sel)
+
+    sel = Selection(every=1000)
+    validate(sel, 1000, 80.0, 1.0)
+    checkpoint = sel.state()  # the periodic checkpoint, then what the loop does after it
+    sel.checkpointed = sel.best_step
+    validate(sel, 2000, 82.0, 2.0)  # killed after this
+    resumed = Selection(every=1000)
+    resumed.restore(checkpoint)
+    validate(resumed, 2000, 79.9, 3.0)  # the replay: no gain
+    validate(resumed, 3000, 79.0, 4.0)
+    load_best(model, tmp_path, resumed, "cpu")
+    assert resumed.best_step == 1000 and torch.equal(model.weight, states[1000])
+    assert sorted(p.name for p in tmp_path.glob("best-*.pt")) == ["best-1000.pt", "best-2000.pt"]
 
 
 def test_one_task_per_optimizer_step(demo_model, demo_workdir, tmp_path, monkeypatch):

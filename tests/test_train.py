@@ -459,6 +459,24 @@ def test_bucketed_padding_gives_the_same_logits(xnli_model, demo_workdir):
     assert torch.allclose(a, b, atol=1e-5)
 
 
+def test_validation_during_training_runs_the_encoder_eagerly(xnli_model, demo_workdir):
+    """A compiled encoder's graphs are for training's shapes: validation (and a learning
+    curve) call the encoder uncompiled, and leave it compiled."""
+    from xstilts.data.disk import load_split
+    from xstilts.training.loop import validation_score
+
+    model, tok = modeling.load(xnli_model[0])
+    task = tasks.get("xnli")
+    rows = task.first_examples(load_split(demo_workdir / "features/xnli/validation"), 16)
+
+    def compiled(*args, **kwargs):
+        raise AssertionError("the compiled encoder ran")
+
+    model.encoder._compiled_call_impl = compiled
+    score = validation_score(model, {"xnli": (task, rows)}, tok.pad_token_id, "fp32")
+    assert 0 <= score <= 100 and model.encoder._compiled_call_impl is compiled
+
+
 def test_bucketed_training_is_equivalent(demo_model, demo_workdir, tmp_path, xnli_model):
     """The same seed with and without bucketed batches: the same accuracy to the tolerance of
     other equivalent changes (test_gpu: 3 points); dropout masks differ with the padded shape,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xstilts.data.disk import load_split
 from xstilts.errors import UserError
-from xstilts.training.inference import score_split
+from xstilts.training.inference import eager, score_split
 
 
 def curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple]:
@@ -35,19 +35,15 @@ def curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple]
 
 
 def curve_points(model, sets: dict, task_objs: dict, pad_id: int, precision: str, step: int):
-    """The curve's points at ``step``, one per language. The encoder runs eagerly: evaluation
-    shapes would record CUDA graphs of their own in a compiled encoder (and could exhaust its
-    recompile limit, leaving training uncompiled)."""
-    compiled_call = getattr(model.encoder, "_compiled_call_impl", None)
-    model.encoder._compiled_call_impl = None
+    """The curve's points at ``step``, one per language (the encoder eager)."""
     cache: dict = {}  # rows the languages share (LAReQA's pool): embedded once per point
     points = []
-    for lang, (name, split, rows) in sets.items():
-        _, scores = score_split(model, task_objs[name], rows, pad_id, precision, lang, cache)
-        points.append(
-            {"step": step, "language": lang, "split": split, "examples": len(rows)}
-            | {"metrics": scores, "score": task_objs[name].summary_score(scores)}
-        )
-    model.encoder._compiled_call_impl = compiled_call
+    with eager(model):
+        for lang, (name, split, rows) in sets.items():
+            _, scores = score_split(model, task_objs[name], rows, pad_id, precision, lang, cache)
+            points.append(
+                {"step": step, "language": lang, "split": split, "examples": len(rows)}
+                | {"metrics": scores, "score": task_objs[name].summary_score(scores)}
+            )
     model.train()
     return points

@@ -3,7 +3,7 @@ features (batched by length), shared by training's validation, evaluation and th
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 import torch
@@ -22,6 +22,19 @@ def device_and_autocast(precision: str = "bf16") -> tuple[torch.device, object]:
             return device, lambda: torch.autocast("cuda", dtype=torch.bfloat16)
         return device, nullcontext
     return torch.device("cpu"), nullcontext
+
+
+@contextmanager
+def eager(model):
+    """The encoder runs uncompiled within: evaluation during training (validation, a learning
+    curve) has shapes of its own, which would record CUDA graphs in a compiled encoder and could
+    exhaust its recompile limit, leaving training uncompiled."""
+    compiled_call = getattr(model.encoder, "_compiled_call_impl", None)
+    model.encoder._compiled_call_impl = None
+    try:
+        yield
+    finally:
+        model.encoder._compiled_call_impl = compiled_call
 
 
 @torch.no_grad()

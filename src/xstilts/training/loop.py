@@ -29,21 +29,28 @@ from xstilts.modeling import model as modeling
 from xstilts.training import sharding
 from xstilts.training.checkpoints import StopSignals, fingerprint
 from xstilts.training.curves import curve_points, curve_sets
-from xstilts.training.inference import device_and_autocast, score_split
+from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
 from xstilts.training.runner import Runner
-from xstilts.training.selection import Selection, load_best, save_best, validation_sets
+from xstilts.training.selection import (
+    Selection,
+    keep_best,
+    load_best,
+    save_best,
+    validation_sets,
+)
 
 log = logging.getLogger("xstilts")
 
 
 def validation_score(model, sets: dict, pad_id: int, precision: str) -> float:
     """The mean of the tasks' summary scores on their validation rows (jiant's aggregate of
-    the tasks' major metrics)."""
-    scores = [
-        task.summary_score(score_split(model, task, rows, pad_id, precision)[1])
-        for task, rows in sets.values()
-    ]
+    the tasks' major metrics), the encoder eager."""
+    with eager(model):
+        scores = [
+            task.summary_score(score_split(model, task, rows, pad_id, precision)[1])
+            for task, rows in sets.values()
+        ]
     return float(sum(scores) / len(scores))
 
 
@@ -145,6 +152,9 @@ class _Loop:
 
     def checkpoint(self) -> None:
         self.runner.checkpoint(self.checkpoint_dir, self.run_id, self.selection)
+        if self.selection is not None:  # the checkpoint records this best: older ones can go
+            self.selection.checkpointed = self.selection.best_step
+            keep_best(self.checkpoint_dir, {self.selection.best_step})
 
     def after_step(self) -> bool:
         """The curve and the validation due at this step; True when the run should stop
@@ -158,7 +168,7 @@ class _Loop:
             return False
         score = validation_score(r.model, self.sets, r.pad_id, self.precision)
         if self.selection.record(step, score):
-            save_best(r.model, self.checkpoint_dir)
+            save_best(r.model, self.checkpoint_dir, self.selection)
         log.info(
             "validation at step %d: %.3f (best %.3f at step %d)",
             step, score, self.selection.best_score, self.selection.best_step,
@@ -351,7 +361,7 @@ def train(
     if compiled:  # validation below runs eagerly: one more graph would not pay for itself
         runner.model.encoder._compiled_call_impl = None
     if selection is not None and selection.best_step != runner.step:
-        load_best(runner.model, checkpoint_dir, runner.device)
+        load_best(runner.model, checkpoint_dir, selection, runner.device)
         log.info("kept the best state: step %d (score %.3f)", selection.best_step,
                  selection.best_score)  # fmt: skip
     summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)

@@ -20,8 +20,6 @@ from pathlib import Path
 
 log = logging.getLogger("xstilts")
 
-BEST_FILE = "best.pt"
-
 
 @dataclass
 class Selection:
@@ -32,6 +30,9 @@ class Selection:
     best_step: int = -1
     since_best: int = 0
     history: list[list[float]] = field(default_factory=list)  # [step, score] per validation
+    # the best step as the last checkpoint records it: its state stays on disk until the next
+    # checkpoint, for a resume that rolls the run back to that checkpoint
+    checkpointed: int = -1
 
     @classmethod
     def from_settings(cls, settings: dict) -> Selection | None:
@@ -68,6 +69,7 @@ class Selection:
     def restore(self, state: dict) -> None:
         self.best_score, self.best_step = state["best_score"], state["best_step"]
         self.since_best, self.history = state["since_best"], state["history"]
+        self.checkpointed = self.best_step
 
     def summary(self, stopped_at: int, total: int) -> dict:
         return {
@@ -95,9 +97,24 @@ def validation_sets(task_objs: dict, features: dict, examples: int) -> dict:
     return out
 
 
-def save_best(model, directory: Path) -> None:
-    """The model's whole state (gathered across processes in a sharded run) to ``best.pt``,
-    atomically: a job killed while writing keeps the previous best."""
+def best_file(directory: Path, step: int) -> Path:
+    return directory / f"best-{step}.pt"
+
+
+def keep_best(directory: Path, steps: set[int]) -> None:
+    """Delete the best states on disk other than those of ``steps`` (rank 0 of a sharded run)."""
+    from xstilts.training import sharding
+
+    if sharding.world()[0] == 0:
+        for path in directory.glob("best-*.pt"):
+            if int(path.stem.removeprefix("best-")) not in steps:
+                path.unlink(missing_ok=True)
+
+
+def save_best(model, directory: Path, selection: Selection) -> None:
+    """The model's whole state (gathered across processes in a sharded run) at the selection's
+    best step, to a file of that step, atomically; the checkpointed best's file stays (a run
+    killed now resumes from the checkpoint, and may not find this best again)."""
     import torch
 
     from xstilts.training import sharding
@@ -106,18 +123,21 @@ def save_best(model, directory: Path) -> None:
     state = sharding.full_state(model)[0] if world > 1 else model.state_dict()
     if rank == 0:
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f"{BEST_FILE}.tmp"
+        path = best_file(directory, selection.best_step)
+        tmp = path.with_suffix(".tmp")
         torch.save(state, tmp)
-        tmp.replace(directory / BEST_FILE)
+        tmp.replace(path)
+    keep_best(directory, {selection.best_step, selection.checkpointed})
 
 
-def load_best(model, directory: Path, device) -> None:
+def load_best(model, directory: Path, selection: Selection, device) -> None:
     """Put the best state back into the model (every process of a sharded run reads it)."""
     import torch
 
     from xstilts.training import sharding
 
-    state = torch.load(directory / BEST_FILE, map_location="cpu", weights_only=True)
+    path = best_file(directory, selection.best_step)
+    state = torch.load(path, map_location="cpu", weights_only=True)
     if sharding.world()[1] > 1:
         sharding.load_model_state(model, state)
     else:
