@@ -220,6 +220,21 @@ def test_a_source_the_hub_lacks_is_not_a_network_failure(tmp_path, monkeypatch):
     offline = ConnectionError("Couldn't reach 'mteb/BUCC' on the Hub (OfflineModeIsEnabled)")
     message = str(_load_error(offline, "mteb/BUCC", "de-en", "test", None))
     assert message.startswith("could not download the dataset mteb/BUCC (de-en, test)")
+    # datasets' "no data files in the folder" errors are FileNotFoundErrors, not the network's
+    from datasets.data_files import EmptyDatasetError
+    from datasets.exceptions import DataFilesNotFoundError
+
+    empty = EmptyDatasetError("The directory at copa doesn't contain any data files")
+    unmatched = DataFilesNotFoundError("No (supported) data files found in aps/super_glue")
+    for lost in (empty, unmatched):
+        message = str(_load_error(lost, "aps/super_glue", "copa", "test", None))
+        assert "this is no network failure" in message
+    # the Hub library downloads with httpx, whose errors are no OSError: a reset connection
+    from huggingface_hub.utils import httpx
+
+    reset = httpx.ReadError("[Errno 104] Connection reset by peer")
+    message = str(_load_error(reset, "mteb/BUCC", "de-en", "test", None))
+    assert message.startswith("could not download the dataset mteb/BUCC (de-en, test)")
 
 
 def test_a_config_served_as_a_folder_of_the_parquet_branch(tmp_path, monkeypatch):

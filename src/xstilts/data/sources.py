@@ -88,16 +88,20 @@ def fetch(repo: str, config: str, split: str, out: str | Path, source: Source | 
 def _load_error(err: Exception, repo: str, config: str, split: str, revision) -> UserError:
     """What a failed load means: the source is not on the Hub as xstilts reads it (say so, and
     where the table of sources is), or the Hub could not be reached (a network failure)."""
-    from datasets.exceptions import DatasetNotFoundError
+    from datasets.data_files import EmptyDatasetError
+    from datasets.exceptions import DataFilesNotFoundError, DatasetNotFoundError
     from huggingface_hub.errors import (
         EntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+    from huggingface_hub.utils import httpx  # the client the Hub library downloads with
 
     reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     at = f"revision {revision}" if revision else "its main branch"
     missing = (DatasetNotFoundError, RepositoryNotFoundError, RevisionNotFoundError)
+    # no data files in the config's folder, or none that match: FileNotFoundErrors, no network's
+    missing += (EmptyDatasetError, DataFilesNotFoundError)
     script = isinstance(err, RuntimeError) and "scripts are no longer supported" in str(err)
     if isinstance(err, missing + (EntryNotFoundError, ValueError)) or script:
         return UserError(
@@ -106,7 +110,7 @@ def _load_error(err: Exception, repo: str, config: str, split: str, revision) ->
             "revision changed on the Hub, so correct its entry in src/xstilts/data/hub.py (or "
             "the task's source) and run the fetch again"
         )
-    if isinstance(err, OSError):  # ConnectionError, offline mode, HTTP errors
+    if isinstance(err, (OSError, httpx.HTTPError)):  # no connection, offline mode, HTTP errors
         return download_error(f"the dataset {repo} ({config}, {split})", err)
     raise err
 
