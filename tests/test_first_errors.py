@@ -213,3 +213,25 @@ def test_plan_and_cost_on_a_demo_config_show_no_gpu_hours(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "no GPU-hours are projected" in out and "GPU-hours |" not in out
     assert "| train_target" in out
+
+
+def test_plan_finds_relative_local_folders_in_the_runs_directory(tmp_path, capsys, monkeypatch):
+    """data.local's relative folders are the run's (Snakemake's working directory): `plan
+    --directory run` from another folder checks them there, as the run will read them."""
+    from xstilts.tasks.build import build_demo_local
+
+    run = tmp_path / "run"
+    build_demo_local("ccgbank", run / "local/ccg", 100)  # stand-ins in the release formats
+    build_demo_local("bucc2018", run / "local/bucc", 100)
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    config["data"]["local"] = {"ccgbank": "local/ccg", "bucc2018": "local/bucc"}
+    (tmp_path / "paper.yaml").write_text(yaml.safe_dump(config))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    argv = ["plan", "--config", "../paper.yaml", "--directory", "../run"]
+    assert cli.main([*argv, "--snakefile", str(REPO / "Snakefile")]) == 0
+    out = capsys.readouterr().out
+    assert "| import_local" in out and "| total" in out
+    # a folder that is not there is named before anything is planned
+    assert cli.main([*argv[:3], "--directory", "../nowhere"]) == 2
+    assert "--directory ../nowhere is not a folder" in capsys.readouterr().err

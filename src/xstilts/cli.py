@@ -7,6 +7,7 @@ status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -108,7 +109,11 @@ def _cost(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from xstilts import cost, plan
 
-    grid = _load_grid(args.config, args.schema, check_local=True)
+    if not Path(args.directory).is_dir():
+        raise UserError(f"--directory {args.directory} is not a folder: create it or give one")
+    config, schema = (str(Path(p).resolve()) if p else p for p in (args.config, args.schema))
+    with contextlib.chdir(args.directory):  # data.local's relative folders are the run's
+        grid = _load_grid(config, schema, check_local=True)
     if not Path(args.snakefile).exists():
         raise UserError(
             f"Snakefile {args.snakefile} not found: run xstilts plan from the repository root "
