@@ -29,7 +29,13 @@ def test_the_digest_follows_content_not_time(tmp_path, monkeypatch):
     (tmp_path / "d/a.txt").write_text("one\n")
     assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) == first
     (tmp_path / "d/b.txt").write_text("an optional file, now there\n")
-    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) != first
+    both = content_digest(tmp_path / "d", ("a.txt", "b.txt"))
+    assert both != first
+    # an edit in place of the same size that puts the old time stamp back (cp -p, touch -r)
+    before = (tmp_path / "d/a.txt").stat()
+    (tmp_path / "d/a.txt").write_text("six\n")
+    os.utime(tmp_path / "d/a.txt", ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert content_digest(tmp_path / "d", ("a.txt", "b.txt")) != both
 
 
 def test_touching_a_local_folder_reruns_nothing_and_new_content_reruns_its_import(

@@ -42,7 +42,8 @@ LOCAL_DATASETS: dict[str, LocalDataset] = {
     ),
     "lareqa": LocalDataset(
         "LAReQA's XQuAD-R with its sentence breaks",
-        "use the xquad-r folder of https://github.com/google-research-datasets/lareqa",
+        "use a checkout of https://github.com/google-research-datasets/lareqa (the folder "
+        "that holds xquad-r/)",
     ),
     "mewslix": LocalDataset(
         "Mewsli-X",
@@ -73,7 +74,8 @@ def split_files(directory: str | Path, patterns: tuple[str, ...]) -> list[Path]:
 def _file_digest(path: Path, cache: dict) -> str:
     stat = path.stat()
     key = str(path.resolve())
-    stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    # ctime too: an edit in place that restores the mtime (cp -p, touch -r) still changes it
+    stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns]
     entry = cache.get(key)
     if entry and entry["stamp"] == stamp:
         return entry["sha256"]
