@@ -548,14 +548,15 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     # + aggregate, best submission, robustness, similarity, sequence, training length and
     # translated summaries
     assert table.loc["total", "to run"] == 7 + 20 + 20 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
-    # the hours of the one job to run are what `xstilts cost` projects for that cell
+    # a demo grid's models train on the CPU: `xstilts cost` counts the tokens of the jobs to
+    # run, and neither it nor the plan projects GPU-hours
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]
     assert cli.main(argv) == 0
     costs = pd.read_csv(work / "cost.csv")
     arms = ["mnli", *TRAINED_RESEARCH]
-    mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)].hours
-    assert len(mnli) == 7 and (mnli > 0).all()
-    assert table.loc["train_intermediate", "GPU-hours"] == pytest.approx(mnli.sum())
+    mnli = costs[(costs.rule == "train_intermediate") & costs.arm.isin(arms)]
+    assert len(mnli) == 7 and (mnli.train_tokens > 0).all() and mnli.hours.isna().all()
+    assert "GPU-hours" not in table.columns
 
 
 def test_task_similarity_relates_to_gains_per_family(finished_demo):
