@@ -117,14 +117,6 @@ def model_spec(wildcards):
     return xgrid.canonical(GRID.model_spec(wildcards.model))
 
 
-def hub_source(wildcards):
-    """How a split is read from the Hub (its revision, config or folder: data/hub.py's table):
-    a change to its entry fetches the split again."""
-    from xstilts.data.hub import load_arguments
-
-    return xgrid.canonical(load_arguments(wildcards.repo, wildcards.subset))
-
-
 def demo_data_spec(wildcards):
     return xgrid.canonical({"demo_scale": GRID.config["data"]["demo_scale"]})
 

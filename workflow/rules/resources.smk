@@ -62,8 +62,6 @@ rule fetch_dataset:
     localrule: True
     conda:
         "../../envs/train.yaml"
-    params:
-        source=hub_source,
     script:
         "../scripts/fetch_dataset.py"
 
