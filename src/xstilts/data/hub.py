@@ -6,6 +6,10 @@ The config and split names, columns and label names of each source are in the ta
 (``Source`` and its ``Features``); ``sources.fetch`` checks what the Hub returns against them.
 Checked against the dataset cards, the repositories' files and commit histories and the viewer
 (stored copies, 2024-2026); the commits are the Hub's short ids.
+
+A split already fetched is not fetched again when its entry here changes (the fetch job's params
+do not carry it, so that no grid finished before a change of this table refetches and retrains):
+after moving a revision, delete ``resources/datasets/<repo>/<config>/`` to fetch it anew.
 """
 
 from __future__ import annotations
