@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from test_train import SETTINGS
+from test_train import SETTINGS, train_xnli
 
 from xstilts import training
 from xstilts.training import batches
@@ -35,15 +35,8 @@ def _spoil_the_head_after(step_limit: int, kept: dict):
 
 
 def _run(demo_model, demo_workdir, tmp_path, settings, **kwargs):
-    return training.train(
-        encoder_dir=demo_model,
-        features={"xnli": demo_workdir / "features/xnli"},
-        settings=SETTINGS | settings,
-        seed=1,
-        out_dir=tmp_path / "model",
-        checkpoint_dir=tmp_path / "ckpt",
-        **kwargs,
-    )
+    out, ckpt = tmp_path / "model", tmp_path / "ckpt"
+    return train_xnli(demo_model, demo_workdir, out, ckpt, SETTINGS | settings, **kwargs)
 
 
 def _saved_state(out):

@@ -24,17 +24,24 @@ SETTINGS = {
 }
 
 
+def train_xnli(demo_model, demo_workdir, out_dir, checkpoint_dir, settings=SETTINGS, **kwargs):
+    """The demo encoder fine-tuned on the demo's XNLI with seed 1 (``training.train``'s other
+    arguments in ``kwargs``)."""
+    return training.train(
+        encoder_dir=demo_model,
+        features={"xnli": demo_workdir / "features/xnli"},
+        settings=settings,
+        seed=1,
+        out_dir=out_dir,
+        checkpoint_dir=checkpoint_dir,
+        **kwargs,
+    )
+
+
 @pytest.fixture(scope="module")
 def xnli_model(demo_model, demo_workdir, tmp_path_factory):
     out = tmp_path_factory.mktemp("xnli") / "model"
-    summary = training.train(
-        encoder_dir=demo_model,
-        features={"xnli": demo_workdir / "features/xnli"},
-        settings=SETTINGS,
-        seed=1,
-        out_dir=out,
-        checkpoint_dir=out.parent / "ckpt",
-    )
+    summary = train_xnli(demo_model, demo_workdir, out, out.parent / "ckpt")
     return out, summary
 
 
@@ -483,15 +490,7 @@ def test_bucketed_training_is_equivalent(demo_model, demo_workdir, tmp_path, xnl
     so the runs are not bitwise equal."""
     _, plain = xnli_model
     out = tmp_path / "bucketed"
-    summary = training.train(
-        encoder_dir=demo_model,
-        features={"xnli": demo_workdir / "features/xnli"},
-        settings=SETTINGS,
-        seed=1,
-        out_dir=out,
-        checkpoint_dir=tmp_path / "ckpt",
-        buckets=4,
-    )
+    summary = train_xnli(demo_model, demo_workdir, out, tmp_path / "ckpt", buckets=4)
     assert len(summary["shapes"]["xnli"]) <= 4 and "shapes" not in plain
     accuracy = summary["validation"]["xnli"]["accuracy"]
     assert abs(accuracy - plain["validation"]["xnli"]["accuracy"]) <= 3.0
