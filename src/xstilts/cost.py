@@ -237,10 +237,12 @@ class _Projection:
                     infer = self.validation(model, cell, steps)
                     yield "train_intermediate", model, arm, seed, "", tokens, infer
                 for arm, target in grid.target_cells():
-                    cell = grid.target_cell(model, arm, seed, target)
-                    tokens, steps = self.training(model, cell)
-                    infer = self.validation(model, cell, steps)
-                    yield "train_target", model, arm, seed, target, tokens, infer
+                    # targets trained alike share one job (Grid.training_target): count it once
+                    if grid.training_target(model, arm, seed, target) == target:
+                        cell = grid.target_cell(model, arm, seed, target)
+                        tokens, steps = self.training(model, cell)
+                        infer = self.validation(model, cell, steps)
+                        yield "train_target", model, arm, seed, target, tokens, infer
                     test = self.evaluation(model, target)
                     yield "evaluate_target", model, arm, seed, target, 0.0, test
                     if target in robust["targets"] and arm in robust["arms"]:

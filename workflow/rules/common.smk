@@ -191,6 +191,13 @@ def arm_encoder(wildcards):
     return GRID.encoder_dir(wildcards.model, wildcards.arm, wildcards.seed)
 
 
+def target_model(wildcards):
+    """The fine-tuned model a target cell is tested with (shared by targets trained alike)."""
+    return GRID.target_model_dir(
+        wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
+    )
+
+
 def target_cell(wildcards):
     return xgrid.canonical(
         GRID.target_cell(

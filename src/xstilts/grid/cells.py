@@ -127,6 +127,36 @@ class Cells:
         curve = self.curve_spec(arm, target)
         return cell | {"curve": curve} if curve else cell
 
+    def training_target(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        """The target whose ``train_target`` job trains this cell's model: the first of the
+        arm's targets, in the task registry's order (not the config's, so reordering a config
+        moves nothing), that trains the same model — the same task identity
+        (``Task.training_identity``), length and settings. XQuAD and MLQA share SQuAD 1.1's
+        fine-tuning: one job, XQuAD's when the grid has both."""
+        cache = self.__dict__.setdefault("_training_targets", {})
+        key = (model, arm, str(seed), target)
+        if key not in cache:
+            own = self._training_key(model, arm, seed, target)
+            same = [
+                t
+                for t in task_registry.REGISTRY
+                if (arm, t) in self._target_cell_set()
+                and self._training_key(model, arm, seed, t) == own
+            ]
+            cache[key] = same[0] if same else target
+        return cache[key]
+
+    def _target_cell_set(self) -> set[tuple[str, str]]:
+        if "_target_cell_set_" not in self.__dict__:
+            self.__dict__["_target_cell_set_"] = set(self.target_cells())
+        return self.__dict__["_target_cell_set_"]
+
+    def _training_key(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        cell = self.target_cell(model, arm, seed, target)
+        del cell["target"], cell["tasks"]
+        identity = task_registry.get(target).training_identity()
+        return canonical(cell | {"identity": repr(identity), "length": self.max_seq_length(target)})
+
     def curve_spec(self, arm: str, target: str) -> dict | None:
         """The learning curve target training logs in this cell (the budget axis's cells)."""
         section = self.config["training_length"]

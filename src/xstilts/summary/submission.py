@@ -43,8 +43,9 @@ def validation_score(task_name: str, doc: dict) -> float | None:
     if "validation" not in doc or not doc["validation"]:
         return None
     scores = doc["validation"]
-    if task_name in scores:  # a training summary: task → metrics
-        return task.summary_score(scores[task_name])
+    head = task.head_of(list(scores))  # a training summary: task → metrics (shared: its first)
+    if head is not None:
+        return task.summary_score(scores[head])
     per_lang = [v for v in scores.values() if all(m in v for m in task.avg_metrics)]
     if not per_lang:
         return None

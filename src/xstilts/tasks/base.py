@@ -108,6 +108,38 @@ class Task(ABC):
     # Estimates, not measurements: each family sets its own; prepared features replace them
     TOKENS_PER_EXAMPLE: ClassVar[int] = 64
 
+    # fields that say how a trained model is tested and scored, not how it is trained: two
+    # targets whose other fields are equal train the same model (XQuAD and MLQA both fine-tune
+    # on SQuAD 1.1, select on its dev set, and differ only in their test sets and scoring)
+    EVALUATION_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"name", "languages", "more_languages", "metrics", "avg_metrics", "description"}
+        | {"role", "test", "pool", "metric_style", "prediction_suffix"}
+    )
+
+    def training_identity(self) -> tuple:
+        """What fine-tuning on this task depends on: its family and every field but the
+        ``EVALUATION_FIELDS``. Equal identities (with equal settings) train one shared model
+        (``Grid.training_target``)."""
+        from dataclasses import fields
+
+        kept = [f.name for f in fields(self) if f.name not in self.EVALUATION_FIELDS]
+        return (type(self).__name__, *((n, getattr(self, n)) for n in kept))
+
+    def head_of(self, trained: list[str]) -> str | None:
+        """The head among ``trained`` (a saved model's task names) that predicts this task: its
+        own, else that of a task trained as this one is (a shared training job), else None."""
+        if self.name in trained:
+            return self.name
+        from xstilts import tasks as task_registry
+
+        own = self.training_identity()
+        same = [
+            n
+            for n in trained
+            if n in task_registry.REGISTRY and task_registry.get(n).training_identity() == own
+        ]
+        return same[0] if len(same) == 1 else None
+
     @property
     def tokens_per_example(self) -> int:
         return self.TOKENS_PER_EXAMPLE
