@@ -55,8 +55,9 @@ def _throughput(args: argparse.Namespace):
     from xstilts import cost
 
     return cost.Throughput(
-        args.train_tokens_per_s or cost.H100_XLMR_LARGE["train"],
-        args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
+        train=args.train_tokens_per_s,  # None: each family's measured figure
+        infer=args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
+        gpu_gib=args.gpu_memory or cost.H100_GIB,
     )
 
 
@@ -81,9 +82,13 @@ def _cost(args: argparse.Namespace) -> int:
         print(f"Jobs and tokens of {args.config}; {DEMO_NOTE}:")
         table = table.drop(columns="hours")
     else:
+        rate = (
+            f"{throughput.train:,.0f}" if throughput.train is not None else
+            "each task family's measured"
+        )  # fmt: skip
         print(
-            f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
-            f"{throughput.infer:,.0f} inference tokens/s per GPU (real tokens; "
+            f"Projected GPU-hours for {args.config} on a {throughput.gpu_gib:g} GiB GPU at {rate} "
+            f"training and {throughput.infer:,.0f} inference tokens/s (real tokens; "
             + ("counted in the prepared features where they exist" if args.features else
                "estimated from the dataset cards' sizes")
             + "):"
@@ -98,9 +103,18 @@ def _cost(args: argparse.Namespace) -> int:
     print(
         "estimated: jobs whose tokens are the dataset cards' sizes x a per-task estimate, not "
         "counted in prepared features (--features)"
-        + ("" if "hours" not in shown else "; hours: tokens / the throughput above, measured "
-           "for XLM-R Large on one H100 (docs/performance.md)")
+        + ("" if "hours" not in shown else "; hours: each training step the slower of its "
+           "tokens at its family's throughput and its micro-batches' launch floor, inference "
+           "tokens / the throughput above, measured for XLM-R Large on one H100 "
+           "(docs/performance.md)")
     )  # fmt: skip
+    guessed = jobs[jobs.step_basis == "estimated"]
+    if not guessed.empty and "hours" in shown:
+        families = sorted({r for r in guessed.arm.astype(str) + "/" + guessed.target.astype(str)})
+        print(
+            f"step time estimated (no measurement of the family; the sentence-pair figure): "
+            f"{len(guessed)} training jobs, e.g. {', '.join(families[:4])}"
+        )
     if args.output:
         jobs.to_csv(args.output, index=False)
     return 0
@@ -165,6 +179,12 @@ def _add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
         "by bench/train_throughput.py)",
     )
     parser.add_argument("--infer-tokens-per-s", type=float, help="the same for inference")
+    parser.add_argument(
+        "--gpu-memory",
+        type=float,
+        help="GiB of the projected GPU, which picks each model's micro_batch_size (default "
+        "79.2, an 80 GB H100)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

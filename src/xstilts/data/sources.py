@@ -33,6 +33,9 @@ class Source:
     features: Features = field(compare=False, hash=False, repr=False)
     language: str = "en"
     num_rows: int = 0  # size of the real split (dataset card), scales the demo copy
+    # the rows of the real split this source keeps, when it keeps a part (TyDiQA's one
+    # language of a file of all); 0: all of num_rows. Read by the cost projection only
+    kept_rows: int = 0
     # rows to drop after loading, as (column, value): e.g. SNLI's unlabelled rows (label -1)
     drop: tuple[tuple[str, object], ...] = ()
     # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
@@ -46,6 +49,11 @@ class Source:
     local_files: tuple[str, ...] = ()
     # files its import also reads when they are there (BUCC's test gold)
     local_optional: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """The real rows this source gives (``kept_rows``, else ``num_rows``)."""
+        return self.kept_rows or self.num_rows
 
     @property
     def key(self) -> str:

@@ -55,7 +55,7 @@ class Cells:
 
     def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
         cell = self._intermediate_cell(model, arm, seed)
-        training = self.fit_micro_batch(model, cell["training"])
+        training = cell["training"]
         sampled = len(cell["tasks"]) + len(training.get("fixed_probabilities", {}))
         if sampled > 1 and training["gradient_accumulation_steps"] > 1:
             # one task per optimizer step, as jiant's runner draws it (with one micro-batch a
@@ -95,17 +95,6 @@ class Cells:
             cell["after"] = self.intermediate_cell(model, parent, seed)
         return cell
 
-    def fit_micro_batch(self, model: str, training: dict) -> dict:
-        """``training`` with as many gradient accumulation steps as the model's
-        micro_batch_size needs (the fewest that divide batch_size into micro-batches no larger),
-        never fewer than the settings ask; unchanged for a model without the limit."""
-        limit = self.config["models"].get(model, {}).get("micro_batch_size")
-        batch, accum = training["batch_size"], training["gradient_accumulation_steps"]
-        if limit is None or batch // accum <= limit:
-            return training
-        steps = next(d for d in range(accum, batch + 1) if batch % d == 0 and batch // d <= limit)
-        return training | {"gradient_accumulation_steps": steps}
-
     def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
         """The encoder an intermediate job starts from."""
         parent = self.parent_arm(arm)
@@ -123,7 +112,6 @@ class Cells:
             "precision": self.config["precision"],
             "training": self._training(settings),
         }
-        cell["training"] = self.fit_micro_batch(model, cell["training"])
         curve = self.curve_spec(arm, target)
         return cell | {"curve": curve} if curve else cell
 

@@ -29,6 +29,7 @@ def check(config: dict) -> None:
             "(bucc2018 reads the release files with a dev set, bucc2018_mteb the Hub copy)"
         )
     _check_languages(config)
+    _check_micro_batches(config)
     arms = Grid(config).arms
     for choice in config["submission"]["arms"]:
         if choice != "best" and choice not in arms:
@@ -52,6 +53,22 @@ def _check_batches(config: dict) -> None:
                 f"gradient_accumulation_steps ({settings['gradient_accumulation_steps']}); the "
                 "micro-batch is batch_size / gradient_accumulation_steps, so make it divide"
             )
+
+
+def _check_micro_batches(config: dict) -> None:
+    """A model's micro_batch_size table is keyed by GPU memory in GiB (numbers)."""
+    for name, spec in config["models"].items():
+        table = spec.get("micro_batch_size")
+        if not isinstance(table, dict):
+            continue
+        for gib in table:
+            try:
+                float(gib)
+            except ValueError:
+                raise ConfigError(
+                    f"config key 'models.{name}.micro_batch_size': {gib!r} is not a GPU memory "
+                    "in GiB; key each entry by the least memory it needs, e.g. {75: 32, 0: 4}"
+                ) from None
 
 
 def _check_languages(config: dict) -> None:

@@ -22,8 +22,10 @@ from xstilts.tasks.base import padded_to
 from xstilts.training import sharding
 from xstilts.training.batches import (
     BatchStream,
+    accumulation,
     bucket_lengths,
     sampling_probabilities,
+    split_batch,
     total_steps,
 )
 from xstilts.training.checkpoints import save_checkpoint
@@ -46,19 +48,26 @@ class Runner:
     # pad every batch to one of this many lengths per task, chosen from its length distribution
     # (fixed shapes for a compiled encoder); 0: to each batch's longest
     buckets: int = 0
+    # the most examples one forward and backward pass takes on this device (the model's
+    # micro_batch_size, a machine setting): a larger batch is split into micro-batches
+    micro_limit: int | None = None
 
     def __post_init__(self):
         self.rank, self.world = sharding.world()
-        self.accum = int(self.settings.get("gradient_accumulation_steps", 1))
-        micro = int(self.settings["batch_size"]) // self.accum
+        batch = int(self.settings["batch_size"])
+        least = int(self.settings.get("gradient_accumulation_steps", 1))
+        self.accum = accumulation(batch, least, self.micro_limit, self.world)
+        micro = batch // self.accum
         if micro < self.world:
             raise UserError(
                 f"a micro-batch of {micro} cannot be split across {self.world} GPUs: raise "
                 "batch_size or lower gradient_accumulation_steps (or the job's gpu resource)"
             )
         self.micro = micro
+        # the batch plan is of whole batches, whatever the micro-batch: the same examples
+        # make each optimizer step on any device
         self.streams = {
-            n: BatchStream(n, d["length"], micro, self.seed) for n, d in self.data.items()
+            n: BatchStream(n, d["length"], batch, self.seed) for n, d in self.data.items()
         }
         self.probs = sampling_probabilities(
             {n: len(d) for n, d in self.data.items()},
@@ -88,15 +97,16 @@ class Runner:
 
     # ---- one optimizer step ----
     def train_step(self) -> None:
-        """One task drawn, ``accum`` micro-batches of it, one optimizer step. With one
-        micro-batch a step this draws exactly what a draw per micro-batch did."""
+        """One task drawn, one batch of it split into ``accum`` micro-batches, one optimizer
+        step."""
         names = list(self.probs)
         name = names[int(self.sampler.choice(len(names), p=list(self.probs.values())))]
         task = self.tasks[name]
         self.steps_by_task[name] += 1
         pin = self.device.type == "cuda"
-        for _ in range(self.accum):
-            rows = self.data[name][sharding.share(self.streams[name].next())]
+        drawn = self.streams[name].next()
+        for part in split_batch(drawn, self.streams[name].lengths, self.accum):
+            rows = self.data[name][sharding.share(part)]
             with padded_to(self.shapes[name]):
                 cpu_batch = task.collate(rows, self.pad_id)
             self.tokens += int(cpu_batch["attention_mask"].sum())
@@ -107,7 +117,9 @@ class Runner:
             with self.autocast():
                 logits = self.model(name, batch)
             loss = task.loss(logits, batch)
-            (loss / self.accum).backward()
+            # each micro-batch weighs its share of the batch's examples: a task's per-example
+            # mean loss gives the whole batch's gradient, however the batch is split
+            (loss * (len(part) / len(drawn))).backward()
             self.loss_sum += loss.detach()
             self.loss_n += 1
         max_norm = self.settings.get("max_grad_norm", 1.0)
