@@ -459,3 +459,28 @@ def test_the_demo_ud_releases_have_multiword_tokens_that_the_fused_import_joins(
     words = (load(tmp_path / "s.parquet")["tokens"], load(tmp_path / "f.parquet")["tokens"])
     assert sum(map(len, words[0])) > sum(map(len, words[1]))
     assert all("el" in s for s, f in zip(*words, strict=True) if len(f) > 1)
+
+
+def test_udpos_fused_features_are_prepared_from_the_demo_releases(tmp_path, demo_model):
+    """The demo path end to end up to the features: the demo releases (v2.5 and v2.7) are
+    imported as the workflow's import rule does, then featurized: one feature per sentence,
+    one tag per fused word."""
+    from xstilts import features
+    from xstilts.data.sources import load
+
+    from conftest import chdir
+
+    fused = tasks.get("udpos_fused")
+    with chdir(tmp_path):
+        for name in ("ud_v25", "ud_v27"):
+            build_demo_local(name, f"raw/{name}", scale=100)
+        for srcs in fused.splits(fused.all_languages).values():
+            for src in srcs:
+                import_local(src.key, f"raw/{src.local_name}", src.path("demo"))
+        sizes = features.prepare(
+            "udpos_fused", demo_model, "demo", 128, "features", more_languages=["wo"]
+        )
+        assert sizes["test.wo"] == sizes["test.de"] == 200
+        words = load(fused.splits(["de"])["test.de"][0].path("demo"))["tokens"]
+        tags = datasets.load_from_disk("features/test.de")["tags"]
+        assert [len(t) for t in tags] == [len(w) for w in words]
