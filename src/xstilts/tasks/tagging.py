@@ -17,6 +17,11 @@ CCG is scored by token accuracy as jiant's CCG task is.
 Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5. CCGbank (LDC2005T13) is
 licence-restricted and not on the Hub: it is imported from jiant's file format (see
 ``read_ccg_files``) at the path the config names in ``data.local.ccgbank``.
+
+UD-POS comes in two readings, two targets: ``udpos``, the Hub's google/xtreme copy, whose words
+split multiword tokens (German "zu dem"), and ``udpos_fused``, XTREME's words as its download
+script converts the UD releases (``data.local.ud_v25``, ``ud_v27``; "zum" one word, with its
+head word's UPOS: ``tagging_formats.fused_sentence``), the words the published numbers used.
 """
 
 from __future__ import annotations
