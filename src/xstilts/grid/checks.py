@@ -353,6 +353,7 @@ def missing_local_data(config: dict) -> list[str]:
         else:
             instead = f"remove {task_name} from intermediate and multitask.tasks"
         source = LOCAL_DATASETS[name]
+        instead = source.instead or instead
         if not directory:
             problem = "is not set"
         else:

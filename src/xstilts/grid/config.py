@@ -56,7 +56,9 @@ def schema(path: str | Path = SCHEMA) -> dict:
 
     out = yaml.safe_load(Path(path).read_text())
     out["$defs"]["task_name"]["enum"] = list(tasks.INTERMEDIATE_TASKS)
-    out["$defs"]["target_name"]["enum"] = list(tasks.TARGET_TASKS + tasks.XTREME_R_TARGETS)
+    out["$defs"]["target_name"]["enum"] = list(
+        tasks.TARGET_TASKS + tasks.XTREME_R_TARGETS + tasks.ALTERNATIVE_TARGETS
+    )
     out["$defs"]["retrieval_name"]["enum"] = list(tasks.RETRIEVAL_TASKS)
     out["$defs"]["robust_target"]["enum"] = tasks.robustness_targets()
     return out

@@ -42,12 +42,21 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "target": doc["task"],
                 "avg_metrics": tuple(doc["avg_metrics"]),
                 "expected_languages": tuple(doc["expected_languages"]),
-                "notes": tuple(doc.get("notes", ())),
+                "notes": tuple(doc.get("notes", ())) + _words_note(doc["task"]),
             }
         )
     long = pd.DataFrame(rows, columns=[*CELL, "target", "language", "metric", "value"])
     meta_df = pd.DataFrame(meta).drop_duplicates("target").set_index("target")
     return long, meta_df
+
+
+def _words_note(target: str) -> tuple[str, ...]:
+    """What a tagging target's words are, when its task says (UD-POS: the Hub's split words or
+    XTREME's fused forms), so the report's notes say which one a score used."""
+    from xstilts import tasks as task_registry
+
+    words = getattr(task_registry.REGISTRY.get(target), "tokenisation", "")
+    return (f"words: {words}",) if words else ()
 
 
 def read_validation(paths: list[str | Path]) -> pd.DataFrame:
