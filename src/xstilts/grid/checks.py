@@ -369,11 +369,11 @@ _CELL_PATH = re.compile(
 )
 _MODEL_PATH = re.compile(r"results/(?:features|submission)/(?P<model>[^/]+)")
 _TARGET_IN_REST = {  # where the target is in the part after seed<n>/, by kind
-    "target": re.compile(r"(?P<target>[^/]+)"),
+    "target": re.compile(r"(?P<target>[^/]+)(?:/.*)?"),
     "eval": re.compile(
-        r"(?:scores|examples)/(?P<target>[^/]+)\.(?:json|parquet)|predictions/"
-        r"(?P<ptarget>[^/]+)"
-    ),  # fmt: skip
+        r"(?:scores|examples)/(?P<target>[^/]+)\.(?:json|parquet)"
+        r"|predictions/(?P<ptarget>[^/]+)(?:/.*)?"
+    ),
     "robustness": re.compile(r"(?P<target>[^/]+)\.json"),
 }
 
