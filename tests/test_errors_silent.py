@@ -104,6 +104,11 @@ def test_numbers_that_config_passes_as_strings_are_numbers(tmp_path):
         assert grid.canonical(grid.Grid(done).intermediate_cell("demo_tiny", "mnli", seed)) == (
             grid.canonical(grid.Grid(written).intermediate_cell("demo_tiny", "mnli", seed))
         )
+    # steps or epochs: "50" is the integer 50, "0.5ep" stays the string its pattern takes
+    given = parse_config(["training_length={budgets: {mnli: [50, 0.5ep]}}"])
+    assert given["training_length"]["budgets"]["mnli"] == ["50", "0.5ep"]
+    done = grid.validate(quickstart() | given, SCHEMA)
+    assert done["training_length"]["budgets"] == {"mnli": [50, "0.5ep"]}
     with pytest.raises(grid.ConfigError, match="config key 'seeds.0': 'one' is not of type"):
         grid.validate(quickstart() | {"seeds": ["one"]}, SCHEMA)
     (tmp_path / "qs.yaml").write_text((REPO / "config/quickstart.yaml").read_text())

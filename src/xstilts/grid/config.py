@@ -42,15 +42,44 @@ def _types(sub, root: dict, depth: int = 0) -> set[str]:
     return out
 
 
+def _string_patterns(sub, root: dict, depth: int = 0) -> list[str] | None:
+    """The patterns a string must match where the subschema takes a string (None: any string
+    goes, or none is known)."""
+    if not isinstance(sub, dict) or depth > 20:
+        return None
+    types = sub.get("type", ())
+    if types == "string" or (isinstance(types, list) and "string" in types):
+        return [sub["pattern"]] if "pattern" in sub else None
+    patterns: list[str] = []
+    ref = sub.get("$ref")
+    branches = [b for key in ("oneOf", "anyOf") for b in sub.get(key, ())]
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        branches.append(node)
+    for branch in branches:
+        if "string" in _types(branch, root):
+            found = _string_patterns(branch, root, depth + 1)
+            if found is None:
+                return None
+            patterns += found
+    return patterns or None
+
+
 def _coerced(value, sub, root: dict):
-    """``value`` as the number or boolean the subschema asks for, when it is a string that
-    spells one (and the subschema accepts no string); else unchanged."""
+    """``value`` as the number, boolean or null the subschema asks for, when it is a string
+    that spells one and the subschema takes no such string; else unchanged."""
     if not isinstance(value, str):
         return value
     types = _types(sub, root)
     if "string" in types:
-        return value
+        patterns = _string_patterns(sub, root)
+        if patterns is None or any(re.search(p, value) for p in patterns):
+            return value
     text = value.strip()
+    if "null" in types and text in ("null", "~", "None"):
+        return None
     if types & {"integer", "number"} and _INTEGER.fullmatch(text):
         return int(text)
     if "number" in types and _NUMBER.fullmatch(text):
