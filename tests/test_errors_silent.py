@@ -174,7 +174,7 @@ def _score_doc(languages: dict) -> dict:
     }
 
 
-def test_damaged_or_incomplete_scores_name_the_file(tmp_path):
+def test_damaged_or_incomplete_scores_name_the_file(tmp_path, caplog):
     good, lost = tmp_path / "good.json", tmp_path / "lost.json"
     good.write_text(json.dumps(_score_doc({"en": {"accuracy": 80.0}, "de": {"accuracy": 70.0}})))
     # the metric lost: this arm's row left the table without a word (numpy's mean of nothing)
@@ -187,6 +187,13 @@ def test_damaged_or_incomplete_scores_name_the_file(tmp_path):
         f"scores file {lost} has no 'accuracy' for de, a summary metric of xnli"
     )
     assert "delete it and run the workflow again" in str(err.value)
+    # a language without gold (BUCC's real test set) has no scores at all: left out, said
+    unscored = tmp_path / "unscored.json"
+    unscored.write_text(json.dumps(_score_doc({"en": {"accuracy": 80.0}, "de": {}})))
+    with caplog.at_level("WARNING", logger="xstilts"):
+        long, meta = read.read_scores([unscored])
+    assert f"scores file {unscored} has no scores for de" in caplog.text
+    assert read.task_scores(long, meta).n_languages.tolist() == [1]
     truncated = tmp_path / "truncated.json"
     truncated.write_text(good.read_text()[:40])
     for reader in (read.read_scores, read.read_validation):

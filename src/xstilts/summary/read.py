@@ -5,6 +5,7 @@ task's summary score per cell as google-research/xtreme's evaluate.py averages i
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,7 @@ def read_score_file(path: str | Path) -> dict:
     if missing:
         raise UserError(f"scores file {path} has no '{missing[0]}'; {REBUILD}")
     for lang, scores in doc["languages"].items():
-        absent = [m for m in doc["avg_metrics"] if m not in (scores or {})]
+        absent = [m for m in doc["avg_metrics"] if m not in scores] if scores else []
         if absent:
             raise UserError(
                 f"scores file {path} has no '{absent[0]}' for {lang}, a summary metric of "
@@ -63,6 +64,12 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, meta = [], []
     for path in paths:
         doc = read_score_file(path)
+        unscored = [lang for lang, scores in doc["languages"].items() if not scores]
+        if unscored:  # a test set without public gold (BUCC's): evaluated, nothing to score
+            logging.getLogger("xstilts").warning(
+                "scores file %s has no scores for %s (a test set without gold): left out of "
+                "the summary", path, " ".join(unscored),
+            )  # fmt: skip
         cell = doc["cell"]
         for lang, scores in doc["languages"].items():
             for metric, value in scores.items():
