@@ -226,7 +226,8 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="check a config before running it (YAML, keys, models, local datasets)",
         description="Validate a config as the workflow does before any job runs; a YAML error "
-        "names its file and line (Snakemake's own message for a --configfile names neither).",
+        "or a key written twice names its file and line (Snakemake's own message for a "
+        "--configfile that is not valid YAML names neither).",
     )
     check.add_argument("--config", "--configfile", default="config/config.yaml")
     check.add_argument("--schema", help="another schema than the package's (for tests)")
