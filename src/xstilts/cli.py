@@ -51,6 +51,27 @@ def _load_grid(config_path: str, schema: str | None, check_local: bool = False):
     return grid.Grid(grid.load(config_path, schema, check_local=check_local))
 
 
+def _check_features(args: argparse.Namespace, grid) -> None:
+    """--features must name a folder; one holding no model of the grid is said (every job is
+    then estimated from the dataset cards, as without --features)."""
+    if args.features is None:
+        return
+    folder = Path(args.features)
+    if not folder.is_dir():
+        raise UserError(
+            f"--features {args.features} is not a folder; give the folder of the prepared "
+            "features (results/features in the run's directory), or leave --features out to "
+            "estimate every job from the dataset cards' sizes"
+        )
+    if not any((folder / model).is_dir() for model in grid.models):
+        print(
+            f"xstilts: --features {args.features} holds no features of {', '.join(grid.models)} "
+            "(a folder <model>/<task>/ each): every job is estimated from the dataset cards' "
+            "sizes",
+            file=sys.stderr,
+        )
+
+
 def _throughput(args: argparse.Namespace):
     from xstilts import cost
 
@@ -76,6 +97,7 @@ def _cost(args: argparse.Namespace) -> int:
 
     throughput = _throughput(args)
     grid = _load_grid(args.config, args.schema)
+    _check_features(args, grid)
     jobs = cost.project(grid, throughput, args.features)
     table = cost.by_rule(jobs)
     if _all_demo(grid):
@@ -136,6 +158,8 @@ def _plan(args: argparse.Namespace) -> int:
             "or give --snakefile PATH."
         )
     demo = _all_demo(grid)
+    if not demo:
+        _check_features(args, grid)
     costs = None if demo else cost.project(grid, _throughput(args), args.features)
     try:
         kwargs = {"snakefile": args.snakefile, "cores": 1}
@@ -224,7 +248,8 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="check a config before running it (YAML, keys, models, local datasets)",
         description="Validate a config as the workflow does before any job runs; a YAML error "
-        "names its file and line (Snakemake's own message for a --configfile names neither).",
+        "or a key written twice names its file and line (Snakemake's own message for a "
+        "--configfile that is not valid YAML names neither).",
     )
     check.add_argument("--config", "--configfile", default="config/config.yaml")
     check.add_argument("--schema", help="another schema than the package's (for tests)")

@@ -9,6 +9,8 @@ try:
     from xstilts import analyses
     from xstilts import grid as xgrid
     from xstilts.grid import paths
+    from xstilts.grid.checks import command_line_error
+    from xstilts.grid.config import check_duplicate_keys
 except ImportError as err:
     sys.exit(
         f"xstilts: the xstilts package is not importable ({err}); "
@@ -16,8 +18,12 @@ except ImportError as err:
     )
 
 try:
+    # Snakemake's YAML reader keeps the last of a key written twice: said before anything runs
+    for _configfile in workflow.configfiles:
+        check_duplicate_keys(_configfile)
     GRID = xgrid.Grid(
-        # the schema is the package's (src/xstilts/grid/schema.yaml)
+        # the schema is the package's (src/xstilts/grid/schema.yaml); numbers that --config
+        # passes as strings inside lists and mappings are taken as numbers there
         xgrid.validate(config, check_local=False),  # local data: below, only where read
     )
 except xgrid.ConfigError as err:
@@ -57,6 +63,19 @@ def final_outputs():
         + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
         + analyses.enabled_outputs(GRID)
     )
+
+
+# what this command line asks for, checked before Snakemake plans it: a target path naming no
+# model or arm of the grid, and --report before the grid has finished (Snakemake's own errors
+# there name neither the grid's arms nor the command that finishes it)
+_COMMAND_ERROR = command_line_error(
+    GRID,
+    sys.argv[1:],
+    " ".join(map(str, workflow.overwrite_configfiles)),
+    final_outputs,
+)
+if _COMMAND_ERROR:
+    sys.exit(f"xstilts: {_COMMAND_ERROR}")
 
 
 def reported(analysis):

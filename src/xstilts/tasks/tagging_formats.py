@@ -342,7 +342,14 @@ def read_ccg_files(directory: str | Path, split: str) -> datasets.Dataset:
                 f"CCGbank file {f} is missing: data.local.ccgbank must name a directory with "
                 f"{', '.join(CCG_FILES.values())} and {CCG_TAG_FILE} in jiant's CCG format"
             )
-    tags_to_id = {k: int(v) for k, v in json.loads(tag_file.read_text()).items()}
+    try:
+        tags_to_id = {k: int(v) for k, v in json.loads(tag_file.read_text("utf-8")).items()}
+    except (ValueError, TypeError, AttributeError) as err:  # truncated, or not {tag: id}
+        reason = getattr(err, "msg", None) or "not a JSON object of supertag → integer id"
+        raise UserError(
+            f"CCGbank file {tag_file} is damaged ({reason}); copy it again from your jiant "
+            "CCG files (data.local.ccgbank) and run the workflow again"
+        ) from None
     bad = [t for t, i in tags_to_id.items() if not 0 <= i < CCG_NUM_TAGS]
     if bad:
         raise UserError(
