@@ -59,33 +59,11 @@ def read_conllu(path: Path) -> tuple[list[list[str]], list[list[str]]]:
     "1-2", and of empty nodes, IDs like "8.1", are skipped)."""
     words: list[list[str]] = []
     tags: list[list[str]] = []
-    sentence: tuple[list[str], list[str]] = ([], [])
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                if sentence[0]:
-                    words.append(sentence[0])
-                    tags.append(sentence[1])
-                sentence = ([], [])
-                continue
-            if line.startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) != 10:
-                raise UserError(
-                    f"{path} line {number}: a CoNLL-U word line has 10 tab-separated fields, "
-                    f"this one {len(fields)}"
-                )
-            if "-" in fields[0] or "." in fields[0]:
-                continue
-            if fields[3] not in UPOS:
-                raise UserError(f"{path} line {number}: {fields[3]!r} is not a UPOS tag")
-            sentence[0].append(fields[1])
-            sentence[1].append(fields[3])
-    if sentence[0]:
-        words.append(sentence[0])
-        tags.append(sentence[1])
+    for rows in read_conllu_rows(path):
+        kept = [f for f in rows if "-" not in f[0] and "." not in f[0]]
+        if kept:
+            words.append([f[1] for f in kept])
+            tags.append([f[3] for f in kept])
     return words, tags
 
 
