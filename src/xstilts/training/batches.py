@@ -87,14 +87,29 @@ def total_steps(settings: dict, sizes: dict[str, int]) -> int:
     """Optimizer steps of a run over tasks of ``sizes`` examples: max_steps, or the epochs of
     the tasks sampled by size (those with a fixed share come on top), each micro-batch of
     batch_size / gradient_accumulation_steps examples, the last of an epoch partial. The trainer
-    and the cost model (xstilts.cost) both count steps with this."""
+    and the cost model (xstilts.cost) both count steps with this.
+
+    With ``examples_cap`` (capped-proportional sampling) the count is jiant's: each task's
+    examples capped, sum over tasks of epochs * ceil(min(n, cap) / batch), batch the effective
+    batch (jiant/proj/main/scripts/configurator.py, SimpleAPIMultiTaskConfigurator:
+    ``max_steps += self.epochs * math.ceil(capped_num_examples / effective_batch_size)`` with
+    ``cap_examples`` = min(num_examples, cap), then ``int(max_steps)``)."""
     if settings.get("max_steps"):
         return int(settings["max_steps"])
+    fixed = settings.get("fixed_probabilities") or {}
+    share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
+    cap = settings.get("examples_cap")
+    if cap:
+        batch = int(settings["batch_size"])
+        steps = sum(
+            settings["epochs"] * math.ceil(min(n, int(cap)) / batch)
+            for task, n in sizes.items()
+            if task not in fixed
+        )
+        return math.ceil(int(steps) / share)
     accum = int(settings.get("gradient_accumulation_steps", 1))
     micro = int(settings["batch_size"]) // accum
-    fixed = settings.get("fixed_probabilities") or {}
     per_epoch = sum(math.ceil(n / micro) for task, n in sizes.items() if task not in fixed)
-    share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
     return math.ceil(settings["epochs"] * per_epoch / share / accum)
 
 
