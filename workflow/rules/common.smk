@@ -121,6 +121,10 @@ def demo_data_spec(wildcards):
     from xstilts import tasks
 
     spec = {"demo_scale": GRID.config["data"]["demo_scale"]}
+    if not hasattr(
+        wildcards, "repo"
+    ):  # a local dataset's demo files (build_demo_local)
+        return xgrid.canonical(spec)
     key = f"{wildcards.repo}/{wildcards.subset}/{wildcards.split}"
     # a split whose ids another's exclude (SQuAD dev: XQuAD's questions) is built to hold them
     # and its own beside them (tasks/qa.py); an older demo copy of it is built again
