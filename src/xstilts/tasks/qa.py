@@ -129,8 +129,9 @@ def mlqa(split: str, lang: str, n: int) -> Source:
 # Model selection on SQuAD 1.1 dev never reads XQuAD's test questions: XQuAD is "a subset of
 # 240 paragraphs and 1190 question-answer pairs from the development set of SQuAD v1.1"
 # (google/xquad dataset card, https://huggingface.co/datasets/google/xquad), each under its
-# SQuAD question id (XQuAD-R's card shows XQuAD's first English question under SQuAD dev's id
-# "56beb4343aeaaa14008c925b", google-research-datasets/xquad_r). Selection data of a model
+# SQuAD question id (the card of XQuAD-R, built from XQuAD, google-research-datasets/xquad_r,
+# shows the first English question, from SQuAD dev's Super Bowl 50 article, under the SQuAD id
+# "56beb4343aeaaa14008c925b"). Selection data of a model
 # trained on SQuAD is therefore SQuAD dev less every id of XQuAD's English split: 10,570 - 1,190
 # = 9,380 questions.
 SQUAD_DEV_SELECTION = "SQuAD 1.1 dev without XQuAD's questions"
