@@ -339,3 +339,21 @@ def test_the_demo_writes_translate_train_files_that_read_back_the_same(tmp_path)
     squad.export_local({source: rows}, tmp_path)
     back = squad.import_local(tmp_path, source)
     assert back.to_list() == rows.to_list()
+
+
+def test_selection_data_without_a_row_left_stops_with_the_file_to_rebuild(tmp_path):
+    """An older demo copy of SQuAD dev held exactly XQuAD's demo ids: nothing is left to
+    select on, and the prepare step says which file to build again."""
+    from xstilts import features
+    from xstilts.data.sources import load
+    from xstilts.tasks.build import build_demo_split
+
+    from conftest import chdir
+
+    xquad_en, selection = qa.xquad("en"), qa.squad_selection()
+    with chdir(tmp_path):
+        build_demo_split(xquad_en.key, xquad_en.path("demo"), scale=100)
+        rows = load(xquad_en.path("demo"))
+        old = rows.add_column("title", ["t"] * len(rows)).select_columns(list(qa.SQUAD))
+        with pytest.raises(UserError, match="rajpurkar/squad/plain_text/validation.parquet has"):
+            features._without_ids(old, selection.exclude_ids, "demo", selection)

@@ -46,7 +46,7 @@ def prepare(
         for src in srcs:
             ds = data_sources.load(src.path(data_kind), src)
             if src.exclude_ids:  # e.g. SQuAD dev without XQuAD's questions (tasks/qa.py)
-                ds = _without_ids(ds, src.exclude_ids, data_kind)
+                ds = _without_ids(ds, src.exclude_ids, data_kind, src)
             parts.append(task.featurize(ds, src, tokenizer, max_seq_length))
         feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
         feats.save_to_disk(str(out_dir / split))
@@ -62,10 +62,18 @@ def prepare(
     return sizes
 
 
-def _without_ids(ds, exclude: tuple, data_kind: str):
-    """``ds`` less the rows whose "id" is an id of the sources ``exclude``."""
+def _without_ids(ds, exclude: tuple, data_kind: str, src):
+    """``ds`` (the rows of ``src``) less the rows whose "id" is an id of the sources
+    ``exclude``; none left stops with the file to rebuild."""
     drop = {i for x in exclude for i in data_sources.load(x.path(data_kind), x)["id"]}
-    return ds.filter(lambda i: i not in drop, input_columns="id")
+    kept = ds.filter(lambda i: i not in drop, input_columns="id")
+    if len(kept) == 0:
+        raise UserError(
+            f"{src.path(data_kind)} has no row left once the ids of "
+            f"{', '.join(x.key for x in exclude)} are left out; delete it and run the workflow "
+            "again, which fetches or builds it anew"
+        )
+    return kept
 
 
 def max_tokens(max_position_embeddings: int) -> int:
