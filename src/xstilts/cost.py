@@ -231,6 +231,15 @@ class _Projection:
         select = cell["training"].get("best_checkpoint") or {}
         return (-(-steps // int(select["every"])) if select.get("every") else 0) + 1
 
+    def _selected(self, model: str, task: str, examples: int) -> float:
+        """Tokens of one model-selection pass over ``task``: the first ``examples`` of each of
+        its validation sources (ANLI+'s five components each), at the split's mean length."""
+        sources = task_registry.get(task).validation
+        if len(sources) < 2 or not examples:
+            return self.count.first(model, task, "validation", examples or 10**12)
+        tokens, rows = self.count.split(model, task, "validation")
+        return tokens / max(rows, 1) * sum(min(examples, s.rows) for s in sources)
+
     def validation(self, model: str, cell: dict, steps: int) -> float:
         """English validation at the end of the run, plus model selection's every ``every``
         steps on its first ``examples``, plus a learning curve's points."""
@@ -240,7 +249,7 @@ class _Projection:
         if select.get("every"):
             examples = int(select.get("examples", 500))
             checks = self.validations(cell, steps) - 1  # the selection's, the last one apart
-            out += checks * sum(self.count.first(model, n, "validation", examples) for n in names)
+            out += checks * sum(self._selected(model, n, examples) for n in names)
         curve = cell.get("curve")
         if curve:
             (target,) = names

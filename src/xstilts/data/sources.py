@@ -42,8 +42,12 @@ class Source:
     # and names the language in the id: "english-...", "arabic-...")
     id_prefix: str | None = None
     # a fold of the rows by their "id": (k, True) keeps the rows whose id's SHA-256 is 0 mod k,
-    # (k, False) all the others (TyDiQA's held-out English validation, see tasks/qa.py)
+    # (k, False) all the others (a held-out fold; no task uses one now)
     id_fold: tuple[int, bool] | None = None
+    # sources whose question ids are dropped from this one when features are prepared (SQuAD
+    # dev without XQuAD's questions, for model selection: see tasks/qa.py); their files are
+    # inputs of the prepare step (features.source_paths)
+    exclude_ids: tuple[Source, ...] = ()
     # a local source: the files of its directory this split needs (checked by the config
     # validation, so a missing licence-restricted dataset is reported before any job runs)
     local_files: tuple[str, ...] = ()

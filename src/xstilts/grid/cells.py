@@ -36,7 +36,7 @@ class Cells:
     def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
         spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
         rule = task_registry.get(task).validation_rule
-        if rule and language is None:  # a held-out validation split (TyDiQA)
+        if rule and language is None:  # validation made or scored by a rule (tasks/base.py)
             spec["validation"] = rule
         if language:
             return canonical(spec | {"language": language})

@@ -59,7 +59,8 @@ def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dic
     the first arm in grid order). A retrieval target without any validation score takes the
     arm chosen for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no
     dev set); any other target without one takes the baseline; ``basis`` says which rule
-    applied (TyDiQA-GoldP's validation is a held-out part of its English training data)."""
+    applied (TyDiQA-GoldP's validation is SQuAD dev without XQuAD's questions: the task's
+    ``validation_rule``)."""
     out: dict[str, dict] = {}
     pending = []
     for target, by_arm in validation.items():

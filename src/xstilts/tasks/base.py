@@ -85,9 +85,10 @@ class Task(ABC):
     # then on English COPA); its features are the split "first_stage"
     first_stage: tuple[Source, ...] = ()
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
-    # how the validation split is made when it is not the dataset's own (TyDiQA: held out of
-    # the English training data); it names the basis of a model choice, and changing it
-    # prepares the task's features again
+    # how the validation split is made or scored when it is not the dataset's own as it comes
+    # (TyDiQA: SQuAD dev without XQuAD's questions; ANLI+: each dev set alone; see
+    # docs/scoring.md); it names the basis of a model choice, and changing it prepares the
+    # task's features again
     validation_rule: str = ""
     test: tuple[Source, ...] = ()  # one source per test language
     # candidates every test language ranks against (Mewsli-X's entities, LAReQA's multilingual

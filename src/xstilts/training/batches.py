@@ -88,13 +88,27 @@ def total_steps(settings: dict, sizes: dict[str, int]) -> int:
     the tasks sampled by size (those with a fixed share come on top), each step one batch of
     ``batch_size`` examples, the last of an epoch partial. How a batch is split into
     micro-batches (``accumulation``) does not change it. The trainer and the cost model
-    (xstilts.cost) both count steps with this."""
+    (xstilts.cost) both count steps with this.
+
+    With ``examples_cap`` (capped-proportional sampling) the count is jiant's: each task's
+    examples capped, sum over tasks of epochs * ceil(min(n, cap) / batch), batch the effective
+    batch (jiant/proj/main/scripts/configurator.py, SimpleAPIMultiTaskConfigurator:
+    ``max_steps += self.epochs * math.ceil(capped_num_examples / effective_batch_size)`` with
+    ``cap_examples`` = min(num_examples, cap), then ``int(max_steps)``)."""
     if settings.get("max_steps"):
         return int(settings["max_steps"])
     batch = int(settings["batch_size"])
     fixed = settings.get("fixed_probabilities") or {}
-    per_epoch = sum(math.ceil(n / batch) for task, n in sizes.items() if task not in fixed)
     share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
+    cap = settings.get("examples_cap")
+    if cap:
+        steps = sum(
+            settings["epochs"] * math.ceil(min(n, int(cap)) / batch)
+            for task, n in sizes.items()
+            if task not in fixed
+        )
+        return math.ceil(int(steps) / share)
+    per_epoch = sum(math.ceil(n / batch) for task, n in sizes.items() if task not in fixed)
     return math.ceil(settings["epochs"] * per_epoch / share)
 
 
