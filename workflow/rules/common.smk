@@ -137,26 +137,8 @@ def model_spec(wildcards):
 
 
 def demo_data_spec(wildcards):
-    from xstilts import tasks
-
-    spec = {"demo_scale": GRID.config["data"]["demo_scale"]}
-    if not hasattr(
-        wildcards, "repo"
-    ):  # a local dataset's demo files (build_demo_local)
-        return xgrid.canonical(spec)
-    key = f"{wildcards.repo}/{wildcards.subset}/{wildcards.split}"
-    # a split whose ids another's exclude (SQuAD dev: XQuAD's questions) is built to hold them
-    # and its own beside them (tasks/qa.py); an older demo copy of it is built again
-    held = sorted(
-        {
-            x.key
-            for t in tasks.REGISTRY.values()
-            for s in t.validation
-            if s.key == key
-            for x in s.exclude_ids
-        }
-    )
-    return xgrid.canonical(spec | {"holds_ids_of": held} if held else spec)
+    key = getattr(wildcards, "repo", None) and (wildcards.repo, wildcards.subset, wildcards.split)
+    return xgrid.canonical(GRID.demo_data_spec(*key) if key else GRID.demo_data_spec())
 
 
 def demo_local_dir(wildcards):

@@ -243,6 +243,24 @@ class Cells:
             },
         }
 
+    def demo_data_spec(self, repo: str = "", subset: str = "", split: str = "") -> dict:
+        """What a demo split is built from: the demo's scale, and for a split whose ids another
+        split's ``exclude_ids`` names (SQuAD dev: XQuAD's questions), those splits, which its
+        demo copy is built to hold beside its own rows (tasks/qa.py). Without a split (a local
+        dataset's demo files), the scale alone."""
+        spec = {"demo_scale": self.config["data"]["demo_scale"]}
+        key = f"{repo}/{subset}/{split}"
+        held = sorted(
+            {
+                x.key
+                for t in task_registry.REGISTRY.values()
+                for s in t.validation
+                if repo and s.key == key
+                for x in s.exclude_ids
+            }
+        )
+        return spec | {"holds_ids_of": held} if held else spec
+
     def local_source(self, name: str, subset: str, split: str) -> dict:
         """What an import of a local dataset's split reads: the user's folder and a digest of
         the files of it that the split reads (the import reruns when their content changes)."""
