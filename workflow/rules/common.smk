@@ -137,7 +137,11 @@ def model_spec(wildcards):
 
 
 def demo_data_spec(wildcards):
-    key = getattr(wildcards, "repo", None) and (wildcards.repo, wildcards.subset, wildcards.split)
+    key = getattr(wildcards, "repo", None) and (
+        wildcards.repo,
+        wildcards.subset,
+        wildcards.split,
+    )
     return xgrid.canonical(GRID.demo_data_spec(*key) if key else GRID.demo_data_spec())
 
 
