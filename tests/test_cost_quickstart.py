@@ -67,3 +67,19 @@ def test_jiants_four_per_pass_costs_more_than_one_pass_per_batch(tmp_path):
     assert jiant.micro_steps.sum() > 4 * shipped.micro_steps.sum()
     assert (shipped[trained].micro_steps == shipped[trained].steps).all()
     assert jiant.hours.sum() > 2 * shipped.hours.sum()
+
+
+def test_the_projection_quoted_in_the_docs_is_the_current_one():
+    """docs/performance.md and config/README.md quote the paper grid's projection, shipped and
+    at jiant's 4 a pass: they are regenerated when the cost model or the config changes."""
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    shipped = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    for section in [*config["intermediate"].values(), *config["targets"].values()]:
+        section["gradient_accumulation_steps"] = section["batch_size"] // 4
+    config["multitask"]["gradient_accumulation_steps"] = 8
+    jiant = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    hours, slow = f"{shipped.hours.sum():.2f}", f"{jiant.hours.sum():.2f}"
+    performance = (REPO / "docs/performance.md").read_text()
+    assert f"**{hours}**" in performance and f"**{slow}**" in performance
+    assert f"{int(shipped.steps.sum()):,} | **{hours}**" in performance
+    assert f"projects at {hours} H100-hours" in (REPO / "config/README.md").read_text()

@@ -118,8 +118,8 @@ def _cost(args: argparse.Namespace) -> int:
     shown = table.assign(
         train_tokens=(table.train_tokens / 1e6).round(1),
         infer_tokens=(table.infer_tokens / 1e6).round(1),
-        steps=table.steps.astype(int),
-        micro_steps=table.micro_steps.astype(int),
+        steps=table.steps.map("{:,.0f}".format),
+        micro_steps=table.micro_steps.map("{:,.0f}".format),
     ).rename(columns={"train_tokens": "train Mtokens", "infer_tokens": "infer Mtokens"})
     if "hours" in shown:
         shown["hours"] = shown.hours.round(2)
