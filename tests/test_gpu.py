@@ -77,6 +77,33 @@ def test_the_compile_mode_follows_the_accumulation():
     assert compile_mode(gpu, 8, 1)[0] == "default"
 
 
+def test_a_run_that_asks_for_compile_on_the_cpu_says_it_did_not_and_why():
+    runner = _runner("cpu", accum=2, buckets=0)
+    report = compile_report(runner, compile_encoder(runner, True))
+    assert report == {"compiled": False, "compile": {"fallback": compile_mode(
+        runner.device, 2, 1)[1]}}  # fmt: skip
+    assert runner.model.encoder._compiled_call_impl is None
+    assert compile_encoder(runner, False) == {"compiled": False}  # not asked: as before
+
+
+def test_a_run_that_falls_back_to_eager_says_so():
+    """torch._dynamo runs a frame eagerly once it hit its recompile limit: the report says
+    the run was not compiled, and why (dynamo's own backend-less tracing stands in for
+    Inductor here, to trace in seconds)."""
+    import torch._dynamo
+
+    runner = _runner("cpu", accum=1, buckets=0)  # every batch its own length
+    started = compile_encoder(runner, True, mode="default")
+    runner.compiled.call = torch.compile(runner.model.encoder._call_impl, backend="eager",
+                                         dynamic=False)  # fmt: skip
+    with torch._dynamo.config.patch(recompile_limit=1):
+        for _ in range(3):
+            runner.train_step()
+    report = compile_report(runner, started)
+    assert report["compiled"] is False and "recompile_limit" in report["compile"]["fallback"]
+    assert len(report["compile"]["shapes"]) > 1
+
+
 @pytest.mark.grids  # minutes of C++ compilation on 2 cores
 def test_compiled_gradients_with_accumulation_equal_eager_on_the_cpu():
     """Inductor on the CPU, 4 micro-batches a step (one of them partial), 2 steps, one bucket

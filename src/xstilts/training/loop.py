@@ -317,11 +317,13 @@ def train(
     size; epochs count the others' data), best_checkpoint (model selection, selection.py).
     Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
-    called after every optimizer step. ``compile=True`` compiles the encoder with
-    ``torch.compile(mode="reduce-overhead")`` on CUDA, a speed option, not part of a cell's
-    settings (docs/performance.md); ``buckets`` pads every batch to one of that many lengths per
-    task, chosen from its length distribution (None: COMPILED_BUCKETS when compiled, else
-    none), the fixed shapes CUDA graphs need; a speed option too. ``curve`` ({every, languages,
+    called after every optimizer step. ``compile=True`` compiles the encoder on CUDA
+    (``runner.compile_mode``: CUDA graphs with one micro-batch a step, Inductor without them
+    with accumulation; the summary's ``compiled`` says whether it really ran compiled), a speed
+    option, not part of a cell's settings (docs/performance.md); ``buckets`` pads every batch
+    to one of that many lengths (one set for all the run's tasks), chosen from their length
+    distribution (None: COMPILED_BUCKETS when compiled, else none), the fixed shapes CUDA
+    graphs need; a speed option too. ``curve`` ({every, languages,
     max_examples}) logs a learning curve (curves.py). ``train_sets`` (task → prepared features
     dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a task
     trained only on them (an mlm arm's text); validation still comes from ``features``.

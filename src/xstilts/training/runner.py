@@ -113,7 +113,7 @@ class Runner:
             with padded_to(self.shapes[name]):
                 cpu_batch = task.collate(rows, self.pad_id)
             if self.compiled is not None:  # a partial batch is filled up to the full one
-                self.compiled.rows = (len(index), self.micro)
+                self.compiled.next_micro_batch(len(index), self.micro)
             self.tokens += int(cpu_batch["attention_mask"].sum())
             batch = {
                 k: (v.pin_memory() if pin else v).to(self.device, non_blocking=True)
@@ -251,7 +251,7 @@ class CompiledEncoder:
     """The encoder's call, compiled: rows are filled up to the full micro-batch (copies of the
     first row, whose outputs are cut off again, so they add exactly zero to every gradient)
     outside the compiled region, so that the last, partial batch of an epoch has the shape of
-    the others and records no new graph; with CUDA graphs, each call starts a new step
+    the others and records no new graph; with CUDA graphs, each micro-batch starts a new step
     (``torch.compiler.cudagraph_mark_step_begin``, as the error of pytorch/pytorch#169545
     advises). Installed as the module's ``_compiled_call_impl``, which ``inference.eager``
     switches off for validation."""
@@ -259,7 +259,7 @@ class CompiledEncoder:
     def __init__(self, encoder: torch.nn.Module, mode: str):
         import torch._dynamo.utils as dynamo_utils
 
-        self.encoder, self.mode = encoder, mode
+        self.mode = mode
         self.call = torch.compile(encoder._call_impl, mode=mode)
         self.rows: tuple[int, int] | None = None  # (rows of the batch, rows of a full one)
         self.shapes: set[tuple[int, ...]] = set()
@@ -269,7 +269,6 @@ class CompiledEncoder:
         self.skips_before = self.counters["inductor"]["cudagraph_skips"]
         self.fallback = _DynamoFallback()
         logging.getLogger("torch._dynamo").addHandler(self.fallback)
-        self.fallback_step: int | None = None
 
     def __call__(self, *args, **kwargs):
         ids, mask = kwargs.get("input_ids"), kwargs.get("attention_mask")
@@ -284,12 +283,17 @@ class CompiledEncoder:
             kwargs["attention_mask"] = torch.cat([mask, mask[:1].expand(fill, -1)])
         self.shapes.add(tuple(kwargs["input_ids"].shape) if ids is not None else ())
         self.calls += 1
-        if self.mode == "reduce-overhead":
-            torch.compiler.cudagraph_mark_step_begin()
         out = self.call(*args, **kwargs)
         if full > n:
             out = type(out)(**{k: _first_rows(v, n) for k, v in out.items()})
         return out
+
+    def next_micro_batch(self, rows: int, rows_full: int) -> None:
+        """A micro-batch of ``rows`` examples of ``rows_full`` begins: with CUDA graphs, a new
+        step of them (the earlier outputs may be overwritten from here on)."""
+        self.rows = (rows, rows_full)
+        if self.mode == "reduce-overhead":
+            torch.compiler.cudagraph_mark_step_begin()
 
     def report(self) -> dict:
         """Whether the run really ran compiled, and how."""
