@@ -45,6 +45,7 @@ repo=$(cd "$here/.." && pwd)
 export PYTHONPATH="$repo/src${PYTHONPATH:+:$PYTHONPATH}"
 export TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 mkdir -p "$RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
 : > "$RESULTS/phases.jsonl"
 started=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - started) )); }

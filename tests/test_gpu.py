@@ -134,8 +134,9 @@ def test_a_multi_task_run_pads_every_task_to_one_set_of_lengths():
 @pytest.mark.parametrize(("accum", "mode"), [(1, "reduce-overhead"), (4, "default")])
 def test_compiled_gradients_equal_eager_on_cuda(accum, mode):
     """As a run with ``compile: true`` compiles (the mode chosen for the accumulation), 4
-    steps, so that CUDA graphs are recorded and replayed before the gradients are compared."""
-    report = _compare("cuda", accum=accum, mode=None, steps=4, rtol=1e-3)
+    steps of one shape (one bucket length, the partial batch filled up), so that CUDA graphs
+    are warmed up, recorded and replayed before the gradients are compared."""
+    report = _compare("cuda", accum=accum, mode=None, steps=4, rtol=1e-3, buckets=1)
     assert report["compiled"] and report["compile"]["mode"] == mode, report
 
 
@@ -145,7 +146,7 @@ def test_reduce_overhead_with_accumulation_on_cuda_is_not_what_a_run_compiles():
     micro-batches a step either fail or lose gradients (pytorch/pytorch#169545, #96693).
     This test records which; it passes either way, and the runner never takes this mode."""
     try:
-        report = _compare("cuda", accum=4, mode="reduce-overhead", steps=4, rtol=1e-3)
+        report = _compare("cuda", accum=4, mode="reduce-overhead", steps=4, rtol=1e-3, buckets=1)
     except (AssertionError, RuntimeError) as e:
         pytest.xfail(f"reduce-overhead with accumulation: {type(e).__name__}: {str(e)[:200]}")
     assert report["compiled"]
