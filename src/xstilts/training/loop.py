@@ -32,7 +32,7 @@ from xstilts.training.checkpoints import StopSignals, fingerprint
 from xstilts.training.curves import curve_points, curve_sets
 from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
-from xstilts.training.runner import Runner
+from xstilts.training.runner import Runner, compile_encoder, compile_report
 from xstilts.training.selection import (
     Selection,
     keep_best,
@@ -349,11 +349,13 @@ def train(
     size; epochs count the others' data), best_checkpoint (model selection, selection.py).
     Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
-    called after every optimizer step. ``compile=True`` compiles the encoder with
-    ``torch.compile(mode="reduce-overhead")`` on CUDA, a speed option, not part of a cell's
-    settings (docs/performance.md); ``buckets`` pads every batch to one of that many lengths per
-    task, chosen from its length distribution (None: COMPILED_BUCKETS when compiled, else
-    none), the fixed shapes CUDA graphs need; a speed option too. ``curve`` ({every, languages,
+    called after every optimizer step. ``compile=True`` compiles the encoder on CUDA
+    (``runner.compile_mode``: CUDA graphs with one micro-batch a step, Inductor without them
+    with accumulation; the summary's ``compiled`` says whether it really ran compiled), a speed
+    option, not part of a cell's settings (docs/performance.md); ``buckets`` pads every batch
+    to one of that many lengths (one set for all the run's tasks), chosen from their length
+    distribution (None: COMPILED_BUCKETS when compiled, else none), the fixed shapes CUDA
+    graphs need; a speed option too. ``curve`` ({every, languages,
     max_examples}) logs a learning curve (curves.py). ``train_sets`` (task → prepared features
     dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a task
     trained only on them (an mlm arm's text); validation still comes from ``features``.
@@ -387,10 +389,8 @@ def train(
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
     _resume(runner, checkpoint_dir, run_id, selection)
     _log_start(runner, train_split)
-    compiled = runner.device.type == "cuda" and bool(compile) and runner.world == 1
-    if compiled:  # in place (state_dict keys unchanged); later shapes are compiled dynamic
-        runner.model.encoder.compile(mode="reduce-overhead")
-        log.info("encoder compiled (torch.compile, reduce-overhead)")
+    # in place (state_dict keys unchanged); its mode follows the accumulation (runner.py)
+    compiled = compile_encoder(runner, bool(compile))
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
     if curve_rows and runner.step == 0:
@@ -400,13 +400,14 @@ def train(
     started = time.time()
     if not loop.run(on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps, stop_at_step):
         return None
-    if compiled:  # validation below runs eagerly: one more graph would not pay for itself
-        runner.model.encoder._compiled_call_impl = None
+    # validation below runs eagerly: one more graph would not pay for itself
+    compiled = compile_report(runner, compiled)
     if selection is not None and selection.best_step != runner.step:
         load_best(runner.model, checkpoint_dir, selection, runner.device)
         log.info("kept the best state: step %d (score %.3f)", selection.best_step,
                  selection.best_score)  # fmt: skip
-    summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
+    summary = _summary(runner, loop, run_id, train_split, compiled["compiled"], seed, started)
+    summary |= compiled  # whether it really ran compiled, and how (or why not)
     summary["validation"] = _final_validation(runner, features, precision)
     _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
     return summary
