@@ -180,3 +180,91 @@ def test_a_split_fetched_before_manifests_is_not_fetched_again(tmp_path, monkeyp
     target.unlink()
     jobs = run(tmp_path, grid, dryrun=True, targets=[TARGET])
     assert sorted(rule for rule, _ in jobs) == ["fetch_dataset", "pin_dataset"]
+
+
+def test_provenance_names_every_source_model_and_the_code_version(tmp_path, monkeypatch):
+    """provenance.json on a results tree of two scores: a Hub split fetched with its manifest, one
+    fetched before manifests, a demo split; a fetched model and a demo model; the code version
+    from git where the code is a checkout, none elsewhere."""
+    import pandas as pd
+
+    from xstilts.data.sources import write_manifest
+    from xstilts.modeling.fetch import write_model_manifest
+    from xstilts.summary.aggregate import provenance
+
+    from smk import REPO
+
+    monkeypatch.chdir(tmp_path)
+    fetched = Path("resources/datasets/facebook/xnli/en/test.parquet")
+    before = Path("resources/datasets/facebook/xnli/de/test.parquet")
+    demo = Path("resources/demo/datasets/nyu-mll/glue/mnli/train.parquet")
+    for i, path in enumerate((fetched, before, demo)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"x": list(range(i + 3))}).to_parquet(path)
+    commit = "b8dd5d7af51114dbda02c0e3f6133f332186418e"
+    origin = {"repo": "facebook/xnli", "config": "en", "split": "test", "revision": commit}
+    files = [{"path": "en/test-00000-of-00001.parquet", "sha256": "ab" * 32}]
+    write_manifest(fetched, origin | {"commit": commit, "files": files})
+    model = Path("resources/models/xlmr_large")
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    model_commit = "c" * 40
+    write_model_manifest(model, {"hub_id": "FacebookAI/xlm-roberta-large", "commit": model_commit})
+    demo_model = Path("resources/models/demo_tiny")
+    demo_model.mkdir(parents=True)
+    (demo_model / "config.json").write_text('{"hidden_size": 8}')
+    cells = []
+    for name, spec, data in [
+        ("xlmr_large", {"hub_id": "FacebookAI/xlm-roberta-large"}, [fetched, before]),
+        ("demo_tiny", {"demo": {"hidden_size": 8}}, [demo]),
+    ]:
+        scores = Path(f"results/eval/{name}/baseline/seed1/scores/xnli.json")
+        scores.parent.mkdir(parents=True)
+        cell = {"model": name, "arm": "baseline", "seed": 1}
+        scores.write_text(json.dumps({"cell": cell, "task": "xnli"}))
+        cells.append(
+            {"scores": str(scores), "model": name, "model_dir": str(Path("resources/models", name)),
+             "model_spec": spec, "data": [str(p) for p in data]}
+        )  # fmt: skip
+
+    doc = provenance(cells, "results/summary/provenance.json", code_dir=REPO)
+    assert json.loads(Path("results/summary/provenance.json").read_text()) == doc
+    git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    assert doc["code"]["git_commit"] == (git.stdout.strip() if git.returncode == 0 else None)
+    from xstilts import __version__
+
+    assert doc["code"]["xstilts"] == __version__
+    hub_score, demo_score = doc["scores"]
+    assert hub_score["model"] == "xlmr_large" and hub_score["model_commit"] == model_commit
+    assert [(s["path"], s["commit"]) for s in hub_score["sources"]] == [
+        (str(before), None),
+        (str(fetched), commit),
+    ]
+    assert hub_score["sources"][1]["sha256"] == file_sha256(fetched)
+    assert doc["sources"][str(fetched)]["files"] == files
+    assert doc["sources"][str(fetched)]["unchanged_since_fetch"] is True
+    assert (
+        doc["sources"][str(before)]["kind"] == "hub"
+        and "before" in doc["sources"][str(before)]["note"]
+    )
+    assert doc["sources"][str(demo)]["kind"] == "demo" and demo_score["model_commit"] is None
+    assert doc["models"]["demo_tiny"]["kind"] == "demo"
+    assert doc["models"]["demo_tiny"]["settings"] == {"hidden_size": 8}
+    assert len(doc["generator_sha256"]) == 64
+    # outside a git checkout: no commit, and no error
+    outside = provenance(cells, "elsewhere.json", code_dir=tmp_path)
+    assert outside["code"]["git_commit"] is None and outside["code"]["git_describe"] is None
+
+
+def test_a_fetched_model_records_its_files_and_their_hashes(tmp_path, demo_model):
+    """fetch_model's manifest, through its real code on a downloaded copy: every saved file with
+    its SHA-256 (no Hub commit for a folder)."""
+    from xstilts.modeling.fetch import MANIFEST, fetch_model, read_model_manifest
+
+    out = tmp_path / "resources/models/copy"
+    fetch_model(str(demo_model), out)
+    manifest = read_model_manifest(out)
+    saved = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST)
+    assert [f["path"] for f in manifest["files"]] == [str(p.relative_to(out)) for p in saved]
+    assert {f["sha256"] for f in manifest["files"]} == {file_sha256(p) for p in saved}
+    assert "config.json" in [f["path"] for f in manifest["files"]] and manifest["commit"] is None
