@@ -83,7 +83,12 @@ def fetch(repo: str, config: str, split: str, out: str | Path, source: Source | 
         check_features(ds.features, source.features, f"{repo} ({config}, {split})")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
-    write_manifest(out, _origin(arguments, split))
+    try:  # the commit and the data files' hashes, as the Hub lists them
+        origin = _origin(arguments, split)
+    except Exception as err:  # noqa: BLE001 (the same failures as the load: see _load_error)
+        raise _load_error(err, repo, config, split, arguments.get("revision")) from err
+    manifest = write_manifest(out, origin)
+    print(f"{repo} ({config}, {split}): commit {manifest['commit']}, {manifest['rows']} rows")
     return len(ds)
 
 

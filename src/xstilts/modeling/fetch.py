@@ -61,11 +61,16 @@ def fetch_model(hub_id: str, out: str | Path, revision: str | None = None) -> No
     commit = getattr(model.config, "_commit_hash", None)
     if not local and commit is None:  # not in the config: ask the Hub
         from huggingface_hub import HfApi
+        from huggingface_hub.utils import httpx  # the client the Hub library downloads with
 
-        commit = HfApi().model_info(hub_id, revision=revision).sha
-    write_model_manifest(
+        try:
+            commit = HfApi().model_info(hub_id, revision=revision).sha
+        except (OSError, httpx.HTTPError) as err:  # the Hub's HTTP errors are OSErrors too
+            raise download_error(f"the model {hub_id}", err) from err
+    manifest = write_model_manifest(
         out, {"hub_id": hub_id, "revision": revision or "main", "commit": None if local else commit}
     )
+    print(f"{hub_id}: commit {manifest['commit']}, {len(manifest['files'])} files")
 
 
 def write_model_manifest(folder: str | Path, origin: dict) -> dict:
