@@ -12,9 +12,10 @@ rule fetch:
     localrule: True
 
 
-# The same for a Hub model: the revision it is read at (models.<name>.revision, else the pin in
-# src/xstilts/modeling/fetch.py) is the params of a job of its own; a model folder fetched before
-# xstilts recorded what it fetched (no manifest in it) does not read it.
+# A Hub model's revision (models.<name>.revision, else the pin in src/xstilts/modeling/fetch.py)
+# is the params of a job of its own, whose file the model's fetch reads: a changed revision
+# fetches the model again. A model folder fetched before xstilts recorded what it fetched (no
+# manifest in it) does not read it, so a grid finished before the pins refetches nothing.
 MODEL_PIN = "resources/models/{model}.pin.json"
 
 
