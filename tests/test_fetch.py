@@ -69,7 +69,10 @@ def test_the_fetch_target_stages_every_model_and_dataset_of_the_paper_grid(tmp_p
     # 2+33, PAN-X 2+40, HellaSwag 2, CosmosQA 2, CommonsenseQA 2 = 83 more; Tatoeba 35 + 1
     # (Telugu from mteb's copy). CCGbank and the BUCC release are not on the Hub: the run that
     # reads them imports them from data.local
-    assert Counter(rule for rule, _ in jobs) == {"fetch_dataset": 179, "fetch_model": 1, "fetch": 1}
+    # and a pin job per Hub repository (13) and model (1): its revision (tests/test_pins.py)
+    assert Counter(rule for rule, _ in jobs) == {
+        "fetch_dataset": 179, "fetch_model": 1, "fetch": 1, "pin_dataset": 13, "pin_model": 1
+    }  # fmt: skip
     fetched = {(wc["repo"], wc["subset"], wc["split"]) for r, wc in jobs if r == "fetch_dataset"}
     assert ("facebook/xnli", "sw", "test") in fetched
     assert ("google/xtreme", "tydiqa", "train") in fetched

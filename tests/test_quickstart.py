@@ -46,6 +46,8 @@ def test_the_quick_start_runs_every_rule_of_the_main_grid(finished):
     # BUCC's release files: the demo writes them, and the importer reads dev and test of 4 pairs
     assert rules.count("build_demo_local") == 1 and rules.count("import_local_dataset") == 8
     assert rules.count("labels") == rules.count("submission") == rules.count("aggregate") == 1
+    assert rules.count("provenance") == 1
+    _check_provenance(work)
     for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -269,7 +271,8 @@ def _submission(seed="1"):
     return {("submission", tuple(sorted({"model": MODEL, "seed": seed, "choice": "best"}.items())))}
 
 
-AGGREGATE = {("aggregate", ())}
+# the aggregation and the provenance of the scores (both read every score file)
+AGGREGATE = {("aggregate", ()), ("provenance", ())}
 
 
 def test_nothing_reruns_without_a_change(finished):
@@ -370,3 +373,21 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished, capsys):
     assert table.loc["prepare", ["done", "to run"]].tolist() == [7, 0]
     # + the aggregation and the best submission
     assert table.loc["total", "to run"] == 1 + 3 + 3 + 2 + 1 + 1
+
+
+def _check_provenance(work):
+    """provenance.json names, for every score, every source its arm and target read (demo data,
+    with the generator's hash), the model (the demo model) and the code version."""
+    import json
+
+    doc = json.loads((work / "results/summary/provenance.json").read_text())
+    assert doc["code"]["xstilts"] and len(doc["generator_sha256"]) == 64
+    assert (
+        doc["models"][MODEL]["kind"] == "demo" and len(doc["models"][MODEL]["files_sha256"]) == 64
+    )
+    assert len(doc["scores"]) == len(ARMS) * (len(TARGETS) + len(RETRIEVAL))
+    for score in doc["scores"]:
+        assert score["sources"], score["scores"]
+        for source in score["sources"]:
+            assert doc["sources"][source["path"]]["kind"] in ("demo", "local")
+            assert len(source["sha256"]) == 64

@@ -441,8 +441,8 @@ def _research_cells(seed="1", targets=None, rules=("train_target", "evaluate_tar
 
 
 ROBUST_SUMMARY = {("robustness_summary", ())}
-# the aggregation, and the similarity analysis that reads its gains
-AGGREGATES = {("aggregate", ()), ("similarity_summary", ())}
+# the aggregation, the provenance of the scores, and the similarity analysis that reads its gains
+AGGREGATES = {("aggregate", ()), ("provenance", ()), ("similarity_summary", ())}
 
 
 def _cells(rule, arms, targets=(None,), seed="1"):

@@ -1,4 +1,5 @@
 # Tables and figures from the per-cell score files only.
+PROVENANCE = xgrid.SUMMARY_DIR + "/provenance.json"
 
 
 rule aggregate:
@@ -18,3 +19,52 @@ rule aggregate:
         published=published_models(),
     script:
         "../scripts/aggregate.py"
+
+
+# Which data, model and code every score came from (results/summary/provenance.json): a rule of
+# its own, so that adding it to a finished grid runs this job alone; it reruns when a score file
+# changes (a refetched split retrains its cells) or the grid's cells do.
+def provenance_cells(wildcards):
+    from xstilts.features import source_paths
+
+    kind = GRID.data_kind
+
+    def data(task):
+        return source_paths(task, kind, more_languages=GRID.more_languages(task))
+
+    cells = []
+    for m in GRID.models:
+        for a in GRID.arms:
+            read = sorted({p for t in GRID.arm_tasks(a) for p in data(t)})
+            for s in GRID.seeds:
+                for t in GRID.targets + GRID.retrieval_targets:
+                    cells.append(
+                        {
+                            "scores": GRID.scores_file(m, a, s, t),
+                            "model": m,
+                            "model_dir": GRID.model_dir(m),
+                            "model_spec": GRID.model_spec(m),
+                            "data": sorted(set(read) | set(data(t))),
+                        }
+                    )
+    return xgrid.canonical(cells)
+
+
+rule provenance:
+    input:
+        scores=GRID.scores_files(),
+    output:
+        provenance=report(
+            PROVENANCE,
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
+    log:
+        "logs/provenance.log",
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    params:
+        cells=provenance_cells,
+    script:
+        "../scripts/provenance.py"

@@ -12,7 +12,49 @@ rule fetch:
     localrule: True
 
 
+# A Hub model's revision (models.<name>.revision, else the pin in src/xstilts/modeling/fetch.py)
+# is the params of a job of its own, whose file the model's fetch reads: a changed revision
+# fetches the model again. A model folder fetched before xstilts recorded what it fetched (no
+# manifest in it) does not read it, so a grid finished before the pins refetches nothing.
+MODEL_PIN = "resources/models/{model}.pin.json"
+
+
+def model_pin(wildcards):
+    from xstilts.modeling.fetch import model_revision
+
+    spec = GRID.model_spec(wildcards.model)
+    revision = model_revision(spec["hub_id"], spec.get("revision"))
+    return xgrid.canonical({"hub_id": spec["hub_id"], "revision": revision or "main"})
+
+
+def fetch_model_pin_file(wildcards):
+    from xstilts.modeling.fetch import MANIFEST
+
+    folder = Path(GRID.model_dir(wildcards.model))
+    if folder.exists() and not (folder / MANIFEST).exists():
+        return []
+    return paths.fill(MODEL_PIN, model=wildcards.model)
+
+
+rule pin_model:
+    output:
+        pin=MODEL_PIN,
+    log:
+        "logs/pin_model/{model}.log",
+    wildcard_constraints:
+        model=_alternatives(HUB_MODELS),
+    localrule: True
+    params:
+        pin=model_pin,
+    message:
+        "pin the model {wildcards.model} at {params.pin}"
+    run:
+        Path(output.pin).write_text(params.pin + "\n")
+
+
 rule fetch_model:
+    input:
+        pin=fetch_model_pin_file,
     output:
         model=directory(paths.MODEL),
     log:
@@ -24,6 +66,8 @@ rule fetch_model:
         "../../envs/train.yaml"
     params:
         spec=model_spec,
+    message:
+        "fetch the model {wildcards.model} at the revision {input.pin} pins"
     script:
         "../scripts/fetch_model.py"
 
@@ -44,7 +88,56 @@ rule build_demo_model:
         "../scripts/build_demo_model.py"
 
 
+# A Hub repository's entry in src/xstilts/data/hub.py (its pinned revision): the params of a job
+# of its own, whose file each fetch of the repository's splits reads, so a changed entry fetches
+# that repository's splits again and nothing else. A split fetched before xstilts recorded what
+# it fetched (no manifest beside it) does not read it: a grid finished before the pins reruns
+# nothing (delete the split's parquet file to fetch it at the pin).
+def hub_pin(wildcards):
+    from xstilts.data.hub import pin
+
+    return xgrid.canonical(pin(wildcards.repo))
+
+
+def fetch_pin_file(wildcards):
+    from xstilts.data.sources import manifest_path
+
+    data = Path(
+        paths.fill(
+            paths.DATASET,
+            root=paths.DATA_ROOTS["hub"],
+            repo=wildcards.repo,
+            subset=wildcards.subset,
+            split=wildcards.split,
+        )
+    )
+    if data.exists() and not manifest_path(data).exists():
+        return []
+    return paths.fill(HUB_PIN, repo=wildcards.repo)
+
+
+HUB_PIN = paths.DATA_ROOTS["hub"] + "/{repo}/pin.json"
+
+
+rule pin_dataset:
+    output:
+        pin=HUB_PIN,
+    log:
+        "logs/pin_dataset/{repo}.log",
+    wildcard_constraints:
+        repo=HUB_REPO,
+    localrule: True
+    params:
+        pin=hub_pin,
+    message:
+        "pin the dataset {wildcards.repo} at {params.pin}"
+    run:
+        Path(output.pin).write_text(params.pin + "\n")
+
+
 rule fetch_dataset:
+    input:
+        pin=fetch_pin_file,
     output:
         data=paths.fill(
             paths.DATASET,
@@ -62,6 +155,9 @@ rule fetch_dataset:
     localrule: True
     conda:
         "../../envs/train.yaml"
+    message:
+        "fetch {wildcards.repo} ({wildcards.subset}, {wildcards.split}) at the revision "
+        "{input.pin} pins"
     script:
         "../scripts/fetch_dataset.py"
 

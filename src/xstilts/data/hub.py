@@ -7,16 +7,35 @@ The config and split names, columns and label names of each source are in the ta
 Checked against the dataset cards, the repositories' files and commit histories and the viewer
 (stored copies, 2024-2026); the commits are the Hub's short ids.
 
-A split already fetched is not fetched again when its entry here changes (the fetch job's params
-do not carry it, so that no grid finished before a change of this table refetches and retrains):
-after moving a revision, delete ``resources/datasets/<repo>/<config>/`` to fetch it anew.
+Every entry is pinned: ``revision`` is a full commit SHA found in a public reference (cited in
+``reference``), or, where no public reference gives the commit, ``unpinned`` says why and the entry
+keeps the branch it read before (``PARQUET_BRANCH`` or main). ``fetch`` records the commit it got
+(``sources.write_manifest``), so a result says which data it came from either way.
+
+A changed entry fetches its splits again: each repository's entry is the params of its own small
+job (``pin_dataset`` writes ``resources/datasets/<repo>/pin.json``), and the fetch of a split
+reads that file, so only that repository's splits are fetched anew. A split fetched before
+xstilts recorded revisions (no ``<split>.manifest.json`` beside it) is left as it is (a grid
+finished before this table was pinned refetches and retrains nothing): delete the split's
+parquet file to fetch it at the pinned revision. docs/outputs.md says what reruns after a refetch.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 PARQUET_BRANCH = "refs/convert/parquet"
+# why an entry keeps a branch (``HubDataset.unpinned``), searched for in 2026-12: the Hub's commit
+# pages, the repositories' histories and other projects' code that pins them (MTEB, lm-eval)
+SHORT_ID_ONLY = (
+    "its reference gives only the commit's short id, and no public reference found gives the "
+    "full SHA: main is read, and a fetch records the commit it got"
+)
+BRANCH_ONLY = (
+    "no public reference found gives the parquet branch's commit: the branch is read, and a "
+    "fetch records the commit it got"
+)
 
 
 @dataclass(frozen=True)
@@ -26,11 +45,14 @@ class HubDataset:
     # a config of the original script is then a folder, read with data_dir=<config>
     config_is_folder: bool = False
     reference: str = ""
+    # no commit SHA in any public reference found (2026-12): why, and what is read instead
+    unpinned: str = ""
 
 
 HUB: dict[str, HubDataset] = {
     # ---- intermediate tasks ----
     "nyu-mll/glue": HubDataset(
+        revision="11762d92f088f525c9548bf8a16ff55e0514a851",  # the commit the reference links
         reference="parquet on main since 11762d9 'Delete loading script' "
         "(https://huggingface.co/datasets/nyu-mll/glue/commit/11762d92f088f525c9548bf8a16ff55e0514a851)"
         "; configs mnli (train, validation_matched) and qqp (train, validation), label names "
@@ -40,17 +62,21 @@ HUB: dict[str, HubDataset] = {
         reference="parquet on main since PR #6, merge cdb5c3d "
         "(https://huggingface.co/datasets/stanfordnlp/snli/discussions/6); config plain_text; "
         "label -1 marks rows without a gold label, in every split (snli.py)",
+        unpinned=SHORT_ID_ONLY,
     ),
     "facebook/anli": HubDataset(
         reference="parquet on main since PR #5, merge 8e4813d "
         "(https://huggingface.co/datasets/facebook/anli/discussions/5); config plain_text, "
         "splits train_r1..3 and dev_r1..3, columns uid premise hypothesis label reason",
+        unpinned=SHORT_ID_ONLY,
     ),
     "rajpurkar/squad": HubDataset(
         reference="parquet on main, card 7b6d24c: configs plain_text/{train,validation}-* "
         "(https://huggingface.co/datasets/rajpurkar/squad/blob/main/README.md)",
+        unpinned=SHORT_ID_ONLY,
     ),
     "rajpurkar/squad_v2": HubDataset(
+        revision="80596c4f2b9ffcd716039dfc7e564c4e491802ec",  # the commit the reference links
         reference="parquet on main since 80596c4 'Convert dataset to Parquet (#6)' "
         "(https://huggingface.co/datasets/rajpurkar/squad_v2/commit/80596c4f2b9ffcd716039dfc7e564c4e491802ec)"
         "; config squad_v2",
@@ -61,20 +87,24 @@ HUB: dict[str, HubDataset] = {
         "datasets 5 refuses; the parquet branch holds default/{train,validation,test} "
         "(https://huggingface.co/datasets/Rowan/hellaswag/tree/refs%2Fconvert%2Fparquet/default/"
         "validation), ind int32 and label a string as the card's dataset_info says",
+        unpinned=BRANCH_ONLY + " (the source repository was taken down in 2026-09)",
     ),
     "allenai/cosmos_qa": HubDataset(
         revision=PARQUET_BRANCH,
         reference="main holds cosmos_qa.py (head f386421, no parquet conversion); the viewer's "
         "parquet branch of a one-config script is default/<split>; columns and label int32 from "
         "cosmos_qa.py and the card's dataset_info",
+        unpinned=BRANCH_ONLY,
     ),
     "tau/commonsense_qa": HubDataset(
+        revision="34986e86317f29c06cc232315de682a88959f89f",  # the commit the reference links
         reference="parquet on main since 34986e8 'Convert dataset to Parquet' "
         "(https://huggingface.co/datasets/tau/commonsense_qa/commit/34986e86317f29c06cc232315de682a88959f89f)"
         "; config default",
     ),
     # ---- targets ----
     "facebook/xnli": HubDataset(
+        revision="b8dd5d7af51114dbda02c0e3f6133f332186418e",  # the commit the reference links
         reference="parquet on main since PR #10, merge b8dd5d7 "
         "(https://huggingface.co/datasets/facebook/xnli/tree/b8dd5d7af51114dbda02c0e3f6133f332186418e)"
         "; one config per language, each with train (machine-translated MNLI; English: MNLI), "
@@ -84,18 +114,26 @@ HUB: dict[str, HubDataset] = {
         reference="parquet on main since PR #5, merge 4cd8187 "
         "(https://huggingface.co/datasets/google-research-datasets/paws-x/tree/main); configs "
         "de en es fr ja ko zh, id int32, label ClassLabel ['0', '1']",
+        unpinned="the reference gives only the short id 4cd8187; MTEB's PawsX task pins "
+        "8a04d940a42cd40658986fdd8e3da561533a3646 (embeddings-benchmark/mteb, "
+        "mteb/tasks/PairClassification/multilingual/PawsXPairClassification.py), but no "
+        "public reference says whether that commit is before or after the script was deleted; "
+        "main is read",
     ),
     "google/xtreme": HubDataset(
         reference="parquet on main since ec5f1f4 'Convert dataset to Parquet (#9)' "
         "(https://huggingface.co/datasets/google/xtreme/tree/main/PAN-X.af): configs PAN-X.<lang>, "
         "udpos.<Language> (udpos.Afrikaans: commit 5d0e5de), tatoeba.<iso3> (validation only), "
         "MLQA.<lang>.<lang>, SQuAD, tydiqa; features in the card's dataset_info",
+        unpinned=SHORT_ID_ONLY,
     ),
     "google/xquad": HubDataset(
         reference="parquet on main since 51adfef (PR #3, xquad.py deleted); configs "
         "xquad.<lang>, split validation (https://huggingface.co/datasets/google/xquad)",
+        unpinned=SHORT_ID_ONLY,
     ),
     "unimelb-nlp/wikiann": HubDataset(
+        revision="f21bf98636015a4166119304dca50f935763bc82",  # the commit the reference links
         reference="parquet on main since f21bf98 'Delete loading script' "
         "(https://huggingface.co/datasets/unimelb-nlp/wikiann/commit/f21bf98636015a4166119304dca50f935763bc82)"
         "; configs are language codes, columns tokens ner_tags langs spans",
@@ -116,12 +154,14 @@ HUB: dict[str, HubDataset] = {
         reference="parquet on main since 042f789 'Convert dataset to Parquet (#3)' "
         "(https://huggingface.co/datasets/xcopa/blob/main/README.md); a config per language, "
         "split test, columns premise choice1 choice2 question label idx changed",
+        unpinned=SHORT_ID_ONLY,
     ),
     "allenai/social_i_qa": HubDataset(
         revision=PARQUET_BRANCH,
         reference="main holds social_i_qa.py (head 53620e5); the parquet branch holds "
         "default/train (https://huggingface.co/datasets/allenai/social_i_qa/tree/"
         "refs%2Fconvert%2Fparquet/default/train); label a string '1'..'3'",
+        unpinned=BRANCH_ONLY,
     ),
     "aps/super_glue": HubDataset(
         revision=PARQUET_BRANCH,
@@ -129,6 +169,9 @@ HUB: dict[str, HubDataset] = {
         reference="main held super_glue.py; the parquet branch holds copa/{train,validation,test} "
         "(commit 5ac8656), which datasets 5 reads as data_dir='copa' (the branch has no card, so "
         "its only config is 'default'); label ClassLabel [choice1, choice2], idx int32",
+        unpinned="the reference gives only the parquet branch's short id 5ac8656, and no public "
+        "reference found gives its full SHA; the branch is read, and a fetch records the "
+        "commit it got",
     ),
 }
 
@@ -139,3 +182,24 @@ def load_arguments(repo: str, config: str) -> dict:
     if hub.config_is_folder:
         return {"path": repo, "name": None, "data_dir": config, "revision": hub.revision}
     return {"path": repo, "name": config, "revision": hub.revision}
+
+
+SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def is_pinned(repo: str) -> bool:
+    """Whether ``repo``'s entry reads one commit (a full SHA), not a branch."""
+    revision = HUB.get(repo, HubDataset()).revision
+    return revision is not None and SHA.fullmatch(revision) is not None
+
+
+def pin(repo: str) -> dict:
+    """What the fetch of a split of ``repo`` reads (the entry without its reference text): the
+    params of ``pin_dataset``, so a change fetches that repository's splits again."""
+    hub = HUB.get(repo, HubDataset())
+    return {
+        "repo": repo,
+        "revision": hub.revision or "main",
+        "config_is_folder": hub.config_is_folder,
+        "pinned": is_pinned(repo),
+    }

@@ -9,6 +9,7 @@ so real and demo data go through one code path.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,7 +95,94 @@ def fetch(repo: str, config: str, split: str, out: str | Path, source: Source | 
         check_features(ds.features, source.features, f"{repo} ({config}, {split})")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
+    try:  # the commit and the data files' hashes, as the Hub lists them
+        origin = _origin(arguments, split)
+    except Exception as err:  # noqa: BLE001 (the same failures as the load: see _load_error)
+        raise _load_error(err, repo, config, split, arguments.get("revision")) from err
+    manifest = write_manifest(out, origin)
+    print(f"{repo} ({config}, {split}): commit {manifest['commit']}, {manifest['rows']} rows")
     return len(ds)
+
+
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+def manifest_path(data: str | Path) -> Path:
+    """Where the manifest of a fetched split is: beside it, ``<split>.manifest.json``."""
+    data = Path(data)
+    return data.with_name(data.name.removesuffix(".parquet") + MANIFEST_SUFFIX)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(data: str | Path, origin: dict) -> dict:
+    """Record beside the parquet file ``data`` what it was made from (``origin``: the
+    repository, the revision asked for, the commit got, the source files and their hashes) and
+    the file's own SHA-256 and rows; returns the manifest."""
+    import pyarrow.parquet as pq
+
+    import xstilts
+
+    data = Path(data)
+    manifest = {
+        **origin,
+        "file": data.name,
+        "sha256": file_sha256(data),
+        "rows": pq.ParquetFile(data).metadata.num_rows,
+        "xstilts": xstilts.__version__,
+    }
+    manifest_path(data).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def read_manifest(data: str | Path) -> dict | None:
+    """The manifest beside ``data``, or None (fetched before xstilts recorded them)."""
+    path = manifest_path(data)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _origin(arguments: dict, split: str) -> dict:
+    """Where a loaded split came from: the commit the revision resolved to and each data file
+    of the split with its hash (the Hub's LFS SHA-256 or git blob id; SHA-256 of a local file),
+    as the datasets library resolved them."""
+    import datasets
+
+    repo, revision = arguments["path"], arguments.get("revision")
+    origin = {"repo": repo, "config": arguments.get("name") or arguments.get("data_dir")}
+    origin |= {"split": split, "revision": revision or "main", "datasets": datasets.__version__}
+    builder = datasets.load_dataset_builder(**arguments)
+    data_files = (builder.config.data_files or {}).get(split, [])
+    if Path(repo).expanduser().is_dir():  # a local copy of a repository (tests, mirrors)
+        origin["commit"] = None
+        origin["files"] = [
+            {"path": str(Path(f).relative_to(Path(repo).resolve())), "sha256": file_sha256(f)}
+            for f in sorted(str(Path(f).resolve()) for f in data_files)
+        ]
+        return origin
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    commit = api.dataset_info(repo, revision=revision).sha
+    prefix = f"hf://datasets/{repo}@"
+    paths = sorted(str(f).removeprefix(prefix).partition("/")[2] for f in data_files)
+    infos = api.get_paths_info(repo, paths, revision=commit, repo_type="dataset")
+    origin["commit"] = commit
+    origin["files"] = [
+        {
+            "path": info.path,
+            "size": info.size,
+            "sha256": info.lfs.sha256 if info.lfs else None,
+            "blob_id": info.blob_id,
+        }
+        for info in sorted(infos, key=lambda i: i.path)
+    ]
+    return origin
 
 
 def _load_error(err: Exception, repo: str, config: str, split: str, revision) -> UserError:

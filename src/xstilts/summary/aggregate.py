@@ -112,3 +112,154 @@ def summarize(
 
             page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
         Path(outputs["overview"]).write_text(page, encoding="utf-8")
+
+
+# ---- provenance: which data, model and code every score came from ----
+
+
+def code_version(directory: str | Path | None = None) -> dict:
+    """The xstilts version and, where ``directory`` (default: the package's) is in a git
+    checkout, its commit as ``git describe --always --dirty`` and ``git rev-parse HEAD`` say at
+    this moment; None outside a checkout or without git."""
+    import subprocess
+
+    import xstilts
+
+    directory = Path(directory or Path(xstilts.__file__).parent)
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=directory, capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() or None if done.returncode == 0 else None
+
+    return {
+        "xstilts": xstilts.__version__,
+        "git_describe": git("describe", "--always", "--dirty"),
+        "git_commit": git("rev-parse", "HEAD"),
+    }
+
+
+def _generator_sha256() -> str:
+    """One SHA-256 over the source of the code that writes demo data and models (the task
+    modules' demo rows, the demo builders): what a demo result's data came from."""
+    import hashlib
+
+    import xstilts
+
+    package = Path(xstilts.__file__).parent
+    files = sorted(package.glob("tasks/*.py")) + [
+        package / "modeling" / "demo_model.py",
+        *sorted(package.glob("data/*.py")),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def describe_data(path: str | Path) -> dict:
+    """Where one source file came from: a Hub split's manifest (the commit and source files
+    fetch recorded), a demo split (the generator's hash) or a local import; with the file's
+    SHA-256 now and whether it is still the file that was fetched."""
+    from xstilts.data.sources import DATA_ROOTS, LOCAL_PREFIX, file_sha256, read_manifest
+
+    path = Path(path)
+    described: dict = {"sha256": file_sha256(path) if path.exists() else None}
+    if str(path).startswith(DATA_ROOTS["demo"] + "/"):
+        return described | {"kind": "demo", "generator": "xstilts.tasks.build.build_demo_split"}
+    if str(path).startswith(f"{DATA_ROOTS['hub']}/{LOCAL_PREFIX}"):
+        return described | {"kind": "local"}  # imported from data.local.<name>
+    manifest = read_manifest(path)
+    if manifest is None:
+        return described | {
+            "kind": "hub",
+            "commit": None,
+            "note": "fetched before xstilts recorded what it fetched: the commit is unknown "
+            "(delete the file and run the fetch to fetch it at its pin)",
+        }
+    keep = ("repo", "config", "split", "revision", "commit", "files", "rows")
+    return (
+        described
+        | {"kind": "hub"}
+        | {k: manifest.get(k) for k in keep}
+        | {"unchanged_since_fetch": manifest.get("sha256") == described["sha256"]}
+    )
+
+
+def describe_model(folder: str | Path, spec: dict) -> dict:
+    """Where a model folder came from: the Hub commit fetch recorded, or a demo model (its
+    settings and the generator's hash); with one SHA-256 over its files."""
+    import hashlib
+
+    from xstilts.data.sources import file_sha256
+    from xstilts.modeling.fetch import MANIFEST, read_model_manifest
+
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for p in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        digest.update(f"{p.relative_to(folder)}\0{file_sha256(p)}\n".encode())
+    described: dict = {"files_sha256": digest.hexdigest() if folder.exists() else None}
+    if "demo" in spec:
+        return described | {
+            "kind": "demo",
+            "generator": "xstilts.modeling.demo_model.build",
+            "settings": spec["demo"],
+        }
+    manifest = read_model_manifest(folder)
+    if manifest is None:
+        return described | {
+            "kind": "hub",
+            "hub_id": spec.get("hub_id"),
+            "commit": None,
+            "note": "fetched before xstilts recorded what it fetched: the commit is unknown",
+        }
+    keep = ("hub_id", "revision", "commit")
+    return described | {"kind": "hub"} | {k: manifest.get(k) for k in keep}
+
+
+def provenance(cells: list[dict], out: str | Path, code_dir: str | Path | None = None) -> dict:
+    """Write ``out`` (provenance.json): for every score file of ``cells`` (each: ``scores``,
+    ``model``, ``model_dir``, ``model_spec``, ``data``: the source files its arm and target
+    read), the sources' commits and hashes, the model's and the code's version; returns it."""
+    import json
+
+    sources = {p: describe_data(p) for p in sorted({p for c in cells for p in c["data"]})}
+    models = {
+        c["model"]: describe_model(c["model_dir"], c["model_spec"])
+        for c in sorted(cells, key=lambda c: c["model"])
+    }
+    demo = any(s["kind"] == "demo" for s in sources.values()) or any(
+        m["kind"] == "demo" for m in models.values()
+    )
+    scores = []
+    for c in cells:
+        doc = json.loads(Path(c["scores"]).read_text())
+        cell = doc["cell"]
+        scores.append(
+            {
+                "scores": c["scores"],
+                "model": cell["model"],
+                "arm": cell["arm"],
+                "seed": cell["seed"],
+                "target": doc["task"],
+                "model_commit": models[c["model"]].get("commit"),
+                "sources": [
+                    {"path": p, "commit": sources[p].get("commit"), "sha256": sources[p]["sha256"]}
+                    for p in sorted(c["data"])
+                ],
+            }
+        )
+    document = {
+        "code": code_version(code_dir),
+        "generator_sha256": _generator_sha256() if demo else None,
+        "models": models,
+        "sources": sources,
+        "scores": scores,
+    }
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    return document
