@@ -82,7 +82,7 @@ def test_the_fetch_dry_run_of_a_fresh_checkout_names_every_sources_revision(tmp_
     out = done.stdout + done.stderr
     pins = dict(re.findall(r"pin the dataset (\S+) at (\{.*\})", out))
     fetched = set(re.findall(r"fetch (\S+/\S+) \((\S+), (\S+)\) at the revision (\S+) pins", out))
-    assert len(fetched) == 179
+    assert len(fetched) == 180
     assert {f[0] for f in fetched} == set(pins)
     for (
         repo,
@@ -95,7 +95,10 @@ def test_the_fetch_dry_run_of_a_fresh_checkout_names_every_sources_revision(tmp_
         assert pin["pinned"] == bool(SHA.fullmatch(pin["revision"])), repo
     assert pins["facebook/xnli"].count("b8dd5d7af51114dbda02c0e3f6133f332186418e") == 1
     (model,) = re.findall(r"pin the model xlmr_large at (\{.*\})", out)
-    assert json.loads(model) == {"hub_id": "FacebookAI/xlm-roberta-large", "revision": "main"}
+    assert json.loads(model) == {
+        "hub_id": "FacebookAI/xlm-roberta-large",
+        "revision": MODEL_PINS["FacebookAI/xlm-roberta-large"]["revision"],
+    }
 
 
 def _glue_copy(workdir: Path, rows: int) -> int:

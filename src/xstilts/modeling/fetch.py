@@ -18,16 +18,13 @@ MANIFEST = "xstilts-manifest.json"
 # The commit each Hub model of the shipped configs is read at (models.<name>.revision in the
 # config overrides it). A model without a commit SHA that a public reference gives says why.
 MODEL_PINS: dict[str, dict] = {
-    "FacebookAI/xlm-roberta-large": {
-        "revision": None,
-        "unpinned": "no public reference found (2026-12) gives the commit of the repository's "
-        "main branch: main is read, and a fetch records the commit it got",
-    },
-    "FacebookAI/xlm-roberta-base": {
-        "revision": None,
-        "unpinned": "no public reference found (2026-12) gives the commit of the repository's "
-        "main branch: main is read, and a fetch records the commit it got",
-    },
+    # "remove ipynb ckpt", 2022-03-04, the newest commit whose full id a public page gives:
+    # https://huggingface.co/FacebookAI/xlm-roberta-large/commits/6193590440e1d5c577e934e5635bcf9cfa8faac4
+    # (its history: the 2019 weights, tokenizer.json of 2020-10-12, the model card, flax weights)
+    "FacebookAI/xlm-roberta-large": {"revision": "6193590440e1d5c577e934e5635bcf9cfa8faac4"},
+    # "Migrate model card from transformers-repo", 2020-12-11:
+    # https://huggingface.co/FacebookAI/xlm-roberta-base/commits/d9d8a8ea5eb94b1c6654ae9249df7793cd2933d3
+    "FacebookAI/xlm-roberta-base": {"revision": "d9d8a8ea5eb94b1c6654ae9249df7793cd2933d3"},
 }
 
 
