@@ -52,7 +52,10 @@ def test_every_hub_source_is_pinned_to_a_commit_or_says_why_not():
     # the commits the references link (full SHAs in their URLs; MTEB's pins)
     assert hub.HUB["facebook/xnli"].revision == "b8dd5d7af51114dbda02c0e3f6133f332186418e"
     assert hub.HUB["mteb/BUCC"].revision == "414572247440f0ccacf7eb0bb70a31533a0e5443"
-    for repo in ("Rowan/hellaswag", "allenai/cosmos_qa", "allenai/social_i_qa", "aps/super_glue"):
+    assert hub.HUB["stanfordnlp/snli"].revision == "cdb5c3d5eed6ead6e5a341c8e56e669bb666725b"
+    # a parquet branch is read at its own commit where public code gives it, else as a branch
+    assert hub.HUB["allenai/social_i_qa"].revision == "537a2ec8ec565adc0b70b70752893e59e024df26"
+    for repo in ("Rowan/hellaswag", "aps/super_glue"):
         assert hub.HUB[repo].revision == hub.PARQUET_BRANCH and hub.HUB[repo].unpinned
 
 

@@ -28,10 +28,6 @@ from dataclasses import dataclass
 PARQUET_BRANCH = "refs/convert/parquet"
 # why an entry keeps a branch (``HubDataset.unpinned``), searched for in 2026-12: the Hub's commit
 # pages, the repositories' histories and other projects' code that pins them (MTEB, lm-eval)
-SHORT_ID_ONLY = (
-    "its reference gives only the commit's short id, and no public reference found gives the "
-    "full SHA: main is read, and a fetch records the commit it got"
-)
 BRANCH_ONLY = (
     "no public reference found gives the parquet branch's commit: the branch is read, and a "
     "fetch records the commit it got"
@@ -59,21 +55,31 @@ HUB: dict[str, HubDataset] = {
         "and idx int32 in the card's dataset_info (commits 4c50f6d, 169a67d)",
     ),
     "stanfordnlp/snli": HubDataset(
-        reference="parquet on main since PR #6, merge cdb5c3d "
-        "(https://huggingface.co/datasets/stanfordnlp/snli/discussions/6); config plain_text; "
+        # the full id of cdb5c3d, as public code pins it and links the card at it (GitHub,
+        # found 2026-12); the Hub's card page gives cdb5c3d as 'Convert dataset to Parquet (#6)'
+        revision="cdb5c3d5eed6ead6e5a341c8e56e669bb666725b",
+        reference="parquet on main since PR #6, merge cdb5c3d 'Convert dataset to Parquet (#6)' "
+        "(https://huggingface.co/datasets/stanfordnlp/snli/discussions/6; card at that commit: "
+        "https://huggingface.co/datasets/stanfordnlp/snli/blob/cdb5c3d5eed6ead6e5a341c8e56e669bb666725b/README.md"
+        ", plain_text/{train,validation,test}-00000-of-00001.parquet); config plain_text; "
         "label -1 marks rows without a gold label, in every split (snli.py)",
-        unpinned=SHORT_ID_ONLY,
     ),
     "facebook/anli": HubDataset(
+        # the full id of 8e4813d, as public code pins it to read plain_text/dev_r1-00000-of-
+        # 00001.parquet and the train_r1..3 files (GitHub, found 2026-12)
+        revision="8e4813d81f46d313dac7892e1c28076917cfcdf9",
         reference="parquet on main since PR #5, merge 8e4813d "
         "(https://huggingface.co/datasets/facebook/anli/discussions/5); config plain_text, "
         "splits train_r1..3 and dev_r1..3, columns uid premise hypothesis label reason",
-        unpinned=SHORT_ID_ONLY,
     ),
     "rajpurkar/squad": HubDataset(
-        reference="parquet on main, card 7b6d24c: configs plain_text/{train,validation}-* "
-        "(https://huggingface.co/datasets/rajpurkar/squad/blob/main/README.md)",
-        unpinned=SHORT_ID_ONLY,
+        # the Hub API's sha of the repository (lastModified 2024-03-04T13:54:37Z), the card
+        # commit 7b6d24c; public code reads plain_text/train-00000-of-00001.parquet at it
+        revision="7b6d24c440a36b6815f21b70d25016731768db1f",
+        reference="parquet on main, card 7b6d24c (2024-03-04): configs "
+        "plain_text/{train,validation}-* "
+        "(https://huggingface.co/datasets/rajpurkar/squad/blob/main/README.md; the full id as "
+        "https://huggingface.co/api/datasets/rajpurkar/squad gave it)",
     ),
     "rajpurkar/squad_v2": HubDataset(
         revision="80596c4f2b9ffcd716039dfc7e564c4e491802ec",  # the commit the reference links
@@ -87,14 +93,19 @@ HUB: dict[str, HubDataset] = {
         "datasets 5 refuses; the parquet branch holds default/{train,validation,test} "
         "(https://huggingface.co/datasets/Rowan/hellaswag/tree/refs%2Fconvert%2Fparquet/default/"
         "validation), ind int32 and label a string as the card's dataset_info says",
-        unpinned=BRANCH_ONLY + " (the source repository was taken down in 2026-09)",
+        unpinned=BRANCH_ONLY + " (the source repository was taken down in 2026-09). Main "
+        "itself became parquet later: public code reads data/validation-00000-of-00001.parquet "
+        "at main's 218ec52e09a7e7462a5400043bb9a69a41d06b76 (the head from 2026-06 to "
+        "2026-09-15; no public page found gives its message), a pin that would move this entry "
+        "off the branch, not done here",
     ),
     "allenai/cosmos_qa": HubDataset(
-        revision=PARQUET_BRANCH,
+        # the parquet branch's commit, as public code pins it to read default/train/0000.parquet
+        # (GitHub, found 2026-12; no public page found gives its date)
+        revision="ed50fe83db62b355759053b1cd5eef344ee371e0",
         reference="main holds cosmos_qa.py (head f386421, no parquet conversion); the viewer's "
-        "parquet branch of a one-config script is default/<split>; columns and label int32 from "
-        "cosmos_qa.py and the card's dataset_info",
-        unpinned=BRANCH_ONLY,
+        "parquet branch of a one-config script is default/<split> (branch commit ed50fe8); "
+        "columns and label int32 from cosmos_qa.py and the card's dataset_info",
     ),
     "tau/commonsense_qa": HubDataset(
         revision="34986e86317f29c06cc232315de682a88959f89f",  # the commit the reference links
@@ -111,26 +122,33 @@ HUB: dict[str, HubDataset] = {
         "validation and test",
     ),
     "google-research-datasets/paws-x": HubDataset(
+        # the full id of 4cd8187, as public code pins it and downloads
+        # zh/validation-00000-of-00001.parquet at it (GitHub, found 2026-12). Not MTEB's
+        # 8a04d940a42cd40658986fdd8e3da561533a3646: MTEB reads that one with
+        # trust_remote_code=True, i.e. a commit that still held the loading script
+        revision="4cd8187c404bda33cb1f62b49b001115862acf37",
         reference="parquet on main since PR #5, merge 4cd8187 "
-        "(https://huggingface.co/datasets/google-research-datasets/paws-x/tree/main); configs "
-        "de en es fr ja ko zh, id int32, label ClassLabel ['0', '1']",
-        unpinned="the reference gives only the short id 4cd8187; MTEB's PawsX task pins "
-        "8a04d940a42cd40658986fdd8e3da561533a3646 (embeddings-benchmark/mteb, "
-        "mteb/tasks/PairClassification/multilingual/PawsXPairClassification.py), but no "
-        "public reference says whether that commit is before or after the script was deleted; "
-        "main is read",
+        "(https://huggingface.co/datasets/google-research-datasets/paws-x/resolve/"
+        "4cd8187c404bda33cb1f62b49b001115862acf37/zh/validation-00000-of-00001.parquet); "
+        "configs de en es fr ja ko zh, id int32, label ClassLabel ['0', '1']",
     ),
     "google/xtreme": HubDataset(
         reference="parquet on main since ec5f1f4 'Convert dataset to Parquet (#9)' "
         "(https://huggingface.co/datasets/google/xtreme/tree/main/PAN-X.af): configs PAN-X.<lang>, "
         "udpos.<Language> (udpos.Afrikaans: commit 5d0e5de), tatoeba.<iso3> (validation only), "
         "MLQA.<lang>.<lang>, SQuAD, tydiqa; features in the card's dataset_info",
-        unpinned=SHORT_ID_ONLY,
+        unpinned="the full id of the conversion, ec5f1f46e9af79639a90684a7a70a956c4998f04, is "
+        "public (code pins it for MLQA.en.en and PAWS-X.es), but the udpos.Afrikaans files came "
+        "in 5d0e5de 'Add udpos.Afrikaans data files', and no public reference says whether "
+        "that commit is before ec5f1f4 or after it, nor gives its full id: main is read, and "
+        "a fetch records the commit it got",
     ),
     "google/xquad": HubDataset(
-        reference="parquet on main since 51adfef (PR #3, xquad.py deleted); configs "
-        "xquad.<lang>, split validation (https://huggingface.co/datasets/google/xquad)",
-        unpinned=SHORT_ID_ONLY,
+        revision="51adfef1c1287aab1d2d91b5bead9bcfb9c68583",  # as MTEB pins it (XQuADRetrieval)
+        reference="parquet on main since 51adfef (PR #3, xquad.py deleted; MTEB's "
+        "XQuADRetrieval task and other public code pin it and read "
+        "xquad.<lang>/validation-00000-of-00001.parquet at it); configs xquad.<lang>, split "
+        "validation (https://huggingface.co/datasets/google/xquad)",
     ),
     "unimelb-nlp/wikiann": HubDataset(
         revision="f21bf98636015a4166119304dca50f935763bc82",  # the commit the reference links
@@ -151,17 +169,21 @@ HUB: dict[str, HubDataset] = {
         "pairs; it is BUCC 2018's training release (mteb PR #3609)",
     ),
     "cambridgeltl/xcopa": HubDataset(
+        # the full id of 042f789, as public code pins it (config tr, zh; split test) and links
+        # the card at it (GitHub, found 2026-12)
+        revision="042f78955ba48e6404616762fa6e05e839c3907a",
         reference="parquet on main since 042f789 'Convert dataset to Parquet (#3)' "
-        "(https://huggingface.co/datasets/xcopa/blob/main/README.md); a config per language, "
+        "(https://huggingface.co/datasets/cambridgeltl/xcopa/blob/"
+        "042f78955ba48e6404616762fa6e05e839c3907a/README.md); a config per language, "
         "split test, columns premise choice1 choice2 question label idx changed",
-        unpinned=SHORT_ID_ONLY,
     ),
     "allenai/social_i_qa": HubDataset(
-        revision=PARQUET_BRANCH,
+        # the parquet branch's commit (its tip dated 2024-05-23), as public code pins it to read
+        # default/train/0000.parquet and default/validation/0000.parquet (GitHub, found 2026-12)
+        revision="537a2ec8ec565adc0b70b70752893e59e024df26",
         reference="main holds social_i_qa.py (head 53620e5); the parquet branch holds "
         "default/train (https://huggingface.co/datasets/allenai/social_i_qa/tree/"
-        "refs%2Fconvert%2Fparquet/default/train); label a string '1'..'3'",
-        unpinned=BRANCH_ONLY,
+        "refs%2Fconvert%2Fparquet/default/train), at commit 537a2ec; label a string '1'..'3'",
     ),
     "aps/super_glue": HubDataset(
         revision=PARQUET_BRANCH,
@@ -171,7 +193,10 @@ HUB: dict[str, HubDataset] = {
         "its only config is 'default'); label ClassLabel [choice1, choice2], idx int32",
         unpinned="the reference gives only the parquet branch's short id 5ac8656, and no public "
         "reference found gives its full SHA; the branch is read, and a fetch records the "
-        "commit it got",
+        "commit it got. Main itself holds parquet now: public code pins main at "
+        "3de24cf8022e94f4ee4b9d55a6f539891524d646 and loads its configs (boolq, copa, wsc.fixed; "
+        "copa/validation-00000-of-00001.parquet) with datasets 5, a pin that would read "
+        "name='copa' (config_is_folder False), not done here",
     ),
 }
 
