@@ -1,10 +1,27 @@
 # Tables and figures from the per-cell score files only.
 
 
+def trained_model_dirs():
+    """The main grid's intermediate and target model directories: their train_summary.json
+    gives each run's English validation score and training curve (the report's training
+    section)."""
+    out = []
+    for m in GRID.models:
+        for s in GRID.seeds:
+            for a in GRID.arms:
+                if a in GRID.intermediate_arms:
+                    out.append(
+                        paths.fill(paths.INTERMEDIATE_MODEL, model=m, arm=a, seed=s)
+                    )
+                out += [GRID.validation_input(m, a, s, t) for t in GRID.targets]
+    return list(dict.fromkeys(out))
+
+
 rule aggregate:
     input:
         scores=GRID.scores_files(),
         examples=GRID.example_files(),
+        models=trained_model_dirs(),
     output:
         **summary_report_outputs(),
     log:
@@ -16,5 +33,7 @@ rule aggregate:
         benchmarks=GRID.config["benchmarks"],
         # XLM-R Large on real data: set beside the published X-STILTs numbers
         published=published_models(),
+        # the resolved config, written for the report's configuration section
+        config=xgrid.canonical(GRID.config),
     script:
         "../scripts/aggregate.py"

@@ -1,5 +1,7 @@
 """Summary tables and figures from the per-cell score files."""
 
+import json
+
 from xstilts.job import run
 
 
@@ -12,6 +14,8 @@ def main(smk):
         list(smk.input.examples),
         tuple(smk.params.benchmarks),
         tuple(smk.params.published),
+        list(smk.input.models),
+        json.loads(smk.params.config),
     )
 
 
