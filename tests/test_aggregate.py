@@ -17,7 +17,6 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from xstilts import grid as xgrid
 from xstilts.summary.aggregate import summarize
@@ -564,7 +563,6 @@ SUMMARY_FILES = {
     "training_curves.csv",
     "training.html",
     "training_curves.png",
-    "config.yaml",
 }
 
 
@@ -1098,7 +1096,7 @@ def test_each_arms_english_validation_and_training_curve(grid_files, tmp_path, d
         ),
     ]
     out = tmp_path / "summary"
-    summarize(grid_files, outputs(out), model_dirs=dirs, config={"seeds": [1, 2]})
+    summarize(grid_files, outputs(out), model_dirs=dirs)
     runs = pd.read_csv(out / "training.csv")
     assert one(runs, arm="anli_plus", phase="intermediate")["validation"] == 61.0
     assert one(runs, arm="baseline", phase="mlqa")["validation"] == 45.0
@@ -1119,4 +1117,3 @@ def test_each_arms_english_validation_and_training_curve(grid_files, tmp_path, d
     assert list(line.get_xdata()) == [50, 100] and list(line.get_ydata()) == [1.1, 0.7]
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts == ["mlqa: no training curve recorded"]
-    assert yaml.safe_load((out / "config.yaml").read_text()) == {"seeds": [1, 2]}

@@ -52,6 +52,7 @@ def final_outputs():
     return (
         GRID.scores_files()
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
+        + [paths.RESOLVED_CONFIG]
         + GRID.submission_files()
         # the research arms' score files, then the summaries of the analyses asked for
         + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
@@ -259,7 +260,6 @@ REPORTED = {
     "languages_html": ("Per-language scores and gains", "scores_by_language.rst"),
     "training_html": ("Training", "training.rst"),
     "training_curves": ("Training", "training_curves.rst"),
-    "config": ("Configuration", "config.rst"),
 }
 
 

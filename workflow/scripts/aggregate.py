@@ -1,7 +1,5 @@
 """Summary tables and figures from the per-cell score files."""
 
-import json
-
 from xstilts.job import run
 
 
@@ -15,7 +13,6 @@ def main(smk):
         tuple(smk.params.benchmarks),
         tuple(smk.params.published),
         list(smk.input.models),
-        json.loads(smk.params.config),
     )
 
 

@@ -62,10 +62,10 @@ SUMMARY_FILES = {
     "curves_csv": "training_curves.csv",  # each run's training loss by step
     "training_html": "training.html",
     "training_curves": "training_curves.png",
-    "config": "config.yaml",  # the resolved config (defaults filled) the grid ran
     "overview": "overview.html",  # the report's first screen: the table and the heatmap
 }
 LANGUAGE_GAINS = SUMMARY_DIR + "/language_gains/{target}.png"
+RESOLVED_CONFIG = SUMMARY_DIR + "/config.yaml"  # the config as validated: the report's section
 # each analysis's folder of summary files (xstilts.analyses)
 ANALYSIS_DIRS = {
     name: f"{SUMMARY_DIR}/{name}"

@@ -15,7 +15,6 @@ import contextlib
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, read_validation, task_scores
@@ -51,7 +50,6 @@ def summarize(
     benchmarks: tuple[str, ...] = ("xtreme",),
     published_models: tuple[str, ...] = (),
     model_dirs: list[str | Path] = (),
-    config: dict | None = None,
 ) -> None:
     """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
     and ``language_gains_<target>`` to the per-language gain figure of each target;
@@ -59,8 +57,8 @@ def summarize(
     intervals; each of ``benchmarks`` ("xtreme", "xtreme-r") gets its own table of task, group
     and benchmark scores; the ``published_models`` (XLM-R Large on real data) are set beside the
     published X-STILTs and XLM-R Large numbers (xstilts.published); the ``model_dirs``
-    (intermediate and target models) give each run's English validation and training curve;
-    ``config`` is the resolved config written beside them."""
+    (intermediate and target models) give each run's English validation and training
+    curve."""
     from xstilts.summary import figures as plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
@@ -111,7 +109,6 @@ def summarize(
         "curves_csv": lambda p: curves.to_csv(p, index=False),
         "training_html": lambda p: Path(p).write_text(training_html(runs, list(table.index))),
         "training_curves": lambda p: plots.training_curves(curves, p, _phases(runs)),
-        "config": lambda p: Path(p).write_text(yaml.safe_dump(config or {}, sort_keys=False)),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
