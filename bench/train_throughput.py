@@ -1,4 +1,4 @@
-"""Training and inference throughput of three ways to train XLM-R, measured in one run.
+"""Training and inference throughput of three ways to train XLM-R, one mode per process.
 
 (a) ``jiant``: jiant-style training as the paper ran it — fp32, eager attention, every batch
     padded to the task's maximum length, micro-batch 4 with 8 accumulation steps, AdamW without
@@ -6,31 +6,37 @@
 (b) ``trainer``: a best-practice Hugging Face ``Trainer`` — bf16, SDPA attention, dynamic
     padding to a multiple of 8, ``group_by_length``, fused AdamW, the whole batch in one
     micro-batch, two data-loader workers with pinned memory.
-(c) ``xstilts``: ``xstilts.training.train`` itself, on prepared features written to disk exactly
-    as the workflow writes them, with the batch in one micro-batch; ``xstilts_compiled`` the
-    same with ``compile=True`` and each batch padded to its own length (CUDA only);
-    ``xstilts_bucketed`` compiled with batches padded to 6 bucket lengths chosen from the
-    length distribution (config keys ``compile: true``, ``buckets``: the fixed shapes CUDA
-    graphs need; on the CPU, which never compiles, bucketing alone).
+(c) ``xstilts``: the engine's own optimizer step (``xstilts.training.runner.Runner``, which
+    ``xstilts.training.train`` runs step after step) with ``--micro`` examples a micro-batch
+    (``--micro 4``: 4 x 8 accumulation steps, as config/config.yaml ships; ``--micro 32``: one
+    micro-batch a step); ``xstilts_compiled`` the same with the encoder compiled as a run with
+    ``compile: true`` compiles it (``runner.compile_mode``: CUDA graphs with one micro-batch a
+    step, Inductor without them with more) and batches padded to ``--buckets`` lengths (6).
 
 All three train an XLM-R-shaped model with random weights built from its config (no download)
 on the same examples: token ids drawn at random, lengths drawn from the length distribution of
-the chosen target (``--task xnli``: sentence pairs; ``--task qa``: SQuAD-style windows of at
-most 384), or read from a prepared features directory of a real run (``--lengths-from
-results/features/<model>/<task>/train``). Each mode runs ``--warmup`` optimizer steps, then
-``--steps`` timed ones; the real (non-padding) tokens of the timed steps are counted on the
-device by a forward hook on the encoder, so every mode is counted the same way.
+the chosen target (``--task xnli``: sentence pairs of at most 256 tokens; ``--task qa``:
+SQuAD-style windows of at most 384), or read from a prepared features directory of a real run
+(``--lengths-from results/features/<model>/<task>/train``, which needs ``datasets``; nothing
+else here does, so the script runs where only torch and transformers are installed). Each mode
+runs ``--warmup`` optimizer steps, then ``--steps`` timed ones; the real (non-padding) tokens of
+the timed steps are counted on the device by a forward hook, so every mode is counted the same
+way. ``--barrier DIR --barrier-n k``: after its warm-up, the process waits until k processes
+have reached that point (bench/gpu_sharing.py), and records the wall-clock times of its timed
+steps.
 
-Printed: real tokens/s of each mode, the ratios xstilts/jiant and xstilts/trainer, and the
-model FLOP utilisation of each: (6 x non-embedding parameters per token + 12 x layers x hidden
-x the example's length, per token, for attention) x tokens/s, over the matrix-product peak
-measured on the same device (bf16 8192^3 on a GPU; fp32 1024^3 on the CPU, where training is
-fp32). Then the
-same for inference (tokens/s of a forward pass over an evaluation set, each mode's own way).
+Printed (and written to ``--json`` after every mode): real tokens/s of each mode, and the model
+FLOP utilisation: (6 x non-embedding parameters per token + 12 x layers x hidden x the example's
+length, per token, for attention) x tokens/s, over the matrix-product peak measured on the same
+device (bf16 8192^3 on a GPU; fp32 1024^3 on the CPU, where training is fp32); then the same for
+inference (tokens/s of a forward pass over an evaluation set, each mode's own way); on CUDA the
+memory one such job needs: the allocator's peak, its peak reserved memory, and the CUDA context
+(the process's memory in nvidia-smi, or the device's used memory when nvidia-smi is missing,
+less what the allocator holds), which together are the ``gpu_mem_mb`` a rule needs.
 
     python bench/train_throughput.py                              # CPU smoke test, tiny shape
-    python bench/train_throughput.py --shape large --device cuda  # XLM-R Large on a GPU
-    python bench/train_throughput.py --shape large --device cuda --task qa
+    python bench/train_throughput.py --shape large --device cuda --modes xstilts --micro 4
+    python bench/train_throughput.py --shape large --device cuda --task qa --batch 16
 """
 
 from __future__ import annotations
@@ -39,15 +45,16 @@ import argparse
 import json
 import math
 import os
+import shutil
+import subprocess
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
-import datasets
 import numpy as np
 import torch
 from transformers import (
-    PreTrainedTokenizerFast,
     Trainer,
     TrainerCallback,
     TrainingArguments,
@@ -58,9 +65,9 @@ from transformers import (
 
 from xstilts.modeling import model as modeling
 from xstilts.tasks import get as get_task
-from xstilts.training import train
 from xstilts.training.inference import predict
 from xstilts.training.optim import linear_schedule
+from xstilts.training.runner import Runner, compile_encoder, compile_report
 
 PAD = 1  # XLM-R's <pad>
 SHAPES = {
@@ -101,6 +108,8 @@ def config_for(shape: str) -> XLMRobertaConfig:
 def sample_lengths(task: str, n: int, seed: int, lengths_from: str | None) -> list[int]:
     rng = np.random.default_rng(seed)
     if lengths_from:
+        import datasets  # only here: the GPU machine has none
+
         real = np.asarray(datasets.load_from_disk(lengths_from)["length"])
         return rng.choice(real, size=n).astype(int).tolist()
     median, sigma, max_len = LENGTHS[task]
@@ -108,16 +117,34 @@ def sample_lengths(task: str, n: int, seed: int, lengths_from: str | None) -> li
     return np.clip(lengths, 8, max_len).tolist()
 
 
-def examples(lengths: list[int], vocab: int, seed: int) -> datasets.Dataset:
+class Table:
+    """Columns of equal length, read as the engine reads a ``datasets.Dataset``: ``t["col"]``
+    a column, ``t[[i, j]]`` those rows as columns, ``t[i]`` one row; no ``datasets`` needed."""
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+        self.column_names = list(columns)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.columns[key]
+        if isinstance(key, (int, np.integer)):
+            return {k: v[int(key)] for k, v in self.columns.items()}
+        index = range(len(self))[key] if isinstance(key, slice) else [int(i) for i in key]
+        return {k: [v[i] for i in index] for k, v in self.columns.items()}
+
+    def select(self, index) -> Table:
+        return Table(self[list(index)])
+
+
+def examples(lengths: list[int], vocab: int, seed: int) -> Table:
     rng = np.random.default_rng(seed + 1)
     ids = [[0, *rng.integers(5, vocab, size=n - 2).tolist(), 2] for n in lengths]
-    return datasets.Dataset.from_dict(
-        {
-            "input_ids": ids,
-            "label": rng.integers(0, 3, size=len(lengths)).tolist(),
-            "length": lengths,
-        }
-    )
+    labels = rng.integers(0, 3, size=len(lengths)).tolist()
+    return Table({"input_ids": ids, "label": labels, "length": lengths})
 
 
 class TokenCounter:
@@ -318,72 +345,118 @@ def run_trainer(cfg, train_ds, eval_ds, args, device, counter, workdir: Path) ->
     trainer.train()
     counter.close("train")
     counter.mark()
-    trainer.predict(eval_ds.remove_columns("length"))
+    trainer.predict(eval_ds)
     counter.mark()
     counter.close("infer")
 
 
 # ---- (c) the xstilts engine ------------------------------------------------------------------
-def tokenizer_stub(vocab: int) -> PreTrainedTokenizerFast:
-    """A tokenizer with XLM-R's special-token ids, so the engine's loaders find one (the
-    benchmark's ids are synthetic)."""
-    from tokenizers import Tokenizer, models
+def build_runner(cfg, rows, settings: dict, device, seed: int, buckets: int = 0) -> Runner:
+    """The engine's state for XNLI-like rows: an encoder of ``cfg``'s shape with random
+    weights, the xnli head, the runner that ``xstilts.training.train`` builds (bf16 autocast on
+    CUDA unless ``settings`` say fp32)."""
+    torch.manual_seed(seed)
+    with torch.device(device):  # built where it runs: XLM-R Large's init is slow on the CPU
+        encoder = XLMRobertaModel._from_config(
+            cfg, attn_implementation="sdpa", add_pooling_layer=False
+        )
+        model = modeling.MultiTaskModel(encoder, ["xnli"])
+    bf16 = device.type == "cuda" and settings.get("precision", "bf16") == "bf16"
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else nullcontext
+    task = get_task("xnli")
+    return Runner(model, {"xnli": task}, {"xnli": rows}, settings, seed, device, autocast, PAD,
+                  buckets=buckets)  # fmt: skip
 
-    words = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3} | {f"w{i}": i for i in range(4, vocab)}
-    tok = Tokenizer(models.WordLevel(vocab=words, unk_token="<unk>"))
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", pad_token="<pad>", eos_token="</s>",
-        unk_token="<unk>",
-    )  # fmt: skip
+
+def wait_at_barrier(directory: str, n: int, timeout: float = 300.0) -> None:
+    """A file barrier: this process's mark in ``directory``, then wait until ``n`` are there."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    (Path(directory) / f"ready-{os.getpid()}").touch()
+    deadline = time.time() + timeout
+    while len(list(Path(directory).glob("ready-*"))) < n:
+        if time.time() > deadline:
+            raise SystemExit(f"barrier {directory}: fewer than {n} processes arrived in time")
+        time.sleep(0.01)
 
 
-def run_xstilts(
-    cfg, train_ds, eval_ds, args, device, counter, workdir: Path, compile=False, buckets=0
-):
-    encoder_dir, features = workdir / "encoder", workdir / "features"
-    torch.manual_seed(args.seed)
-    XLMRobertaModel(cfg, add_pooling_layer=False).save_pretrained(encoder_dir)
-    tokenizer_stub(cfg.vocab_size).save_pretrained(encoder_dir)
-    train_ds.save_to_disk(str(features / "train"))
-
+def run_xstilts(cfg, train_ds, eval_ds, args, device, counter, compile=False):
+    micro = args.micro or args.batch
+    settings = {
+        "learning_rate": 1e-5,
+        "batch_size": args.batch,
+        "gradient_accumulation_steps": args.batch // micro,
+        "max_steps": args.warmup + args.steps,
+        "warmup_ratio": 0.1,
+        "precision": "bf16",
+    }  # fmt: skip
+    buckets = (6 if compile else 0) if args.buckets is None else args.buckets
     start = time.perf_counter()
-
-    def on_step(step: int, model: torch.nn.Module) -> None:
-        # on the head, which gets the batch and is never compiled (a hook inside a compiled
-        # encoder would stop CUDA graphs)
-        counter.attach(model.heads["xnli"])
+    runner = build_runner(cfg, train_ds, settings, device, args.seed, buckets)
+    # on the head, which gets the batch and is never compiled (a hook inside a compiled
+    # encoder would stop CUDA graphs)
+    counter.attach(runner.model.heads["xnli"])
+    started = compile_encoder(runner, compile)
+    runner.model.train()
+    for step in range(1, runner.total + 1):
+        if step == args.warmup + 1:
+            if args.barrier:
+                sync(device)
+                wait_at_barrier(args.barrier, args.barrier_n)
+            counter.mark()
+            counter.wall_start = time.time()
+        runner.train_step()
         if step == 1:
             sync(device)
             counter.first_step_seconds = time.perf_counter() - start
-        if step in (args.warmup, args.warmup + args.steps):
-            counter.mark()
-
-    train(
-        encoder_dir=encoder_dir,
-        features={"xnli": features},
-        settings={
-            "learning_rate": 1e-5,
-            "batch_size": args.batch,
-            "gradient_accumulation_steps": 1,
-            "max_steps": args.warmup + args.steps,
-            "warmup_ratio": 0.1,
-            "precision": "bf16",
-        },  # fmt: skip
-        seed=args.seed,
-        out_dir=workdir / "xstilts_out",
-        checkpoint_dir=workdir / "xstilts_ckpt",
-        checkpoint_minutes=1e9,
-        on_step=on_step,
-        compile=compile,
-        buckets=buckets,
-    )
-    counter.close("train")
-    model, _ = modeling.load(workdir / "xstilts_out", device)
-    counter.attach(model.heads["xnli"])
     counter.mark()
-    predict(model, get_task("xnli"), eval_ds, PAD, batch_size=args.eval_batch)
+    counter.wall_end = time.time()
+    counter.close("train")
+    counter.compiled = compile_report(runner, started)
+    counter.mark()
+    predict(runner.model, get_task("xnli"), eval_ds, PAD, batch_size=args.eval_batch)
     counter.mark()
     counter.close("infer")
+
+
+def memory_report(device: torch.device) -> dict:
+    """What one such job holds on the GPU, in MB: the allocator's peak allocated and reserved
+    memory, and the process's memory outside the allocator (the CUDA context, cuBLAS
+    workspaces, compiled kernels): nvidia-smi's memory of this process, or the device's used
+    memory (this process alone on it), less what the allocator reserves now."""
+    mb = 2**20
+    out = {
+        "peak_allocated_mb": round(torch.cuda.max_memory_allocated(device) / mb),
+        "peak_reserved_mb": round(torch.cuda.max_memory_reserved(device) / mb),
+    }
+    reserved_now = torch.cuda.memory_reserved(device) / mb
+    process_mb, source = None, None
+    if shutil.which("nvidia-smi"):
+        try:
+            text = subprocess.run(
+                ["nvidia-smi", "--query-compute-apps=pid,used_memory",
+                 "--format=csv,noheader,nounits"],
+                capture_output=True, text=True, timeout=20,
+            ).stdout  # fmt: skip
+            for line in text.splitlines():
+                pid, used = (x.strip() for x in line.split(","))
+                if pid == str(os.getpid()):
+                    process_mb, source = float(used), "nvidia-smi"
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+    if process_mb is None:
+        free, total = torch.cuda.mem_get_info(device)
+        process_mb, source = (total - free) / mb, "mem_get_info (device used)"
+    out["context_mb"] = round(max(process_mb - reserved_now, 0))
+    out["context_source"] = source
+    # the rule's gpu_mem_mb: the reserved peak plus what lives outside the allocator
+    out["peak_memory_mb"] = out["peak_reserved_mb"] + out["context_mb"]
+    return out
+
+
+def mode_name(mode: str, args) -> str:
+    """The mode with its micro-batch shape, e.g. xstilts_4x8."""
+    micro = {"jiant": 4, "trainer": args.batch}.get(mode, args.micro or args.batch)
+    return f"{mode}_{micro}x{args.batch // micro}"
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -392,37 +465,41 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--task", choices=sorted(LENGTHS), default="xnli")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--batch", type=int, default=32, help="examples per optimizer step")
+    ap.add_argument("--micro", type=int, help="examples per micro-batch of the xstilts modes "
+                    "(default: the whole batch)")  # fmt: skip
+    ap.add_argument("--buckets", type=int, help="bucket lengths (default: 6 compiled, else 0)")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--eval-examples", type=int, default=2048)
     ap.add_argument("--eval-batch", type=int, default=64)
-    ap.add_argument(
-        "--modes",
-        help="default: jiant,trainer,xstilts (+ xstilts_compiled,xstilts_bucketed on CUDA)",
-    )
+    ap.add_argument("--modes", default="jiant,trainer,xstilts",
+                    help="any of jiant, trainer, xstilts, xstilts_compiled")  # fmt: skip
     ap.add_argument("--lengths-from", help="a prepared features split with a 'length' column")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--barrier", help="a directory: wait there after the warm-up")
+    ap.add_argument("--barrier-n", type=int, default=1, help="processes the barrier waits for")
+    ap.add_argument("--json", help="also write the results here (after every mode)")
     args = ap.parse_args(argv)
+    if args.micro and args.batch % args.micro:
+        ap.error(f"--batch {args.batch} is not a multiple of --micro {args.micro}")
     device = torch.device(args.device)
-    if not args.modes:
-        args.modes = "jiant,trainer,xstilts" + (
-            ",xstilts_compiled,xstilts_bucketed" if device.type == "cuda" else ""
-        )
     cfg = config_for(args.shape)
     # jiant's micro-batches of 4 x 8 accumulation steps see as many examples per step as ours
     n_train = args.batch * (args.warmup + args.steps + 1)
     lengths = sample_lengths(args.task, n_train + args.eval_examples, args.seed, args.lengths_from)
     data = examples(lengths, cfg.vocab_size, args.seed)
     train_ds = data.select(range(n_train))
-    eval_ds = data.select(range(n_train, len(data)))
+    eval_ds = data.select(range(n_train, len(lengths)))
 
-    peak = matmul_peak(device)
+    peak_tflops = matmul_peak(device)
     n_params = non_embedding_parameters(cfg)
+    import transformers
+
     results: dict = {
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "shape": args.shape, "task": args.task, "batch": args.batch, "steps": args.steps,
-        "torch": torch.__version__, "matmul_peak_tflops": round(peak, 2),
+        "warmup": args.warmup, "torch": torch.__version__,
+        "transformers": transformers.__version__, "matmul_peak_tflops": round(peak_tflops, 2),
         "non_embedding_parameters": n_params, "lengths": args.lengths_from or "assumed",
         "modes": {},
     }  # fmt: skip
@@ -430,47 +507,40 @@ def main(argv: list[str] | None = None) -> dict:
         "jiant": run_jiant,
         "trainer": run_trainer,
         "xstilts": run_xstilts,
-        "xstilts_compiled": lambda *a: run_xstilts(*a, compile=True, buckets=0),
-        "xstilts_bucketed": lambda *a: run_xstilts(*a, compile=True, buckets=6),
+        "xstilts_compiled": lambda *a: run_xstilts(*a, compile=True),
     }
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             counter = TokenCounter(device)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
-            extra = () if mode == "jiant" else (Path(tmp) / mode,)
+            extra = (Path(tmp) / mode,) if mode == "trainer" else ()
             runners[mode](cfg, train_ds, eval_ds, args, device, counter, *extra)
             train_r, infer_r = counter.rates["train"], counter.rates["infer"]
             fpt = flops_per_token(cfg, n_params, train_r["mean_length_weighted"])
-            results["modes"][mode] = {
+            row = {
+                "mode": mode,
                 "train_tokens_per_s": round(train_r["tokens_per_s"], 1),
-                "train_mfu": round(fpt * train_r["tokens_per_s"] / (peak * 1e12), 4),
+                "train_mfu": round(fpt * train_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
                 "infer_tokens_per_s": round(infer_r["tokens_per_s"], 1),
-                "infer_mfu": round(fpt / 3 * infer_r["tokens_per_s"] / (peak * 1e12), 4),
+                "infer_mfu": round(fpt / 3 * infer_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
                 "timed_train_tokens": int(train_r["tokens"]),
                 "timed_train_seconds": round(train_r["seconds"], 2),
             }
-            if hasattr(counter, "first_step_seconds"):  # model load and any compilation
-                results["modes"][mode]["first_step_seconds"] = round(counter.first_step_seconds, 1)
+            if hasattr(counter, "first_step_seconds"):  # model build and any compilation
+                row["first_step_seconds"] = round(counter.first_step_seconds, 1)
+            if hasattr(counter, "wall_start"):  # the timed steps, for the overlap of jobs
+                row["wall_start"], row["wall_end"] = counter.wall_start, counter.wall_end
+            if hasattr(counter, "compiled"):  # whether it really ran compiled
+                row |= counter.compiled
             if device.type == "cuda":  # what one such job needs (gpu_mem_mb in the profile)
-                peak = torch.cuda.max_memory_allocated(device) / 2**20
-                results["modes"][mode]["peak_memory_mb"] = round(peak)
+                row |= memory_report(device)
                 torch.cuda.empty_cache()
-            print(mode, json.dumps(results["modes"][mode]), flush=True)
-    modes = results["modes"]
-    for ours in ("xstilts", "xstilts_compiled", "xstilts_bucketed"):
-        for base in ("jiant", "trainer", "xstilts"):
-            if ours == base:
-                continue
-            if ours in modes and base in modes:
-                for kind in ("train", "infer"):
-                    key = f"{kind}_tokens_per_s"
-                    results[f"{kind}_ratio_{ours}_over_{base}"] = round(
-                        modes[ours][key] / modes[base][key], 2
-                    )
+            results["modes"][mode_name(mode, args)] = row
+            print(mode_name(mode, args), json.dumps(row), flush=True)
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     return results
 
 

@@ -71,6 +71,7 @@ def test_the_schemas_task_names_come_from_the_registry():
     assert set(schema["$defs"]["target_name"]["enum"]) == {
         *tasks.TARGET_TASKS,
         *tasks.XTREME_R_TARGETS,
+        *tasks.ALTERNATIVE_TARGETS,
     }
     assert set(schema["$defs"]["retrieval_name"]["enum"]) == set(tasks.RETRIEVAL_TASKS)
     # robustness takes the targets with text it may change: pairs and QA, not tagging, XCOPA,

@@ -10,7 +10,7 @@ import pytest
 from xstilts import tasks
 from xstilts.data import demo
 from xstilts.data.sources import load
-from xstilts.tasks import retrieval
+from xstilts.tasks import qa, retrieval
 from xstilts.tasks.build import build_demo_split
 
 ALL = tasks.all_sources()
@@ -34,6 +34,8 @@ def test_demo_split_has_the_real_schema(tmp_path, key):
         assert sum(g != "" for g in ds["gold"]) == size and len(ds) == n > 2 * size
     elif source.features is retrieval.MTEB_BUCC:  # one row holds both corpora
         assert len(ds) == n == 1 and len(ds[0]["gold"]) == size
+    elif key == qa.squad_selection().key:  # the ids XQuAD's copy takes, then as many more
+        assert len(ds) == n == 2 * size
     elif source.id_prefix is None:
         assert len(ds) == n == size
     else:  # TyDiQA: one file holds every language, the demo size for each

@@ -61,3 +61,40 @@ def test_touching_a_local_folder_reruns_nothing_and_new_content_reruns_its_impor
     dev.write_text(dev.read_text().replace("\n", " \n", 1))
     again = job_set(run(tmp_path, tmp_path / "grid.yaml", dryrun=True, targets=[DEV]))
     assert [rule for rule, _ in again] == ["import_local_dataset"]
+
+
+def test_udpos_fused_needs_the_ud_v25_release_and_leaves_the_hub_udpos_as_it_was(tmp_path):
+    """udpos_fused reads data.local.ud_v25: unset or empty, one sentence says where to get UD
+    v2.5 (the LINDAT handle of XTREME's download script) and the alternative (udpos, the Hub's
+    split words); with the release there it validates, and udpos's params do not change."""
+    import re
+
+    import pytest
+
+    from xstilts import grid
+    from xstilts.tasks.tagging import UDPOS_CONFIG
+
+    schema = "src/xstilts/grid/schema.yaml"
+    settings = {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}
+    config = hub_config(targets={"udpos": settings, "udpos_fused": dict(settings)})
+    before = grid.Grid(grid.validate(hub_config(targets={"udpos": dict(settings)}), schema))
+    with pytest.raises(grid.ConfigError) as err:
+        grid.validate(config, schema)
+    message = str(err.value)
+    assert re.search(r"data\.local\.ud_v25 \(the UD v2\.5 release.*\) is not set", message)
+    assert "http://hdl.handle.net/11234/1-3105" in message
+    assert "replace udpos_fused by udpos in targets" in message
+    config["data"]["local"] = {"ud_v25": str(tmp_path)}
+    with pytest.raises(grid.ConfigError, match=r"has no \*/en_\*-ud-train\.conllu"):
+        grid.validate(config, schema)
+    # the features hold every language's test split (the evaluated ones are a subset)
+    for code, name in UDPOS_CONFIG.items():
+        (tmp_path / f"UD_{name}-X").mkdir()
+        for split in ("train", "dev", "test") if code == "en" else ("test",):
+            (tmp_path / f"UD_{name}-X" / f"{code}_x-ud-{split}.conllu").write_text("")
+    g = grid.Grid(grid.validate(config, schema))
+    assert g.prepare_params("xlmr_large", "udpos") == before.prepare_params("xlmr_large", "udpos")
+    assert g.target_cell("xlmr_large", "mnli", 1, "udpos") == before.target_cell(
+        "xlmr_large", "mnli", 1, "udpos"
+    )
+    assert g.features_dir("xlmr_large", "udpos_fused") != g.features_dir("xlmr_large", "udpos")

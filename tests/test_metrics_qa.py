@@ -264,6 +264,66 @@ def test_squad_v2_missing_prediction_scores_zero():
     }
 
 
+# a worked example of evaluate-v2.0.py with --na-prob-file (find_best_thresh by hand)
+BEST_GOLD = {"q1": ["Paris"], "q2": ["the big dog"], "q3": [], "q4": []}
+BEST_SPANS = {"q1": "Paris", "q2": "dog", "q3": "cat", "q4": "mouse"}  # each one's best span
+BEST_NA = {"q1": -0.8, "q2": -1.0, "q3": 2.0, "q4": -0.5}  # null score - best span score
+
+
+def test_squad_v2_best_threshold_worked_by_hand():
+    """Raw scores of the spans: q1 EM 1 F1 1; q2 "dog" vs [big, dog]: EM 0, F1 2/3; q3 and q4
+    are unanswerable, so answering them costs 1. find_best_thresh starts with every question
+    answered "" (2 right: q3, q4) and takes them in rising na_prob, q2 (-1.0), q1 (-0.8),
+    q4 (-0.5), q3 (2.0), each now answered with its span:
+      EM: 2 +0 = 2 (not better), +1 = 3 (best, at -0.8), -1 = 2, -1 = 1 -> 3/4 = 75.0 at -0.8
+      F1: 2 +2/3 = 2.67 (best, at -1.0), +1 = 3.67 (best, at -0.8), -1, -1 -> 91.67 at -0.8
+    At the threshold 0 (na_prob > 0: answered "") only q3 is "": EM q1 1, q2 0, q3 1, q4 0 ->
+    50.0; F1 1 + 2/3 + 1 + 0 -> 66.67; HasAns EM 50, F1 83.33; NoAns EM 50, F1 50."""
+    result = squad_v2(BEST_SPANS, BEST_GOLD, na_probs=BEST_NA, na_prob_thresh=0.0)
+    assert result == pytest.approx(
+        {
+            "exact_match": 50.0,
+            "f1": 100.0 * (1 + 2 / 3 + 1) / 4,
+            "HasAns_exact_match": 50.0,
+            "HasAns_f1": 100.0 * (1 + 2 / 3) / 2,
+            "NoAns_exact_match": 50.0,
+            "NoAns_f1": 50.0,
+            "best_exact_match": 75.0,
+            "best_exact_thresh": -0.8,
+            "best_f1": 100.0 * (2 + 2 / 3 + 1) / 4,
+            "best_f1_thresh": -0.8,
+        }
+    )
+    # the script's default threshold, 1.0 (na_prob > 1.0: q3 ""), scores the same here
+    at_one = squad_v2(BEST_SPANS, BEST_GOLD, na_probs=BEST_NA)
+    assert at_one["exact_match"] == 50.0 and at_one["best_f1"] == result["best_f1"]
+
+
+def test_squad_v2_best_threshold_keeps_the_all_no_answer_start():
+    # every span wrong: answering any question only loses, so the best is all "" (the two
+    # unanswerable right, 2/3), at the start's threshold 0.0
+    gold = {"a": ["x"], "b": [], "c": []}
+    result = squad_v2({"a": "y", "b": "z", "c": "w"}, gold, na_probs={"a": 1, "b": 2, "c": 3})
+    assert result["best_exact_match"] == pytest.approx(200.0 / 3)
+    assert result["best_f1"] == pytest.approx(200.0 / 3)
+    assert result["best_exact_thresh"] == 0.0 and result["best_f1_thresh"] == 0.0
+
+
+def test_squad_v2_task_scores_at_the_best_threshold():
+    """SQuAD 2.0's task reads decode's (id, prediction at 0, null difference, best span) and
+    selects on (best EM + best F1) / 2, jiant's major metric: (75 + 91.67) / 2."""
+    from xstilts import tasks
+
+    task = tasks.get("squad_v2")
+    predictions = [
+        (q, "" if BEST_NA[q] > 0 else span, BEST_NA[q], span) for q, span in BEST_SPANS.items()
+    ]
+    scores = task.score(predictions, list(BEST_GOLD.items()))
+    assert scores["best_exact_match"] == 75.0
+    assert task.avg_metrics == ("best_exact_match", "best_f1")
+    assert task.summary_score(scores) == pytest.approx((75.0 + 100.0 * (11 / 3) / 4) / 2)
+
+
 def test_squad_v2_rejects_empty_gold():
     with pytest.raises(ValueError, match="no gold questions"):
         squad_v2({}, {})

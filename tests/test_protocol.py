@@ -166,3 +166,72 @@ def test_one_task_per_optimizer_step(demo_model, demo_workdir, tmp_path, monkeyp
     expected = [names[int(rng.choice(2, p=[p[n] for n in names]))] for _ in range(40)]
     assert [s[0] for s in steps] == expected
     assert json.loads((tmp_path / "model/train_summary.json").read_text())["realised_shares"]
+
+
+# ---- the multi-task step count with a cap: jiant's formula ----
+
+
+def test_capped_multitask_steps_are_jiants():
+    """jiant's SimpleAPIMultiTaskConfigurator: max_steps = int(sum over tasks of epochs *
+    ceil(min(n, cap) / (batch x accumulation))). By hand, batch 32 (4 x 8), cap 100,000:
+    a 250,000 -> 100,000 / 32 = 3,125; b 30,000 / 32 = 937.5 -> 938; c 1,000 / 32 = 31.25 ->
+    32; 3 epochs: 3 x (3,125 + 938 + 32) = 12,285 (uncapped it would be 26,344)."""
+    sizes = {"a": 250_000, "b": 30_000, "c": 1_000}
+    settings = {"batch_size": 32, "gradient_accumulation_steps": 8, "epochs": 3}
+    assert batches.total_steps(settings | {"examples_cap": 100_000}, sizes) == 12_285
+    assert batches.total_steps(settings, sizes) == 26_344  # 3 x (62,500+7,500+250) / 8
+    # float epochs: int(1.5 x 3,125 + 1.5 x 938 + 1.5 x 32) = int(6,142.5) = 6,142
+    capped = settings | {"examples_cap": 100_000, "epochs": 1.5}
+    assert batches.total_steps(capped, sizes) == 6_142
+    # max_steps wins, as in jiant
+    assert batches.total_steps(capped | {"max_steps": 10}, sizes) == 10
+
+
+def test_the_cost_model_counts_capped_steps_as_the_trainer():
+    """xstilts.cost shares the trainer's count: a capped multitask cell's projected steps
+    are jiant's formula on the task sizes it projects."""
+    from xstilts import cost
+
+    assert cost.total_steps is batches.total_steps
+
+
+# ---- ANLI+: model selection on every component of its validation ----
+
+
+def test_anli_plus_selection_scores_every_component_on_its_own_first_rows(tmp_path, demo_model):
+    """ANLI+'s validation joins ANLI R1, R2, R3, MNLI matched and SNLI dev; selection takes
+    the first 50 rows of each (not the first 50 of the join: all R1), one set each."""
+    from xstilts import features, tasks
+    from xstilts.data.disk import load_split
+    from xstilts.tasks.build import build_demo_split
+    from xstilts.training.selection import components, validation_sets
+
+    from conftest import chdir
+
+    task = tasks.get("anli_plus")
+    keys = [s.key for s in task.validation]
+    assert keys == [
+        "facebook/anli/plain_text/dev_r1",
+        "facebook/anli/plain_text/dev_r2",
+        "facebook/anli/plain_text/dev_r3",
+        "nyu-mll/glue/mnli/validation_matched",
+        "stanfordnlp/snli/plain_text/validation",
+    ]
+    with chdir(tmp_path):
+        for split in task.splits().values():
+            for src in split:
+                build_demo_split(src.key, src.path("demo"), scale=1000)
+        features.prepare("anli_plus", demo_model, "demo", 64, tmp_path / "anli_plus")
+    joined = load_split(tmp_path / "anli_plus/validation")
+    sets = validation_sets({"anli_plus": task}, {"anli_plus": tmp_path / "anli_plus"}, 50)
+    assert list(sets) == [f"anli_plus/{k}" for k in keys]
+    first = {k: [i for i, c in enumerate(joined["component"]) if c == k][:50] for k in keys}
+    for key in keys:
+        scored_task, rows = sets[f"anli_plus/{key}"]
+        assert scored_task is task and len(rows) == 50
+        assert set(rows["component"]) == {key}
+        assert rows["input_ids"] == joined.select(first[key])["input_ids"]
+    # the train split names no component; rows that name none are one set
+    assert "component" not in load_split(tmp_path / "anli_plus/train").column_names
+    plain = joined.remove_columns("component")
+    assert list(components(plain, "anli_plus")) == ["anli_plus"]

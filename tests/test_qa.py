@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
+from pathlib import Path
 
 import datasets
 import numpy as np
@@ -133,7 +134,7 @@ def test_decoding_returns_the_exact_characters_of_the_context(tokenizer, context
         assert preds[0][1] == answer  # token boundaries fall on the answer's characters
 
 
-def test_squad_v2_predicts_no_answer_when_the_null_score_wins(tokenizer):
+def test_squad_v2_predicts_no_answer_when_the_null_score_wins(tokenizer, tmp_path):
     context = "The Normans were in Normandy."
     feats = _featurize(SQUAD_V2, tokenizer, _rows(_row(context, "who?", "", -1)))
     assert feats["start_positions"] == [0] and feats["answer_texts"] == [[]]
@@ -141,9 +142,16 @@ def test_squad_v2_predicts_no_answer_when_the_null_score_wins(tokenizer):
     offs = [o for o in feats["offsets"][0] if o[0] >= 0]
     s_char = min(s for s, e in offs if e > start)
     e_char = max(e for s, e in offs if s < start + 8)
-    assert SQUAD_V2.decode(_logits_for(feats, s_char, e_char, null=20.0), feats) == [("q1", "")]
+    span = context[s_char:e_char]
+    # (id, prediction at threshold 0, null score - best span score, best span): the null
+    # score is 20 + 20 at <s>, the span's 5 + 5
+    null_wins = SQUAD_V2.decode(_logits_for(feats, s_char, e_char, null=20.0), feats)
+    assert null_wins == [("q1", "", 30.0, span)]
     best = SQUAD_V2.decode(_logits_for(feats, s_char, e_char, null=-20.0), feats)
-    assert best == [("q1", context[s_char:e_char])]
+    assert best == [("q1", span, -50.0, span)]
+    # the predictions file holds the answer at threshold 0
+    SQUAD_V2.write_predictions(null_wins, Path(tmp_path) / "p.json")
+    assert json.loads((Path(tmp_path) / "p.json").read_text()) == {"q1": ""}
     # SQuAD 1.1 has no null option: the best span is returned whatever the null score
     assert XQUAD.decode(_logits_for(feats, s_char, e_char, null=20.0), feats)[0][1] != ""
 
@@ -185,18 +193,61 @@ def test_tydiqa_trains_on_its_english_part_only(tmp_path):
     assert {i.split("-")[0] for i in ds["id"]} == {p[:-1] for p in qa.TYDIQA_PREFIX.values()}
     ds.to_parquet(str(tmp_path / "t.parquet"))
     english = load(tmp_path / "t.parquet", train)
-    assert all(i.startswith("english-") for i in english["id"])
-    # English validation: the tenth of the English questions whose id's SHA-256 is 0 mod 10,
-    # held out of training (XTREME's TyDiQA dev set is its test set)
-    validation = load(tmp_path / "t.parquet", task.splits()["validation"][0])
-    ids = [i for i in ds["id"] if i.startswith("english-")]
-    held = {i for i in ids if int.from_bytes(hashlib.sha256(i.encode()).digest(), "big") % 10 == 0}
-    assert set(validation["id"]) == held and set(english["id"]) == set(ids) - held
-    assert len(ids) == 20 and 0 < len(held) < 20
-    assert task.validation_rule == "held-out tenth of English train"
+    # every English question, none held out (XTREME fine-tunes on all 3,696)
+    assert english["id"] == [i for i in ds["id"] if i.startswith("english-")]
+    assert len(english) == 20
+    # no English dev of its own, no tenth of its training data, no test data: model selection
+    # and the choice of arm read SQuAD 1.1 dev without XQuAD's questions
+    assert task.splits()["validation"] == (qa.squad_selection(),)
+    assert task.validation_rule.startswith("SQuAD 1.1 dev without XQuAD's questions")
     test_ar = task.splits()["test.ar"][0]
     assert test_ar.key == train.key.replace("train", "validation")
     assert test_ar.id_prefix == "arabic-"
+
+
+def test_every_model_trained_on_squad_selects_without_xquads_questions():
+    from xstilts.features import source_paths
+
+    xquad_en = qa.xquad("en")
+    for name in ("squad_v1", "xquad", "mlqa", "tydiqa"):
+        (validation,) = tasks.get(name).validation
+        assert validation.key == "rajpurkar/squad/plain_text/validation"
+        assert validation.exclude_ids == (xquad_en,)
+        # XQuAD's English file is an input of the prepare step, XQuAD tested or not
+        assert str(xquad_en.path("demo")) in source_paths(name, "demo")
+
+
+def test_prepared_tydiqa_trains_on_all_english_rows_and_selects_on_squad_dev_less_xquad(
+    tmp_path, demo_model
+):
+    """The demo at scale 100, prepared as the workflow prepares it: TyDiQA's file holds 498
+    questions (49,881 / 100) in each of 9 languages, all 498 English ones train; SQuAD dev's
+    copy holds 2 x 200 questions, XQuAD's English copy 200 of them (1,190 / 100, floor 200),
+    so 200 are left to select on, none of them XQuAD's."""
+    from xstilts import features
+    from xstilts.data.disk import load_split
+    from xstilts.data.sources import load
+    from xstilts.tasks.build import build_demo_split
+
+    from conftest import chdir
+
+    task = tasks.get("tydiqa")
+    with chdir(tmp_path):
+        for key, (_, src) in tasks.all_sources().items():
+            if str(src.path("demo")) in features.source_paths("tydiqa", "demo"):
+                build_demo_split(key, src.path("demo"), scale=100)
+        features.prepare("tydiqa", demo_model, "demo", 256, tmp_path / "features")
+        raw = load(task.train[0].path("demo"))
+        squad_dev = load(qa.squad_selection().path("demo"))["id"]
+        xquad_en = set(load(qa.xquad("en").path("demo"))["id"])
+    english = [i for i in raw["id"] if i.startswith("english-")]
+    assert len(raw) == 9 * 498 and len(english) == 498
+    train = load_split(tmp_path / "features/train")
+    assert list(dict.fromkeys(train["example_id"])) == english
+    assert len(squad_dev) == 400 and len(xquad_en) == 200 and xquad_en <= set(squad_dev)
+    selection = set(load_split(tmp_path / "features/validation")["example_id"])
+    assert not selection & xquad_en
+    assert selection == set(squad_dev) - xquad_en and len(selection) == 200
 
 
 def test_demo_contexts_need_several_windows(tokenizer):
@@ -288,3 +339,21 @@ def test_the_demo_writes_translate_train_files_that_read_back_the_same(tmp_path)
     squad.export_local({source: rows}, tmp_path)
     back = squad.import_local(tmp_path, source)
     assert back.to_list() == rows.to_list()
+
+
+def test_selection_data_without_a_row_left_stops_with_the_file_to_rebuild(tmp_path):
+    """An older demo copy of SQuAD dev held exactly XQuAD's demo ids: nothing is left to
+    select on, and the prepare step says which file to build again."""
+    from xstilts import features
+    from xstilts.data.sources import load
+    from xstilts.tasks.build import build_demo_split
+
+    from conftest import chdir
+
+    xquad_en, selection = qa.xquad("en"), qa.squad_selection()
+    with chdir(tmp_path):
+        build_demo_split(xquad_en.key, xquad_en.path("demo"), scale=100)
+        rows = load(xquad_en.path("demo"))
+        old = rows.add_column("title", ["t"] * len(rows)).select_columns(list(qa.SQUAD))
+        with pytest.raises(UserError, match="rajpurkar/squad/plain_text/validation.parquet has"):
+            features._without_ids(old, selection.exclude_ids, "demo", selection)

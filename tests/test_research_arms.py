@@ -361,38 +361,6 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
 # ---- the model axis -------------------------------------------------------------------------
 
 
-def test_a_models_micro_batch_size_turns_into_gradient_accumulation():
-    config = hub_config(
-        models={
-            "base": {"hub_id": "FacebookAI/xlm-roberta-base"},
-            "xl": {"hub_id": "facebook/xlm-roberta-xl", "micro_batch_size": 10},
-        },
-        intermediate={
-            "mnli": {"max_steps": 1000, "batch_size": 32, "learning_rate": 1e-5},
-            "qqp": {"epochs": 2, "batch_size": 24, "gradient_accumulation_steps": 8},
-        },
-        sequences={"orders": [["mnli", "qqp"]], "targets": ["xnli"]},
-    )
-    grid = xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
-
-    def accumulation(cell):
-        return cell["training"]["gradient_accumulation_steps"]
-
-    # 32 in micro-batches of at most 10: 4 steps of 8 (3 would not divide 32); 24: 3 of 8
-    assert accumulation(grid.intermediate_cell("xl", "mnli", 1)) == 4
-    assert accumulation(grid.target_cell("xl", "mnli", 1, "xnli")) == 4  # xnli: batch 32
-    # already small enough (24 / 8 = 3 per pass): kept; and inside a sequence's earlier stage
-    assert accumulation(grid.intermediate_cell("xl", "qqp", 1)) == 8
-    assert accumulation(grid.intermediate_cell("xl", "mnli-qqp", 1)["after"]) == 4
-    # the same batch and settings otherwise; a model without the limit keeps its cells as they
-    # were (nothing reruns)
-    xl, base = grid.intermediate_cell("xl", "mnli", 1), grid.intermediate_cell("base", "mnli", 1)
-    assert {k: v for k, v in xl["training"].items() if k != "gradient_accumulation_steps"} == {
-        k: v for k, v in base["training"].items() if k != "gradient_accumulation_steps"
-    }
-    assert accumulation(base) == 1
-
-
 def _checkpoint(directory, *shards: dict[str, list[int]]) -> str:
     """A model directory with one safetensors file per shard (float32 zeros of these shapes)."""
     import math

@@ -11,7 +11,7 @@ import torch
 from xstilts import tasks
 from xstilts.errors import UserError
 from xstilts.metrics import tagging as tag_metrics
-from xstilts.tasks import tagging
+from xstilts.tasks import tagging, tagging_formats
 from xstilts.tasks.build import build_demo_local, import_local
 
 BOS, EOS = 0, 2
@@ -311,3 +311,176 @@ def test_cconj_and_sconj_are_two_types_as_in_seqeval_0_0_12():
     # UD-POS (task level): the same numbers, token accuracy 2 of 4 = 50 beside them
     assert UDPOS.score(pred, gold)["f1"] == pytest.approx(50.0)
     assert UDPOS.score(pred, gold)["accuracy"] == pytest.approx(50.0)
+
+
+# ---- UD-POS with XTREME's words (multiword tokens fused) ----
+def _conllu(*rows: str) -> str:
+    """CoNLL-U lines from space-separated fields (10 each), a blank line after the sentence."""
+    return "\n".join("\t".join(r.split()) for r in rows) + "\n\n"
+
+
+# German GSD's kind of sentence: "zum" = "zu" (ADP) + "dem" (DET), both attached to Bahnhof
+ZUM = _conllu(
+    "1 Er er PRON _ _ 2 nsubj _ _",
+    "2 geht gehen VERB _ _ 0 root _ _",
+    "3-4 zum _ _ _ _ _ _ _ _",
+    "3 zu zu ADP _ _ 5 case _ _",
+    "4 dem der DET _ _ 5 det _ _",
+    "5 Bahnhof Bahnhof NOUN _ _ 2 obl _ _",
+    "6 . . PUNCT _ _ 2 punct _ _",
+)
+
+
+def test_a_multiword_token_becomes_one_word_with_its_head_words_tag_as_xtremes_conversion():
+    """By hand from conllu_to_conll.py --replace_subtokens_with_fused_forms (lib/conll.py
+    _keep_fused_form, _choose_spanhead_from_heuristics; google-research/xtreme 838c13b):
+    "zum" spans words 3-4. Ancestors: zu 3 -> 5 -> 2 -> 0 and dem 4 -> 5 -> 2 -> 0, three each:
+    a tie (heuristic 1 needs one highest word), so heuristic 2 takes the first UPOS in the
+    default list (German has none of its own): "VERB NOUN PROPN PRON ADJ NUM ADV INTJ AUX ADP
+    DET ...", ADP (10th) before DET (11th). Word 3 keeps its UPOS ADP and takes the form "zum";
+    word 4 is removed: Er geht zum Bahnhof . / PRON VERB ADP NOUN PUNCT."""
+    rows = [line.split("\t") for line in ZUM.strip().split("\n")]
+    assert tagging_formats.fused_sentence(rows, "de") == (
+        ["Er", "geht", "zum", "Bahnhof", "."],
+        ["PRON", "VERB", "ADP", "NOUN", "PUNCT"],
+    )
+    # the split reading (the Hub's copy, read_conllu) keeps both words
+    # Spanish "dámelo" = da (VERB, root) + me (PRON, iobj of da) + lo (PRON, obj of da): da has
+    # one ancestor (0), me and lo two each, so da alone is highest (heuristic 1): "dámelo" VERB
+    dame = _conllu(
+        "1-3 dámelo _ _ _ _ _ _ _ _",
+        "1 da dar VERB _ _ 0 root _ _",
+        "2 me yo PRON _ _ 1 iobj _ _",
+        "3 lo él PRON _ _ 1 obj _ _",
+    )
+    rows = [line.split("\t") for line in dame.strip().split("\n")]
+    assert tagging_formats.fused_sentence(rows, "es") == (["dámelo"], ["VERB"])
+    # an enhanced dependency (DEPS) is an edge too: 4:det|3:fixed gives dem the ancestors
+    # 5, 3, 2, 0 (four) against zu's three, so zu is the one highest word (heuristic 1) even
+    # where the list would not decide; here the result is the same word, ADP
+    enhanced = [r[:8] + ["5:det|3:fixed"] + r[9:] if r[0] == "4" else r for r in
+                (line.split("\t") for line in ZUM.strip().split("\n"))]  # fmt: skip
+    assert tagging_formats.fused_sentence(enhanced, "de")[1][2] == "ADP"
+
+
+def test_the_tie_list_is_the_languages_and_a_tag_outside_it_stops_the_conversion():
+    """French "du" = de (ADP) + le (DET), both dependents of "chat": a tie; French's list "VERB
+    AUX PRON NOUN ADJ ADV ADP DET ..." puts ADP first. Spanish's list "VERB AUX PRON ADP DET"
+    lacks NOUN and ADJ: a tie between them makes list.index raise, and conllu_to_conll.py stops
+    on the file, so XTREME has no copy of it."""
+    du = [line.split("\t") for line in _conllu(
+        "1-2 du _ _ _ _ _ _ _ _",
+        "1 de de ADP _ _ 3 case _ _",
+        "2 le le DET _ _ 3 det _ _",
+        "3 chat chat NOUN _ _ 0 root _ _",
+    ).strip().split("\n")]  # fmt: skip
+    assert tagging_formats.fused_sentence(du, "fr") == (["du", "chat"], ["ADP", "NOUN"])
+    # Italian's list "VERB AUX ADV PRON ADP DET INTJ" also puts ADP before DET
+    assert tagging_formats.fused_sentence(du, "it")[1] == ["ADP", "NOUN"]
+    tie = [r[:3] + [tag] + r[4:] if r[0] in "12" else r
+           for r, tag in zip(du, ["_", "NOUN", "ADJ", "NOUN"], strict=True)]  # fmt: skip
+    with pytest.raises(tagging_formats.ConversionFailure):
+        tagging_formats.fused_sentence(tie, "es")
+    # the default list has them (NOUN 2nd, ADJ 5th)
+    assert tagging_formats.fused_sentence(tie, "de") == (["du", "chat"], ["NOUN", "NOUN"])
+
+
+def test_a_release_is_read_as_xtremes_download_builds_it(tmp_path):
+    """utils_preprocess.py udpos_preprocess: the files of the language in file-name order, the
+    split from the name; a sentence whose words are nearly all "_" (withheld text: num_empty
+    >= len - 1) is dropped, one with a single "_" of three kept; spaces and U+200C are removed
+    inside words. A file conllu_to_conll.py fails on is absent."""
+    withheld = _conllu("1 _ _ NOUN _ _ 0 root _ _", "2 _ _ VERB _ _ 1 dep _ _",
+                       "3 x _ X _ _ 1 dep _ _")  # fmt: skip
+    one_gap = _conllu("1 a _ NOUN _ _ 0 root _ _", "2 _ _ VERB _ _ 1 dep _ _",
+                      "3 côngZty _ NOUN _ _ 1 dep _ _").replace("Z", "\u200c ")  # fmt: skip
+    for folder, name, text in [
+        ("UD_German-HDT", "de_hdt-ud-test.conllu", withheld + one_gap),
+        ("UD_German-GSD", "de_gsd-ud-test.conllu", ZUM),
+        ("UD_German-GSD", "de_gsd-ud-train.conllu", withheld),
+        ("UD_Swiss_German-UZH", "gsw_uzh-ud-test.conllu", ZUM),
+        (
+            "UD_Spanish-X",
+            "es_x-ud-test.conllu",
+            "1-2 ab _ _ _ _ _ _ _ _\n"
+            "1 a _ NOUN _ _ 0 root _ _\n2 b _ ADJ _ _ 0 root _ _\n\n".replace(" ", "\t"),
+        ),
+        ("UD_Spanish-Y", "es_y-ud-test.conllu", ZUM),
+    ]:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / name).write_text(text, encoding="utf-8")
+    ds = tagging_formats.read_ud_xtreme(tmp_path, "de", "test", "ud_v25")
+    # de_gsd before de_hdt; gsw_ is another language
+    assert ds["tokens"] == [["Er", "geht", "zum", "Bahnhof", "."], ["a", "_", "côngty"]]
+    assert ds.features == tagging.UDPOS.to_datasets()
+    assert tagging_formats.read_ud_xtreme(tmp_path, "es", "test", "ud_v25")["tokens"] == [
+        ["Er", "geht", "zum", "Bahnhof", "."]
+    ]
+    with pytest.raises(UserError, match=r"data\.local\.ud_v25 \(.*\) has no \*/de_\*-ud-dev"):
+        tagging_formats.read_ud_xtreme(tmp_path, "de", "validation", "ud_v25")
+
+
+def test_udpos_fused_reads_the_ud_releases_and_says_its_words():
+    fused, hub = tasks.get("udpos_fused"), tasks.get("udpos")
+    splits = fused.splits(fused.all_languages)
+    assert splits["train"][0].key == "local/ud_v25/en_fused/train"
+    assert splits["validation"][0].local_files == ("*/en_*-ud-dev.conllu",)
+    assert splits["test.de"][0].local_name == "ud_v25"
+    assert splits["test.wo"][0].key == "local/ud_v27/wo_fused/test"
+    assert set(fused.all_languages) == set(hub.all_languages)
+    assert fused.tokenisation.startswith("fused forms") and hub.tokenisation.startswith("split")
+    # the Hub's copy stays as it was: its sources (so its cells) are unchanged
+    assert hub.splits()["train"][0].key == "google/xtreme/udpos.English/train"
+    assert hub.splits(["wo"])["test.wo"][0].key == "local/ud_v27/wo/test"
+
+
+def test_the_demo_ud_releases_have_multiword_tokens_that_the_fused_import_joins(tmp_path):
+    """The demo writes each fused source's rows with every third word (from the second) as a
+    multiword token of that word (its tag) and a clitic "el" (DET): the fused import gives the
+    rows back, the split one sees the clitic as a word of its own."""
+    from xstilts.data.sources import load
+    from xstilts.tasks.build import _demo_rows
+
+    build_demo_local("ud_v25", tmp_path / "v25", scale=100)
+    text = (tmp_path / "v25/UD_German-Demo/de_demo-ud-test.conllu").read_text()
+    assert "\n1-2\t" in text or "\n2-3\t" in text
+    fused = tasks.get("udpos_fused")
+    source = fused.splits(["de"])["test.de"][0]
+    n = import_local(source.key, tmp_path / "v25", tmp_path / "de.parquet")
+    ds = load(tmp_path / "de.parquet")
+    rows = _demo_rows(fused, source, 100)
+    assert n == len(rows) >= 200
+    assert ds["tokens"] == rows["tokens"] and ds["pos_tags"] == rows["pos_tags"]
+    assert (tmp_path / "v25/UD_English-Demo/en_demo-ud-train.conllu").exists()
+    build_demo_local("ud_v27", tmp_path / "v27", scale=100)
+    split_words = import_local("local/ud_v27/wo/test", tmp_path / "v27", tmp_path / "s.parquet")
+    joined = import_local("local/ud_v27/wo_fused/test", tmp_path / "v27", tmp_path / "f.parquet")
+    assert split_words == joined  # the same sentences
+    words = (load(tmp_path / "s.parquet")["tokens"], load(tmp_path / "f.parquet")["tokens"])
+    assert sum(map(len, words[0])) > sum(map(len, words[1]))
+    assert all("el" in s for s, f in zip(*words, strict=True) if len(f) > 1)
+
+
+def test_udpos_fused_features_are_prepared_from_the_demo_releases(tmp_path, demo_model):
+    """The demo path end to end up to the features: the demo releases (v2.5 and v2.7) are
+    imported as the workflow's import rule does, then featurized: one feature per sentence,
+    one tag per fused word."""
+    from xstilts import features
+    from xstilts.data.sources import load
+
+    from conftest import chdir
+
+    fused = tasks.get("udpos_fused")
+    with chdir(tmp_path):
+        for name in ("ud_v25", "ud_v27"):
+            build_demo_local(name, f"raw/{name}", scale=100)
+        for srcs in fused.splits(fused.all_languages).values():
+            for src in srcs:
+                import_local(src.key, f"raw/{src.local_name}", src.path("demo"))
+        sizes = features.prepare(
+            "udpos_fused", demo_model, "demo", 128, "features", more_languages=["wo"]
+        )
+        assert sizes["test.wo"] == sizes["test.de"] == 200
+        words = load(fused.splits(["de"])["test.de"][0].path("demo"))["tokens"]
+        tags = datasets.load_from_disk("features/test.de")["tags"]
+        assert [len(t) for t in tags] == [len(w) for w in words]

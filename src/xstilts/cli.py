@@ -51,12 +51,34 @@ def _load_grid(config_path: str, schema: str | None, check_local: bool = False):
     return grid.Grid(grid.load(config_path, schema, check_local=check_local))
 
 
+def _check_features(args: argparse.Namespace, grid) -> None:
+    """--features must name a folder; one holding no model of the grid is said (every job is
+    then estimated from the dataset cards, as without --features)."""
+    if args.features is None:
+        return
+    folder = Path(args.features)
+    if not folder.is_dir():
+        raise UserError(
+            f"--features {args.features} is not a folder; give the folder of the prepared "
+            "features (results/features in the run's directory), or leave --features out to "
+            "estimate every job from the dataset cards' sizes"
+        )
+    if not any((folder / model).is_dir() for model in grid.models):
+        print(
+            f"xstilts: --features {args.features} holds no features of {', '.join(grid.models)} "
+            "(a folder <model>/<task>/ each): every job is estimated from the dataset cards' "
+            "sizes",
+            file=sys.stderr,
+        )
+
+
 def _throughput(args: argparse.Namespace):
     from xstilts import cost
 
     return cost.Throughput(
-        args.train_tokens_per_s or cost.H100_XLMR_LARGE["train"],
-        args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
+        train=args.train_tokens_per_s,  # None: each family's measured figure
+        infer=args.infer_tokens_per_s or cost.H100_XLMR_LARGE["infer"],
+        gpu_gib=args.gpu_memory or cost.H100_GIB,
     )
 
 
@@ -75,15 +97,20 @@ def _cost(args: argparse.Namespace) -> int:
 
     throughput = _throughput(args)
     grid = _load_grid(args.config, args.schema)
+    _check_features(args, grid)
     jobs = cost.project(grid, throughput, args.features)
     table = cost.by_rule(jobs)
     if _all_demo(grid):
         print(f"Jobs and tokens of {args.config}; {DEMO_NOTE}:")
         table = table.drop(columns="hours")
     else:
+        rate = (
+            f"{throughput.train:,.0f}" if throughput.train is not None else
+            "each task family's measured"
+        )  # fmt: skip
         print(
-            f"Projected GPU-hours for {args.config} at {throughput.train:,.0f} training and "
-            f"{throughput.infer:,.0f} inference tokens/s per GPU (real tokens; "
+            f"Projected GPU-hours for {args.config} on a {throughput.gpu_gib:g} GiB GPU at {rate} "
+            f"training and {throughput.infer:,.0f} inference tokens/s (real tokens; "
             + ("counted in the prepared features where they exist" if args.features else
                "estimated from the dataset cards' sizes")
             + "):"
@@ -91,6 +118,8 @@ def _cost(args: argparse.Namespace) -> int:
     shown = table.assign(
         train_tokens=(table.train_tokens / 1e6).round(1),
         infer_tokens=(table.infer_tokens / 1e6).round(1),
+        steps=table.steps.map("{:,.0f}".format),
+        micro_steps=table.micro_steps.map("{:,.0f}".format),
     ).rename(columns={"train_tokens": "train Mtokens", "infer_tokens": "infer Mtokens"})
     if "hours" in shown:
         shown["hours"] = shown.hours.round(2)
@@ -98,9 +127,18 @@ def _cost(args: argparse.Namespace) -> int:
     print(
         "estimated: jobs whose tokens are the dataset cards' sizes x a per-task estimate, not "
         "counted in prepared features (--features)"
-        + ("" if "hours" not in shown else "; hours: tokens / the throughput above, measured "
-           "for XLM-R Large on one H100 (docs/performance.md)")
+        + ("" if "hours" not in shown else "; hours: each training step the slower of its "
+           "tokens at its family's throughput and its micro-batches' launch floor, inference "
+           "tokens / the throughput above, measured for XLM-R Large on one H100 "
+           "(docs/performance.md)")
     )  # fmt: skip
+    guessed = jobs[jobs.step_basis == "estimated"]
+    if not guessed.empty and "hours" in shown:
+        families = sorted({r for r in guessed.arm.astype(str) + "/" + guessed.target.astype(str)})
+        print(
+            f"step time estimated (no measurement of the family; the sentence-pair figure): "
+            f"{len(guessed)} training jobs, e.g. {', '.join(families[:4])}"
+        )
     if args.output:
         jobs.to_csv(args.output, index=False)
     return 0
@@ -120,6 +158,8 @@ def _plan(args: argparse.Namespace) -> int:
             "or give --snakefile PATH."
         )
     demo = _all_demo(grid)
+    if not demo:
+        _check_features(args, grid)
     costs = None if demo else cost.project(grid, _throughput(args), args.features)
     try:
         kwargs = {"snakefile": args.snakefile, "cores": 1}
@@ -165,6 +205,12 @@ def _add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
         "by bench/train_throughput.py)",
     )
     parser.add_argument("--infer-tokens-per-s", type=float, help="the same for inference")
+    parser.add_argument(
+        "--gpu-memory",
+        type=float,
+        help="GiB of the projected GPU, which picks each model's micro_batch_size (default "
+        "79.2, an 80 GB H100)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -202,7 +248,8 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="check a config before running it (YAML, keys, models, local datasets)",
         description="Validate a config as the workflow does before any job runs; a YAML error "
-        "names its file and line (Snakemake's own message for a --configfile names neither).",
+        "or a key written twice names its file and line (Snakemake's own message for a "
+        "--configfile that is not valid YAML names neither).",
     )
     check.add_argument("--config", "--configfile", default="config/config.yaml")
     check.add_argument("--schema", help="another schema than the package's (for tests)")

@@ -12,39 +12,77 @@ for the task's family (``Task.tokens_per_example``; basis "estimated"). A traini
 are the trainer's own count (``training.batches.total_steps``), each step a full batch of its
 tasks drawn with the trainer's probabilities (``training.batches.sampling_probabilities``).
 
-Throughput (real tokens/s) is the xstilts engine's, measured by ``bench/train_throughput.py``
-for XLM-R Large on one H100 (docs/performance.md); other models or devices: pass your own
-numbers (``xstilts cost --train-tokens-per-s ...``).
+Time (measured, docs/performance.md, XLM-R Large on one H100 80GB): a training step takes what
+its tokens take at the measured throughput of its task family with the whole batch in one
+micro-batch, and never less than its micro-batches' kernel launches: at small micro-batches a
+forward and backward pass is bound by launches (60.4 ms each at 32 x 56 tokens, with the GPU busy
+for about 25 ms of them; bench/step_breakdown.py), plus the optimizer update (AdamW 6.4 ms,
+gradient clipping 2.7 ms). How a batch is split is the trainer's own arithmetic
+(``training.batches.accumulation``, from the model's ``micro_batch_size`` on the projected GPU),
+so jiant's 4 x 8 costs what it costs. A family without its own measurement uses the
+sentence-pair figure and its jobs are marked (``step_basis``). Other models or devices: pass
+your own numbers (``xstilts cost --train-tokens-per-s ...``, one figure for every family).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from xstilts import tasks as task_registry
 from xstilts.grid import MLM_TASK, Grid
-from xstilts.training.batches import sampling_probabilities, total_steps
+from xstilts.training.batches import (
+    accumulation,
+    micro_batch_limit,
+    sampling_probabilities,
+    total_steps,
+)
 
 # bench/train_throughput.py --shape large --device cuda on one H100 80GB HBM3, torch 2.11,
-# transformers 5.17 (2026-11-23): XNLI-length pairs (batch 32, 60 timed steps) and SQuAD-style
-# windows of at most 384 (batch 16, 20 timed steps); inference with batches of 64 sorted by length
-H100_XLMR_LARGE = {"train": 26_800.0, "infer": 118_000.0}
-COLUMNS = ["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens", "tokens"]
+# transformers 5.17 (2026-11-23), the whole batch in one micro-batch: XNLI-length pairs (batch
+# 32, 60 timed steps) and SQuAD-style windows of at most 384 (batch 16, 20 timed steps);
+# inference with batches of 64 sorted by length
+H100_XLMR_LARGE = {"train": 26_829.0, "infer": 118_493.0}
+H100_TRAIN_BY_FAMILY = {"PairClassificationTask": 26_829.0, "QATask": 23_814.0}
+# bench/step_breakdown.py --shape large --device cuda --batch 32 --lengths 56 (same device and
+# day): one eager forward and backward pass, launch-bound; the fused AdamW step and the clipping
+H100_MICRO_STEP_S = 0.0604
+H100_OPTIMIZER_S = 0.0064 + 0.0027
+H100_GIB = 79.2  # what torch reports for an 80 GB H100 or A100 (total_memory / 2**30)
+COLUMNS = ["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens", "steps",
+           "micro_steps", "train_seconds", "step_basis", "tokens"]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Throughput:
-    train: float = H100_XLMR_LARGE["train"]  # real tokens per second, training
-    infer: float = H100_XLMR_LARGE["infer"]  # real tokens per second, inference
+    """How fast the projected GPU runs: ``train`` real tokens/s for every task family (None:
+    the measured figure of each family, ``by_family``), ``infer`` for inference, the floor of
+    one micro-batch's pass and of the optimizer update, and the GPU's memory (it picks a
+    model's micro_batch_size)."""
+
+    train: float | None = None
+    infer: float = H100_XLMR_LARGE["infer"]
+    by_family: dict = field(default_factory=lambda: dict(H100_TRAIN_BY_FAMILY))
+    micro_step_s: float = H100_MICRO_STEP_S
+    optimizer_s: float = H100_OPTIMIZER_S
+    gpu_gib: float = H100_GIB
+
+    def train_rate(self, task: str) -> tuple[float, bool]:
+        """Real training tokens/s of ``task``'s family, and whether it was measured."""
+        if self.train is not None:
+            return self.train, True
+        family = type(task_registry.get(task)).__name__
+        if family in self.by_family:
+            return self.by_family[family], True
+        return H100_XLMR_LARGE["train"], False
 
 
 def _examples(task_name: str, split: str = "train") -> int:
     task = task_registry.get(task_name)  # test splits of XTREME-R's added languages too
-    return sum(s.num_rows for s in task.splits(task.all_languages).get(split, ()))
+    return sum(s.rows for s in task.splits(task.all_languages).get(split, ()))
 
 
 def _is_nested_list(column) -> bool:
@@ -93,7 +131,7 @@ class _Counter:
         fdir = self.root / model / "by_language" / f"{task}.{lang}" / "train" if self.root else None
         if fdir is not None and fdir.exists():
             return (*_count_tokens(fdir), False)
-        n = task_registry.get(task).language_source(lang).num_rows
+        n = task_registry.get(task).language_source(lang).rows
         return float(n * task_registry.get(task).tokens_per_example), n, True
 
     def split(self, model: str, task: str, split: str) -> tuple[float, int]:
@@ -116,9 +154,22 @@ class _Counter:
 
 
 @dataclass
+class _Run:
+    """What one training run costs: real tokens, optimizer steps, micro-batch passes, seconds
+    on the projected GPU, and whether every task's step time is measured."""
+
+    tokens: float = 0.0
+    steps: int = 0
+    micro_steps: int = 0
+    seconds: float = 0.0
+    measured: bool = True
+
+
+@dataclass
 class _Projection:
     grid: Grid
     count: _Counter
+    throughput: Throughput
 
     # ---- training ----
     def _training_sets(self, model: str, cell: dict, split: str) -> dict[str, tuple[float, int]]:
@@ -142,11 +193,19 @@ class _Projection:
             sets[MLM_TASK] = (sum(t for t, _ in text), sum(n for _, n in text))
         return {n: s for n, s in sets.items() if s[1]}
 
-    def training(self, model: str, cell: dict) -> tuple[float, int]:
-        """Training tokens and optimizer steps of a run, stage by stage (a staged task's every
-        stage runs with the same settings): the trainer's steps x batch x its tasks' mean
-        tokens per example, weighted by the probability it draws each task with."""
-        settings, tokens, steps = cell["training"], 0.0, 0
+    def training(self, model: str, cell: dict) -> _Run:
+        """A run's training, stage by stage (a staged task's every stage runs with the same
+        settings): the trainer's steps, each a batch of one task drawn with the trainer's
+        probabilities, its tokens the batch x the task's mean tokens per example; its
+        micro-batches as the trainer splits a batch for the model on the projected GPU; its
+        time per step the slower of its tokens at the family's throughput and its
+        micro-batches' launch floor plus the optimizer update."""
+        settings, out = cell["training"], _Run()
+        t = self.throughput
+        limit = micro_batch_limit(self.grid.model_spec(model).get("micro_batch_size"), t.gpu_gib)
+        batch = int(settings["batch_size"])
+        accum = accumulation(batch, int(settings.get("gradient_accumulation_steps", 1)), limit)
+        floor = accum * t.micro_step_s + t.optimizer_s
         for split in task_registry.train_splits(cell["tasks"]):
             sets = self._training_sets(model, cell, split)
             if not sets:
@@ -156,10 +215,30 @@ class _Projection:
             probs = sampling_probabilities(
                 sizes, settings.get("examples_cap"), settings.get("fixed_probabilities")
             )
-            per_example = sum(probs[n] * t / rows for n, (t, rows) in sets.items())
-            tokens += run * settings["batch_size"] * per_example
-            steps += run
-        return tokens, steps
+            for n, (tokens, rows) in sets.items():
+                per_step = batch * tokens / rows
+                rate, measured = t.train_rate(n)
+                out.tokens += run * probs[n] * per_step
+                out.seconds += run * probs[n] * max(per_step / rate, floor)
+                out.measured &= measured
+            out.steps += run
+        out.micro_steps = out.steps * accum
+        return out
+
+    def validations(self, cell: dict, steps: int) -> int:
+        """How often a run validates: model selection's every ``every`` steps and the last
+        (selection.py), and once at the end for the training summary."""
+        select = cell["training"].get("best_checkpoint") or {}
+        return (-(-steps // int(select["every"])) if select.get("every") else 0) + 1
+
+    def _selected(self, model: str, task: str, examples: int) -> float:
+        """Tokens of one model-selection pass over ``task``: the first ``examples`` of each of
+        its validation sources (ANLI+'s five components each), at the split's mean length."""
+        sources = task_registry.get(task).validation
+        if len(sources) < 2 or not examples:
+            return self.count.first(model, task, "validation", examples or 10**12)
+        tokens, rows = self.count.split(model, task, "validation")
+        return tokens / max(rows, 1) * sum(min(examples, s.rows) for s in sources)
 
     def validation(self, model: str, cell: dict, steps: int) -> float:
         """English validation at the end of the run, plus model selection's every ``every``
@@ -169,8 +248,8 @@ class _Projection:
         select = cell["training"].get("best_checkpoint") or {}
         if select.get("every"):
             examples = int(select.get("examples", 500))
-            checks = -(-steps // int(select["every"]))  # every N steps and the last (selection.py)
-            out += checks * sum(self.count.first(model, n, "validation", examples) for n in names)
+            checks = self.validations(cell, steps) - 1  # the selection's, the last one apart
+            out += checks * sum(self._selected(model, n, examples) for n in names)
         curve = cell.get("curve")
         if curve:
             (target,) = names
@@ -225,58 +304,81 @@ class _Projection:
 
     # ---- the jobs ----
     def jobs(self):
-        """(rule, model, arm, seed, target, train tokens, inference tokens) of every GPU job."""
+        """A dict per GPU job: rule, model, arm, seed, target, training (a ``_Run``, training
+        jobs only) and inference tokens."""
         grid, robust = self.grid, self.grid.config["robustness"]
+
+        def job(rule, model, arm="", seed="", target="", infer=0.0, run=None):
+            return {"rule": rule, "model": model, "arm": arm, "seed": seed, "target": target,
+                    "run": run, "infer_tokens": infer}  # fmt: skip
+
+        def trained(rule, model, arm, seed, target, cell):
+            run = self.training(model, cell)
+            return job(rule, model, arm, seed, target, self.validation(model, cell, run.steps), run)
+
         for model in grid.models:
             if grid.config["similarity"]["enabled"]:
-                yield "task_similarity", model, "", "", "", 0.0, self.similarity(model)
+                yield job("task_similarity", model, infer=self.similarity(model))
             for seed in grid.seeds:
                 for arm in grid.intermediate_arms:
                     cell = grid.intermediate_cell(model, arm, seed)
-                    tokens, steps = self.training(model, cell)
-                    infer = self.validation(model, cell, steps)
-                    yield "train_intermediate", model, arm, seed, "", tokens, infer
+                    yield trained("train_intermediate", model, arm, seed, "", cell)
                 for arm, target in grid.target_cells():
-                    cell = grid.target_cell(model, arm, seed, target)
-                    tokens, steps = self.training(model, cell)
-                    infer = self.validation(model, cell, steps)
-                    yield "train_target", model, arm, seed, target, tokens, infer
+                    # targets trained alike share one job (Grid.training_target): count it once
+                    if grid.training_target(model, arm, seed, target) == target:
+                        cell = grid.target_cell(model, arm, seed, target)
+                        yield trained("train_target", model, arm, seed, target, cell)
                     test = self.evaluation(model, target)
-                    yield "evaluate_target", model, arm, seed, target, 0.0, test
+                    yield job("evaluate_target", model, arm, seed, target, test)
                     if target in robust["targets"] and arm in robust["arms"]:
                         noisy = self.robustness(model, target)
-                        yield "evaluate_robustness", model, arm, seed, target, 0.0, noisy
+                        yield job("evaluate_robustness", model, arm, seed, target, noisy)
                 for arm in grid.arms:
                     for target in grid.retrieval_targets:
                         found = self.retrieval(model, target)
-                        yield "evaluate_retrieval", model, arm, seed, target, 0.0, found
+                        yield job("evaluate_retrieval", model, arm, seed, target, found)
 
 
 def project(
     grid: Grid, throughput: Throughput = Throughput(), features_root: str | Path | None = None
 ) -> pd.DataFrame:
-    """One row per GPU job: rule, model, arm, seed, target, train and inference tokens, their
-    basis ("counted" in prepared features, or "estimated" from the declared sizes) and hours
-    (NaN for a demo model, which runs on the CPU)."""
+    """One row per GPU job: rule, model, arm, seed, target; training tokens, optimizer steps,
+    micro-batch passes and seconds, and whether that time is measured for every family of
+    the run (``step_basis``: "measured" or "estimated"; "" for jobs that do not train);
+    inference tokens; the tokens' basis ("counted" in prepared features, or "estimated" from
+    the declared sizes); hours (NaN for a demo model, which runs on the CPU)."""
     counter = _Counter(Path(features_root) if features_root is not None else None)
     rows = []
-    for job in _Projection(grid, counter).jobs():
-        rows.append([*job, "estimated" if counter.estimated else "counted"])
+    for job in _Projection(grid, counter, throughput).jobs():
+        run = job.pop("run") or _Run()
+        basis = "" if job["rule"] not in TRAINING_RULES else (
+            "measured" if run.measured else "estimated"
+        )  # fmt: skip
+        rows.append(job | {
+            "train_tokens": run.tokens, "steps": run.steps, "micro_steps": run.micro_steps,
+            "train_seconds": run.seconds, "step_basis": basis,
+            "tokens": "estimated" if counter.estimated else "counted",
+        })  # fmt: skip
         counter.estimated = False
     df = pd.DataFrame(rows, columns=COLUMNS)
-    df["hours"] = (df.train_tokens / throughput.train + df.infer_tokens / throughput.infer) / 3600
+    df["hours"] = (df.train_seconds + df.infer_tokens / throughput.infer) / 3600
     df.loc[df.model.map(grid.is_demo_model).astype(bool), "hours"] = float("nan")
     return df
 
 
+TRAINING_RULES = ("train_intermediate", "train_target")
+
+
 def by_rule(df: pd.DataFrame) -> pd.DataFrame:
-    """Jobs, tokens and hours per rule and in total; ``estimated``: the jobs whose tokens
-    are estimated rather than counted."""
+    """Jobs, tokens, steps and hours per rule and in total; ``estimated``: the jobs whose
+    tokens are estimated rather than counted."""
     out = df.groupby("rule", sort=False).agg(
         jobs=("hours", "size"),
         estimated=("tokens", lambda b: int((b == "estimated").sum())),
         train_tokens=("train_tokens", "sum"),
         infer_tokens=("infer_tokens", "sum"),
+        steps=("steps", "sum"),
+        micro_steps=("micro_steps", "sum"),
         hours=("hours", lambda h: h.sum(min_count=1)),  # NaN: demo models, no GPU-hours
     )
     out.loc["total"] = out.sum(min_count=1)

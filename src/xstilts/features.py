@@ -45,6 +45,8 @@ def prepare(
         parts = []
         for src in srcs:
             ds = data_sources.load(src.path(data_kind), src)
+            if src.exclude_ids:  # e.g. SQuAD dev without XQuAD's questions (tasks/qa.py)
+                ds = _without_ids(ds, src.exclude_ids, data_kind, src)
             parts.append(task.featurize(ds, src, tokenizer, max_seq_length))
         feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
         feats.save_to_disk(str(out_dir / split))
@@ -58,6 +60,20 @@ def prepare(
         )
     (out_dir / "sizes.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
     return sizes
+
+
+def _without_ids(ds, exclude: tuple, data_kind: str, src):
+    """``ds`` (the rows of ``src``) less the rows whose "id" is an id of the sources
+    ``exclude``; none left stops with the file to rebuild."""
+    drop = {i for x in exclude for i in data_sources.load(x.path(data_kind), x)["id"]}
+    kept = ds.filter(lambda i: i not in drop, input_columns="id")
+    if len(kept) == 0:
+        raise UserError(
+            f"{src.path(data_kind)} has no row left once the ids of "
+            f"{', '.join(x.key for x in exclude)} are left out; delete it and run the workflow "
+            "again, which fetches or builds it anew"
+        )
+    return kept
 
 
 def max_tokens(max_position_embeddings: int) -> int:
@@ -86,4 +102,6 @@ def source_paths(
     """Every parquet file the task reads (the prepare rule's inputs), or with ``language`` its
     training data in that language (prepare_language's)."""
     splits = _splits(task_name, language, more_languages)
-    return sorted({str(s.path(data_kind)) for srcs in splits.values() for s in srcs})
+    srcs = [s for sources in splits.values() for s in sources]
+    srcs += [x for s in srcs for x in s.exclude_ids]  # the files whose ids a source drops
+    return sorted({str(s.path(data_kind)) for s in srcs})

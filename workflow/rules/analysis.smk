@@ -7,7 +7,7 @@
 
 rule evaluate_robustness:
     input:
-        model=paths.TARGET_MODEL,
+        model=target_model,
         data=robustness_data,
     output:
         scores=paths.ROBUSTNESS,

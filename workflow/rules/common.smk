@@ -9,6 +9,8 @@ try:
     from xstilts import analyses
     from xstilts import grid as xgrid
     from xstilts.grid import paths
+    from xstilts.grid.checks import command_line_error
+    from xstilts.grid.config import check_duplicate_keys
 except ImportError as err:
     sys.exit(
         f"xstilts: the xstilts package is not importable ({err}); "
@@ -16,8 +18,12 @@ except ImportError as err:
     )
 
 try:
+    # Snakemake's YAML reader keeps the last of a key written twice: said before anything runs
+    for _configfile in workflow.configfiles:
+        check_duplicate_keys(_configfile)
     GRID = xgrid.Grid(
-        # the schema is the package's (src/xstilts/grid/schema.yaml)
+        # the schema is the package's (src/xstilts/grid/schema.yaml); numbers that --config
+        # passes as strings inside lists and mappings are taken as numbers there
         xgrid.validate(config, check_local=False),  # local data: below, only where read
     )
 except xgrid.ConfigError as err:
@@ -58,6 +64,19 @@ def final_outputs():
         + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
         + analyses.enabled_outputs(GRID)
     )
+
+
+# what this command line asks for, checked before Snakemake plans it: a target path naming no
+# model or arm of the grid, and --report before the grid has finished (Snakemake's own errors
+# there name neither the grid's arms nor the command that finishes it)
+_COMMAND_ERROR = command_line_error(
+    GRID,
+    sys.argv[1:],
+    " ".join(map(str, workflow.overwrite_configfiles)),
+    final_outputs,
+)
+if _COMMAND_ERROR:
+    sys.exit(f"xstilts: {_COMMAND_ERROR}")
 
 
 def reported(analysis):
@@ -119,7 +138,12 @@ def model_spec(wildcards):
 
 
 def demo_data_spec(wildcards):
-    return xgrid.canonical({"demo_scale": GRID.config["data"]["demo_scale"]})
+    key = getattr(wildcards, "repo", None) and (
+        wildcards.repo,
+        wildcards.subset,
+        wildcards.split,
+    )
+    return xgrid.canonical(GRID.demo_data_spec(*key) if key else GRID.demo_data_spec())
 
 
 def demo_local_dir(wildcards):
@@ -190,6 +214,13 @@ def intermediate_cell(wildcards):
 
 def arm_encoder(wildcards):
     return GRID.encoder_dir(wildcards.model, wildcards.arm, wildcards.seed)
+
+
+def target_model(wildcards):
+    """The fine-tuned model a target cell is tested with (shared by targets trained alike)."""
+    return GRID.target_model_dir(
+        wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
+    )
 
 
 def target_cell(wildcards):

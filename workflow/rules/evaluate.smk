@@ -3,7 +3,7 @@
 
 rule evaluate_target:
     input:
-        model=paths.TARGET_MODEL,
+        model=target_model,
         features=paths.rename(paths.FEATURES, task="target"),
     output:
         predictions=directory(paths.PREDICTIONS),

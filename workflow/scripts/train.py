@@ -35,6 +35,8 @@ def main(smk):
         # rerun finished cells
         compile=bool(smk.config.get("compile", False)),
         buckets=smk.config.get("buckets"),
+        # how many examples one pass takes on this machine: a machine setting too
+        micro_batch_size=smk.config["models"][cell["model"]].get("micro_batch_size"),
         curve=cell.get("curve"),
         train_sets={name: [str(d) for d in dirs] for name, dirs in train_sets.items()} or None,
     )

@@ -133,7 +133,7 @@ def evaluate_robustness(
 
     task = task_registry.get(cell["target"])  # the schema allows only tasks with text_fields
     device, _ = device_and_autocast(cell["precision"])
-    model, tokenizer = modeling.load(model_dir, device)
+    model, tokenizer = modeling.load(model_dir, device, cell["target"])
     scorer = Scorer(model, tokenizer, task, cell["max_seq_length"], cell["precision"])
     sources = {s.language: s for s in task.test}
     seed = cell["perturbation_seed"]

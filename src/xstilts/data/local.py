@@ -22,6 +22,9 @@ DIGEST_CACHE = Path(".snakemake/xstilts/local-digests.json")
 class LocalDataset:
     what: str  # the dataset, as a user knows it
     where: str  # how to get the folder data.local.<name> names (an imperative clause)
+    # what a grid may do instead when the folder is missing (an imperative clause); empty: the
+    # config validation says what reads it and how to drop that
+    instead: str = ""
 
 
 # name (data.local.<name>, the "local/<name>" repo of its sources) → where to get it
@@ -34,6 +37,15 @@ LOCAL_DATASETS: dict[str, LocalDataset] = {
     "bucc2018": LocalDataset(
         "BUCC 2018 with its dev set",
         "use the bucc2018 folder that google-research/xtreme's scripts/download_data.sh writes",
+    ),
+    # XTREME's UD-POS words (google-research/xtreme scripts/download_data.sh, download_treebank
+    # "xtreme": .../bitstream/handle/11234/1-3105/ud-treebanks-v2.5.tgz), read by udpos_fused
+    "ud_v25": LocalDataset(
+        "the UD v2.5 release (UD-POS with XTREME's fused words)",
+        "unpack ud-treebanks-v2.5 from http://hdl.handle.net/11234/1-3105 (as XTREME's "
+        "download script fetches it)",
+        "replace udpos_fused by udpos in targets (the Hub's google/xtreme copy, whose words "
+        "split multiword tokens, so its F1 is not comparable with the published numbers)",
     ),
     "ud_v27": LocalDataset(
         "the UD v2.7 release (UD-POS's XTREME-R languages)",

@@ -33,19 +33,31 @@ class Source:
     features: Features = field(compare=False, hash=False, repr=False)
     language: str = "en"
     num_rows: int = 0  # size of the real split (dataset card), scales the demo copy
+    # the rows of the real split this source keeps, when it keeps a part (TyDiQA's one
+    # language of a file of all); 0: all of num_rows. Read by the cost projection only
+    kept_rows: int = 0
     # rows to drop after loading, as (column, value): e.g. SNLI's unlabelled rows (label -1)
     drop: tuple[tuple[str, object], ...] = ()
     # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
     # and names the language in the id: "english-...", "arabic-...")
     id_prefix: str | None = None
     # a fold of the rows by their "id": (k, True) keeps the rows whose id's SHA-256 is 0 mod k,
-    # (k, False) all the others (TyDiQA's held-out English validation, see tasks/qa.py)
+    # (k, False) all the others (a held-out fold; no task uses one now)
     id_fold: tuple[int, bool] | None = None
+    # sources whose question ids are dropped from this one when features are prepared (SQuAD
+    # dev without XQuAD's questions, for model selection: see tasks/qa.py); their files are
+    # inputs of the prepare step (features.source_paths)
+    exclude_ids: tuple[Source, ...] = ()
     # a local source: the files of its directory this split needs (checked by the config
     # validation, so a missing licence-restricted dataset is reported before any job runs)
     local_files: tuple[str, ...] = ()
     # files its import also reads when they are there (BUCC's test gold)
     local_optional: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """The real rows this source gives (``kept_rows``, else ``num_rows``)."""
+        return self.kept_rows or self.num_rows
 
     @property
     def key(self) -> str:

@@ -51,7 +51,7 @@ def evaluate_target(
 ) -> dict:
     task = task_registry.get(task_name)
     device, _ = device_and_autocast(precision)
-    model, tokenizer = modeling.load(model_dir, device)
+    model, tokenizer = modeling.load(model_dir, device, task_name)
     predictions_dir = Path(predictions_dir)
     predictions_dir.mkdir(parents=True, exist_ok=True)
     per_lang: dict[str, dict[str, float]] = {}
@@ -94,7 +94,9 @@ def evaluate_target(
     # arm per target on validation from the score files alone
     summary = Path(model_dir) / "train_summary.json"
     if summary.exists():
-        result["validation"] = json.loads(summary.read_text()).get("validation", {})
+        validation = json.loads(summary.read_text()).get("validation", {})
+        head = task.head_of(list(validation))  # a shared training job names its first target
+        result["validation"] = {task_name: validation[head]} if head else validation
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     write_examples(examples, examples_path)
     return result

@@ -36,7 +36,7 @@ class Cells:
     def prepare_params(self, model: str, task: str, language: str | None = None) -> str:
         spec = {"task": task, "max_seq_length": self.max_seq_length(task), "data": self.data_kind}
         rule = task_registry.get(task).validation_rule
-        if rule and language is None:  # a held-out validation split (TyDiQA)
+        if rule and language is None:  # validation made or scored by a rule (tasks/base.py)
             spec["validation"] = rule
         if language:
             return canonical(spec | {"language": language})
@@ -55,7 +55,7 @@ class Cells:
 
     def intermediate_cell(self, model: str, arm: str, seed: int) -> dict:
         cell = self._intermediate_cell(model, arm, seed)
-        training = self.fit_micro_batch(model, cell["training"])
+        training = cell["training"]
         sampled = len(cell["tasks"]) + len(training.get("fixed_probabilities", {}))
         if sampled > 1 and training["gradient_accumulation_steps"] > 1:
             # one task per optimizer step, as jiant's runner draws it (with one micro-batch a
@@ -95,17 +95,6 @@ class Cells:
             cell["after"] = self.intermediate_cell(model, parent, seed)
         return cell
 
-    def fit_micro_batch(self, model: str, training: dict) -> dict:
-        """``training`` with as many gradient accumulation steps as the model's
-        micro_batch_size needs (the fewest that divide batch_size into micro-batches no larger),
-        never fewer than the settings ask; unchanged for a model without the limit."""
-        limit = self.config["models"].get(model, {}).get("micro_batch_size")
-        batch, accum = training["batch_size"], training["gradient_accumulation_steps"]
-        if limit is None or batch // accum <= limit:
-            return training
-        steps = next(d for d in range(accum, batch + 1) if batch % d == 0 and batch // d <= limit)
-        return training | {"gradient_accumulation_steps": steps}
-
     def stage_encoder(self, model: str, arm: str, seed: int | str) -> str:
         """The encoder an intermediate job starts from."""
         parent = self.parent_arm(arm)
@@ -123,9 +112,38 @@ class Cells:
             "precision": self.config["precision"],
             "training": self._training(settings),
         }
-        cell["training"] = self.fit_micro_batch(model, cell["training"])
         curve = self.curve_spec(arm, target)
         return cell | {"curve": curve} if curve else cell
+
+    def training_target(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        """The target whose ``train_target`` job trains this cell's model: the first of the
+        arm's targets, in the task registry's order (not the config's, so reordering a config
+        moves nothing), that trains the same model — the same task identity
+        (``Task.training_identity``), length and settings. XQuAD and MLQA share SQuAD 1.1's
+        fine-tuning: one job, XQuAD's when the grid has both."""
+        cache = self.__dict__.setdefault("_training_targets", {})
+        key = (model, arm, str(seed), target)
+        if key not in cache:
+            own = self._training_key(model, arm, seed, target)
+            same = [
+                t
+                for t in task_registry.REGISTRY
+                if (arm, t) in self._target_cell_set()
+                and self._training_key(model, arm, seed, t) == own
+            ]
+            cache[key] = same[0] if same else target
+        return cache[key]
+
+    def _target_cell_set(self) -> set[tuple[str, str]]:
+        if "_target_cell_set_" not in self.__dict__:
+            self.__dict__["_target_cell_set_"] = set(self.target_cells())
+        return self.__dict__["_target_cell_set_"]
+
+    def _training_key(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        cell = self.target_cell(model, arm, seed, target)
+        del cell["target"], cell["tasks"]
+        identity = task_registry.get(target).training_identity()
+        return canonical(cell | {"identity": repr(identity), "length": self.max_seq_length(target)})
 
     def curve_spec(self, arm: str, target: str) -> dict | None:
         """The learning curve target training logs in this cell (the budget axis's cells)."""
@@ -224,6 +242,24 @@ class Cells:
                 for t in self.evaluated_targets
             },
         }
+
+    def demo_data_spec(self, repo: str = "", subset: str = "", split: str = "") -> dict:
+        """What a demo split is built from: the demo's scale, and for a split whose ids another
+        split's ``exclude_ids`` names (SQuAD dev: XQuAD's questions), those splits, which its
+        demo copy is built to hold beside its own rows (tasks/qa.py). Without a split (a local
+        dataset's demo files), the scale alone."""
+        spec = {"demo_scale": self.config["data"]["demo_scale"]}
+        key = f"{repo}/{subset}/{split}"
+        held = sorted(
+            {
+                x.key
+                for t in task_registry.REGISTRY.values()
+                for s in t.validation
+                if repo and s.key == key
+                for x in s.exclude_ids
+            }
+        )
+        return spec | {"holds_ids_of": held} if held else spec
 
     def local_source(self, name: str, subset: str, split: str) -> dict:
         """What an import of a local dataset's split reads: the user's folder and a digest of

@@ -29,6 +29,7 @@ def check(config: dict) -> None:
             "(bucc2018 reads the release files with a dev set, bucc2018_mteb the Hub copy)"
         )
     _check_languages(config)
+    _check_micro_batches(config)
     arms = Grid(config).arms
     for choice in config["submission"]["arms"]:
         if choice != "best" and choice not in arms:
@@ -52,6 +53,22 @@ def _check_batches(config: dict) -> None:
                 f"gradient_accumulation_steps ({settings['gradient_accumulation_steps']}); the "
                 "micro-batch is batch_size / gradient_accumulation_steps, so make it divide"
             )
+
+
+def _check_micro_batches(config: dict) -> None:
+    """A model's micro_batch_size table is keyed by GPU memory in GiB (numbers)."""
+    for name, spec in config["models"].items():
+        table = spec.get("micro_batch_size")
+        if not isinstance(table, dict):
+            continue
+        for gib in table:
+            try:
+                float(gib)
+            except ValueError:
+                raise ConfigError(
+                    f"config key 'models.{name}.micro_batch_size': {gib!r} is not a GPU memory "
+                    "in GiB; key each entry by the least memory it needs, e.g. {75: 32, 0: 4}"
+                ) from None
 
 
 def _check_languages(config: dict) -> None:
@@ -336,6 +353,7 @@ def missing_local_data(config: dict) -> list[str]:
         else:
             instead = f"remove {task_name} from intermediate and multitask.tasks"
         source = LOCAL_DATASETS[name]
+        instead = source.instead or instead
         if not directory:
             problem = "is not set"
         else:
@@ -359,3 +377,81 @@ def local_data_message(lines: list[str]) -> str:
         "files (formats in config/README.md) or drop what reads it (`snakemake --cores 1 fetch` "
         "stages everything else meanwhile):\n" + "\n".join(f"  - {line}" for line in lines)
     )
+
+
+# the wildcards a target path names, by path pattern (xstilts.grid.paths): a segment naming no
+# model, arm or target of the grid matches no rule, and Snakemake says only MissingRuleException
+_CELL_PATH = re.compile(
+    r"results/(?:checkpoints/)?(?P<kind>intermediate|target|eval|robustness)/(?P<model>[^/]+)"
+    r"(?:/(?P<arm>[^/]+)(?:/seed(?P<seed>[^/]*)(?:/(?P<rest>.*))?)?)?"
+)
+_MODEL_PATH = re.compile(r"results/(?:features|submission)/(?P<model>[^/]+)")
+_TARGET_IN_REST = {  # where the target is in the part after seed<n>/, by kind
+    "target": re.compile(r"(?P<target>[^/]+)(?:/.*)?"),
+    "eval": re.compile(
+        r"(?:scores|examples)/(?P<target>[^/]+)\.(?:json|parquet)"
+        r"|predictions/(?P<ptarget>[^/]+)(?:/.*)?"
+    ),
+    "robustness": re.compile(r"(?P<target>[^/]+)\.json"),
+}
+
+
+def _unknown(what: str, name: str, path: str, known: list[str], configfiles: str) -> str:
+    return (
+        f"the target {path} names {what} '{name}', which is not in this grid"
+        f"{f' ({configfiles})' if configfiles else ''}; its {what}s are {', '.join(known)}: "
+        f"fix the path or add the {what} to the config (`xstilts check --config FILE` lists them)"
+    )
+
+
+def target_path_error(grid, target: str, configfiles: str = "") -> str | None:
+    """One sentence when the output path ``target`` names a model, arm or target that is not in
+    ``grid``; None when it names none or only known ones."""
+    path = target.removeprefix("./")
+    cell = _CELL_PATH.match(path)
+    match = cell or _MODEL_PATH.match(path)
+    if match is None:
+        return None
+    if match["model"] not in grid.models:
+        return _unknown("model", match["model"], target, list(grid.models), configfiles)
+    if cell is None or cell["arm"] is None:
+        return None
+    arms = list(grid.all_arms)
+    if cell["kind"] != "intermediate":
+        arms = list(dict.fromkeys([BASELINE, *arms]))
+    if cell["arm"] not in arms:
+        return _unknown("arm", cell["arm"], target, arms, configfiles)
+    rule = _TARGET_IN_REST.get(cell["kind"])
+    found = rule.fullmatch(cell["rest"]) if rule and cell["rest"] else None
+    name = found and (found.groupdict().get("target") or found.groupdict().get("ptarget"))
+    targets = list(dict.fromkeys([*grid.targets, *grid.retrieval_targets]))
+    if name and name not in targets:
+        return _unknown("target", name, target, targets, configfiles)
+    return None
+
+
+def _report_requested(argv: list[str]) -> bool:
+    """--report without --report-after-run: a report of results that must exist already."""
+    report = any(a == "--report" or a.startswith("--report=") for a in argv)
+    return report and "--report-after-run" not in argv
+
+
+def command_line_error(grid, argv: list[str], configfiles: str, outputs) -> str | None:
+    """One sentence for what a snakemake command line asks of the grid and cannot get: a target
+    path naming a model, arm or target that the grid lacks, or --report before the grid's
+    results (``outputs()``, the default target's files) exist; None when there is none."""
+    for arg in argv:
+        if not arg.startswith("-") and "results/" in arg:
+            message = target_path_error(grid, arg, configfiles)
+            if message:
+                return message
+    if _report_requested(argv):
+        missing = [str(p) for p in outputs() if not Path(p).exists()]
+        if missing:
+            configfile = f" --configfile {configfiles}" if configfiles else ""
+            return (
+                f"--report needs the grid's results, and {len(missing)} of them are not there "
+                f"yet (the first: {missing[0]}); finish the grid first with `snakemake --cores "
+                f"all{configfile}`, then run --report again (or add --report-after-run)"
+            )
+    return None

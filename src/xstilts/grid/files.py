@@ -118,8 +118,10 @@ class Files:
             return self.validation_file(model, arm, seed, target)
         return self.target_model_dir(model, arm, seed, target)
 
-    @staticmethod
-    def target_model_dir(model: str, arm: str, seed: int | str, target: str) -> str:
+    def target_model_dir(self, model: str, arm: str, seed: int | str, target: str) -> str:
+        """The fine-tuned model a target cell is tested with: its own ``train_target`` job's,
+        or the one it shares with a target trained the same way (``training_target``)."""
+        target = self.training_target(model, arm, seed, target)
         return paths.fill(paths.TARGET_MODEL, model=model, arm=arm, seed=seed, target=target)
 
     def submission_files(self) -> list[str]:

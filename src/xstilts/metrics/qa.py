@@ -13,9 +13,12 @@ from the copies named; the code is rewritten, not copied):
   Aftaab99/Context-based-QnA-system ``evaluate-v2.0.py``): ``normalize_answer`` (the same as
   v1.1's), ``get_tokens``, ``compute_exact`` -> :func:`squad_v2_exact`, ``compute_f1`` ->
   :func:`squad_v2_f1`, ``get_raw_scores``, ``make_qid_to_has_ans``, ``make_eval_dict`` and
-  ``merge_eval`` -> :func:`squad_v2`. Without a no-answer-probability file the script's
-  ``apply_no_ans_threshold`` changes nothing, so it is left out, as are its best-threshold and
-  precision-recall extras.
+  ``merge_eval`` -> :func:`squad_v2`; with a no-answer probability per question (the script's
+  ``--na-prob-file``), ``apply_no_ans_threshold`` and ``find_best_thresh`` /
+  ``find_all_best_thresh`` (``best_exact``, ``best_f1`` and their thresholds) too, which jiant
+  (``jiant/tasks/lib/templates/squad_style/utils.py``, copied from the same script) reports as
+  SQuAD 2.0's major metric ``(best_f1 + best_exact) / 2`` (``jiant/tasks/evaluate/core.py``,
+  ``SQuADEvaluationScheme``). The precision-recall curves are left out.
 * MLQA -- facebookresearch/MLQA ``mlqa_evaluation_v1.py``, which google-research/xtreme ships
   unchanged (but for its ``__main__``) as ``third_party/evaluate_mlqa.py`` (read from the fork
   cindyxinyiwang/xtreme, same path): ``PUNCT``, ``WHITESPACE_LANGS``,
@@ -181,13 +184,26 @@ def squad_v2_f1(prediction: str, ground_truth: str) -> float:
     return _token_f1(pred_tokens, gold_tokens)
 
 
-def squad_v2(predictions: Mapping[str, str], gold: Mapping[str, Sequence[str]]) -> dict[str, float]:
-    """SQuAD v2.0 evaluation without a no-answer-probability file, in percent.
+def squad_v2(
+    predictions: Mapping[str, str],
+    gold: Mapping[str, Sequence[str]],
+    na_probs: Mapping[str, float] | None = None,
+    na_prob_thresh: float = 1.0,
+) -> dict[str, float]:
+    """SQuAD v2.0 evaluation, in percent, as the official ``evaluate-v2.0.py``.
 
     ``gold[qid]`` is the list of answer texts, ``[]`` for an unanswerable question; a predicted
     no-answer is ``""``. Returns ``exact_match`` and ``f1`` over all gold questions, plus
     ``HasAns_exact_match``/``HasAns_f1`` (questions whose answer list is non-empty) and
     ``NoAns_exact_match``/``NoAns_f1`` (empty list) when that subset is non-empty.
+
+    With ``na_probs`` (question id → the score that it has no answer: the script's na_prob
+    file), a question whose ``na_probs`` is above ``na_prob_thresh`` counts as answered "" in
+    those metrics (``apply_no_ans_threshold``), and ``best_exact_match`` / ``best_f1`` are the
+    scores at the threshold that maximises each, with ``best_exact_thresh`` /
+    ``best_f1_thresh`` (``find_best_thresh``: questions in rising ``na_probs``, each in turn
+    answered with its prediction rather than "", the best running total kept; ties keep the
+    lower threshold, and the start, every question "", has threshold 0.0).
     """
     if not gold:
         raise ValueError("no gold questions to score")
@@ -208,6 +224,10 @@ def squad_v2(predictions: Mapping[str, str], gold: Mapping[str, Sequence[str]]) 
         exact_scores[qid] = max(squad_v2_exact(prediction, a) for a in answers)
         f1_scores[qid] = max(squad_v2_f1(prediction, a) for a in answers)
     _log_missing(missing, len(gold))
+    raw_exact, raw_f1 = exact_scores, f1_scores
+    if na_probs is not None:  # apply_no_ans_threshold
+        exact_scores = _no_answer_threshold(raw_exact, na_probs, has_answer, na_prob_thresh)
+        f1_scores = _no_answer_threshold(raw_f1, na_probs, has_answer, na_prob_thresh)
 
     result = {
         "exact_match": 100.0 * sum(exact_scores.values()) / len(exact_scores),
@@ -218,7 +238,50 @@ def squad_v2(predictions: Mapping[str, str], gold: Mapping[str, Sequence[str]]) 
         if qids:
             result[f"{prefix}_exact_match"] = 100.0 * sum(exact_scores[q] for q in qids) / len(qids)
             result[f"{prefix}_f1"] = 100.0 * sum(f1_scores[q] for q in qids) / len(qids)
+    if na_probs is not None:  # find_all_best_thresh
+        for name, raw in (("exact", raw_exact), ("f1", raw_f1)):
+            best, thresh = _best_threshold(predictions, raw, na_probs, has_answer)
+            result["best_exact_match" if name == "exact" else "best_f1"] = best
+            result[f"best_{name}_thresh"] = thresh
     return result
+
+
+def _no_answer_threshold(
+    scores: dict[str, float], na_probs: Mapping[str, float], has_answer: dict[str, bool], thresh
+) -> dict[str, float]:
+    """v2.0 ``apply_no_ans_threshold``: a question whose na_prob is above ``thresh`` scores 1
+    if it has no answer, else 0; the others (and a question without a prediction, which the
+    script leaves out and this module scores 0) keep their score."""
+    return {
+        qid: float(not has_answer[qid]) if qid in na_probs and na_probs[qid] > thresh else score
+        for qid, score in scores.items()
+    }
+
+
+def _best_threshold(
+    predictions: Mapping[str, str],
+    scores: dict[str, float],
+    na_probs: Mapping[str, float],
+    has_answer: dict[str, bool],
+) -> tuple[float, float]:
+    """v2.0 ``find_best_thresh``: start from every question answered "" (the unanswerable ones
+    right), then take the questions in rising na_prob (a stable sort), each now answered with
+    its prediction: an answerable one adds its score, an unanswerable one loses 1 if its
+    prediction is not "". The best running total (strictly better only) and the na_prob at
+    which it was reached; the score in percent of all scored questions."""
+    current = best = sum(1 for has in has_answer.values() if not has)
+    best_thresh = 0.0
+    for qid in sorted(na_probs, key=lambda k: na_probs[k]):
+        if qid not in scores:
+            continue
+        if has_answer[qid]:
+            diff = scores[qid]
+        else:
+            diff = -1 if predictions.get(qid) else 0
+        current += diff
+        if current > best:
+            best, best_thresh = current, na_probs[qid]
+    return 100.0 * best / len(scores), best_thresh
 
 
 # ---- MLQA ---------------------------------------------------------------------------------------

@@ -59,13 +59,25 @@ def save(model: MultiTaskModel, tokenizer, out: str | Path) -> None:
     (out / "heads.json").write_text(json.dumps(sorted(model.heads), indent=1) + "\n")
 
 
-def load(path: str | Path, device: torch.device | str = "cpu") -> tuple[MultiTaskModel, object]:
-    """A saved model with its trained heads."""
+def load(
+    path: str | Path, device: torch.device | str = "cpu", task: str | None = None
+) -> tuple[MultiTaskModel, object]:
+    """A saved model with its trained heads; with ``task``, one that predicts it: its own
+    head, or the head of the task it was trained as (a training job shared by targets that
+    train alike, ``Task.head_of``)."""
     path = Path(path)
     encoder, tokenizer = load_encoder(path, device)
     names = json.loads((path / "heads.json").read_text())
     model = MultiTaskModel(encoder, names)
     load_heads(model, path, device)
+    if task is not None and task not in model.heads:
+        head = task_registry.get(task).head_of(names)
+        if head is None:
+            raise UserError(
+                f"{path} was trained for {', '.join(names)}, not {task}: delete {path} and run "
+                "again"
+            )
+        model.heads[task] = model.heads[head]
     return model.to(device), tokenizer
 
 

@@ -3,7 +3,6 @@ examples (each cell's per-example statistics), recomputing each task's own metri
 
 from __future__ import annotations
 
-import json
 import zlib
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from xstilts.benchmarks import XTREME_TASKS
-from xstilts.summary.read import BASELINE
+from xstilts.summary.read import BASELINE, read_examples_file, read_score_file
 
 
 def _interval(sample) -> dict:
@@ -37,10 +36,10 @@ def _load_examples(score_files, example_files) -> dict[tuple, dict]:
     for score, examples in zip(score_files, example_files, strict=True):
         if examples is None or not Path(examples).exists():
             continue
-        frame = pd.read_parquet(examples)
+        frame = read_examples_file(examples)
         if frame.empty:
             continue
-        doc = json.loads(Path(score).read_text())
+        doc = read_score_file(score)
         cell = doc["cell"]
         cells.setdefault((cell["model"], cell["arm"], doc["task"]), {})[cell["seed"]] = frame
     return cells

@@ -5,11 +5,13 @@ task's summary score per cell as google-research/xtreme's evaluate.py averages i
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from xstilts.benchmarks import TASKS as BENCHMARK_TASKS
+from xstilts.errors import UserError
 from xstilts.summary import score as xtreme_score
 
 BASELINE = "baseline"
@@ -17,12 +19,57 @@ BASELINE = "baseline"
 
 CELL = ["model", "arm", "seed"]
 
+# a score file is an evaluation job's output: deleting it reruns that job alone (the cell's
+# model is kept, nothing is retrained)
+REBUILD = (
+    "delete it and run the workflow again, which evaluates that cell anew (nothing is retrained)"
+)
+_KEYS = ("cell", "task", "languages", "avg_metrics", "expected_languages")
+
+
+def read_score_file(path: str | Path) -> dict:
+    """One per-cell score file, checked: valid JSON with the keys the summary reads, and every
+    language holding the task's summary metrics (one missing would drop the cell's score of
+    that target, and with it the arm's row of the table, without a word)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        reason = getattr(err, "msg", None) or getattr(err, "reason", "not UTF-8")
+        raise UserError(f"scores file {path} is damaged ({reason}); {REBUILD}") from None
+    missing = [k for k in _KEYS if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise UserError(f"scores file {path} has no '{missing[0]}'; {REBUILD}")
+    for lang, scores in doc["languages"].items():
+        absent = [m for m in doc["avg_metrics"] if m not in scores] if scores else []
+        if absent:
+            raise UserError(
+                f"scores file {path} has no '{absent[0]}' for {lang}, a summary metric of "
+                f"{doc['task']}, so that cell would have no {doc['task']} score; {REBUILD}"
+            )
+    return doc
+
+
+def read_examples_file(path: str | Path) -> pd.DataFrame:
+    """One per-cell examples file (the per-example statistics of the intervals), or one
+    sentence naming it when it cannot be read."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(f"examples file {path} is damaged ({reason}); {REBUILD}") from None
+
 
 def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long table (model, arm, seed, target, language, metric, value) + task metadata."""
     rows, meta = [], []
     for path in paths:
-        doc = json.loads(Path(path).read_text())
+        doc = read_score_file(path)
+        unscored = [lang for lang, scores in doc["languages"].items() if not scores]
+        if unscored:  # a test set without public gold (BUCC's): evaluated, nothing to score
+            logging.getLogger("xstilts").warning(
+                "scores file %s has no scores for %s (a test set without gold): left out of "
+                "the summary", path, " ".join(unscored),
+            )  # fmt: skip
         cell = doc["cell"]
         for lang, scores in doc["languages"].items():
             for metric, value in scores.items():
@@ -42,12 +89,21 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "target": doc["task"],
                 "avg_metrics": tuple(doc["avg_metrics"]),
                 "expected_languages": tuple(doc["expected_languages"]),
-                "notes": tuple(doc.get("notes", ())),
+                "notes": tuple(doc.get("notes", ())) + _words_note(doc["task"]),
             }
         )
     long = pd.DataFrame(rows, columns=[*CELL, "target", "language", "metric", "value"])
     meta_df = pd.DataFrame(meta).drop_duplicates("target").set_index("target")
     return long, meta_df
+
+
+def _words_note(target: str) -> tuple[str, ...]:
+    """What a tagging target's words are, when its task says (UD-POS: the Hub's split words or
+    XTREME's fused forms), so the report's notes say which one a score used."""
+    from xstilts import tasks as task_registry
+
+    words = getattr(task_registry.REGISTRY.get(target), "tokenisation", "")
+    return (f"words: {words}",) if words else ()
 
 
 def read_validation(paths: list[str | Path]) -> pd.DataFrame:
@@ -58,7 +114,7 @@ def read_validation(paths: list[str | Path]) -> pd.DataFrame:
 
     rows = []
     for path in paths:
-        doc = json.loads(Path(path).read_text())
+        doc = read_score_file(path)
         cell = doc["cell"]
         rows.append(
             {

@@ -28,6 +28,11 @@ Deliberate differences, all where ``evaluate.py`` gives no result:
 * ``all_task`` sums the tasks in table order; ``evaluate.py`` sums them in ``set`` order, which
   varies between runs in the last bits.
 * A question id repeated in a QA gold file is a UserError (``evaluate.py`` scores it twice).
+
+Where ``evaluate.py`` scores silently, the score is kept and a line on stderr says what was
+dropped or counted as wrong: a file in a task folder that is no language of the benchmark (not
+read), classification predictions outside the gold labels, Tatoeba lines that are no integer,
+BUCC lines without a tab (all wrong, as ``evaluate.py`` counts them).
 """
 
 from __future__ import annotations
@@ -185,6 +190,39 @@ _READERS = {
 # ---- scoring ------------------------------------------------------------------------------------
 
 
+def warn(message: str) -> None:
+    """A line on stderr for what is scored as evaluate.py scores it but a user would not expect
+    (the score is kept; stdout stays the JSON)."""
+    print(f"xstilts: {message}", file=sys.stderr)
+
+
+def _examples(lines: list[str], limit: int = 2) -> str:
+    return ", ".join(repr(line) for line in lines[:limit])
+
+
+def _check_predictions(task: str, predictions: list, gold: list, path: Path) -> None:
+    """Say which predictions evaluate.py counts as wrong whatever the gold: a label outside the
+    gold's, a Tatoeba line that is no integer index, a BUCC line that is no pair."""
+    if task == "tatoeba":
+        bad = [p for p in predictions if not str(p).strip().lstrip("-").isdigit()]
+        if bad:
+            warn(
+                f"{len(bad)} of {len(predictions)} lines of {path} are not an integer (the index "
+                f"of an English sentence), such as {_examples(bad)}: scored as wrong, as "
+                "evaluate.py does"
+            )
+    elif TASKS[task].metric == "accuracy":
+        labels = set(gold)
+        bad = [p for p in predictions if p not in labels]
+        if bad:
+            shown = ", ".join(repr(label) for label in sorted(labels, key=str)[:10])
+            warn(
+                f"{len(bad)} of {len(predictions)} predictions in {path} are none of the gold "
+                f"labels ({shown}), such as {_examples(bad)}: scored as wrong, as evaluate.py "
+                "does"
+            )
+
+
 def _accuracy(predictions: list, gold: list) -> dict[str, float]:
     # evaluate.py's own arithmetic, correct / n * 100: xstilts.metrics.classification.accuracy
     # computes 100 * correct / n, which differs in the last bit (1/3: ...33 against ...336).
@@ -192,7 +230,17 @@ def _accuracy(predictions: list, gold: list) -> dict[str, float]:
     return {"accuracy": correct / len(predictions) * 100}
 
 
-def _bucc(predictions: list[str], gold: list[str]) -> dict[str, float]:
+def _bucc(
+    predictions: list[str], gold: list[str], pred_path: Path, gold_path: Path
+) -> dict[str, float]:
+    for lines, path in ((predictions, pred_path), (gold, gold_path)):
+        bad = [line for line in lines if line and "\t" not in line]
+        if bad:
+            warn(
+                f"{len(bad)} of {len(lines)} lines of {path} have no tab (a pair is '<source "
+                f"id><TAB><English id>'), such as {_examples(bad)}: they match no pair, as in "
+                "evaluate.py"
+            )
     scores = bucc_f1(
         (tuple(p.split("\t")) for p in predictions), (tuple(g.split("\t")) for g in gold)
     )
@@ -224,13 +272,15 @@ def score_files(
             )
         if not gold:
             raise UserError(f"{gold_path} and {pred_path} are empty; there is nothing to score.")
+    if spec.metric == "accuracy":
+        _check_predictions(task, predictions, gold, pred_path)
     try:
         if spec.metric == "accuracy":
             return _accuracy(predictions, gold)
         if spec.metric == "seqeval":
             return seqeval_scores(predictions, gold)
         if spec.metric == "bucc_f1":
-            return _bucc(predictions, gold)
+            return _bucc(predictions, gold, pred_path, gold_path)
         if spec.reader == "ranking":
             if not gold:
                 raise UserError(f"{gold_path} is empty; there is nothing to score.")
@@ -282,6 +332,14 @@ def score_task(
     """One task in all of its benchmark languages (every file must exist), summarised."""
     languages = benchmark_table(benchmark).languages[task]
     suffix = TASKS[task].suffix
+    expected = {f"test-{lang}.{suffix}" for lang in languages}
+    folder = Path(predictions_dir, task)  # the labels may hold more (another benchmark's)
+    others = sorted(p.name for p in folder.iterdir() if p.name not in expected)
+    if others:
+        warn(
+            f"{folder} has {len(others)} file(s) that are not scored, {_examples(others, 3)}: "
+            f"{benchmark} scores {task} in {' '.join(languages)} (files test-<lang>.{suffix})"
+        )
     per_language = {}
     for lang in languages:
         name = f"test-{lang}.{suffix}"

@@ -43,8 +43,9 @@ def validation_score(task_name: str, doc: dict) -> float | None:
     if "validation" not in doc or not doc["validation"]:
         return None
     scores = doc["validation"]
-    if task_name in scores:  # a training summary: task → metrics
-        return task.summary_score(scores[task_name])
+    head = task.head_of(list(scores))  # a training summary: task → metrics (shared: its first)
+    if head is not None:
+        return task.summary_score(scores[head])
     per_lang = [v for v in scores.values() if all(m in v for m in task.avg_metrics)]
     if not per_lang:
         return None
@@ -58,7 +59,8 @@ def choose_arms(validation: dict[str, dict[str, float | None]]) -> dict[str, dic
     the first arm in grid order). A retrieval target without any validation score takes the
     arm chosen for BUCC when there is one (Tatoeba: the same encoders, and XTREME gives it no
     dev set); any other target without one takes the baseline; ``basis`` says which rule
-    applied (TyDiQA-GoldP's validation is a held-out part of its English training data)."""
+    applied (TyDiQA-GoldP's validation is SQuAD dev without XQuAD's questions: the task's
+    ``validation_rule``)."""
     out: dict[str, dict] = {}
     pending = []
     for target, by_arm in validation.items():

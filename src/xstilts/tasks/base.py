@@ -85,9 +85,10 @@ class Task(ABC):
     # then on English COPA); its features are the split "first_stage"
     first_stage: tuple[Source, ...] = ()
     validation: tuple[Source, ...] = ()  # English validation (model selection, logs)
-    # how the validation split is made when it is not the dataset's own (TyDiQA: held out of
-    # the English training data); it names the basis of a model choice, and changing it
-    # prepares the task's features again
+    # how the validation split is made or scored when it is not the dataset's own as it comes
+    # (TyDiQA: SQuAD dev without XQuAD's questions; ANLI+: each dev set alone; see
+    # docs/scoring.md); it names the basis of a model choice, and changing it prepares the
+    # task's features again
     validation_rule: str = ""
     test: tuple[Source, ...] = ()  # one source per test language
     # candidates every test language ranks against (Mewsli-X's entities, LAReQA's multilingual
@@ -107,6 +108,38 @@ class Task(ABC):
     # XLM-R tokens per example, for cost projections before the features exist (xstilts.cost).
     # Estimates, not measurements: each family sets its own; prepared features replace them
     TOKENS_PER_EXAMPLE: ClassVar[int] = 64
+
+    # fields that say how a trained model is tested and scored, not how it is trained: two
+    # targets whose other fields are equal train the same model (XQuAD and MLQA both fine-tune
+    # on SQuAD 1.1, select on its dev set, and differ only in their test sets and scoring)
+    EVALUATION_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"name", "languages", "more_languages", "metrics", "avg_metrics", "description"}
+        | {"role", "test", "pool", "metric_style", "prediction_suffix"}
+    )
+
+    def training_identity(self) -> tuple:
+        """What fine-tuning on this task depends on: its family and every field but the
+        ``EVALUATION_FIELDS``. Equal identities (with equal settings) train one shared model
+        (``Grid.training_target``)."""
+        from dataclasses import fields
+
+        kept = [f.name for f in fields(self) if f.name not in self.EVALUATION_FIELDS]
+        return (type(self).__name__, *((n, getattr(self, n)) for n in kept))
+
+    def head_of(self, trained: list[str]) -> str | None:
+        """The head among ``trained`` (a saved model's task names) that predicts this task: its
+        own, else that of a task trained as this one is (a shared training job), else None."""
+        if self.name in trained:
+            return self.name
+        from xstilts import tasks as task_registry
+
+        own = self.training_identity()
+        same = [
+            n
+            for n in trained
+            if n in task_registry.REGISTRY and task_registry.get(n).training_identity() == own
+        ]
+        return same[0] if len(same) == 1 else None
 
     @property
     def tokens_per_example(self) -> int:

@@ -48,6 +48,9 @@ PAWSX = Features(
     {"id": Value("int32"), "sentence1": _S, "sentence2": _S, "label": ClassLabel(names=["0", "1"])}
 )
 
+# how ANLI+ selects: its validation's components scored each on its own first examples, averaged
+ANLI_PLUS_SELECTION = "ANLI R1, R2, R3, MNLI matched and SNLI dev, each scored alone, averaged"
+
 XNLI_LANGS = tuple("ar bg de el en es fr hi ru sw th tr ur vi zh".split())
 PAWSX_LANGS = tuple("de en es fr ja ko zh".split())
 
@@ -139,15 +142,22 @@ class PairClassificationTask(Task):
     def featurize(self, ds: datasets.Dataset, source: Source, tokenizer, max_length: int):
         assert isinstance(source, PairSource)
 
+        # a validation set joined from several sources (ANLI+) names each row's source, so that
+        # model selection scores each on its own (training.selection.validation_sets)
+        component = source.key if len(self.validation) > 1 and source in self.validation else None
+
         def encode(batch):
             enc = tokenizer(
                 batch[source.text_a], batch[source.text_b], truncation=True, max_length=max_length
             )
-            return {
+            out = {
                 "input_ids": enc["input_ids"],
                 "label": [self._label_index(source, v) for v in batch[source.label]],
                 "length": [len(x) for x in enc["input_ids"]],
             }
+            if component is not None:
+                out["component"] = [component] * len(out["input_ids"])
+            return out
 
         return map_rows(ds, encode, batched=True, remove_columns=ds.column_names)
 
@@ -238,7 +248,20 @@ TASKS = [
             mnli("train", 392_702),
             snli("train", 550_152),
         ),
-        validation=(anli("dev_r1", 1_000), anli("dev_r2", 1_000), anli("dev_r3", 1_200)),
+        # jiant trains ANLI+ as five tasks on one head (guides/tasks/task_specific.md: "SNLI+MNLI+
+        # A1+A2+A3 ... in a multi-task manner"; download names adversarial_nli_r1..r3, each with
+        # its dev_rN as val, scripts/download_data/dl_datasets/hf_datasets_tasks.py), and
+        # validates each on its own first eval_subset_num examples, averaged with equal weights
+        # (jiant/proj/main/metarunner.py eval_save; EqualMetricAggregator): the five dev sets
+        # here, each scored on its own in model selection (SNLI's unlabelled rows dropped)
+        validation=(
+            anli("dev_r1", 1_000),
+            anli("dev_r2", 1_000),
+            anli("dev_r3", 1_200),
+            mnli("validation_matched", 9_815),
+            snli("validation", 10_000),
+        ),
+        validation_rule=ANLI_PLUS_SELECTION,
     ),
     PairClassificationTask(
         name="qqp",

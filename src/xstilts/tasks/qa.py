@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -125,14 +126,55 @@ def mlqa(split: str, lang: str, n: int) -> Source:
     )
 
 
+# Model selection on SQuAD 1.1 dev never reads XQuAD's test questions: XQuAD is "a subset of
+# 240 paragraphs and 1190 question-answer pairs from the development set of SQuAD v1.1"
+# (google/xquad dataset card, https://huggingface.co/datasets/google/xquad), each under its
+# SQuAD question id (the card of XQuAD-R, built from XQuAD, google-research-datasets/xquad_r,
+# shows the first English question, from SQuAD dev's Super Bowl 50 article, under the SQuAD id
+# "56beb4343aeaaa14008c925b"). Selection data of a model
+# trained on SQuAD is therefore SQuAD dev less every id of XQuAD's English split: 10,570 - 1,190
+# = 9,380 questions.
+SQUAD_DEV_SELECTION = "SQuAD 1.1 dev without XQuAD's questions"
+
+
+def squad_selection() -> Source:
+    """SQuAD 1.1 dev less XQuAD's questions (by id): English validation for model selection."""
+    return Source(
+        "rajpurkar/squad",
+        "plain_text",
+        "validation",
+        SQUAD,
+        num_rows=10_570,
+        exclude_ids=(xquad("en"),),
+    )
+
+
+# SQuAD 2.0's validation (model selection) scores at the best no-answer threshold, as jiant's
+# SQuAD 2.0 metric, (best_f1 + best_exact) / 2 (jiant/tasks/evaluate/core.py,
+# SQuADEvaluationScheme), with the official evaluate-v2.0.py's search for it (metrics/qa.py)
+SQUAD_V2_SELECTION = "SQuAD 2.0 dev at the best no-answer threshold (official evaluate-v2.0)"
+
 # TyDiQA-GoldP has no English validation split: XTREME's test set is its dev set, English
-# included, which jiant validated on. Model selection here never reads test data: a tenth of the
-# English training questions (by id, sha256 % 10 == 0) is held out as validation.
-TYDIQA_HELD_OUT = 10
-TYDIQA_VALIDATION = "held-out tenth of English train"
+# included, which jiant validated on. Its model trains on all English training questions (3,696,
+# as XTREME fine-tunes it), so neither its model selection nor the choice of arm may read them
+# or test data: both read SQuAD 1.1 dev without XQuAD's questions, scored by the TyDiQA model
+# itself (English Wikipedia extractive QA in the same format; the data of no test set and no
+# training set of the model chosen).
+TYDIQA_VALIDATION = "SQuAD 1.1 dev without XQuAD's questions (TyDiQA-GoldP has no English dev)"
 
 
-def tydiqa(split: str, lang: str, n: int, fold: tuple[int, bool] | None = None) -> Source:
+# TyDiQA-GoldP keeps every language in one file (train 49,881, validation 5,077 rows: the
+# google/xtreme card); a source keeps its language's rows. English train: 3,696 questions (the
+# English part XTREME fine-tunes on, tydiqa.en.train.json); validation per language, as XTREME
+# tests them (they sum to the card's 5,077)
+TYDIQA_ROWS = {
+    "train": {"en": 3_696},
+    "validation": {"en": 440, "ar": 921, "bn": 113, "fi": 782, "id": 565, "ko": 276,
+                   "ru": 812, "sw": 499, "te": 669},
+}  # fmt: skip
+
+
+def tydiqa(split: str, lang: str, n: int) -> Source:
     return Source(
         "google/xtreme",
         "tydiqa",
@@ -140,7 +182,7 @@ def tydiqa(split: str, lang: str, n: int, fold: tuple[int, bool] | None = None) 
         XTREME_QA,
         language=lang,
         num_rows=n,
-        id_fold=fold,
+        kept_rows=TYDIQA_ROWS[split].get(lang, 0),
         id_prefix=TYDIQA_PREFIX[lang],
     )
 
@@ -163,6 +205,12 @@ class QATask(Task):
             langs = list(TYDIQA_PREFIX.items())
         else:
             per_lang, langs = n, [(source.language, f"{source.split}-")]
+        if source.key == squad_selection().key:
+            # XQuAD's questions are SQuAD dev's, under their ids: the demo XQuAD's ids are
+            # "validation-000000" on, fewer than SQuAD dev's demo rows at any scale, so SQuAD
+            # dev's copy holds twice its demo size: the ids XQuAD may take, then as many that
+            # are no XQuAD question (selection data)
+            per_lang = 2 * n
         rows: dict[str, list] = {col: [] for col in source.features}
         for lang, prefix in langs:
             writer = demo.Writer(lang, seed + demo.row_seed(prefix, lang) % 1000)
@@ -349,10 +397,15 @@ class QATask(Task):
             null[ex_id] = min(score_null, null.get(ex_id, score_null))  # as HF run_squad
         out = []
         for ex_id, span in best.items():
-            if span is None or (self.with_negative and null[ex_id] > span[0]):
-                out.append((ex_id, ""))
-            else:
-                out.append((ex_id, contexts[ex_id][span[1] : span[2]]))
+            text = "" if span is None else contexts[ex_id][span[1] : span[2]]
+            if not self.with_negative:
+                out.append((ex_id, text))
+                continue
+            # SQuAD 2.0: the null score less the best span's (the official script's na_prob,
+            # run_squad's null odds), and the prediction at threshold 0 ("" when it is above);
+            # the best span stays, for the best threshold (metrics.qa.squad_v2)
+            diff = math.inf if span is None else null[ex_id] - span[0]
+            out.append((ex_id, "" if diff > 0 else text, diff, text))
         return out
 
     def text_fields(self, source: Source) -> tuple[str, ...]:
@@ -366,18 +419,24 @@ class QATask(Task):
         return list(seen.items())
 
     def score(self, predictions, gold, lang: str = "en") -> dict[str, float]:
-        preds, golds = dict(predictions), dict(gold)
+        golds = dict(gold)
         if self.metric_style == "mlqa":
-            return qa_metrics.mlqa(preds, golds, lang)
+            return qa_metrics.mlqa(_texts(predictions), golds, lang)
         if self.metric_style == "squad_v2":
-            return qa_metrics.squad_v2(preds, golds)
-        return qa_metrics.squad_v1(preds, golds)
+            # the official evaluate-v2.0.py with its na_prob file: the best span of every
+            # question, its null-score difference as na_prob; EM and F1 at threshold 0 (the
+            # predictions written), best_exact_match / best_f1 at the best threshold (what
+            # jiant's SQuAD 2.0 metric reports, and the task's summary score)
+            spans = {p[0]: p[3] for p in predictions}
+            na_probs = {p[0]: p[2] for p in predictions}
+            return qa_metrics.squad_v2(spans, golds, na_probs=na_probs, na_prob_thresh=0.0)
+        return qa_metrics.squad_v1(_texts(predictions), golds)
 
     def example_stats(self, predictions, gold, lang: str) -> list[dict]:
         """EM and F1 of each gold question alone (a missing prediction scores 0)."""
-        preds = dict(predictions)
+        preds = {p[0]: p for p in predictions}
         return [
-            self.score([(qid, preds[qid])] if qid in preds else [], [(qid, answers)], lang)
+            self.score([preds[qid]] if qid in preds else [], [(qid, answers)], lang)
             for qid, answers in gold
         ]
 
@@ -390,8 +449,14 @@ class QATask(Task):
     def write_predictions(self, predictions, path: Path) -> None:
         # xtreme's evaluate.py reads a JSON object {question id: answer text}
         path.write_text(
-            json.dumps(dict(predictions), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            json.dumps(_texts(predictions), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
+
+
+def _texts(predictions) -> dict[str, str]:
+    """Question id → the answer predicted (SQuAD 2.0's predictions also carry the null-score
+    difference and the best span: see ``QATask.decode``)."""
+    return {p[0]: p[1] for p in predictions}
 
 
 def _demo_context(writer: demo.Writer, unanswerable: bool) -> tuple[str, str | None, int]:
@@ -422,7 +487,9 @@ TASKS = [
         description="SQuAD 1.1, extractive QA",
         languages=("en",),
         train=(squad("train", 87_599),),
-        validation=(squad("validation", 10_570),),
+        # the squad_v1 arm's encoder is tested on XQuAD too: selected without its questions
+        validation=(squad_selection(),),
+        validation_rule=SQUAD_DEV_SELECTION,
         language_sources=tuple(squad_translated(lang) for lang in SQUAD_TRANSLATED_LANGS),
         **_QA,
     ),
@@ -433,9 +500,12 @@ TASKS = [
         languages=("en",),
         train=(squad_v2("train", 130_319),),
         validation=(squad_v2("validation", 11_873),),
+        # scored at the best no-answer threshold, as jiant's SQuAD 2.0 metric
+        validation_rule=SQUAD_V2_SELECTION,
         with_negative=True,
         metric_style="squad_v2",
-        **_QA,
+        metrics=("exact_match", "f1", "best_exact_match", "best_f1"),
+        avg_metrics=("best_exact_match", "best_f1"),
     ),
     QATask(
         name="xquad",
@@ -444,7 +514,8 @@ TASKS = [
         languages=XQUAD_LANGS,
         more_languages=XQUAD_MORE_LANGS,
         train=(squad("train", 87_599),),
-        validation=(squad("validation", 10_570),),
+        validation=(squad_selection(),),
+        validation_rule=SQUAD_DEV_SELECTION,
         test=tuple(xquad(lang) for lang in XQUAD_LANGS + XQUAD_MORE_LANGS),
         **_QA,
     ),
@@ -454,7 +525,8 @@ TASKS = [
         description="MLQA: train SQuAD 1.1, test 7 languages (context = question)",
         languages=MLQA_LANGS,
         train=(squad("train", 87_599),),
-        validation=(squad("validation", 10_570),),
+        validation=(squad_selection(),),
+        validation_rule=SQUAD_DEV_SELECTION,
         test=tuple(mlqa("test", lang, 5_000) for lang in MLQA_LANGS),
         metric_style="mlqa",
         **_QA,
@@ -464,8 +536,9 @@ TASKS = [
         role="target",
         description="TyDiQA-GoldP: train its English part only, test 9 languages",
         languages=TYDIQA_LANGS,
-        train=(tydiqa("train", "en", 49_881, (TYDIQA_HELD_OUT, False)),),
-        validation=(tydiqa("train", "en", 49_881, (TYDIQA_HELD_OUT, True)),),
+        # every English training question (the file holds all languages: 49,881 rows)
+        train=(tydiqa("train", "en", 49_881),),
+        validation=(squad_selection(),),
         validation_rule=TYDIQA_VALIDATION,
         test=tuple(tydiqa("validation", lang, 5_077) for lang in TYDIQA_LANGS),
         **_QA,

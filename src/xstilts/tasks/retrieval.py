@@ -91,8 +91,14 @@ def read_bucc_release(directory: str | Path, lang: str, split: str) -> datasets.
             )
     gold: dict[str, str] = {}
     if gold_file.is_file():
-        for line in gold_file.read_text(encoding="utf-8").splitlines():
+        for n, line in enumerate(gold_file.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
+                if line.count("\t") != 1:
+                    raise UserError(
+                        f"{gold_file} line {n} is not '<id><TAB><English id>': restore the "
+                        "file from the BUCC 2018 release (google-research/xtreme's "
+                        "download_data.sh) and run the workflow again"
+                    )
                 s, t = line.split("\t")
                 gold[s.strip()] = t.strip()
     rows: dict[str, list[str]] = {c: [] for c in BUCC_RELEASE}

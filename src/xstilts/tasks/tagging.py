@@ -17,6 +17,11 @@ CCG is scored by token accuracy as jiant's CCG task is.
 Hub ids, configs, splits and columns: ../shared/reference/PAPER.md §5. CCGbank (LDC2005T13) is
 licence-restricted and not on the Hub: it is imported from jiant's file format (see
 ``read_ccg_files``) at the path the config names in ``data.local.ccgbank``.
+
+UD-POS comes in two readings, two targets: ``udpos``, the Hub's google/xtreme copy, whose words
+split multiword tokens (German "zu dem"), and ``udpos_fused``, XTREME's words as its download
+script converts the UD releases (``data.local.ud_v25``, ``ud_v27``; "zum" one word, with its
+head word's UPOS: ``tagging_formats.fused_sentence``), the words the published numbers used.
 """
 
 from __future__ import annotations
@@ -36,15 +41,19 @@ from xstilts.tasks.tagging_formats import (
     CCG_TAGS,
     PANX,
     PANX_TAGS,
+    UD_SPLIT_FILES,
     UDPOS,
     UDPOS_MORE,
     UPOS,
     WIKIANN,
     read_ccg_files,
     read_ud_release,
+    read_ud_xtreme,
     ud_test_pattern,
     write_ccg_files,
+    write_ud_fused,
     write_ud_release,
+    xtreme_ud_pattern,
 )
 
 if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
@@ -94,6 +103,7 @@ UDPOS_CONFIG = {
     "zh": "Chinese",
 }
 UDPOS_LANGS = tuple(sorted(UDPOS_CONFIG))
+UDPOS_NAMES = UDPOS_CONFIG | UDPOS_MORE  # the language's name in UD's treebank folders
 # xtreme evaluate.py's PAN-X language list (40)
 PANX_LANGS = tuple(
     sorted(
@@ -110,6 +120,8 @@ PANX_MORE = {"qu": 100, "pl": 10_000, "uk": 10_000, "az": 1_000, "lt": 10_000, "
 class TagSource(Source):
     tokens: str = "tokens"
     tags: str = "pos_tags"
+    # a UD release file read with XTREME's conversion (multiword tokens fused, one word each)
+    fused: bool = False
 
 
 def udpos(split: str, lang: str, n: int) -> TagSource:
@@ -145,6 +157,22 @@ def entity_spans(words: list[str], tags: list[str]) -> list[str]:
 def ud_release(lang: str, n: int) -> TagSource:
     return TagSource(
         "local/ud_v27", lang, "test", UDPOS, lang, n, local_files=(ud_test_pattern(lang),)
+    )
+
+
+def ud_xtreme(name: str, lang: str, split: str, n: int) -> TagSource:
+    """One split of ``lang`` from the UD release in data.local.<name> (ud_v25: XTREME's
+    languages; ud_v27: XTREME-R's), as XTREME's download converts it (fused forms). The
+    config is "<lang>_fused", so the v2.7 test files keep their split-word import beside."""
+    return TagSource(
+        f"local/{name}",
+        f"{lang}_fused",
+        split,
+        UDPOS,
+        lang,
+        n,
+        local_files=(xtreme_ud_pattern(lang, split),),
+        fused=True,
     )
 
 
@@ -215,6 +243,8 @@ class TaggingTask(Task):
     example_column: ClassVar[str | None] = "example"  # a long sentence spans windows
     label_names: tuple[str, ...] = tuple(UPOS)
     scheme: str = "seqeval"  # "seqeval" (xtreme's F1, P, R [+ accuracy]) or "accuracy" (CCG)
+    # UD-POS: what its words are (the summary's notes say it beside every UD-POS score)
+    tokenisation: str = ""
     signal: str = "pos"  # demo: which cue words carry the tags
 
     def _label_index(self, source: TagSource):
@@ -349,16 +379,27 @@ class TaggingTask(Task):
             "accuracy": 100.0 * sums["correct"] / sums["words"]
         }
 
-    # local sources: CCGbank in jiant's format, UD v2.7 release files
+    # local sources: CCGbank in jiant's format, UD release files (v2.5, v2.7)
     def import_local(self, directory: Path, source: Source) -> datasets.Dataset:
+        if getattr(source, "fused", False):
+            return read_ud_xtreme(directory, source.language, source.split, source.local_name)
         if source.local_name == "ud_v27":
             return read_ud_release(directory, source.language)
         return read_ccg_files(directory, source.split)
 
     def export_local(self, splits: dict[Source, datasets.Dataset], directory: Path) -> None:
-        if all(src.local_name == "ud_v27" for src in splits):
+        if all(src.local_name.startswith("ud_") for src in splits):
+            # one treebank per language; a language with a fused source gets that source's
+            # rows with multiword tokens (its split-word import then reads their parts)
+            fused = {(s.language, s.split): ds for s, ds in splits.items() if s.fused}
             for src, ds in splits.items():
-                write_ud_release(ds, directory, src.language)
+                if src.fused:
+                    name = UDPOS_NAMES[src.language]
+                    split = UD_SPLIT_FILES[src.split]
+                    path = directory / f"UD_{name}-Demo" / f"{src.language}_demo-ud-{split}.conllu"
+                    write_ud_fused(ds, path)
+                elif (src.language, src.split) not in fused:
+                    write_ud_release(ds, directory, src.language)
             return
         write_ccg_files({src.split: ds for src, ds in splits.items()}, directory)
 
@@ -399,6 +440,17 @@ def _demo_ner_sentence(writer: demo.Writer):
     return words, tags
 
 
+# what a UD-POS target's words are (the summary's notes carry it beside each score)
+SPLIT_WORDS = (
+    "split words: multiword tokens split into their syntactic words (the Hub's google/xtreme "
+    "udpos copy; XTREME-R's five from data.local.ud_v27 read so too), not the published numbers' "
+    "words"
+)
+FUSED_FORMS = (
+    "fused forms: XTREME's words (conllu_to_conll.py --replace_subtokens_with_fused_forms, a "
+    "multiword token one word with its head word's UPOS), as the published numbers"
+)
+
 _SEQEVAL = dict(metrics=("f1", "precision", "recall"), avg_metrics=("f1",))
 
 TASKS = [
@@ -434,6 +486,36 @@ TASKS = [
         ),
         label_names=tuple(UPOS),
         signal="pos",
+        tokenisation=SPLIT_WORDS,
+    ),
+    # UD-POS as XTREME builds it (scripts/download_data.sh): the UD v2.5 release (v2.7 for
+    # XTREME-R's five) converted with fused multiword tokens, the words of the published
+    # numbers; English train and dev are all English treebanks' train and dev files
+    # (utils_preprocess.py udpos_preprocess), sizes as google/xtreme's udpos.English (the same
+    # sentences: only their words differ)
+    TaggingTask(
+        name="udpos_fused",
+        role="target",
+        description=(
+            "UD-POS with XTREME's words (multiword tokens fused, UD v2.5 release in "
+            "data.local.ud_v25; XTREME-R's 5 from data.local.ud_v27)"
+        ),
+        languages=UDPOS_LANGS,
+        more_languages=tuple(UDPOS_MORE),
+        metrics=("f1", "precision", "recall", "accuracy"),
+        avg_metrics=("f1",),
+        train=(ud_xtreme("ud_v25", "en", "train", 21_253),),
+        validation=(ud_xtreme("ud_v25", "en", "validation", 3_974),),
+        test=(
+            *(
+                ud_xtreme("ud_v25", lang, "test", 5_440 if lang == "en" else 1_000)
+                for lang in UDPOS_LANGS
+            ),
+            *(ud_xtreme("ud_v27", lang, "test", 1_000) for lang in UDPOS_MORE),
+        ),  # fmt: skip
+        label_names=tuple(UPOS),
+        signal="pos",
+        tokenisation=FUSED_FORMS,
     ),
     TaggingTask(
         name="panx",

@@ -85,17 +85,71 @@ def sampling_probabilities(
 
 def total_steps(settings: dict, sizes: dict[str, int]) -> int:
     """Optimizer steps of a run over tasks of ``sizes`` examples: max_steps, or the epochs of
-    the tasks sampled by size (those with a fixed share come on top), each micro-batch of
-    batch_size / gradient_accumulation_steps examples, the last of an epoch partial. The trainer
-    and the cost model (xstilts.cost) both count steps with this."""
+    the tasks sampled by size (those with a fixed share come on top), each step one batch of
+    ``batch_size`` examples, the last of an epoch partial. How a batch is split into
+    micro-batches (``accumulation``) does not change it. The trainer and the cost model
+    (xstilts.cost) both count steps with this.
+
+    With ``examples_cap`` (capped-proportional sampling) the count is jiant's: each task's
+    examples capped, sum over tasks of epochs * ceil(min(n, cap) / batch), batch the effective
+    batch (jiant/proj/main/scripts/configurator.py, SimpleAPIMultiTaskConfigurator:
+    ``max_steps += self.epochs * math.ceil(capped_num_examples / effective_batch_size)`` with
+    ``cap_examples`` = min(num_examples, cap), then ``int(max_steps)``)."""
     if settings.get("max_steps"):
         return int(settings["max_steps"])
-    accum = int(settings.get("gradient_accumulation_steps", 1))
-    micro = int(settings["batch_size"]) // accum
+    batch = int(settings["batch_size"])
     fixed = settings.get("fixed_probabilities") or {}
-    per_epoch = sum(math.ceil(n / micro) for task, n in sizes.items() if task not in fixed)
     share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
-    return math.ceil(settings["epochs"] * per_epoch / share / accum)
+    cap = settings.get("examples_cap")
+    if cap:
+        steps = sum(
+            settings["epochs"] * math.ceil(min(n, int(cap)) / batch)
+            for task, n in sizes.items()
+            if task not in fixed
+        )
+        return math.ceil(int(steps) / share)
+    per_epoch = sum(math.ceil(n / batch) for task, n in sizes.items() if task not in fixed)
+    return math.ceil(settings["epochs"] * per_epoch / share)
+
+
+def micro_batch_limit(spec: int | dict | None, gpu_gib: float | None) -> int | None:
+    """The most examples one forward and backward pass takes: ``spec`` is a number, or a
+    table {least GPU memory in GiB: examples} read for a device of ``gpu_gib`` (the entry of
+    the largest memory it has; on a CPU, ``gpu_gib`` None, the smallest entry's); None: no
+    limit."""
+    if spec is None or isinstance(spec, int):
+        return spec
+    table = sorted((float(gib), int(n)) for gib, n in spec.items())
+    if gpu_gib is None:
+        return table[0][1]
+    fits = [n for gib, n in table if gib <= gpu_gib]
+    return fits[-1] if fits else table[0][1]
+
+
+def accumulation(batch_size: int, least: int = 1, limit: int | None = None, world: int = 1) -> int:
+    """Micro-batches per optimizer step: the fewest, at least ``least`` (the settings'
+    gradient_accumulation_steps), that divide ``batch_size`` into micro-batches of at most
+    ``limit`` examples per process of ``world`` (no limit: ``least``)."""
+    if limit is None:
+        return least
+    steps = range(least, batch_size + 1)
+    fit = [d for d in steps if batch_size % d == 0 and batch_size // d <= limit * world]
+    return fit[0] if fit else batch_size
+
+
+def split_batch(rows: list[int], lengths, parts: int) -> list[list[int]]:
+    """One batch as ``parts`` micro-batches of near-equal size (the longest first, so each
+    micro-batch pads to lengths close to its own); one part: the batch as drawn."""
+    if parts == 1:
+        return [rows]
+    ordered = sorted(rows, key=lambda i: -lengths[i])
+    size, extra = divmod(len(ordered), parts)
+    out, start = [], 0
+    for k in range(parts):
+        end = start + size + (k < extra)
+        out.append(ordered[start:end])
+        start = end
+    return [part for part in out if part]
 
 
 def bucket_lengths(lengths: list[int], k: int, multiple: int = 8) -> tuple[int, ...]:

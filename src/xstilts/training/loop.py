@@ -27,11 +27,12 @@ from xstilts.data.disk import load_split
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
 from xstilts.training import sharding
+from xstilts.training.batches import micro_batch_limit
 from xstilts.training.checkpoints import StopSignals, fingerprint
 from xstilts.training.curves import curve_points, curve_sets
 from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
-from xstilts.training.runner import Runner
+from xstilts.training.runner import Runner, compile_encoder, compile_report
 from xstilts.training.selection import (
     Selection,
     keep_best,
@@ -74,7 +75,9 @@ def _training_data(names, features, train_sets, train_split) -> dict:
 COMPILED_BUCKETS = 6
 
 
-def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets):
+def _build(
+    encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets, micro
+):
     """The model (its heads from ``heads_from`` when given, sharded in a sharded run) and its
     runner, in the order that draws the same random numbers every time."""
     set_seed(seed)
@@ -95,7 +98,19 @@ def _build(encoder_dir, features, settings, seed, train_sets, train_split, heads
     tasks = {n: task_registry.get(n) for n in names}
     data = _training_data(names, features, train_sets or {}, train_split)
     pad_id = tokenizer.pad_token_id
-    runner = Runner(model, tasks, data, settings, seed, device, autocast, pad_id, buckets=buckets)
+    limit = micro_batch_limit(micro, sharding.gpu_memory_gib(device))
+    runner = Runner(
+        model,
+        tasks,
+        data,
+        settings,
+        seed,
+        device,
+        autocast,
+        pad_id,
+        buckets=buckets,
+        micro_limit=limit,
+    )
     return runner, tokenizer
 
 
@@ -171,14 +186,19 @@ class _Loop:
             save_best(r.model, self.checkpoint_dir, self.selection)
         log.info(
             "validation at step %d: %.3f (best %.3f at step %d)",
-            step, score, self.selection.best_score, self.selection.best_step,
-        )  # fmt: skip
+            step,
+            score,
+            self.selection.best_score,
+            self.selection.best_step,
+        )
         r.model.train()
         if self.selection.exhausted and step < r.total:
             log.info(
                 "no gain in %d validations: stopped at step %d of %d",
-                self.selection.patience, step, r.total,
-            )  # fmt: skip
+                self.selection.patience,
+                step,
+                r.total,
+            )
             return True
         return False
 
@@ -202,9 +222,13 @@ class _Loop:
                     left = (now - t_start) / (r.step - start_step) * (r.total - r.step)
                     log.info(
                         "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
-                        r.step, r.total, r.mean_loss(), r.schedule.get_last_lr()[0], rate,
+                        r.step,
+                        r.total,
+                        r.mean_loss(),
+                        r.schedule.get_last_lr()[0],
+                        rate,
                         time.strftime("%H:%M:%S", time.gmtime(left)),
-                    )  # fmt: skip
+                    )
                     t_log = now
                 due = (every_steps and r.step % every_steps == 0) or (
                     now - t_ckpt >= checkpoint_minutes * 60
@@ -225,8 +249,12 @@ class _Loop:
                     self.checkpoint()
                     log.warning(
                         "signal %d at step %d/%d: checkpoint written to %s; rerun the job to "
-                        "resume", stop.received, r.step, r.total, self.checkpoint_dir,
-                    )  # fmt: skip
+                        "resume",
+                        stop.received,
+                        r.step,
+                        r.total,
+                        self.checkpoint_dir,
+                    )
                     raise SystemExit(128 + stop.received)
         return True
 
@@ -239,6 +267,9 @@ def _summary(runner: Runner, loop: _Loop, run_id, train_split, compiled, seed, s
         "tasks": list(runner.tasks),
         "compiled": compiled,
         "steps": runner.step,  # the total, unless the validation stopped the run early
+        # how this device split each batch (a machine choice: micro_batch_size)
+        "micro_batch": runner.micro,
+        "accumulation": runner.accum,
         "tokens": tokens,  # every process counted the tokens of its share
         "seed": seed,
         "sampling_probabilities": runner.probs,
@@ -310,6 +341,7 @@ def train(
     train_sets: dict[str, list[str | Path]] | None = None,
     train_split: str = "train",
     heads_from: str | Path | None = None,
+    micro_batch_size: int | dict | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -319,18 +351,22 @@ def train(
     size; epochs count the others' data), best_checkpoint (model selection, selection.py).
     Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
-    called after every optimizer step. ``compile=True`` compiles the encoder with
-    ``torch.compile(mode="reduce-overhead")`` on CUDA, a speed option, not part of a cell's
-    settings (docs/performance.md); ``buckets`` pads every batch to one of that many lengths per
-    task, chosen from its length distribution (None: COMPILED_BUCKETS when compiled, else
-    none), the fixed shapes CUDA graphs need; a speed option too. ``curve`` ({every, languages,
+    called after every optimizer step. ``compile=True`` compiles the encoder on CUDA
+    (``runner.compile_mode``: CUDA graphs with one micro-batch a step, Inductor without them
+    with accumulation; the summary's ``compiled`` says whether it really ran compiled), a speed
+    option, not part of a cell's settings (docs/performance.md); ``buckets`` pads every batch
+    to one of that many lengths (one set for all the run's tasks), chosen from their length
+    distribution (None: COMPILED_BUCKETS when compiled, else none), the fixed shapes CUDA
+    graphs need; a speed option too. ``curve`` ({every, languages,
     max_examples}) logs a learning curve (curves.py). ``train_sets`` (task → prepared features
     dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a task
     trained only on them (an mlm arm's text); validation still comes from ``features``.
     ``train_split`` names the features split trained on (a staged task's "first_stage",
     stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
-    model's. A finished run whose ``train_summary.json`` is in ``out_dir`` with this run's
-    fingerprint is not run again.
+    model's. ``micro_batch_size`` (the model's, a number or {least GPU GiB: examples}) bounds
+    the examples of one forward and backward pass: a larger batch is split into micro-batches,
+    a machine setting that changes no result beyond rounding. A finished run whose
+    ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is not run again.
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
@@ -341,16 +377,22 @@ def train(
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
         buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
     runner, tokenizer = _build(
-        encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets
+        encoder_dir,
+        features,
+        settings,
+        seed,
+        train_sets,
+        train_split,
+        heads_from,
+        buckets,
+        micro_batch_size,
     )
     selection, sets = _selection(runner, features, settings)
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
     _resume(runner, checkpoint_dir, run_id, selection)
     _log_start(runner, train_split)
-    compiled = runner.device.type == "cuda" and bool(compile) and runner.world == 1
-    if compiled:  # in place (state_dict keys unchanged); later shapes are compiled dynamic
-        runner.model.encoder.compile(mode="reduce-overhead")
-        log.info("encoder compiled (torch.compile, reduce-overhead)")
+    # in place (state_dict keys unchanged); its mode follows the accumulation (runner.py)
+    compiled = compile_encoder(runner, bool(compile))
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
     if curve_rows and runner.step == 0:
@@ -360,13 +402,14 @@ def train(
     started = time.time()
     if not loop.run(on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps, stop_at_step):
         return None
-    if compiled:  # validation below runs eagerly: one more graph would not pay for itself
-        runner.model.encoder._compiled_call_impl = None
+    # validation below runs eagerly: one more graph would not pay for itself
+    compiled = compile_report(runner, compiled)
     if selection is not None and selection.best_step != runner.step:
         load_best(runner.model, checkpoint_dir, selection, runner.device)
         log.info("kept the best state: step %d (score %.3f)", selection.best_step,
                  selection.best_score)  # fmt: skip
-    summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
+    summary = _summary(runner, loop, run_id, train_split, compiled["compiled"], seed, started)
+    summary |= compiled  # whether it really ran compiled, and how (or why not)
     summary["validation"] = _final_validation(runner, features, precision)
     _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
     return summary

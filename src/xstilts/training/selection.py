@@ -84,17 +84,39 @@ class Selection:
 
 
 def validation_sets(task_objs: dict, features: dict, examples: int) -> dict:
-    """task → its first ``examples`` English validation rows (0: all), for the tasks that have
-    a validation split (a run's masked-LM text has none)."""
+    """Each validation set of the run → (its task, its first ``examples`` English rows; 0: all),
+    for the tasks that have a validation split (a run's masked-LM text has none).
+
+    A task's validation is one set, or, where it joins several sources whose rows name their
+    source in a ``component`` column (ANLI+: ANLI R1, R2, R3, MNLI and SNLI dev), one set per
+    source, keyed "<task>/<source>", each cut to its own first ``examples``: jiant validates
+    each of its tasks on its first ``eval_subset_num`` examples and averages their major
+    metrics with equal weights (``jiant/proj/main/metarunner.py`` ``eval_save``: ``run_val(...,
+    use_subset=True)``, ``jiant/proj/main/runner.py`` ``subset_num=eval_subset_num``;
+    ``EqualMetricAggregator`` in ``jiant/proj/main/components/task_sampler.py``), and it trains
+    ANLI+ as five tasks. The run's score is the mean over all these sets."""
     from xstilts.data.disk import load_split
 
     out = {}
     for name, task in task_objs.items():
         path = Path(features[name]) / "validation" if name in features else None
-        if path is not None and path.exists():
-            rows = load_split(path)
-            out[name] = (task, task.first_examples(rows, examples) if examples else rows)
+        if path is None or not path.exists():
+            continue
+        rows = load_split(path)
+        for key, part in components(rows, name).items():
+            out[key] = (task, task.first_examples(part, examples) if examples else part)
     return out
+
+
+def components(rows, name: str) -> dict:
+    """A validation split's parts: "<name>/<source>" → its rows, in the order they come, when
+    its rows name their source (a ``component`` column); else {name: rows}."""
+    if "component" not in rows.column_names:
+        return {name: rows}
+    where: dict[str, list[int]] = {}
+    for i, source in enumerate(rows["component"]):
+        where.setdefault(source, []).append(i)
+    return {f"{name}/{source}": rows.select(index) for source, index in where.items()}
 
 
 def best_file(directory: Path, step: int) -> Path:

@@ -35,6 +35,13 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
+def gpu_memory_gib(device: torch.device) -> float | None:
+    """The memory of the GPU ``device`` in GiB; None on a CPU."""
+    if device.type != "cuda":
+        return None
+    return torch.cuda.get_device_properties(device).total_memory / 2**30
+
+
 def share(rows: list[int]) -> list[int]:
     """This process's rows of a batch: every ``world``-th from its rank on (a batch with fewer
     rows than processes, the end of an epoch, lends a process one row twice)."""

@@ -1,0 +1,85 @@
+"""The cost projection counts what runs: on the finished quick start, the tokens, optimizer
+steps and validations it projects for every training job (tokens counted in the prepared
+features) are what those jobs logged in their ``train_summary.json``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from xstilts import cost
+from xstilts import grid as xgrid
+
+from conftest import REPO, chdir
+
+
+def test_projected_tokens_steps_and_validations_match_the_quick_starts_logs(quickstart_run):
+    work, _, _ = quickstart_run
+    with chdir(work):
+        g = xgrid.Grid(xgrid.load("quickstart.yaml", check_local=False))
+        jobs = cost.project(g, cost.Throughput(), "results/features")
+    training = jobs[jobs.rule.isin(cost.TRAINING_RULES)]
+    # 3 intermediate arms, 4 arms x 3 targets
+    assert len(training) == 3 + 12
+    assert set(training.tokens) == {"counted"}
+    for job in training.itertuples():
+        if job.rule == "train_intermediate":
+            folder = xgrid.paths.fill(
+                xgrid.paths.INTERMEDIATE_MODEL, model=job.model, arm=job.arm, seed=job.seed
+            )
+        else:
+            folder = g.target_model_dir(job.model, job.arm, job.seed, job.target)
+        logged = json.loads((work / folder / "train_summary.json").read_text())
+        where = f"{job.rule} {job.arm} {job.target}"
+        assert job.steps == logged["steps"], where
+        assert job.micro_steps == logged["steps"] * logged["accumulation"], where
+        # the projection draws each task with its probability and each batch at the task's
+        # mean length; the run drew real batches
+        assert job.train_tokens == pytest.approx(logged["tokens"], rel=0.05), where
+        selection = logged.get("selection") or {}
+        assert cost_validations(g, job) == len(selection.get("validations", [])) + 1, where
+
+
+def cost_validations(g, job) -> int:
+    cell = (
+        g.intermediate_cell(job.model, job.arm, job.seed)
+        if job.rule == "train_intermediate"
+        else g.target_cell(job.model, job.arm, job.seed, job.target)
+    )
+    return cost._Projection(g, None, cost.Throughput()).validations(cell, job.steps)
+
+
+def test_jiants_four_per_pass_costs_more_than_one_pass_per_batch(tmp_path):
+    """The paper grid as shipped (XLM-R Large takes a batch of 32 in one pass on an 80 GB GPU)
+    against the same grid forced to jiant's 4 examples a pass (gradient_accumulation_steps 8,
+    QA 4): same tokens and steps, 8 (QA: 4) launch-bound passes a step."""
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    shipped = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    for section in [*config["intermediate"].values(), *config["targets"].values()]:
+        section["gradient_accumulation_steps"] = section["batch_size"] // 4
+    config["multitask"]["gradient_accumulation_steps"] = 8
+    jiant = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    trained = shipped.rule.isin(cost.TRAINING_RULES)
+    assert jiant.train_tokens.sum() == pytest.approx(shipped.train_tokens.sum())
+    assert jiant.steps.sum() == shipped.steps.sum()
+    assert jiant.micro_steps.sum() > 4 * shipped.micro_steps.sum()
+    assert (shipped[trained].micro_steps == shipped[trained].steps).all()
+    assert jiant.hours.sum() > 2 * shipped.hours.sum()
+
+
+def test_the_projection_quoted_in_the_docs_is_the_current_one():
+    """docs/performance.md and config/README.md quote the paper grid's projection, shipped and
+    at jiant's 4 a pass: they are regenerated when the cost model or the config changes."""
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    shipped = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    for section in [*config["intermediate"].values(), *config["targets"].values()]:
+        section["gradient_accumulation_steps"] = section["batch_size"] // 4
+    config["multitask"]["gradient_accumulation_steps"] = 8
+    jiant = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    hours, slow = f"{shipped.hours.sum():.2f}", f"{jiant.hours.sum():.2f}"
+    performance = (REPO / "docs/performance.md").read_text()
+    assert f"**{hours}**" in performance and f"**{slow}**" in performance
+    assert f"{int(shipped.steps.sum()):,} | **{hours}**" in performance
+    assert f"projects at {hours} H100-hours" in (REPO / "config/README.md").read_text()
