@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import matplotlib.figure
@@ -556,6 +557,12 @@ SUMMARY_FILES = {
     "overview.html",
     "gains_by_family.png",
     "benchmarks.csv",
+    "scores_by_language.csv",
+    "scores_by_language.html",
+    "training.csv",
+    "training_curves.csv",
+    "training.html",
+    "training_curves.png",
 }
 
 
@@ -1005,3 +1012,108 @@ def test_the_summary_has_a_table_per_benchmark(tmp_path):
     csv = pd.read_csv(out / "benchmarks.csv")
     assert set(csv.benchmark) == {"xtreme", "xtreme-r"}
     assert csv[(csv.benchmark == "xtreme") & (csv.name == "avg")].score.item() == 72
+
+
+# ---- per-language scores and intervals, training summaries ----------------------------------
+
+
+def _language_cells(tmp_path, cells: dict[str, dict[str, list[int]]]):
+    """Score and example files of xnli cells (seed 1): arm → language → 0/1 per example."""
+    scores, examples = [], []
+    for arm, per_lang in cells.items():
+        langs = {lang: {"accuracy": 100.0 * sum(c) / len(c)} for lang, c in per_lang.items()}
+        scores.append(write_score(tmp_path, "m", arm, 1, "xnli", langs, list(per_lang)))
+        path = tmp_path / f"m__{arm}__seed1__xnli.parquet"
+        rows = [
+            {"language": lang, "example": i, "correct": c}
+            for lang, correct in per_lang.items()
+            for i, c in enumerate(correct)
+        ]
+        pd.DataFrame(rows).to_parquet(path, index=False)
+        examples.append(path)
+    return scores, examples
+
+
+def test_every_language_has_its_score_and_its_gain_with_an_interval(tmp_path):
+    # 100 examples per language. en: the baseline is right on 50, the arm on 70 (the same 50
+    # and 20 more): a paired resample's gain is k points, k ~ Binomial(100, 0.2) discordant
+    # examples drawn (mean 20, sd 4): its 2.5 % and 97.5 % quantiles are 12 and 28.
+    # de: 40 and 50 right, k ~ Binomial(100, 0.1) (sd 3): 4 and 16
+    base = {"en": [1] * 50 + [0] * 50, "de": [1] * 40 + [0] * 60}
+    arm = {"en": [1] * 70 + [0] * 30, "de": [1] * 50 + [0] * 50}
+    scores, examples = _language_cells(tmp_path / "scores", {"baseline": base, "a": arm})
+    out = tmp_path / "summary"
+    summarize(scores, outputs(out), examples)
+    langs = pd.read_csv(out / "scores_by_language.csv")
+    en, de = one(langs, arm="a", language="en"), one(langs, arm="a", language="de")
+    assert (en.score, en.baseline, en.gain) == (70.0, 50.0, 20.0)
+    assert (de.score, de.baseline, de.gain) == (50.0, 40.0, 10.0)
+    assert 11 <= en.ci_low <= 14 and 26 <= en.ci_high <= 29 and en.significant
+    assert 3 <= de.ci_low <= 6 and 14 <= de.ci_high <= 17 and de.significant
+    assert en.family == "Indo-European" and en.seeds == 1
+    baseline_en = one(langs, arm="baseline", language="en")
+    assert baseline_en.score == 50.0 and pd.isna(baseline_en.gain)
+    # the target's gain is still the mean over its languages: (20 + 10) / 2
+    assert one(pd.read_csv(out / "gains_ci.csv"), arm="a", target="xnli")["gain"] == 15.0
+    page = (out / "scores_by_language.html").read_text()
+    assert f'<td>70.0<br><small class="sig">+20.0 [{en.ci_low:+.1f}, {en.ci_high:+.1f}]†' in page
+    assert "<h3>xnli (accuracy)</h3>" in page
+
+
+def _train_summary(directory: Path, tasks: dict, steps: int, losses: list | None) -> Path:
+    directory.mkdir(parents=True)
+    doc = {"tasks": list(tasks), "validation": tasks, "steps": steps, "seconds": 1.5}
+    if losses is not None:
+        doc["losses"] = losses
+    (directory / "train_summary.json").write_text(json.dumps(doc))
+    return directory
+
+
+def test_each_arms_english_validation_and_training_curve(grid_files, tmp_path, drawn):
+    root = tmp_path / "work/results"
+    dirs = [
+        _train_summary(
+            root / "intermediate/m/anli_plus/seed1/model",
+            {"anli_plus": {"accuracy": 61.0}},
+            100,
+            [[50, 1.1, 5e-4], [100, 0.7, 0.0]],
+        ),
+        _train_summary(
+            root / "target/m/anli_plus/seed1/xnli/model", {"xnli": {"accuracy": 70.0}}, 40, None
+        ),
+        _train_summary(
+            root / "target/m/baseline/seed1/xnli/model",
+            {"xnli": {"accuracy": 66.0}},
+            40,
+            [[20, 1.0, 1e-3], [40, 0.9, 0.0]],
+        ),
+        # SQuAD-style validation: its summary is the mean of EM and F1, (40 + 50) / 2 = 45
+        _train_summary(
+            root / "target/m/baseline/seed1/mlqa/model",
+            {"mlqa": {"exact_match": 40.0, "f1": 50.0}},
+            40,
+            None,
+        ),
+    ]
+    out = tmp_path / "summary"
+    summarize(grid_files, outputs(out), model_dirs=dirs)
+    runs = pd.read_csv(out / "training.csv")
+    assert one(runs, arm="anli_plus", phase="intermediate")["validation"] == 61.0
+    assert one(runs, arm="baseline", phase="mlqa")["validation"] == 45.0
+    assert one(runs, arm="anli_plus", phase="xnli")["steps"] == 40
+    page = (out / "training.html").read_text()
+    row = page[page.index('<td class="name">anli_plus</td>') :].split("</tr>")[0]
+    # intermediate anli_plus 61.0, 100 steps, then the targets in the order read: xnli 70.0,
+    # mlqa (none for this arm)
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["61.0", "100", "70.0", "–"]
+    curves = pd.read_csv(out / "training_curves.csv")
+    assert len(curves) == 4
+    # the figure: a panel per phase (intermediate first), the recorded points as lines; a
+    # phase without a recorded curve says so
+    fig = drawn["training_curves.png"]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["intermediate training", "target: xnli"]
+    (line,) = fig.axes[0].get_lines()
+    assert list(line.get_xdata()) == [50, 100] and list(line.get_ydata()) == [1.1, 0.7]
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["mlqa: no training curve recorded"]

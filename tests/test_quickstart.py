@@ -48,6 +48,7 @@ def test_the_quick_start_runs_every_rule_of_the_main_grid(finished):
     assert rules.count("labels") == rules.count("submission") == rules.count("aggregate") == 1
     assert rules.count("provenance") == 1
     _check_provenance(work)
+    assert rules.count("resolved_config") == 1  # the report's configuration section
     for path in xgrid.summary_outputs(TARGETS + RETRIEVAL).values():
         assert (work / path).stat().st_size > 0, path
     assert image.imread(work / "results/summary/gains_heatmap.png").shape[0] > 100
@@ -77,7 +78,10 @@ def report_html(finished):
 
 FIGURES = [f"results/summary/language_gains/{t}.png" for t in TARGETS + RETRIEVAL]
 FIGURES += ["results/summary/gains_heatmap.png", "results/summary/gains_by_family.png"]
-CATEGORIES = ["1. Main grid", "2. Per-language gains", "3. Retrieval"]
+FIGURES.append("results/summary/training_curves.png")
+# the sections this grid has, numbered in order (no research analysis in the quick start)
+CATEGORIES = ["1. Main grid", "2. Per-language scores and gains", "3. Retrieval", "4. Training"]
+CATEGORIES += ["5. Provenance", "6. Configuration"]
 
 
 def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished, report_html):
@@ -98,8 +102,17 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished,
     retrieval = {p for sub in categories["3. Retrieval"].values() for p in sub}
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
     assert "results/summary/arm_target.md" in results  # the paper's table
-    # the configuration that produced it, rendered in the description
-    assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
+    languages = {p for sub in categories["2. Per-language scores and gains"].values() for p in sub}
+    assert "results/summary/scores_by_language.html" in languages
+    training = {p for sub in categories["4. Training"].values() for p in sub}
+    assert training == {"results/summary/training.html", "results/summary/training_curves.png"}
+    # the configuration that produced it, in a section of its own
+    section = {p for sub in categories["6. Configuration"].values() for p in sub}
+    assert section == {"results/summary/config.yaml"}
+    data = results["results/summary/config.yaml"]["data_uri"].split("base64,", 1)[1]
+    resolved = yaml.safe_load(base64.b64decode(data))
+    assert resolved["data"]["demo_scale"] == config["data"]["demo_scale"]
+    assert resolved["targets"]["xnli"]["max_steps"] == config["targets"]["xnli"]["max_steps"]
 
 
 def _description(html: str) -> str:
@@ -109,17 +122,32 @@ def _description(html: str) -> str:
 
 
 def test_the_report_opens_on_the_results(finished, report_html):
-    """Its first page shows the arm × target table and the heatmap, then the config."""
+    """Its first page shows the demo banner, the arm × target table and the heatmap, then
+    the list of the report's sections, drawn from what the grid reports; the config is a
+    section of its own."""
     page = _description(report_html.read_text())
     table = pd.read_csv(finished[0] / "results/summary/arm_target.csv")
     heatmap = page.find('<img alt="gains over the baseline"')
-    config = page.find("demo_scale")
-    assert 0 <= heatmap < config
-    assert page.find(f"<td>{MODEL}</td><td>baseline</td>") < heatmap
+    banner = page.find('id="xstilts-demo-banner"')
+    assert 0 <= banner < page.find(f"<td>{MODEL}</td><td>baseline</td>") < heatmap
+    assert "demo_scale" not in page
+    sections = re.findall(r"<li><a[^>]*showCategory[^>]*>([^<]+)</a>:", page[heatmap:])
+    assert sections == CATEGORIES
     # every arm's XTREME average as the table has it, rounded to one decimal
     for arm, value in zip(table.arm, table.xtreme_avg, strict=True):
         row = re.search(rf"<tr><td>{MODEL}</td><td>{arm}</td>.*?</tr>", page)
         assert row and f"{value:.1f}*" in row.group(0), arm
+
+
+def test_the_first_screen_shows_the_title_the_table_and_the_heatmap(report_html, tmp_path):
+    """In a 1400 × 900 window of a headless browser, the landing page's demo banner, title,
+    arm × target table and heatmap are all inside the first screen, the heatmap decoded."""
+    boxes = report_checks.first_screen(report_html, tmp_path, 1400, 900)
+    assert boxes["window"] == [1400, 900]
+    report_checks.assert_inside(boxes, ["banner", "title", "table", "heatmap"])
+    assert boxes["heatmap_decoded"]
+    assert boxes["heatmap"][3] - boxes["heatmap"][1] > 200  # drawn large enough to read
+    assert image.imread(tmp_path / "first_screen.png").shape[:2] == (900, 1400)
 
 
 def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
@@ -273,6 +301,7 @@ def _submission(seed="1"):
 
 # the aggregation and the provenance of the scores (both read every score file)
 AGGREGATE = {("aggregate", ()), ("provenance", ())}
+CONFIG = {("resolved_config", ())}  # the config the report shows: written again on any edit
 
 
 def test_nothing_reruns_without_a_change(finished):
@@ -291,7 +320,7 @@ def test_editing_mnli_lr_reruns_only_the_mnli_arm(finished):
         "evaluate_target", ["mnli"], TARGETS
     )
     expected |= _cells("evaluate_retrieval", ["mnli"], RETRIEVAL, key="rtarget")
-    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+    assert _edited(work, config, edit) == expected | AGGREGATE | CONFIG | _submission()
 
 
 def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished):
@@ -301,7 +330,7 @@ def test_editing_a_target_setting_reruns_that_target_in_every_arm(finished):
         c["targets"]["xnli"]["learning_rate"] = 1e-3
 
     expected = _cells("train_target", ARMS, ["xnli"]) | _cells("evaluate_target", ARMS, ["xnli"])
-    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+    assert _edited(work, config, edit) == expected | AGGREGATE | CONFIG | _submission()
 
 
 def test_a_new_seed_runs_only_that_seeds_cells(finished):
@@ -310,7 +339,7 @@ def test_a_new_seed_runs_only_that_seeds_cells(finished):
     expected |= _cells("train_target", ARMS, TARGETS, seed="2")
     expected |= _cells("evaluate_target", ARMS, TARGETS, seed="2")
     expected |= _cells("evaluate_retrieval", ARMS, RETRIEVAL, seed="2", key="rtarget")
-    expected |= AGGREGATE | _submission(seed="2")
+    expected |= AGGREGATE | CONFIG | _submission(seed="2")
     assert _edited(work, config, lambda c: c.update(seeds=[1, 2])) == expected
 
 
@@ -321,13 +350,13 @@ def test_changing_a_targets_languages_reruns_only_its_evaluations(finished):
         c["targets"]["xnli"]["languages"] = ["ar", "de", "en"]
 
     expected = _cells("evaluate_target", ARMS, ["xnli"]) | {("labels", ())}
-    assert _edited(work, config, edit) == expected | AGGREGATE | _submission()
+    assert _edited(work, config, edit) == expected | AGGREGATE | CONFIG | _submission()
 
 
 def test_removing_an_arm_reruns_only_the_aggregation_and_the_best_submission(finished):
     work, config, _ = finished
     assert _edited(work, config, lambda c: c["multitask"].update(enabled=False)) == (
-        AGGREGATE | _submission()
+        AGGREGATE | CONFIG | _submission()
     )
 
 
@@ -371,8 +400,32 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished, capsys):
     assert table.loc["train_target", ["jobs", "done", "to run"]].tolist() == [12, 9, 3]
     assert table.loc["evaluate_retrieval", ["jobs", "done", "to run"]].tolist() == [8, 6, 2]
     assert table.loc["prepare", ["done", "to run"]].tolist() == [7, 0]
-    # + the aggregation and the best submission
-    assert table.loc["total", "to run"] == 1 + 3 + 3 + 2 + 1 + 1
+    # + the aggregation, the provenance, the config the report shows and the best submission
+    assert table.loc["total", "to run"] == 1 + 3 + 3 + 2 + 1 + 1 + 1 + 1
+
+
+def _markdown_rows(lines: list[str]) -> list[dict[str, str]]:
+    """A Markdown table's rows as {column: cell}, in order (the separator row left out)."""
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    header, rows = cells[0], [r for r in cells[1:] if not set("".join(r)) <= set("-:")]
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_readme_quotes_the_quick_starts_table_and_job_count(finished):
+    """README.md's quick start is this run's: its job count, and its table cell for cell the
+    summary table of arm_target.md, row for row (the columns follow the config's order of
+    targets, which the test's copy of the config sorts); regenerate both from a quick start
+    when they drift."""
+    work, _, jobs = finished
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Quick start") : readme.index("## Test")]
+    assert f" {len(jobs)} jobs" in section, f"the quick start ran {len(jobs)} jobs"
+    summary = (work / "results/summary/arm_target.md").read_text()
+    table = summary[summary.index("| model") :].split("\n\n", 1)[0].strip()
+    quoted = [line for line in section.splitlines() if line.startswith("|")]
+    assert _markdown_rows(quoted) == _markdown_rows(table.splitlines()), (
+        f"README.md's table is not the quick start's:\n{table}"
+    )
 
 
 def _check_provenance(work):

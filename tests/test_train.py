@@ -263,6 +263,10 @@ def test_sigterm_checkpoints_and_the_rerun_resumes_to_the_same_model(
     summary_a = json.loads((tmp_path / "straight/train_summary.json").read_text())
     summary_b = json.loads((tmp_path / "killed/train_summary.json").read_text())
     assert summary_a["validation"] == summary_b["validation"]
+    # the training curve (the report's): a point a step in a run of 50 (fewer steps than
+    # LOSS_POINTS), each the step's loss; the resumed run's points are the same
+    assert [point[0] for point in summary_a["losses"]] == list(range(1, 51))
+    assert summary_b["losses"] == summary_a["losses"]
 
 
 def test_a_learning_curve_changes_no_weight_and_survives_a_resume(

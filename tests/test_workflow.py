@@ -106,10 +106,13 @@ FIGURES += ["results/summary/gains_heatmap.png", "results/summary/gains_by_famil
 FIGURES += [f"results/summary/robustness/{t}.png" for t in ROBUST_TARGETS]
 FIGURES.append("results/summary/similarity/similarity.png")
 FIGURES += ["results/summary/sequences/orders.png", "results/summary/training_length/xnli.png"]
+FIGURES.append("results/summary/training_curves.png")
+# ten sections: numbered 01 to 10, so that the menu, which sorts by name, keeps their order
 CATEGORIES = [
-    "1. Main grid", "2. Per-language gains", "3. Retrieval", "4. Research arms: robustness",
-    "5. Research arms: task similarity", "6. Research arms: task order",
-    "7. Research arms: training length",
+    "01. Main grid", "02. Per-language scores and gains", "03. Retrieval", "04. Training",
+    "05. Research arms: robustness", "06. Research arms: task similarity",
+    "07. Research arms: task order", "08. Research arms: training length", "09. Provenance",
+    "10. Configuration",
 ]  # fmt: skip
 
 
@@ -133,7 +136,10 @@ def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_
     assert retrieval == {f"results/summary/language_gains/{t}.png" for t in RETRIEVAL}
     assert "results/summary/arm_target.md" in results  # the paper's table
     # the configuration that produced it, rendered in the description
-    assert "demo_scale" in html and str(config["targets"]["xnli"]["max_steps"]) in html
+    # the configuration that produced it, in a section of its own
+    data = results["results/summary/config.yaml"]["data_uri"].split("base64,", 1)[1]
+    resolved = yaml.safe_load(base64.b64decode(data))
+    assert resolved["targets"]["xnli"]["max_steps"] == config["targets"]["xnli"]["max_steps"]
 
 
 def test_the_report_renders_in_a_headless_browser(report_html, tmp_path):
@@ -442,7 +448,13 @@ def _research_cells(seed="1", targets=None, rules=("train_target", "evaluate_tar
 
 ROBUST_SUMMARY = {("robustness_summary", ())}
 # the aggregation, the provenance of the scores, and the similarity analysis that reads its gains
-AGGREGATES = {("aggregate", ()), ("provenance", ()), ("similarity_summary", ())}
+# + the config the report shows, written again on any edit of the config
+AGGREGATES = {
+    ("aggregate", ()),
+    ("provenance", ()),
+    ("similarity_summary", ()),
+    ("resolved_config", ()),
+}
 
 
 def _cells(rule, arms, targets=(None,), seed="1"):
@@ -516,7 +528,8 @@ def test_a_new_arm_runs_only_its_cells(finished_demo):
     for t in RETRIEVAL:
         cell = {"model": "demo_tiny", "arm": "multitask", "seed": "1", "rtarget": t}
         expected.add(("evaluate_retrieval", tuple(sorted(cell.items()))))
-    assert jobs == expected | AGGREGATES | _subs("best")
+    # the config is unchanged: it is not written again
+    assert jobs == expected | (AGGREGATES - {("resolved_config", ())}) | _subs("best")
     assert _edited(work, config, lambda c: None) == set()  # and all is back
 
 
@@ -546,8 +559,8 @@ def test_plan_shows_what_an_edit_reruns_and_why(finished_demo, capsys):
     assert table.loc["prepare_language", ["done", "to run"]].tolist() == [7, 0]
     assert table.loc["evaluate_robustness", ["jobs", "done", "to run"]].tolist() == [6, 4, 2]
     # + aggregate, best submission, robustness, similarity, sequence, training length and
-    # translated summaries
-    assert table.loc["total", "to run"] == 7 + 20 + 20 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    # translated summaries, and the config the report shows
+    assert table.loc["total", "to run"] == 7 + 20 + 20 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     # a demo grid's models train on the CPU: `xstilts cost` counts the tokens of the jobs to
     # run, and neither it nor the plan projects GPU-hours
     argv = ["cost", "--config", str(work / "plan.yaml"), "--output", str(work / "cost.csv")]

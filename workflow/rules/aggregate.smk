@@ -2,10 +2,27 @@
 PROVENANCE = xgrid.SUMMARY_DIR + "/provenance.json"
 
 
+def trained_model_dirs():
+    """The main grid's intermediate and target model directories: their train_summary.json
+    gives each run's English validation score and training curve (the report's training
+    section)."""
+    out = []
+    for m in GRID.models:
+        for s in GRID.seeds:
+            for a in GRID.arms:
+                if a in GRID.intermediate_arms:
+                    out.append(
+                        paths.fill(paths.INTERMEDIATE_MODEL, model=m, arm=a, seed=s)
+                    )
+                out += [GRID.validation_input(m, a, s, t) for t in GRID.targets]
+    return list(dict.fromkeys(out))
+
+
 rule aggregate:
     input:
         scores=GRID.scores_files(),
         examples=GRID.example_files(),
+        models=trained_model_dirs(),
     output:
         **summary_report_outputs(),
     log:
@@ -57,7 +74,7 @@ rule provenance:
         provenance=report(
             PROVENANCE,
             caption="../report/provenance.rst",
-            category="Provenance",
+            category=section("Provenance"),
         ),
     log:
         "logs/provenance.log",
@@ -68,3 +85,23 @@ rule provenance:
         cells=provenance_cells,
     script:
         "../scripts/provenance.py"
+
+
+# The config as validated (every default filled in), for the report's configuration section:
+# written again whenever the config changes, so the report shows the config that produced it.
+rule resolved_config:
+    output:
+        report(
+            paths.RESOLVED_CONFIG,
+            caption="../report/config.rst",
+            category=section("Configuration"),
+            labels={"result": "config.yaml"},
+        ),
+    localrule: True
+    params:
+        config=xgrid.canonical(GRID.config),
+    run:
+        import yaml
+
+        Path(output[0]).parent.mkdir(parents=True, exist_ok=True)
+        Path(output[0]).write_text(yaml.safe_dump(GRID.config, sort_keys=False))

@@ -58,6 +58,7 @@ def final_outputs():
     return (
         GRID.scores_files()
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
+        + [paths.RESOLVED_CONFIG]
         + GRID.submission_files()
         # the research arms' score files, then the summaries of the analyses asked for
         + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
@@ -92,7 +93,7 @@ def reported(analysis):
             out[name] = report(
                 path,
                 caption=f"../report/{caption}",
-                category=category,
+                category=section(category),
                 labels={"target": target} if target else {"figure": Path(path).name},
             )
     return out
@@ -288,7 +289,34 @@ REPORTED = {
     "table_tex": ("1. Main grid", "arm_target_tex.rst"),
     "best_csv": ("1. Main grid", "best_per_target.rst"),
     "overview": ("1. Main grid", "overview.rst"),
+    "languages_html": ("Per-language scores and gains", "scores_by_language.rst"),
+    "training_html": ("Training", "training.rst"),
+    "training_curves": ("Training", "training_curves.rst"),
 }
+
+
+def report_sections():
+    """The report's sections this grid has, in the menu's order: the main grid, per
+    language, retrieval (when scored), training, each research analysis asked for, the
+    provenance and the configuration."""
+    titles = ["Main grid", "Per-language scores and gains"]
+    titles += ["Retrieval"] if GRID.retrieval_targets else []
+    titles.append("Training")
+    for analysis in analyses.all_analyses():
+        if analysis.REPORT is not None and analysis.enabled(GRID):
+            titles.append(re.sub(r"^\d+\.\s*", "", analysis.REPORT[0]))
+    return titles + ["Provenance", "Configuration"]
+
+
+def section(category):
+    """The report category of a section ("Retrieval", or "3. Retrieval" as an analysis may
+    name it), numbered by its place among the sections this grid has: the menu (sorted by
+    name) lists them in order, without gaps."""
+    title = re.sub(r"^\d+\.\s*", "", category)
+    titles = report_sections()
+    width = len(str(len(titles)))  # "01." before "10.": the menu sorts by name
+    number = f"{titles.index(title) + 1:0{width}d}" if title in titles else None
+    return f"{number}. {title}" if number else category
 
 
 def summary_report_outputs():
@@ -298,18 +326,18 @@ def summary_report_outputs():
         if name.startswith("language_gains_"):
             target = name.removeprefix("language_gains_")
             retrieval = target in GRID.retrieval_targets
-            category = "3. Retrieval" if retrieval else "2. Per-language gains"
+            category = "Retrieval" if retrieval else "Per-language scores and gains"
             out[name] = report(
                 path,
                 caption="../report/language_gains.rst",
-                category=category,
+                category=section(category),
                 labels={"target": target},
             )
         elif name == "family_heatmap":
             out[name] = report(
                 path,
                 caption="../report/gains_by_family.rst",
-                category="2. Per-language gains",
+                category=section("Per-language scores and gains"),
                 labels={"target": "all targets, by family"},
             )
         elif name in REPORTED:
@@ -317,7 +345,7 @@ def summary_report_outputs():
             out[name] = report(
                 path,
                 caption=f"../report/{caption}",
-                category=category,
+                category=section(category),
                 labels={"result": Path(path).name},
             )
         else:

@@ -12,6 +12,7 @@ def main(smk):
         list(smk.input.examples),
         tuple(smk.params.benchmarks),
         tuple(smk.params.published),
+        list(smk.input.models),
     )
 
 

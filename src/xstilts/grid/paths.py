@@ -55,9 +55,17 @@ SUMMARY_FILES = {
     "family_csv": "gains_by_family.csv",
     "family_heatmap": "gains_by_family.png",
     "benchmarks_csv": "benchmarks.csv",
+    # the report's sections beyond the main table: per language, training, the config
+    "languages_csv": "scores_by_language.csv",  # absolute scores and gains with intervals
+    "languages_html": "scores_by_language.html",
+    "training_csv": "training.csv",  # each run's English validation, steps and time
+    "curves_csv": "training_curves.csv",  # each run's training loss by step
+    "training_html": "training.html",
+    "training_curves": "training_curves.png",
     "overview": "overview.html",  # the report's first screen: the table and the heatmap
 }
 LANGUAGE_GAINS = SUMMARY_DIR + "/language_gains/{target}.png"
+RESOLVED_CONFIG = SUMMARY_DIR + "/config.yaml"  # the config as validated: the report's section
 # each analysis's folder of summary files (xstilts.analyses)
 ANALYSIS_DIRS = {
     name: f"{SUMMARY_DIR}/{name}"

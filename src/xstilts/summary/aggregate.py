@@ -19,9 +19,11 @@ import pandas as pd
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, read_validation, task_scores
 from xstilts.summary.render import (
+    languages_html,
     latex,
     overview_html,
     report_markdown,
+    training_html,
 )
 from xstilts.summary.tables import (
     arm_target_std,
@@ -31,10 +33,12 @@ from xstilts.summary.tables import (
     gains_by_family,
     gains_by_language,
     gains_table,
+    language_scores,
     metric_label,
     metric_table,
     xtreme_label,
 )
+from xstilts.summary.training import INTERMEDIATE, read_training
 
 LANGUAGE_GAINS = "language_gains_"  # + target: the per-language gain figure of one target
 
@@ -45,13 +49,16 @@ def summarize(
     example_files: list[str | Path] | None = None,
     benchmarks: tuple[str, ...] = ("xtreme",),
     published_models: tuple[str, ...] = (),
+    model_dirs: list[str | Path] = (),
 ) -> None:
     """Write every summary file; ``outputs`` maps the names in grid.SUMMARY_FILES to paths,
     and ``language_gains_<target>`` to the per-language gain figure of each target;
     ``example_files`` (per-example statistics, one per score file) give the gains' confidence
     intervals; each of ``benchmarks`` ("xtreme", "xtreme-r") gets its own table of task, group
     and benchmark scores; the ``published_models`` (XLM-R Large on real data) are set beside the
-    published X-STILTs and XLM-R Large numbers (xstilts.published)."""
+    published X-STILTs and XLM-R Large numbers (xstilts.published); the ``model_dirs``
+    (intermediate and target models) give each run's English validation and training
+    curve."""
     from xstilts.summary import figures as plots  # seaborn only where figures are drawn
 
     long, meta = read_scores(score_files)
@@ -63,7 +70,12 @@ def summarize(
     metric_names = {t: metric_label(m) for t, m in meta["avg_metrics"].items()}
     metrics = metric_table(long, meta)
     bench = pd.concat([benchmark_table(long, meta, b) for b in benchmarks], ignore_index=True)
-    ci, draws = bootstrap_gains(score_files, example_files or [None] * len(score_files))
+    intervals: list[dict] = []  # per language
+    ci, draws = bootstrap_gains(
+        score_files, example_files or [None] * len(score_files), by_language=intervals
+    )
+    langs = language_scores(long, meta, intervals)
+    runs, curves = read_training(list(model_dirs))
     best = best_table(table, read_validation(score_files), draws)
     significant = {(r.model, r.arm, r.target) for r in ci.itertuples() if r.significant}
     beside = ""
@@ -91,6 +103,12 @@ def summarize(
         "family_csv": lambda p: families.to_csv(p, index=False),
         "benchmarks_csv": lambda p: bench.to_csv(p, index=False),
         "family_heatmap": lambda p: plots.family_gains(families, p),
+        "languages_csv": lambda p: langs.to_csv(p, index=False),
+        "languages_html": lambda p: Path(p).write_text(languages_html(langs, metric_names)),
+        "training_csv": lambda p: runs.to_csv(p, index=False),
+        "curves_csv": lambda p: curves.to_csv(p, index=False),
+        "training_html": lambda p: Path(p).write_text(training_html(runs, list(table.index))),
+        "training_curves": lambda p: plots.training_curves(curves, p, _phases(runs)),
     }
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -263,3 +281,10 @@ def provenance(cells: list[dict], out: str | Path, code_dir: str | Path | None =
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
     return document
+
+
+def _phases(runs: pd.DataFrame) -> list[str]:
+    """The training curve's panels: the intermediate training (when any arm has one), then
+    every target trained."""
+    phases = list(dict.fromkeys(runs.phase))
+    return [p for p in [INTERMEDIATE] if p in phases] + [p for p in phases if p != INTERMEDIATE]

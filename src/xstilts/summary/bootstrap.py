@@ -113,6 +113,7 @@ def bootstrap_gains(
     resamples: int = CI_RESAMPLES,
     seed: int = 0,
     reference: str = BASELINE,
+    by_language: list[dict] | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple, np.ndarray]]:
     """Gain of every arm over the ``reference`` arm (the baseline unless said) per (model,
     target), with a 95 % confidence interval from a paired bootstrap over seeds and test
@@ -126,7 +127,9 @@ def bootstrap_gains(
     the draws; ``significant`` when it excludes 0. The XTREME average's draws are the mean over
     the XTREME targets present of each target's draws.
 
-    Returns the table and the draws per (model, arm, target) (the reference's are zeros)."""
+    Returns the table and the draws per (model, arm, target) (the reference's are zeros).
+    ``by_language`` (a list), when given, gets a row per (model, arm, target, language): the
+    language's own gain and its interval, from the same draws."""
     from xstilts import tasks as task_registry
 
     cells = _load_examples(score_files, example_files)
@@ -166,8 +169,15 @@ def bootstrap_gains(
                 rng = _rng(seed, "examples", model, target, lang, n)  # the same for every arm
                 counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
                 full = _language_gain(task, a_frames, b_frames, even, np.ones((1, n)))
+                language_sample = _language_gain(task, a_frames, b_frames, weights, counts)
                 observed += float(full[0]) / len(langs)
-                sample += _language_gain(task, a_frames, b_frames, weights, counts) / len(langs)
+                sample += language_sample / len(langs)
+                if by_language is not None:
+                    by_language.append(
+                        {"model": model, "arm": arm, "target": target, "language": lang}
+                        | {"gain": float(full[0])}
+                        | _interval(language_sample)
+                    )
             draws[(model, arm, target)] = sample
             rows.append(_ci_row(model, arm, target, observed, sample, len(seeds), resamples))
     for model, arm in dict.fromkeys((r["model"], r["arm"]) for r in rows):

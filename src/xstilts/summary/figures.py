@@ -333,3 +333,35 @@ def training_length(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, ou
     fig.suptitle(f"{target}: intermediate-training length, convergence and accuracy")
     fig.savefig(out)
     plt.close(fig)
+
+
+def training_curves(curves: pd.DataFrame, out, phases: list[str]) -> None:
+    """The training loss against the optimizer step: a panel per phase (the intermediate
+    training, then each target's fine-tuning), a line per arm (and seed, in the arm's colour);
+    a panel says so when its runs recorded no curve (trained by an older xstilts)."""
+    phases = phases or ["intermediate"]
+    arms = list(dict.fromkeys(curves.arm)) if len(curves) else []
+    colours = dict(zip(arms, sns.color_palette("tab10", max(1, len(arms))), strict=False))
+    width = min(4, len(phases))
+    rows = -(-len(phases) // width)
+    fig, axes = plt.subplots(rows, width, figsize=(4.2 * width, 3.2 * rows), dpi=120,
+                             squeeze=False)  # fmt: skip
+    for ax, phase in zip(axes.flat, phases, strict=False):
+        data = curves[curves.phase == phase] if len(curves) else curves
+        if data.empty:
+            _empty(ax, f"{phase}: no training curve recorded")
+            continue
+        multi_model = data.model.nunique() > 1
+        for (model, arm, seed), g in data.groupby(["model", "arm", "seed"], sort=False):
+            first = seed == data[(data.model == model) & (data.arm == arm)].seed.min()
+            label = (f"{model} / {arm}" if multi_model else arm) if first else None
+            ax.plot(g.step, g.loss, color=colours[arm], label=label, linewidth=1.2)
+        ax.set_title("intermediate training" if phase == "intermediate" else f"target: {phase}")
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("training loss")
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(phases) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)

@@ -199,7 +199,7 @@ def overview_html(
     return (
         '<table class="table table-sm">\n' + "\n".join(rows) + "\n</table>\n"
         f"<p>{escape(TABLE_LEGEND)}</p>\n"
-        f'<img alt="gains over the baseline" style="max-width: 100%" '
+        f'<img alt="gains over the baseline" style="max-width: 100%; max-height: 42vh" '
         f'src="data:image/png;base64,{picture}">\n'
     )
 
@@ -267,3 +267,114 @@ def report_markdown(table, metric_names, std, ci, best, beside, bench, benchmark
         + metrics_markdown(metrics)
         + ("\n## Notes\n\n" + "\n".join(notes) + "\n" if notes else "")
     )
+
+
+PAGE_STYLE = (
+    "body{font-family:system-ui,sans-serif;font-size:14px;margin:1.5em;color:#222}"
+    "table{border-collapse:collapse;margin-bottom:1.5em}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}"
+    "th{background:#f3f3f3}td.name,th.name{text-align:left}"
+    "small{color:#555}.sig{font-weight:bold}"
+)
+
+
+def _page(title: str, intro: str, body: str) -> str:
+    """A standalone HTML page (the report shows it in a frame)."""
+    from html import escape
+
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{PAGE_STYLE}</style></head><body>\n<h2>{escape(title)}</h2>\n"
+        f"<p>{intro}</p>\n{body}</body></html>\n"
+    )
+
+
+def _gain_text(r) -> str:
+    """``+1.2 [-0.3, +2.8]``, with † when the interval excludes 0; no interval: the gain."""
+    if pd.isna(r.gain):
+        return ""
+    text = f"{r.gain:+.1f}"
+    if pd.notna(r.ci_low):
+        text += f" [{r.ci_low:+.1f}, {r.ci_high:+.1f}]" + ("†" if r.significant else "")
+    return text
+
+
+def languages_html(langs: pd.DataFrame, metric_names: dict[str, str]) -> str:
+    """Per target, a table of its languages: each arm's absolute score (mean over seeds) and,
+    under it, its gain over the baseline with the 95 % interval."""
+    from html import escape
+
+    sections = []
+    for (model, target), g in langs.groupby(["model", "target"], sort=False):
+        arms = list(dict.fromkeys(g.arm))
+        head = '<tr><th class="name">language</th><th class="name">family</th>'
+        head += "".join(f"<th>{escape(a)}</th>" for a in arms) + "</tr>"
+        lines = [head]
+        for (lang, family), h in g.groupby(["language", "family"], sort=False):
+            by_arm = {r.arm: r for r in h.itertuples()}
+            cells = [f'<td class="name">{escape(lang)}</td><td class="name">{escape(family)}</td>']
+            for arm in arms:
+                r = by_arm.get(arm)
+                if r is None or pd.isna(r.score):
+                    cells.append("<td>–</td>")
+                    continue
+                gain = _gain_text(r)
+                mark = ' class="sig"' if r.significant else ""
+                cells.append(f"<td>{r.score:.1f}" + (f"<br><small{mark}>{escape(gain)}</small>"
+                             if gain else "") + "</td>")  # fmt: skip
+            lines.append("<tr>" + "".join(cells) + "</tr>")
+        metric = metric_names.get(target, "")
+        title = f"{target} ({metric})" + (f", {model}" if langs.model.nunique() > 1 else "")
+        sections.append(f"<h3>{escape(title)}</h3>\n<table>\n" + "\n".join(lines) + "\n</table>")
+    if not sections:
+        sections = ["<p>No per-language scores.</p>"]
+    n_seeds = int(langs.seeds.max()) if len(langs) else 0
+    intro = (
+        "Each language's score (the target's official metric, mean over "
+        f"{n_seeds} seed{'s' if n_seeds != 1 else ''}) per arm; under it the gain over the "
+        f"baseline with its {CI_LEVEL:.0f} % interval from the paired bootstrap over seeds and "
+        "test examples (the draws of the gains in arm_target.md, per language). † and bold: "
+        "the interval excludes 0. Every value is in results/summary/scores_by_language.csv."
+    )
+    return _page("Scores and gains per language", intro, "\n".join(sections))
+
+
+def training_html(training: pd.DataFrame, arms: list[tuple[str, str]]) -> str:
+    """Per arm (rows, in the table's order): the English validation score of each task its
+    intermediate run trained, and of each target after fine-tuning, mean over seeds."""
+    from html import escape
+
+    from xstilts.summary.training import INTERMEDIATE
+
+    if training.empty:
+        return _page("English validation", "No training summaries were found.", "")
+    inter = training[training.phase == INTERMEDIATE]
+    tasks = list(dict.fromkeys(inter.task))
+    targets = [p for p in dict.fromkeys(training.phase) if p != INTERMEDIATE]
+    mean = training.groupby(["model", "arm", "phase", "task"], sort=False)["validation"].mean()
+    steps = inter.groupby(["model", "arm"], sort=False)["steps"].mean()
+    head = ['<th class="name">model</th>', '<th class="name">arm</th>']
+    head += [f"<th>intermediate: {escape(t)}</th>" for t in tasks] + ["<th>steps</th>"]
+    head += [f"<th>target: {escape(t)}</th>" for t in targets]
+    lines = ["<tr>" + "".join(head) + "</tr>"]
+
+    def cell(key) -> str:
+        value = mean.get(key)
+        return "<td>–</td>" if value is None or pd.isna(value) else f"<td>{value:.1f}</td>"
+
+    for model, arm in arms:
+        out = [f'<td class="name">{escape(model)}</td><td class="name">{escape(arm)}</td>']
+        out += [cell((model, arm, INTERMEDIATE, t)) for t in tasks]
+        n = steps.get((model, arm))
+        out.append("<td>–</td>" if n is None or pd.isna(n) else f"<td>{n:.0f}</td>")
+        out += [cell((model, arm, t, t)) for t in targets]
+        lines.append("<tr>" + "".join(out) + "</tr>")
+    intro = (
+        "The English validation score (each task's official metric on its English validation "
+        "set, mean over seeds) of every task an arm's intermediate run trained, and of each "
+        "target after fine-tuning from that arm's encoder: the scores the best arm per target "
+        "is chosen on. The baseline has no intermediate run (its encoder is the pretrained "
+        "one). Every value is in results/summary/training.csv; the training curves are in "
+        "training_curves.png."
+    )
+    return _page("English validation per arm", intro, "<table>\n" + "\n".join(lines) + "\n</table>")

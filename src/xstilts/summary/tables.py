@@ -265,3 +265,34 @@ def xtreme_label(table: pd.DataFrame) -> str:
         return "XTREME avg"
     coverage = "/".join(sorted(set(table["xtreme_tasks"])))
     return f"XTREME avg*\n({coverage} tasks)"
+
+
+LANGUAGE_COLUMNS = ["model", "arm", "target", "language", "family", "score", "seeds"]
+LANGUAGE_COLUMNS += ["baseline", "gain", "ci_low", "ci_high", "significant"]
+
+
+def language_scores(long: pd.DataFrame, meta: pd.DataFrame, intervals: list[dict]) -> pd.DataFrame:
+    """Per (model, arm, target, language): the absolute score (the target's summary metrics,
+    mean over seeds), the baseline's, and the gain over it with its 95 % interval
+    (``intervals``: the bootstrap's rows per language; no interval where it has none), in the
+    order of the target's languages."""
+    from xstilts import languages as lang_table
+
+    if long.empty:
+        return pd.DataFrame(columns=LANGUAGE_COLUMNS)
+    scores = per_language_summary(long, meta, "value").rename(columns={"value": "score"})
+    seeds = long.groupby(["model", "arm", "target"], sort=False)["seed"].nunique()
+    scores["seeds"] = [
+        seeds[(m, a, t)] for m, a, t in zip(scores.model, scores.arm, scores.target, strict=True)
+    ]
+    base = scores[scores.arm == BASELINE][["model", "target", "language", "score"]]
+    out = scores.merge(base.rename(columns={"score": "baseline"}), how="left",
+                       on=["model", "target", "language"])  # fmt: skip
+    out["gain"] = out["score"] - out["baseline"]
+    out.loc[out.arm == BASELINE, "gain"] = np.nan
+    keys = ["model", "arm", "target", "language"]
+    ci = pd.DataFrame(intervals, columns=[*keys, "gain", "ci_low", "ci_high", "significant"])
+    out = out.merge(ci.drop(columns="gain"), how="left", on=keys)
+    out["significant"] = out["significant"].astype("boolean").fillna(False).astype(bool)
+    out["family"] = [lang_table.family(code) for code in out.language]
+    return out[LANGUAGE_COLUMNS]

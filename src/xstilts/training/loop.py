@@ -278,6 +278,8 @@ def _summary(runner: Runner, loop: _Loop, run_id, train_split, compiled, seed, s
     }
     if runner.buckets:  # the padded lengths of each task's batches
         summary["shapes"] = {n: list(lengths) for n, lengths in runner.shapes.items()}
+    if runner.losses:  # the training curve: [step, mean loss since the last point, lr]
+        summary["losses"] = runner.losses
     if loop.curve_rows:
         summary["curve"] = runner.points
     if loop.selection is not None:

@@ -32,6 +32,8 @@ from xstilts.training.batches import (
 from xstilts.training.checkpoints import save_checkpoint
 from xstilts.training.optim import linear_schedule, param_groups
 
+LOSS_POINTS = 100  # points of the training curve a run records (train_summary.json "losses")
+
 
 @dataclass
 class Runner:
@@ -46,6 +48,9 @@ class Runner:
     step: int = 0
     tokens: int = 0
     points: list = field(default_factory=list)  # the learning curve's, when there is one
+    # the training curve: [step, mean loss since the previous point, learning rate], about
+    # LOSS_POINTS points a run (the report's training-curve figure)
+    losses: list = field(default_factory=list)
     # pad every batch to one of this many lengths per task, chosen from its length distribution
     # (fixed shapes for a compiled encoder); 0: to each batch's longest
     buckets: int = 0
@@ -100,6 +105,9 @@ class Runner:
         self.steps_by_task = dict.fromkeys(self.data, 0)  # the realised share of each task
         self.loss_sum = torch.zeros((), device=self.device)
         self.loss_n = 0
+        self.window_sum = torch.zeros((), device=self.device)  # since the last curve point
+        self.window_n = 0
+        self.loss_every = max(1, self.total // LOSS_POINTS)
 
     # ---- one optimizer step ----
     def train_step(self) -> None:
@@ -138,16 +146,25 @@ class Runner:
             (loss * (len(part) / len(drawn))).backward()
             self.loss_sum += loss.detach()
             self.loss_n += 1
+            self.window_sum += loss.detach()
+            self.window_n += 1
         return name
 
     def update(self) -> None:
-        """Clip, the optimizer and schedule steps, gradients to none: the step is done."""
+        """Clip, the optimizer and schedule steps, gradients to none: the step is done (and,
+        every ``loss_every`` steps, a point of the training curve)."""
         max_norm = self.settings.get("max_grad_norm", 1.0)
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
         self.optimizer.step()
         self.schedule.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
+        if self.step % self.loss_every == 0 or self.step == self.total:
+            lr = float(self.schedule.get_last_lr()[0])
+            mean = float(self.window_sum) / max(1, self.window_n)  # reads the device
+            self.losses.append([self.step, round(mean, 5), lr])
+            self.window_sum.zero_()
+            self.window_n = 0
 
     def mean_loss(self) -> float:
         """The mean loss since the last call (reads the device once)."""
@@ -187,6 +204,7 @@ class Runner:
             "step": self.step,
             "tokens": self.tokens,
             "curve": self.points,
+            "losses": self.losses,
             "steps_by_task": self.steps_by_task,
             "selection": selection.state() if selection else None,
         }
@@ -214,6 +232,7 @@ class Runner:
             torch.cuda.set_rng_state(cuda_rng[self.rank] if self.world > 1 else cuda_rng)
         self.step, self.tokens = state["step"], state["tokens"]
         self.points = state.get("curve", [])
+        self.losses = state.get("losses", [])
         self.steps_by_task = state.get("steps_by_task", self.steps_by_task)
         if selection is not None:
             selection.restore(state["selection"])
