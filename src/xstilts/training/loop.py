@@ -26,8 +26,14 @@ from xstilts import tasks as task_registry
 from xstilts.data.disk import load_split
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
-from xstilts.training import sharding
-from xstilts.training.checkpoints import StopSignals, fingerprint
+from xstilts.training import finished, sharding
+from xstilts.training.checkpoints import (
+    Stopped,
+    StopSignals,
+    disk_full_said,
+    fingerprint,
+    load_checkpoint,
+)
 from xstilts.training.curves import curve_points, curve_sets
 from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
@@ -113,10 +119,10 @@ def _selection(runner: Runner, features: dict, settings: dict):
 
 def _resume(runner: Runner, checkpoint_dir: Path, run_id: str, selection) -> None:
     path = checkpoint_dir / "checkpoint.pt"
-    if not path.exists():
-        return
     where = "cpu" if runner.world > 1 else runner.device  # sharded: load whole, then split
-    state = torch.load(path, map_location=where, weights_only=False)
+    state = load_checkpoint(checkpoint_dir, where)  # None: none, or one set aside unreadable
+    if state is None:
+        return
     if state["fingerprint"] == run_id and state.get("world", 1) == runner.world:
         runner.resume(state, selection)
         log.info("resumed from %s at step %d/%d", path, runner.step, runner.total)
@@ -223,11 +229,13 @@ class _Loop:
                     return False
                 if stop.received is not None and r.step < r.total:
                     self.checkpoint()
-                    log.warning(
-                        "signal %d at step %d/%d: checkpoint written to %s; rerun the job to "
-                        "resume", stop.received, r.step, r.total, self.checkpoint_dir,
-                    )  # fmt: skip
-                    raise SystemExit(128 + stop.received)
+                    message = (
+                        f"{signal.Signals(stop.received).name} at step {r.step}/{r.total}: "
+                        f"checkpoint written to {self.checkpoint_dir}; run the workflow again "
+                        "to resume"
+                    )
+                    log.warning("%s", message)
+                    raise Stopped(stop.received, message)
         return True
 
 
@@ -271,7 +279,8 @@ def _final_validation(runner: Runner, features: dict, precision: str) -> dict:
 
 def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir: Path, summary):
     """The model in the usual layout and its summary (the first process of a sharded run
-    saves the gathered weights); the checkpoints go."""
+    saves the gathered weights): first as the run's finished state in the checkpoint folder
+    (finished.py), then hard-linked into ``out_dir``; the checkpoints go."""
     model = runner.model
     if runner.world > 1:
         state, _ = sharding.full_state(model)
@@ -280,11 +289,14 @@ def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir:
             model = modeling.MultiTaskModel(plain, list(runner.tasks))
             model.load_state_dict(state)
     if runner.rank == 0:
-        modeling.save(model, tokenizer, out_dir)
-        (out_dir / "train_summary.json").write_text(
-            json.dumps(summary, indent=1, sort_keys=True) + "\n"
-        )
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        staging = checkpoint_dir / (finished.FINISHED + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        with disk_full_said(checkpoint_dir, f"the trained model of {out_dir}", checkpoint_dir):
+            modeling.save(model, tokenizer, staging)
+            (staging / "train_summary.json").write_text(
+                json.dumps(summary, indent=1, sort_keys=True) + "\n"
+            )
+            finished.keep(staging, checkpoint_dir, out_dir)
     if runner.world > 1:
         torch.distributed.barrier()
 
@@ -336,6 +348,13 @@ def train(
     if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
         log.info("%s holds this run, finished: not run again", out_dir)
         return json.loads(done.read_text())
+    kept = finished.same_run(checkpoint_dir, run_id)  # finished, but Snakemake deleted it
+    if kept is not None:
+        if sharding.world()[0] == 0:
+            finished.restore(checkpoint_dir, out_dir)
+        if sharding.world()[1] > 1:
+            torch.distributed.barrier()
+        return kept
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
         buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
     runner, tokenizer = _build(
