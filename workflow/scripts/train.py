@@ -6,6 +6,14 @@ from pathlib import Path
 from xstilts.job import run
 
 
+def tensorboard_dir(out_dir: str) -> str:
+    """results/<phase>/<cell> → results/tensorboard/<phase>/<cell>."""
+    out = Path(out_dir)
+    if out.parts and out.parts[0] == "results":
+        return str(Path("results", "tensorboard", *out.parts[1:]))
+    return str(out.parent / "tensorboard" / out.name)
+
+
 def main(smk):
     from xstilts import tasks
     from xstilts.training import sharding, train_in_stages
@@ -36,6 +44,12 @@ def main(smk):
         compile=bool(smk.config.get("compile", False)),
         buckets=smk.config.get("buckets"),
         curve=cell.get("curve"),
+        # TensorBoard event files beside the grid's results (results/tensorboard/<phase>/...):
+        # a logging option read from the config, not the cell's params, and not a declared
+        # output, so switching it reruns nothing
+        tensorboard=tensorboard_dir(str(smk.output.model))
+        if smk.config.get("tensorboard", True)
+        else None,
         train_sets={name: [str(d) for d in dirs] for name, dirs in train_sets.items()} or None,
     )
     gpus = int(smk.resources.get("gpu", 1) or 1)

@@ -35,6 +35,7 @@ from xstilts.training.checkpoints import (
     load_checkpoint,
 )
 from xstilts.training.curves import curve_points, curve_sets
+from xstilts.training.events import EventWriter
 from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
 from xstilts.training.runner import Runner
@@ -155,6 +156,34 @@ class _Loop:
         self.runner, self.checkpoint_dir, self.run_id = runner, checkpoint_dir, run_id
         self.selection, self.sets, self.precision = selection, sets, precision
         self.curve, self.curve_rows = curve, curve_rows
+        self.events, self.tag = None, ""  # TensorBoard (open_events)
+
+    def open_events(self, folder, train_split: str) -> None:
+        """TensorBoard event files in ``folder`` (the first process of a sharded run): a run
+        that starts at step 0 replaces its earlier files; a later stage's tags carry its
+        split."""
+        if folder is None or self.runner.rank != 0:
+            return
+        suffix = f".{train_split}"
+        if self.runner.step == 0 and Path(folder).is_dir():
+            for old in Path(folder).glob(f"events.out.tfevents.*{suffix}"):
+                old.unlink()
+        self.events = EventWriter(folder, suffix)
+        self.tag = "" if train_split == "train" else f"{train_split}/"
+
+    def close_events(self) -> None:
+        if self.events is not None:
+            self.events.close()
+
+    def scalars(self, step: int, values: dict) -> None:
+        if self.events is not None:
+            self.events.scalars(step, {self.tag + k: v for k, v in values.items()})
+
+    def curve_point(self, step: int) -> None:
+        r = self.runner
+        points = curve_points(r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step)
+        r.points += points
+        self.scalars(step, {f"curve/{p['language']}/score": p["score"] for p in points})
 
     def checkpoint(self) -> None:
         self.runner.checkpoint(self.checkpoint_dir, self.run_id, self.selection)
@@ -167,14 +196,13 @@ class _Loop:
         (the validation's patience is exhausted)."""
         r, step = self.runner, self.runner.step
         if self.curve_rows and (step % self.curve["every"] == 0 or step == r.total):
-            r.points += curve_points(
-                r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step
-            )
+            self.curve_point(step)
         if self.selection is None or not self.selection.due(step, r.total):
             return False
         score = validation_score(r.model, self.sets, r.pad_id, self.precision)
         if self.selection.record(step, score):
             save_best(r.model, self.checkpoint_dir, self.selection)
+        self.scalars(step, {"validation/score": score})
         log.info(
             "validation at step %d: %.3f (best %.3f at step %d)",
             step, score, self.selection.best_score, self.selection.best_step,
@@ -206,11 +234,20 @@ class _Loop:
                 if now - t_log >= log_seconds or r.step == r.total:
                     rate = (r.tokens - tokens_at_start) / max(now - t_start, 1e-9)
                     left = (now - t_start) / (r.step - start_step) * (r.total - r.step)
+                    loss, lr = r.mean_loss(), r.schedule.get_last_lr()[0]
                     log.info(
                         "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
-                        r.step, r.total, r.mean_loss(), r.schedule.get_last_lr()[0], rate,
+                        r.step, r.total, loss, lr, rate,
                         time.strftime("%H:%M:%S", time.gmtime(left)),
                     )  # fmt: skip
+                    self.scalars(
+                        r.step,
+                        {
+                            "train/loss": loss,
+                            "train/learning_rate": lr,
+                            "train/tokens_per_second": rate,
+                        },
+                    )
                     t_log = now
                 due = (every_steps and r.step % every_steps == 0) or (
                     now - t_ckpt >= checkpoint_minutes * 60
@@ -320,6 +357,7 @@ def train(
     train_sets: dict[str, list[str | Path]] | None = None,
     train_split: str = "train",
     heads_from: str | Path | None = None,
+    tensorboard: str | Path | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -339,8 +377,10 @@ def train(
     trained only on them (an mlm arm's text); validation still comes from ``features``.
     ``train_split`` names the features split trained on (a staged task's "first_stage",
     stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
-    model's. A finished run whose ``train_summary.json`` is in ``out_dir`` with this run's
-    fingerprint is not run again.
+    model's. ``tensorboard`` (a folder) receives TensorBoard event files: the loss, learning
+    rate and tokens per second at each log line, validation and curve scores (events.py). A
+    finished run whose ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is
+    not run again.
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
@@ -370,20 +410,32 @@ def train(
         log.info("encoder compiled (torch.compile, reduce-overhead)")
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
-    if curve_rows and runner.step == 0:
-        runner.points += curve_points(
-            runner.model, curve_rows, runner.tasks, runner.pad_id, precision, 0
+    loop.open_events(tensorboard, train_split)
+    try:
+        if curve_rows and runner.step == 0:
+            loop.curve_point(0)
+        started = time.time()
+        run_args = (on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps)
+        if not loop.run(*run_args, stop_at_step):
+            return None
+        if compiled:  # validation below runs eagerly: one more graph would not pay for itself
+            runner.model.encoder._compiled_call_impl = None
+        if selection is not None and selection.best_step != runner.step:
+            load_best(runner.model, checkpoint_dir, selection, runner.device)
+            log.info("kept the best state: step %d (score %.3f)", selection.best_step,
+                     selection.best_score)  # fmt: skip
+        summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
+        summary["validation"] = _final_validation(runner, features, precision)
+        loop.scalars(
+            runner.step,
+            {
+                f"validation/{task}/{metric}": value
+                for task, scores in summary["validation"].items()
+                for metric, value in scores.items()
+                if isinstance(value, int | float)
+            },
         )
-    started = time.time()
-    if not loop.run(on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps, stop_at_step):
-        return None
-    if compiled:  # validation below runs eagerly: one more graph would not pay for itself
-        runner.model.encoder._compiled_call_impl = None
-    if selection is not None and selection.best_step != runner.step:
-        load_best(runner.model, checkpoint_dir, selection, runner.device)
-        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
-                 selection.best_score)  # fmt: skip
-    summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
-    summary["validation"] = _final_validation(runner, features, precision)
-    _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
-    return summary
+        _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
+        return summary
+    finally:
+        loop.close_events()
