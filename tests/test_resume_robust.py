@@ -188,3 +188,4 @@ def test_the_finished_state_goes_once_snakemake_accepted_the_output(tmp_path, mo
     marker.unlink()  # Snakemake recorded the job's success
     assert finished.sweep() == [Path("results/checkpoints/target/m/a/seed1/xnli")]
     assert not ckpt.exists() and Path(output, "train_summary.json").exists()
+    assert [p.name for p in Path("results/checkpoints").iterdir()] == []  # no empty folders

@@ -7,8 +7,10 @@ from xstilts.job import run
 
 
 def tensorboard_dir(out_dir: str) -> str:
-    """results/<phase>/<cell> → results/tensorboard/<phase>/<cell>."""
+    """results/<phase>/<cell>/model → results/tensorboard/<phase>/<cell>."""
     out = Path(out_dir)
+    if out.name == "model":
+        out = out.parent
     if out.parts and out.parts[0] == "results":
         return str(Path("results", "tensorboard", *out.parts[1:]))
     return str(out.parent / "tensorboard" / out.name)

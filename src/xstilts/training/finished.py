@@ -137,6 +137,14 @@ def sweep(root: str | Path = "results/checkpoints", snakemake_dir=Path(".snakema
             output, Path(snakemake_dir)
         ):
             continue
-        shutil.rmtree(record.parent.parent, ignore_errors=True)
-        removed.append(record.parent.parent)
+        folder = record.parent.parent
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+        for parent in folder.parents:  # the cell's folders, emptied: up to root, not above
+            if parent == root or not parent.is_relative_to(root):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
     return removed
