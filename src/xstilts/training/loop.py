@@ -179,6 +179,18 @@ class _Loop:
         if self.events is not None:
             self.events.scalars(step, {self.tag + k: v for k, v in values.items()})
 
+    def validation_scalars(self, validation: dict) -> None:
+        """The final English validation scores, each task's metrics."""
+        self.scalars(
+            self.runner.step,
+            {
+                f"validation/{task}/{metric}": value
+                for task, scores in validation.items()
+                for metric, value in scores.items()
+                if isinstance(value, int | float)
+            },
+        )
+
     def curve_point(self, step: int) -> None:
         r = self.runner
         points = curve_points(r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step)
@@ -338,6 +350,39 @@ def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir:
         torch.distributed.barrier()
 
 
+def _compile(runner: Runner, compile: bool) -> bool:
+    """Compile the encoder on CUDA (one process) when asked: whether it was."""
+    compiled = runner.device.type == "cuda" and bool(compile) and runner.world == 1
+    if compiled:  # in place (state_dict keys unchanged); later shapes are compiled dynamic
+        runner.model.encoder.compile(mode="reduce-overhead")
+        log.info("encoder compiled (torch.compile, reduce-overhead)")
+    return compiled
+
+
+def _keep_best(runner: Runner, checkpoint_dir: Path, selection) -> None:
+    """With model selection, put the best state back when it is not the last."""
+    if selection is not None and selection.best_step != runner.step:
+        load_best(runner.model, checkpoint_dir, selection, runner.device)
+        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
+                 selection.best_score)  # fmt: skip
+
+
+def _finished_before(out_dir: Path, checkpoint_dir: Path, run_id: str) -> dict | None:
+    """The summary of this run when it finished before: in ``out_dir``, or in the checkpoint
+    folder's finished state after Snakemake deleted the output (linked back; finished.py)."""
+    done = out_dir / "train_summary.json"
+    if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
+        log.info("%s holds this run, finished: not run again", out_dir)
+        return json.loads(done.read_text())
+    kept = finished.same_run(checkpoint_dir, run_id)
+    if kept is not None:
+        if sharding.world()[0] == 0:
+            finished.restore(checkpoint_dir, out_dir)
+        if sharding.world()[1] > 1:
+            torch.distributed.barrier()
+    return kept
+
+
 def train(
     *,
     encoder_dir: str | Path,
@@ -384,17 +429,9 @@ def train(
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
-    done = out_dir / "train_summary.json"
-    if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
-        log.info("%s holds this run, finished: not run again", out_dir)
-        return json.loads(done.read_text())
-    kept = finished.same_run(checkpoint_dir, run_id)  # finished, but Snakemake deleted it
-    if kept is not None:
-        if sharding.world()[0] == 0:
-            finished.restore(checkpoint_dir, out_dir)
-        if sharding.world()[1] > 1:
-            torch.distributed.barrier()
-        return kept
+    done = _finished_before(out_dir, checkpoint_dir, run_id)
+    if done is not None:
+        return done
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
         buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
     runner, tokenizer = _build(
@@ -404,10 +441,7 @@ def train(
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
     _resume(runner, checkpoint_dir, run_id, selection)
     _log_start(runner, train_split)
-    compiled = runner.device.type == "cuda" and bool(compile) and runner.world == 1
-    if compiled:  # in place (state_dict keys unchanged); later shapes are compiled dynamic
-        runner.model.encoder.compile(mode="reduce-overhead")
-        log.info("encoder compiled (torch.compile, reduce-overhead)")
+    compiled = _compile(runner, compile)
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
     loop.open_events(tensorboard, train_split)
@@ -420,21 +454,10 @@ def train(
             return None
         if compiled:  # validation below runs eagerly: one more graph would not pay for itself
             runner.model.encoder._compiled_call_impl = None
-        if selection is not None and selection.best_step != runner.step:
-            load_best(runner.model, checkpoint_dir, selection, runner.device)
-            log.info("kept the best state: step %d (score %.3f)", selection.best_step,
-                     selection.best_score)  # fmt: skip
+        _keep_best(runner, checkpoint_dir, selection)
         summary = _summary(runner, loop, run_id, train_split, compiled, seed, started)
         summary["validation"] = _final_validation(runner, features, precision)
-        loop.scalars(
-            runner.step,
-            {
-                f"validation/{task}/{metric}": value
-                for task, scores in summary["validation"].items()
-                for metric, value in scores.items()
-                if isinstance(value, int | float)
-            },
-        )
+        loop.validation_scalars(summary["validation"])
         _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
         return summary
     finally:
