@@ -168,7 +168,10 @@ def load_checkpoint(path: Path, map_location) -> dict | None:
         n = 1
         while (aside := path / f"checkpoint.unreadable-{n}.pt").exists():
             n += 1
-        os.replace(file, aside)
+        try:
+            os.replace(file, aside)
+        except FileNotFoundError:  # another process of a sharded run set it aside first
+            pass
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         log.warning(
             "checkpoint %s cannot be read (%s): set aside as %s; training starts from the "

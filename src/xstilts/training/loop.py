@@ -340,12 +340,16 @@ def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir:
     if runner.rank == 0:
         staging = checkpoint_dir / (finished.FINISHED + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
-        with disk_full_said(checkpoint_dir, f"the trained model of {out_dir}", checkpoint_dir):
-            modeling.save(model, tokenizer, staging)
-            (staging / "train_summary.json").write_text(
-                json.dumps(summary, indent=1, sort_keys=True) + "\n"
-            )
-            finished.keep(staging, checkpoint_dir, out_dir)
+        try:
+            with disk_full_said(checkpoint_dir, f"the model of {out_dir}", checkpoint_dir):
+                modeling.save(model, tokenizer, staging)
+                (staging / "train_summary.json").write_text(
+                    json.dumps(summary, indent=1, sort_keys=True) + "\n"
+                )
+                finished.keep(staging, checkpoint_dir, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # a partial save frees its space
+            raise
     if runner.world > 1:
         torch.distributed.barrier()
 
