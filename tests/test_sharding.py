@@ -66,7 +66,7 @@ def test_sharded_training_saves_the_usual_model_and_resumes_exactly(
         model.state_dict().items(), other.state_dict().items(), strict=True
     ):
         assert torch.equal(p, q), name
-    assert not (tmp_path / "resumed.ckpt").exists()
+    assert [p.name for p in (tmp_path / "resumed.ckpt").iterdir()] == ["finished"]
 
 
 def test_a_batch_too_small_to_split_is_one_sentence(demo_model, demo_workdir, tmp_path, capfd):

@@ -169,6 +169,18 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
         log.error("%s", err)
         print(f"xstilts: {err} (log: {log_path})", file=sys.__stderr__)
         sys.exit(1)
+    except SystemExit as stop:  # a run that checkpointed on a signal says so in one line
+        message = getattr(stop, "message", None)
+        if message:
+            print(f"xstilts: {message} (log: {log_path})", file=sys.__stderr__)
+        raise
+    except KeyboardInterrupt:  # Ctrl-C outside the training steps (or twice): no traceback
+        log.warning("interrupted (Ctrl-C)")
+        print(
+            f"xstilts: interrupted (Ctrl-C); run the workflow again to go on (log: {log_path})",
+            file=sys.__stderr__,
+        )
+        sys.exit(128 + 2)
     except Exception:
         log.exception("job failed")
         raise

@@ -44,3 +44,18 @@ rule train_target:
         checkpoint_dir=paths.TARGET_CHECKPOINTS,
     script:
         "../scripts/train.py"
+
+
+# A finished training run's model stays in its checkpoint folder until Snakemake has recorded
+# the job's success (xstilts.training.finished): a job orphaned by a killed Snakemake is not
+# trained again. At the workflow's end, those Snakemake has accepted go.
+onsuccess:
+    from xstilts.training.finished import sweep
+
+    sweep()
+
+
+onerror:
+    from xstilts.training.finished import sweep
+
+    sweep()

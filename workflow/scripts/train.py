@@ -6,6 +6,16 @@ from pathlib import Path
 from xstilts.job import run
 
 
+def tensorboard_dir(out_dir: str) -> str:
+    """results/<phase>/<cell>/model → results/tensorboard/<phase>/<cell>."""
+    out = Path(out_dir)
+    if out.name == "model":
+        out = out.parent
+    if out.parts and out.parts[0] == "results":
+        return str(Path("results", "tensorboard", *out.parts[1:]))
+    return str(out.parent / "tensorboard" / out.name)
+
+
 def main(smk):
     from xstilts import tasks
     from xstilts.training import sharding, train_in_stages
@@ -38,6 +48,12 @@ def main(smk):
         # how many examples one pass takes on this machine: a machine setting too
         micro_batch_size=smk.config["models"][cell["model"]].get("micro_batch_size"),
         curve=cell.get("curve"),
+        # TensorBoard event files beside the grid's results (results/tensorboard/<phase>/...):
+        # a logging option read from the config, not the cell's params, and not a declared
+        # output, so switching it reruns nothing
+        tensorboard=tensorboard_dir(str(smk.output.model))
+        if smk.config.get("tensorboard", True)
+        else None,
         train_sets={name: [str(d) for d in dirs] for name, dirs in train_sets.items()} or None,
     )
     gpus = int(smk.resources.get("gpu", 1) or 1)

@@ -26,10 +26,17 @@ from xstilts import tasks as task_registry
 from xstilts.data.disk import load_split
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
-from xstilts.training import sharding
+from xstilts.training import finished, sharding
 from xstilts.training.batches import micro_batch_limit
-from xstilts.training.checkpoints import StopSignals, fingerprint
+from xstilts.training.checkpoints import (
+    Stopped,
+    StopSignals,
+    disk_full_said,
+    fingerprint,
+    load_checkpoint,
+)
 from xstilts.training.curves import curve_points, curve_sets
+from xstilts.training.events import EventWriter
 from xstilts.training.inference import device_and_autocast, eager, score_split
 from xstilts.training.optim import set_seed
 from xstilts.training.runner import Runner, compile_encoder, compile_report
@@ -128,10 +135,10 @@ def _selection(runner: Runner, features: dict, settings: dict):
 
 def _resume(runner: Runner, checkpoint_dir: Path, run_id: str, selection) -> None:
     path = checkpoint_dir / "checkpoint.pt"
-    if not path.exists():
-        return
     where = "cpu" if runner.world > 1 else runner.device  # sharded: load whole, then split
-    state = torch.load(path, map_location=where, weights_only=False)
+    state = load_checkpoint(checkpoint_dir, where)  # None: none, or one set aside unreadable
+    if state is None:
+        return
     if state["fingerprint"] == run_id and state.get("world", 1) == runner.world:
         runner.resume(state, selection)
         log.info("resumed from %s at step %d/%d", path, runner.step, runner.total)
@@ -164,6 +171,46 @@ class _Loop:
         self.runner, self.checkpoint_dir, self.run_id = runner, checkpoint_dir, run_id
         self.selection, self.sets, self.precision = selection, sets, precision
         self.curve, self.curve_rows = curve, curve_rows
+        self.events, self.tag = None, ""  # TensorBoard (open_events)
+
+    def open_events(self, folder, train_split: str) -> None:
+        """TensorBoard event files in ``folder`` (the first process of a sharded run): a run
+        that starts at step 0 replaces its earlier files; a later stage's tags carry its
+        split."""
+        if folder is None or self.runner.rank != 0:
+            return
+        suffix = f".{train_split}"
+        if self.runner.step == 0 and Path(folder).is_dir():
+            for old in Path(folder).glob(f"events.out.tfevents.*{suffix}"):
+                old.unlink()
+        self.events = EventWriter(folder, suffix)
+        self.tag = "" if train_split == "train" else f"{train_split}/"
+
+    def close_events(self) -> None:
+        if self.events is not None:
+            self.events.close()
+
+    def scalars(self, step: int, values: dict) -> None:
+        if self.events is not None:
+            self.events.scalars(step, {self.tag + k: v for k, v in values.items()})
+
+    def validation_scalars(self, validation: dict) -> None:
+        """The final English validation scores, each task's metrics."""
+        self.scalars(
+            self.runner.step,
+            {
+                f"validation/{task}/{metric}": value
+                for task, scores in validation.items()
+                for metric, value in scores.items()
+                if isinstance(value, int | float)
+            },
+        )
+
+    def curve_point(self, step: int) -> None:
+        r = self.runner
+        points = curve_points(r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step)
+        r.points += points
+        self.scalars(step, {f"curve/{p['language']}/score": p["score"] for p in points})
 
     def checkpoint(self) -> None:
         self.runner.checkpoint(self.checkpoint_dir, self.run_id, self.selection)
@@ -176,14 +223,13 @@ class _Loop:
         (the validation's patience is exhausted)."""
         r, step = self.runner, self.runner.step
         if self.curve_rows and (step % self.curve["every"] == 0 or step == r.total):
-            r.points += curve_points(
-                r.model, self.curve_rows, r.tasks, r.pad_id, self.precision, step
-            )
+            self.curve_point(step)
         if self.selection is None or not self.selection.due(step, r.total):
             return False
         score = validation_score(r.model, self.sets, r.pad_id, self.precision)
         if self.selection.record(step, score):
             save_best(r.model, self.checkpoint_dir, self.selection)
+        self.scalars(step, {"validation/score": score})
         log.info(
             "validation at step %d: %.3f (best %.3f at step %d)",
             step,
@@ -220,14 +266,23 @@ class _Loop:
                 if now - t_log >= log_seconds or r.step == r.total:
                     rate = (r.tokens - tokens_at_start) / max(now - t_start, 1e-9)
                     left = (now - t_start) / (r.step - start_step) * (r.total - r.step)
+                    loss, lr = r.mean_loss(), r.schedule.get_last_lr()[0]
                     log.info(
                         "step %d/%d loss %.4f lr %.2e %.0f tokens/s, %s left",
                         r.step,
                         r.total,
-                        r.mean_loss(),
-                        r.schedule.get_last_lr()[0],
+                        loss,
+                        lr,
                         rate,
                         time.strftime("%H:%M:%S", time.gmtime(left)),
+                    )
+                    self.scalars(
+                        r.step,
+                        {
+                            "train/loss": loss,
+                            "train/learning_rate": lr,
+                            "train/tokens_per_second": rate,
+                        },
                     )
                     t_log = now
                 due = (every_steps and r.step % every_steps == 0) or (
@@ -247,15 +302,13 @@ class _Loop:
                     return False
                 if stop.received is not None and r.step < r.total:
                     self.checkpoint()
-                    log.warning(
-                        "signal %d at step %d/%d: checkpoint written to %s; rerun the job to "
-                        "resume",
-                        stop.received,
-                        r.step,
-                        r.total,
-                        self.checkpoint_dir,
+                    message = (
+                        f"{signal.Signals(stop.received).name} at step {r.step}/{r.total}: "
+                        f"checkpoint written to {self.checkpoint_dir}; run the workflow again "
+                        "to resume"
                     )
-                    raise SystemExit(128 + stop.received)
+                    log.warning("%s", message)
+                    raise Stopped(stop.received, message)
         return True
 
 
@@ -304,7 +357,8 @@ def _final_validation(runner: Runner, features: dict, precision: str) -> dict:
 
 def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir: Path, summary):
     """The model in the usual layout and its summary (the first process of a sharded run
-    saves the gathered weights); the checkpoints go."""
+    saves the gathered weights): first as the run's finished state in the checkpoint folder
+    (finished.py), then hard-linked into ``out_dir``; the checkpoints go."""
     model = runner.model
     if runner.world > 1:
         state, _ = sharding.full_state(model)
@@ -313,13 +367,44 @@ def _save(runner: Runner, tokenizer, encoder_dir, out_dir: Path, checkpoint_dir:
             model = modeling.MultiTaskModel(plain, list(runner.tasks))
             model.load_state_dict(state)
     if runner.rank == 0:
-        modeling.save(model, tokenizer, out_dir)
-        (out_dir / "train_summary.json").write_text(
-            json.dumps(summary, indent=1, sort_keys=True) + "\n"
-        )
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        staging = checkpoint_dir / (finished.FINISHED + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            with disk_full_said(checkpoint_dir, f"the model of {out_dir}", checkpoint_dir):
+                modeling.save(model, tokenizer, staging)
+                (staging / "train_summary.json").write_text(
+                    json.dumps(summary, indent=1, sort_keys=True) + "\n"
+                )
+                finished.keep(staging, checkpoint_dir, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # a partial save frees its space
+            raise
     if runner.world > 1:
         torch.distributed.barrier()
+
+
+def _keep_best(runner: Runner, checkpoint_dir: Path, selection) -> None:
+    """With model selection, put the best state back when it is not the last."""
+    if selection is not None and selection.best_step != runner.step:
+        load_best(runner.model, checkpoint_dir, selection, runner.device)
+        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
+                 selection.best_score)  # fmt: skip
+
+
+def _finished_before(out_dir: Path, checkpoint_dir: Path, run_id: str) -> dict | None:
+    """The summary of this run when it finished before: in ``out_dir``, or in the checkpoint
+    folder's finished state after Snakemake deleted the output (linked back; finished.py)."""
+    done = out_dir / "train_summary.json"
+    if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
+        log.info("%s holds this run, finished: not run again", out_dir)
+        return json.loads(done.read_text())
+    kept = finished.same_run(checkpoint_dir, run_id)
+    if kept is not None:
+        if sharding.world()[0] == 0:
+            finished.restore(checkpoint_dir, out_dir)
+        if sharding.world()[1] > 1:
+            torch.distributed.barrier()
+    return kept
 
 
 def train(
@@ -342,6 +427,7 @@ def train(
     train_split: str = "train",
     heads_from: str | Path | None = None,
     micro_batch_size: int | dict | None = None,
+    tensorboard: str | Path | None = None,
 ) -> dict | None:
     """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
 
@@ -365,15 +451,16 @@ def train(
     stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
     model's. ``micro_batch_size`` (the model's, a number or {least GPU GiB: examples}) bounds
     the examples of one forward and backward pass: a larger batch is split into micro-batches,
-    a machine setting that changes no result beyond rounding. A finished run whose
-    ``train_summary.json`` is in ``out_dir`` with this run's fingerprint is not run again.
+    a machine setting that changes no result beyond rounding. ``tensorboard`` (a folder)
+    receives TensorBoard event files: the loss, learning rate and tokens per second at each log
+    line, validation and curve scores (events.py). A finished run whose ``train_summary.json``
+    is in ``out_dir`` with this run's fingerprint is not run again.
     """
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
-    done = out_dir / "train_summary.json"
-    if done.exists() and json.loads(done.read_text()).get("fingerprint") == run_id:
-        log.info("%s holds this run, finished: not run again", out_dir)
-        return json.loads(done.read_text())
+    done = _finished_before(out_dir, checkpoint_dir, run_id)
+    if done is not None:
+        return done
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
         buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
     runner, tokenizer = _build(
@@ -395,21 +482,22 @@ def train(
     compiled = compile_encoder(runner, bool(compile))
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
-    if curve_rows and runner.step == 0:
-        runner.points += curve_points(
-            runner.model, curve_rows, runner.tasks, runner.pad_id, precision, 0
-        )
-    started = time.time()
-    if not loop.run(on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps, stop_at_step):
-        return None
-    # validation below runs eagerly: one more graph would not pay for itself
-    compiled = compile_report(runner, compiled)
-    if selection is not None and selection.best_step != runner.step:
-        load_best(runner.model, checkpoint_dir, selection, runner.device)
-        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
-                 selection.best_score)  # fmt: skip
-    summary = _summary(runner, loop, run_id, train_split, compiled["compiled"], seed, started)
-    summary |= compiled  # whether it really ran compiled, and how (or why not)
-    summary["validation"] = _final_validation(runner, features, precision)
-    _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
-    return summary
+    loop.open_events(tensorboard, train_split)
+    try:
+        if curve_rows and runner.step == 0:
+            loop.curve_point(0)
+        started = time.time()
+        run_args = (on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps)
+        if not loop.run(*run_args, stop_at_step):
+            return None
+        # validation below runs eagerly: one more graph would not pay for itself
+        compiled = compile_report(runner, compiled)
+        _keep_best(runner, checkpoint_dir, selection)
+        summary = _summary(runner, loop, run_id, train_split, compiled["compiled"], seed, started)
+        summary |= compiled  # whether it really ran compiled, and how (or why not)
+        summary["validation"] = _final_validation(runner, features, precision)
+        loop.validation_scalars(summary["validation"])
+        _save(runner, tokenizer, encoder_dir, out_dir, checkpoint_dir, summary)
+        return summary
+    finally:
+        loop.close_events()
