@@ -146,3 +146,16 @@ def quickstart_base(request) -> Path:
     if cached is not None and (cached / "results/summary/arm_target.csv").exists():
         return cached
     return request.getfixturevalue("quickstart_run")[0]
+
+
+# the README header of a Hub dataset in parquet, as nyu-mll/glue declares its mnli config
+GLUE_README = """---
+configs:
+- config_name: mnli
+  data_files:
+  - split: train
+    path: mnli/train-*
+  - split: validation_matched
+    path: mnli/validation_matched-*
+---
+"""

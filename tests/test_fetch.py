@@ -14,23 +14,14 @@ from xstilts.data.sources import fetch, load
 from xstilts.modeling.fetch import fetch_model
 from xstilts.modeling.model import load_encoder
 
-README = """---
-configs:
-- config_name: mnli
-  data_files:
-  - split: train
-    path: mnli/train-*
-  - split: validation_matched
-    path: mnli/validation_matched-*
----
-"""
+from conftest import GLUE_README
 
 
 def test_fetch_dataset_keeps_the_hub_schema(tmp_path):
     task, source = tasks.all_sources()["nyu-mll/glue/mnli/train"]
     repo = tmp_path / "hub" / "nyu-mll" / "glue"
     (repo / "mnli").mkdir(parents=True)
-    (repo / "README.md").write_text(README)
+    (repo / "README.md").write_text(GLUE_README)
     rows = task.demo_rows(source, 50, seed=0)
     rows.to_parquet(str(repo / "mnli" / "train-00000-of-00001.parquet"))
     rows.select(range(10)).to_parquet(str(repo / "mnli/validation_matched-00000-of-00001.parquet"))
@@ -156,7 +147,7 @@ def _hub_copy(tmp_path, monkeypatch, rename=None, labels=None):
     task, source = tasks.all_sources()["nyu-mll/glue/mnli/train"]
     repo = tmp_path / "hub" / "nyu-mll" / "glue"
     (repo / "mnli").mkdir(parents=True)
-    (repo / "README.md").write_text(README)
+    (repo / "README.md").write_text(GLUE_README)
     rows = task.demo_rows(source, 20, seed=0)
     if rename:
         rows = rows.rename_column(*rename)

@@ -22,17 +22,9 @@ from xstilts.data import hub
 from xstilts.data.sources import file_sha256, manifest_path, read_manifest
 from xstilts.modeling.fetch import MODEL_PINS
 
+from conftest import GLUE_README
+
 SHA = re.compile(r"[0-9a-f]{40}")
-GLUE_README = """---
-configs:
-- config_name: mnli
-  data_files:
-  - split: train
-    path: mnli/train-*
-  - split: validation_matched
-    path: mnli/validation_matched-*
----
-"""
 TARGET = "resources/datasets/nyu-mll/glue/mnli/train.parquet"
 
 
