@@ -1,5 +1,4 @@
 # Tables and figures from the per-cell score files only.
-PROVENANCE = xgrid.SUMMARY_DIR + "/provenance.json"
 
 
 def trained_model_dirs():
@@ -72,7 +71,7 @@ rule provenance:
         scores=GRID.scores_files(),
     output:
         provenance=report(
-            PROVENANCE,
+            paths.PROVENANCE,
             caption="../report/provenance.rst",
             category=section("Provenance"),
         ),

@@ -63,7 +63,7 @@ def final_outputs():
         # the research arms' score files, then the summaries of the analyses asked for
         + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
         + analyses.enabled_outputs(GRID)
-        + [PROVENANCE]  # workflow/rules/aggregate.smk
+        + [paths.PROVENANCE]
     )
 
 

@@ -66,6 +66,8 @@ SUMMARY_FILES = {
 }
 LANGUAGE_GAINS = SUMMARY_DIR + "/language_gains/{target}.png"
 RESOLVED_CONFIG = SUMMARY_DIR + "/config.yaml"  # the config as validated: the report's section
+# which data, model and code every score came from (the provenance rule)
+PROVENANCE = SUMMARY_DIR + "/provenance.json"
 # each analysis's folder of summary files (xstilts.analyses)
 ANALYSIS_DIRS = {
     name: f"{SUMMARY_DIR}/{name}"
