@@ -9,7 +9,7 @@ import torch
 
 from xstilts import grid as xgrid
 from xstilts.training import batches
-from xstilts.training.loop import _build
+from xstilts.training.start import build as _build
 
 from conftest import REPO, hub_config
 

@@ -12,6 +12,7 @@ from test_train import SETTINGS, train_xnli
 
 from xstilts import training
 from xstilts.training import batches
+from xstilts.training import runner as runner_module
 from xstilts.training.selection import Selection
 
 EVERY = 10
@@ -137,15 +138,27 @@ def test_a_resume_loads_the_best_its_checkpoint_records(tmp_path):
 
 def test_one_task_per_optimizer_step(demo_model, demo_workdir, tmp_path, monkeypatch):
     """Multi-task training with 4 micro-batches a step: every micro-batch of a step comes from
-    the task drawn for that step, and the summary gives each task's realised share."""
+    the task drawn for that step (one batch of it, split), and the summary gives each task's
+    realised share."""
     drawn: list[str] = []
-    original = batches.BatchStream.next
+    original = batches.split_batch
 
-    def next_batch(self):
-        drawn.append(self.task)
-        return original(self)
+    def split(rows, lengths, parts):
+        # the task whose batch this is: the stream whose lengths these are
+        names = [n for n, d in data.items() if d is lengths]
+        out = original(rows, lengths, parts)
+        drawn.extend(names * len(out))
+        return out
 
-    monkeypatch.setattr(batches.BatchStream, "next", next_batch)
+    data: dict = {}
+    original_init = batches.BatchStream.__post_init__
+
+    def init(self):
+        data[self.task] = self.lengths
+        original_init(self)
+
+    monkeypatch.setattr(batches.BatchStream, "__post_init__", init)
+    monkeypatch.setattr(runner_module, "split_batch", split)
     settings = SETTINGS | {"max_steps": 40, "batch_size": 32, "gradient_accumulation_steps": 4}
     summary = training.train(
         encoder_dir=demo_model,
@@ -175,11 +188,13 @@ def test_capped_multitask_steps_are_jiants():
     """jiant's SimpleAPIMultiTaskConfigurator: max_steps = int(sum over tasks of epochs *
     ceil(min(n, cap) / (batch x accumulation))). By hand, batch 32 (4 x 8), cap 100,000:
     a 250,000 -> 100,000 / 32 = 3,125; b 30,000 / 32 = 937.5 -> 938; c 1,000 / 32 = 31.25 ->
-    32; 3 epochs: 3 x (3,125 + 938 + 32) = 12,285 (uncapped it would be 26,344)."""
+    32; 3 epochs: 3 x (3,125 + 938 + 32) = 12,285 (uncapped it would be 26,349)."""
     sizes = {"a": 250_000, "b": 30_000, "c": 1_000}
     settings = {"batch_size": 32, "gradient_accumulation_steps": 8, "epochs": 3}
     assert batches.total_steps(settings | {"examples_cap": 100_000}, sizes) == 12_285
-    assert batches.total_steps(settings, sizes) == 26_344  # 3 x (62,500+7,500+250) / 8
+    # uncapped, whole batches: 3 x (ceil(250,000 / 32) + ceil(30,000 / 32) + ceil(1,000 / 32))
+    # = 3 x (7,813 + 938 + 32) = 26,349, however the batch is split
+    assert batches.total_steps(settings, sizes) == 26_349
     # float epochs: int(1.5 x 3,125 + 1.5 x 938 + 1.5 x 32) = int(6,142.5) = 6,142
     capped = settings | {"examples_cap": 100_000, "epochs": 1.5}
     assert batches.total_steps(capped, sizes) == 6_142

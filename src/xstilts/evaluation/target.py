@@ -95,7 +95,8 @@ def evaluate_target(
     summary = Path(model_dir) / "train_summary.json"
     if summary.exists():
         validation = json.loads(summary.read_text()).get("validation", {})
-        head = task.head_of(list(validation))  # a shared training job names its first target
+        # a training job shared by targets that train alike names the first of them
+        head = task_registry.head_of(task_name, list(validation))
         result["validation"] = {task_name: validation[head]} if head else validation
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     write_examples(examples, examples_path)

@@ -64,14 +64,14 @@ def load(
 ) -> tuple[MultiTaskModel, object]:
     """A saved model with its trained heads; with ``task``, one that predicts it: its own
     head, or the head of the task it was trained as (a training job shared by targets that
-    train alike, ``Task.head_of``)."""
+    train alike, ``tasks.head_of``)."""
     path = Path(path)
     encoder, tokenizer = load_encoder(path, device)
     names = json.loads((path / "heads.json").read_text())
     model = MultiTaskModel(encoder, names)
     load_heads(model, path, device)
     if task is not None and task not in model.heads:
-        head = task_registry.get(task).head_of(names)
+        head = task_registry.head_of(task, names)
         if head is None:
             raise UserError(
                 f"{path} was trained for {', '.join(names)}, not {task}: delete {path} and run "

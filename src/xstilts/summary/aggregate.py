@@ -113,14 +113,7 @@ def summarize(
     for name, path in outputs.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         if name.startswith(LANGUAGE_GAINS):
-            target = name.removeprefix(LANGUAGE_GAINS)
-            if target not in meta.index:  # bucc2018_mteb's score files say "bucc2018"
-                from xstilts import tasks as task_registry
-
-                with contextlib.suppress(KeyError):
-                    target = task_registry.get(target).xtreme_name
-            metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
-            plots.language_gains(gains, target, metrics_used, path)
+            _language_gains(plots, gains, meta, name.removeprefix(LANGUAGE_GAINS), path)
         elif name != "overview":
             writers[name](path)
     if "overview" in outputs:  # after the heatmap it shows
@@ -130,6 +123,17 @@ def summarize(
 
             page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
         Path(outputs["overview"]).write_text(page, encoding="utf-8")
+
+
+def _language_gains(plots, gains: pd.DataFrame, meta: pd.DataFrame, target: str, path) -> None:
+    """The per-language gain figure of ``target``."""
+    if target not in meta.index:  # bucc2018_mteb's score files say "bucc2018"
+        from xstilts import tasks as task_registry
+
+        with contextlib.suppress(KeyError):
+            target = task_registry.get(target).xtreme_name
+    metrics_used = tuple(meta.loc[target, "avg_metrics"]) if target in meta.index else ()
+    plots.language_gains(gains, target, metrics_used, path)
 
 
 # ---- provenance: which data, model and code every score came from ----

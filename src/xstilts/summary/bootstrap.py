@@ -180,6 +180,16 @@ def bootstrap_gains(
                     )
             draws[(model, arm, target)] = sample
             rows.append(_ci_row(model, arm, target, observed, sample, len(seeds), resamples))
+    rows += _xtreme_averages(rows, draws, resamples)
+    columns = ["model", "arm", "target", "gain", "ci_low", "ci_high", "significant", "seeds"]
+    table = pd.DataFrame(rows, columns=[*columns, "resamples", "targets"])
+    return table, draws
+
+
+def _xtreme_averages(rows: list[dict], draws: dict, resamples: int) -> list[dict]:
+    """Each arm's XTREME average: its draws the mean over the XTREME targets present of each
+    target's draws."""
+    out = []
     for model, arm in dict.fromkeys((r["model"], r["arm"]) for r in rows):
         present = [t for t in XTREME_TASKS if (model, arm, t) in draws]
         if present:
@@ -187,10 +197,8 @@ def bootstrap_gains(
             sample = np.mean([draws[(model, arm, t)] for t in present], axis=0)
             n_seeds = min(r["seeds"] for r in rows if r["model"] == model and r["arm"] == arm)
             row = _ci_row(model, arm, "xtreme_avg", observed, sample, n_seeds, resamples)
-            rows.append(row | {"targets": f"{len(present)}/{len(XTREME_TASKS)}"})
-    columns = ["model", "arm", "target", "gain", "ci_low", "ci_high", "significant", "seeds"]
-    table = pd.DataFrame(rows, columns=[*columns, "resamples", "targets"])
-    return table, draws
+            out.append(row | {"targets": f"{len(present)}/{len(XTREME_TASKS)}"})
+    return out
 
 
 def _ci_row(model, arm, target, observed, sample, n_seeds, resamples) -> dict:

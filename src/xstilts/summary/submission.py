@@ -43,7 +43,8 @@ def validation_score(task_name: str, doc: dict) -> float | None:
     if "validation" not in doc or not doc["validation"]:
         return None
     scores = doc["validation"]
-    head = task.head_of(list(scores))  # a training summary: task → metrics (shared: its first)
+    # a training summary: task → metrics (a shared training job: its first target)
+    head = task_registry.head_of(task_name, list(scores))
     if head is not None:
         return task.summary_score(scores[head])
     per_lang = [v for v in scores.values() if all(m in v for m in task.avg_metrics)]

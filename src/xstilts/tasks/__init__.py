@@ -108,3 +108,14 @@ __all__ = [
     "train_splits",
     "all_sources",
 ]
+
+
+def head_of(task: str, trained: list[str]) -> str | None:
+    """The head among ``trained`` (a saved model's task names) that predicts ``task``: its own,
+    else that of the one task trained as it is (a training job shared by targets that train
+    alike, ``Task.training_identity``), else None."""
+    if task in trained:
+        return task
+    own = get(task).training_identity()
+    same = [n for n in trained if n in REGISTRY and get(n).training_identity() == own]
+    return same[0] if len(same) == 1 else None

@@ -120,26 +120,11 @@ class Task(ABC):
     def training_identity(self) -> tuple:
         """What fine-tuning on this task depends on: its family and every field but the
         ``EVALUATION_FIELDS``. Equal identities (with equal settings) train one shared model
-        (``Grid.training_target``)."""
+        (``Grid.training_target``; ``tasks.head_of``)."""
         from dataclasses import fields
 
         kept = [f.name for f in fields(self) if f.name not in self.EVALUATION_FIELDS]
         return (type(self).__name__, *((n, getattr(self, n)) for n in kept))
-
-    def head_of(self, trained: list[str]) -> str | None:
-        """The head among ``trained`` (a saved model's task names) that predicts this task: its
-        own, else that of a task trained as this one is (a shared training job), else None."""
-        if self.name in trained:
-            return self.name
-        from xstilts import tasks as task_registry
-
-        own = self.training_identity()
-        same = [
-            n
-            for n in trained
-            if n in task_registry.REGISTRY and task_registry.get(n).training_identity() == own
-        ]
-        return same[0] if len(same) == 1 else None
 
     @property
     def tokens_per_example(self) -> int:

@@ -19,34 +19,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import datasets
 import torch
 
-from xstilts import tasks as task_registry
 from xstilts.data.disk import load_split
-from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
 from xstilts.training import finished, sharding
-from xstilts.training.batches import micro_batch_limit
 from xstilts.training.checkpoints import (
     Stopped,
     StopSignals,
     disk_full_said,
     fingerprint,
-    load_checkpoint,
 )
 from xstilts.training.curves import curve_points, curve_sets
 from xstilts.training.events import EventWriter
-from xstilts.training.inference import device_and_autocast, eager, score_split
-from xstilts.training.optim import set_seed
+from xstilts.training.inference import eager, score_split
 from xstilts.training.runner import Runner, compile_encoder, compile_report
 from xstilts.training.selection import (
-    Selection,
     keep_best,
     load_best,
     save_best,
-    validation_sets,
 )
+from xstilts.training.start import COMPILED_BUCKETS, build, log_start, resume, selection_of
 
 log = logging.getLogger("xstilts")
 
@@ -60,105 +53,6 @@ def validation_score(model, sets: dict, pad_id: int, precision: str) -> float:
             for task, rows in sets.values()
         ]
     return float(sum(scores) / len(scores))
-
-
-def _training_data(names, features, train_sets, train_split) -> dict:
-    """task → its training rows: the ``train_split`` of its features, or of the dirs
-    ``train_sets`` names for it (concatenated)."""
-    data = {}
-    for n in names:
-        dirs = train_sets[n] if n in train_sets else [features[n]]
-        parts = [load_split(Path(d) / train_split) for d in dirs]
-        data[n] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
-        if len(data[n]) == 0:
-            raise UserError(
-                f"task {n} has no training examples in {', '.join(map(str, dirs))}: check its "
-                "data files under resources/, delete the features directory and run again"
-            )
-    return data
-
-
-# bucket lengths per task when the encoder is compiled and the config names none
-COMPILED_BUCKETS = 6
-
-
-def _build(
-    encoder_dir, features, settings, seed, train_sets, train_split, heads_from, buckets, micro
-):
-    """The model (its heads from ``heads_from`` when given, sharded in a sharded run) and its
-    runner, in the order that draws the same random numbers every time."""
-    set_seed(seed)
-    device, autocast = device_and_autocast(settings.get("precision", "bf16"))
-    encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
-    log.info("starting from the encoder in %s", encoder_dir)
-    names = sorted({*features, *(train_sets or {})})
-    model = modeling.MultiTaskModel(encoder, names).to(device)
-    if heads_from is not None:
-        modeling.load_heads(model, heads_from, device)
-    # a sharded run: every process draws the same batches and trains on its share of each;
-    # parameters, gradients and optimizer states are split across processes
-    if sharding.world()[1] > 1:
-        sharding.shard(model)
-        log.info(
-            "sharded across %d processes (FSDP, one unit per encoder layer)", sharding.world()[1]
-        )
-    tasks = {n: task_registry.get(n) for n in names}
-    data = _training_data(names, features, train_sets or {}, train_split)
-    pad_id = tokenizer.pad_token_id
-    limit = micro_batch_limit(micro, sharding.gpu_memory_gib(device))
-    runner = Runner(
-        model,
-        tasks,
-        data,
-        settings,
-        seed,
-        device,
-        autocast,
-        pad_id,
-        buckets=buckets,
-        micro_limit=limit,
-    )
-    return runner, tokenizer
-
-
-def _selection(runner: Runner, features: dict, settings: dict):
-    """Model selection (None without best_checkpoint) and the validation rows it reads."""
-    selection = Selection.from_settings(settings)
-    sets = validation_sets(runner.tasks, features, selection.examples) if selection else {}
-    if selection is not None and not sets:
-        raise UserError(
-            f"best_checkpoint selects on English validation data, and {', '.join(runner.tasks)} "
-            "has none: remove best_checkpoint from its settings in the config"
-        )
-    return selection, sets
-
-
-def _resume(runner: Runner, checkpoint_dir: Path, run_id: str, selection) -> None:
-    path = checkpoint_dir / "checkpoint.pt"
-    where = "cpu" if runner.world > 1 else runner.device  # sharded: load whole, then split
-    state = load_checkpoint(checkpoint_dir, where)  # None: none, or one set aside unreadable
-    if state is None:
-        return
-    if state["fingerprint"] == run_id and state.get("world", 1) == runner.world:
-        runner.resume(state, selection)
-        log.info("resumed from %s at step %d/%d", path, runner.step, runner.total)
-    else:
-        log.info("ignoring checkpoint %s: it belongs to other settings", path)
-
-
-def _log_start(runner: Runner, train_split: str) -> None:
-    log.info(
-        "training %s%s on %s: %d steps (warm-up %d), batch %d = %d x %d, p(task)=%s",
-        "+".join(runner.tasks),
-        "" if train_split == "train" else f" (features split {train_split})",
-        runner.device,
-        runner.total,
-        runner.warmup,
-        runner.micro * runner.accum,
-        runner.micro,
-        runner.accum,
-        {n: round(p, 3) for n, p in runner.probs.items()},
-    )
 
 
 class _Loop:
@@ -437,16 +331,13 @@ def train(
     size; epochs count the others' data), best_checkpoint (model selection, selection.py).
     Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
-    called after every optimizer step. ``compile=True`` compiles the encoder on CUDA
-    (``runner.compile_mode``: CUDA graphs with one micro-batch a step, Inductor without them
-    with accumulation; the summary's ``compiled`` says whether it really ran compiled), a speed
-    option, not part of a cell's settings (docs/performance.md); ``buckets`` pads every batch
-    to one of that many lengths (one set for all the run's tasks), chosen from their length
-    distribution (None: COMPILED_BUCKETS when compiled, else none), the fixed shapes CUDA
-    graphs need; a speed option too. ``curve`` ({every, languages,
-    max_examples}) logs a learning curve (curves.py). ``train_sets`` (task → prepared features
-    dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a task
-    trained only on them (an mlm arm's text); validation still comes from ``features``.
+    called after every optimizer step. Speed options, not part of a cell's settings
+    (docs/performance.md): ``compile=True`` compiles the encoder on CUDA (``runner.compile_mode``;
+    the summary's ``compiled`` says whether it really ran compiled); ``buckets`` pads every batch
+    to one of that many lengths (None: COMPILED_BUCKETS when compiled, else none). ``curve``
+    ({every, languages, max_examples}) logs a learning curve (curves.py). ``train_sets`` (task →
+    prepared features dirs) replaces a task's training data by those dirs' ``train`` splits, or
+    adds a task trained only on them (an mlm arm's text); validation still comes from ``features``.
     ``train_split`` names the features split trained on (a staged task's "first_stage",
     stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
     model's. ``micro_batch_size`` (the model's, a number or {least GPU GiB: examples}) bounds
@@ -463,32 +354,21 @@ def train(
         return done
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
         buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
-    runner, tokenizer = _build(
-        encoder_dir,
-        features,
-        settings,
-        seed,
-        train_sets,
-        train_split,
-        heads_from,
-        buckets,
-        micro_batch_size,
-    )
-    selection, sets = _selection(runner, features, settings)
+    arguments = (encoder_dir, features, settings, seed, train_sets, train_split, heads_from)
+    runner, tokenizer = build(*arguments, buckets, micro_batch_size)
+    selection, sets = selection_of(runner, features, settings)
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
-    _resume(runner, checkpoint_dir, run_id, selection)
-    _log_start(runner, train_split)
-    # in place (state_dict keys unchanged); its mode follows the accumulation (runner.py)
-    compiled = compile_encoder(runner, bool(compile))
+    resume(runner, checkpoint_dir, run_id, selection)
+    log_start(runner, train_split)
     precision = settings.get("precision", "bf16")
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
+    # in place (state_dict keys unchanged); its mode follows the accumulation (runner.py)
+    compiled = compile_encoder(runner, bool(compile))
     loop.open_events(tensorboard, train_split)
     try:
-        if curve_rows and runner.step == 0:
-            loop.curve_point(0)
-        started = time.time()
         run_args = (on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps)
-        if not loop.run(*run_args, stop_at_step):
+        started = time.time()
+        if not _run(loop, run_args, stop_at_step):
             return None
         # validation below runs eagerly: one more graph would not pay for itself
         compiled = compile_report(runner, compiled)
@@ -501,3 +381,11 @@ def train(
         return summary
     finally:
         loop.close_events()
+
+
+def _run(loop: _Loop, run_args: tuple, stop_at_step: int | None) -> bool:
+    """The learning curve's first point (a fresh run's step 0), then the steps; False when
+    ``stop_at_step`` interrupted them."""
+    if loop.curve_rows and loop.runner.step == 0:
+        loop.curve_point(0)
+    return loop.run(*run_args, stop_at_step)
