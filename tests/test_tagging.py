@@ -81,7 +81,7 @@ def _panx_rows(sentences):
             "ner_tags": [[names.index(t) for _, t in s] for s in sentences],
             "langs": [["en"] * len(s) for s in sentences],
         },
-        features=tagging.PANX.to_datasets(),
+        features=tagging_formats.PANX.to_datasets(),
     )
 
 
@@ -173,7 +173,7 @@ def test_ccgbank_is_read_from_jiants_file_format(tmp_path):
     ds = tagging.read_ccg_files(tmp_path, "train")
     assert ds["tokens"] == [["Pierre", "Vinken", "saw", "it"], ["He", "left"]]
     assert ds["tags"] == [[7, 0, 1, 0], [0, 0]]
-    assert ds.features == tagging.CCG.to_datasets()
+    assert ds.features == tagging_formats.CCG.to_datasets()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_the_demo_ccgbank_goes_through_the_same_importer(tmp_path):
 
     ds = load(out)
     assert len(ds) == n >= 200
-    assert ds.features == tagging.CCG.to_datasets()
+    assert ds.features == tagging_formats.CCG.to_datasets()
     assert all(len(w) == len(t) for w, t in zip(ds["tokens"], ds["tags"], strict=True))
     assert tasks.get("ccg").build_head(8, 0.0).classifier.out_features == 1363
 
@@ -247,7 +247,7 @@ def test_a_ud_release_is_read_as_syntactic_words_of_all_treebanks(tmp_path):
     assert ds["tokens"] == [["dă", "mi"], ["Nu", "știu", "."], ["dă", "mi"]]
     upos = tagging.UPOS
     assert ds["pos_tags"][1] == [upos.index("PART"), upos.index("VERB"), upos.index("PUNCT")]
-    assert ds.features == tagging.UDPOS.to_datasets()
+    assert ds.features == tagging_formats.UDPOS.to_datasets()
     with pytest.raises(UserError, match=r"has no UD_Wolof-\*/wo_\*-ud-test\.conllu"):
         tagging.read_ud_release(tmp_path, "wo")
     bad = tmp_path / "UD_Ukrainian-IU"
@@ -268,7 +268,7 @@ def test_the_demo_ud_release_goes_through_the_same_importer(tmp_path):
 
     ds = load(out)
     assert len(ds) == n >= 200
-    assert ds.features == tagging.UDPOS.to_datasets()
+    assert ds.features == tagging_formats.UDPOS.to_datasets()
 
 
 def test_xtreme_r_languages_are_extra_test_splits_of_the_xtreme_tasks():
@@ -412,7 +412,7 @@ def test_a_release_is_read_as_xtremes_download_builds_it(tmp_path):
     ds = tagging_formats.read_ud_xtreme(tmp_path, "de", "test", "ud_v25")
     # de_gsd before de_hdt; gsw_ is another language
     assert ds["tokens"] == [["Er", "geht", "zum", "Bahnhof", "."], ["a", "_", "côngty"]]
-    assert ds.features == tagging.UDPOS.to_datasets()
+    assert ds.features == tagging_formats.UDPOS.to_datasets()
     assert tagging_formats.read_ud_xtreme(tmp_path, "es", "test", "ud_v25")["tokens"] == [
         ["Er", "geht", "zum", "Bahnhof", "."]
     ]
