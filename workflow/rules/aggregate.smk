@@ -1,27 +1,11 @@
 # Tables and figures from the per-cell score files only.
 
 
-def trained_model_dirs():
-    """The main grid's intermediate and target model directories: their train_summary.json
-    gives each run's English validation score and training curve (the report's training
-    section)."""
-    out = []
-    for m in GRID.models:
-        for s in GRID.seeds:
-            for a in GRID.arms:
-                if a in GRID.intermediate_arms:
-                    out.append(
-                        paths.fill(paths.INTERMEDIATE_MODEL, model=m, arm=a, seed=s)
-                    )
-                out += [GRID.validation_input(m, a, s, t) for t in GRID.targets]
-    return list(dict.fromkeys(out))
-
-
 rule aggregate:
     input:
         scores=GRID.scores_files(),
         examples=GRID.example_files(),
-        models=trained_model_dirs(),
+        models=GRID.trained_model_dirs(),
     output:
         **summary_report_outputs(),
     log:
@@ -40,32 +24,6 @@ rule aggregate:
 # Which data, model and code every score came from (results/summary/provenance.json): a rule of
 # its own, so that adding it to a finished grid runs this job alone; it reruns when a score file
 # changes (a refetched split retrains its cells) or the grid's cells do.
-def provenance_cells(wildcards):
-    from xstilts.features import source_paths
-
-    kind = GRID.data_kind
-
-    def data(task):
-        return source_paths(task, kind, more_languages=GRID.more_languages(task))
-
-    cells = []
-    for m in GRID.models:
-        for a in GRID.arms:
-            read = sorted({p for t in GRID.arm_tasks(a) for p in data(t)})
-            for s in GRID.seeds:
-                for t in GRID.targets + GRID.retrieval_targets:
-                    cells.append(
-                        {
-                            "scores": GRID.scores_file(m, a, s, t),
-                            "model": m,
-                            "model_dir": GRID.model_dir(m),
-                            "model_spec": GRID.model_spec(m),
-                            "data": sorted(set(read) | set(data(t))),
-                        }
-                    )
-    return xgrid.canonical(cells)
-
-
 rule provenance:
     input:
         scores=GRID.scores_files(),
@@ -81,7 +39,7 @@ rule provenance:
     conda:
         "../../envs/report.yaml"
     params:
-        cells=provenance_cells,
+        cells=xgrid.canonical(GRID.provenance_cells()),
     script:
         "../scripts/provenance.py"
 
@@ -96,11 +54,13 @@ rule resolved_config:
             category=section("Configuration"),
             labels={"result": "config.yaml"},
         ),
+    log:
+        "logs/resolved_config.log",
     localrule: True
+    conda:
+        "../../envs/report.yaml"
     params:
-        config=xgrid.canonical(GRID.config),
-    run:
-        import yaml
-
-        Path(output[0]).parent.mkdir(parents=True, exist_ok=True)
-        Path(output[0]).write_text(yaml.safe_dump(GRID.config, sort_keys=False))
+        # in the config's own order (the page shows it as written); a reordering reruns this
+        config=json.dumps(GRID.config),
+    script:
+        "../scripts/resolved_config.py"

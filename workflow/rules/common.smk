@@ -1,6 +1,7 @@
 # Grid → targets: validate the config (defaults filled), build the cells, constrain wildcards.
 # Every rule gets its cell's resolved settings as one canonical JSON string in params, so
 # Snakemake's params trigger reruns exactly the cells whose settings changed.
+import json
 import re
 import sys
 from pathlib import Path
@@ -351,3 +352,52 @@ def summary_report_outputs():
         else:
             out[name] = path
     return out
+
+
+# A Hub model's revision (models.<name>.revision, else the pin in src/xstilts/modeling/fetch.py)
+# is the params of a job of its own, whose file the model's fetch reads: a changed revision
+# fetches the model again. A model folder fetched before xstilts recorded what it fetched (no
+# manifest in it) does not read it, so a grid finished before the pins refetches nothing.
+def model_pin(wildcards):
+    from xstilts.modeling.fetch import model_revision
+
+    spec = GRID.model_spec(wildcards.model)
+    revision = model_revision(spec["hub_id"], spec.get("revision"))
+    return xgrid.canonical({"hub_id": spec["hub_id"], "revision": revision or "main"})
+
+
+def fetch_model_pin_file(wildcards):
+    from xstilts.modeling.fetch import MANIFEST
+
+    folder = Path(GRID.model_dir(wildcards.model))
+    if folder.exists() and not (folder / MANIFEST).exists():
+        return []
+    return paths.fill(paths.MODEL_PIN, model=wildcards.model)
+
+
+# A Hub repository's entry in src/xstilts/data/hub.py (its pinned revision): the params of a job
+# of its own, whose file each fetch of the repository's splits reads, so a changed entry fetches
+# that repository's splits again and nothing else. A split fetched before xstilts recorded what
+# it fetched (no manifest beside it) does not read it: a grid finished before the pins reruns
+# nothing (delete the split's parquet file to fetch it at the pin).
+def hub_pin(wildcards):
+    from xstilts.data.hub import pin
+
+    return xgrid.canonical(pin(wildcards.repo))
+
+
+def fetch_pin_file(wildcards):
+    from xstilts.data.sources import manifest_path
+
+    data = Path(
+        paths.fill(
+            paths.DATASET,
+            root=paths.DATA_ROOTS["hub"],
+            repo=wildcards.repo,
+            subset=wildcards.subset,
+            split=wildcards.split,
+        )
+    )
+    if data.exists() and not manifest_path(data).exists():
+        return []
+    return paths.fill(paths.HUB_PIN, repo=wildcards.repo)

@@ -12,44 +12,22 @@ rule fetch:
     localrule: True
 
 
-# A Hub model's revision (models.<name>.revision, else the pin in src/xstilts/modeling/fetch.py)
-# is the params of a job of its own, whose file the model's fetch reads: a changed revision
-# fetches the model again. A model folder fetched before xstilts recorded what it fetched (no
-# manifest in it) does not read it, so a grid finished before the pins refetches nothing.
-MODEL_PIN = "resources/models/{model}.pin.json"
-
-
-def model_pin(wildcards):
-    from xstilts.modeling.fetch import model_revision
-
-    spec = GRID.model_spec(wildcards.model)
-    revision = model_revision(spec["hub_id"], spec.get("revision"))
-    return xgrid.canonical({"hub_id": spec["hub_id"], "revision": revision or "main"})
-
-
-def fetch_model_pin_file(wildcards):
-    from xstilts.modeling.fetch import MANIFEST
-
-    folder = Path(GRID.model_dir(wildcards.model))
-    if folder.exists() and not (folder / MANIFEST).exists():
-        return []
-    return paths.fill(MODEL_PIN, model=wildcards.model)
-
-
 rule pin_model:
     output:
-        pin=MODEL_PIN,
+        pin=paths.MODEL_PIN,
     log:
         "logs/pin_model/{model}.log",
     wildcard_constraints:
         model=_alternatives(HUB_MODELS),
     localrule: True
+    conda:
+        "../../envs/report.yaml"
     params:
         pin=model_pin,
     message:
         "pin the model {wildcards.model} at {params.pin}"
-    run:
-        Path(output.pin).write_text(params.pin + "\n")
+    shell:
+        "echo {params.pin:q} > {output.pin}"
 
 
 rule fetch_model:
@@ -88,51 +66,22 @@ rule build_demo_model:
         "../scripts/build_demo_model.py"
 
 
-# A Hub repository's entry in src/xstilts/data/hub.py (its pinned revision): the params of a job
-# of its own, whose file each fetch of the repository's splits reads, so a changed entry fetches
-# that repository's splits again and nothing else. A split fetched before xstilts recorded what
-# it fetched (no manifest beside it) does not read it: a grid finished before the pins reruns
-# nothing (delete the split's parquet file to fetch it at the pin).
-def hub_pin(wildcards):
-    from xstilts.data.hub import pin
-
-    return xgrid.canonical(pin(wildcards.repo))
-
-
-def fetch_pin_file(wildcards):
-    from xstilts.data.sources import manifest_path
-
-    data = Path(
-        paths.fill(
-            paths.DATASET,
-            root=paths.DATA_ROOTS["hub"],
-            repo=wildcards.repo,
-            subset=wildcards.subset,
-            split=wildcards.split,
-        )
-    )
-    if data.exists() and not manifest_path(data).exists():
-        return []
-    return paths.fill(HUB_PIN, repo=wildcards.repo)
-
-
-HUB_PIN = paths.DATA_ROOTS["hub"] + "/{repo}/pin.json"
-
-
 rule pin_dataset:
     output:
-        pin=HUB_PIN,
+        pin=paths.HUB_PIN,
     log:
         "logs/pin_dataset/{repo}.log",
     wildcard_constraints:
         repo=HUB_REPO,
     localrule: True
+    conda:
+        "../../envs/report.yaml"
     params:
         pin=hub_pin,
     message:
         "pin the dataset {wildcards.repo} at {params.pin}"
-    run:
-        Path(output.pin).write_text(params.pin + "\n")
+    shell:
+        "echo {params.pin:q} > {output.pin}"
 
 
 rule fetch_dataset:

@@ -131,3 +131,37 @@ class Files:
             for s in self.seeds
             for choice in self.config["submission"]["arms"]
         ]
+
+    def trained_model_dirs(self) -> list[str]:
+        """The main grid's intermediate and target model directories: their train_summary.json
+        gives each run's English validation score and training curve (the report's training
+        section)."""
+        out = []
+        for m in self.models:
+            for s in self.seeds:
+                for a in self.arms:
+                    if a in self.intermediate_arms:
+                        out.append(paths.fill(paths.INTERMEDIATE_MODEL, model=m, arm=a, seed=s))
+                    out += [self.validation_input(m, a, s, t) for t in self.targets]
+        return list(dict.fromkeys(out))
+
+    def provenance_cells(self) -> list[dict]:
+        """For every score file of the main grid: its model and every data file its arm and
+        target read (the provenance rule's params)."""
+        from xstilts.features import source_paths
+
+        def data(task):
+            return source_paths(task, self.data_kind, more_languages=self.more_languages(task))
+
+        cells = []
+        for m in self.models:
+            for a in self.arms:
+                read = sorted({p for t in self.arm_tasks(a) for p in data(t)})
+                for s in self.seeds:
+                    for t in self.targets + self.retrieval_targets:
+                        cells.append({
+                            "scores": self.scores_file(m, a, s, t), "model": m,
+                            "model_dir": self.model_dir(m), "model_spec": self.model_spec(m),
+                            "data": sorted(set(read) | set(data(t))),
+                        })  # fmt: skip
+        return cells

@@ -15,6 +15,11 @@ MODEL = "resources/models/{model}"
 DATASET = "{root}/{repo}/{subset}/{split}.parquet"  # one split of one dataset config
 DEMO_LOCAL = "resources/demo/local/{name}"  # the demo's copy of a local dataset's files
 
+# a Hub model's and a Hub repository's pinned revision (the params of a job of its own, whose
+# file the fetch reads)
+MODEL_PIN = "resources/models/{model}.pin.json"
+HUB_PIN = "resources/datasets/{repo}/pin.json"
+
 # ---- per task × model ----
 FEATURES = "results/features/{model}/{task}"
 LANGUAGE_FEATURES = "results/features/{model}/by_language/{task}.{lang}"
