@@ -42,6 +42,7 @@ def test_the_analyses_run_on_the_finished_cells_alone(grid):
     expected = [("evaluate_robustness", a, t) for a in ARMS for t in TARGETS]
     expected += [(r, "", "") for r in ("robustness_summary", "similarity_summary")]
     expected.append(("task_similarity", "", ""))
+    expected.append(("resolved_config", "", ""))  # the config the report shows: it changed
     assert ran == sorted(expected)
 
 

@@ -24,7 +24,8 @@ def grid(quickstart_base, tmp_path_factory):
 def test_adding_the_orders_runs_only_their_cells_and_the_summary(grid):
     _, _, jobs = grid
     ran = sorted((rule, w.get("arm", "")) for rule, w in jobs)
-    expected = [("sequence_summary", "")]
+    # + the config the report shows, which the new key changed
+    expected = [("sequence_summary", ""), ("resolved_config", "")]
     for arm in SEQ_ARMS:  # a second stage starts from the first stage's arm, trained already
         expected += [(r, arm) for r in ("evaluate_target", "train_intermediate", "train_target")]
     assert ran == sorted(expected)

@@ -32,6 +32,7 @@ def test_only_the_new_budget_trains_an_intermediate_model(grid):
     # 0 is the pretrained encoder and 100 the mnli arm's own: only mnli@50 is trained; every
     # budget arm fine-tunes XNLI anew, logging its curve
     expected = [("train_intermediate", "mnli@50"), ("training_length_summary", "")]
+    expected.append(("resolved_config", ""))  # the config the report shows: it changed
     expected += [(r, a) for a in BUDGET_ARMS for r in ("evaluate_target", "train_target")]
     assert ran == sorted(expected)
     summary = json.loads(
