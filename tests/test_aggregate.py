@@ -867,23 +867,12 @@ def test_a_seed_is_one_intermediate_model_for_every_target(tmp_path):
 def test_each_arm_is_compared_on_the_languages_it_shares_with_the_baseline(tmp_path):
     # baseline and arm a have en and de; arm b only en. a's gain is over en and de: (en +20,
     # de +10) -> +15, whatever b lacks
-    scores, examples = [], []
-
-    def cell(arm, per_lang):
-        langs = {lang: {"accuracy": 100.0 * sum(c) / len(c)} for lang, c in per_lang.items()}
-        scores.append(write_score(tmp_path, "m", arm, 1, "xnli", langs, ["en", "de"]))
-        path = tmp_path / f"m__{arm}__seed1__xnli.parquet"
-        rows = [
-            {"language": lang, "example": i, "correct": c}
-            for lang, correct in per_lang.items()
-            for i, c in enumerate(correct)
-        ]
-        pd.DataFrame(rows).to_parquet(path, index=False)
-        examples.append(path)
-
-    cell("baseline", {"en": [1] * 50 + [0] * 50, "de": [1] * 40 + [0] * 60})
-    cell("a", {"en": [1] * 70 + [0] * 30, "de": [1] * 50 + [0] * 50})
-    cell("b", {"en": [1] * 60 + [0] * 40})
+    cells = {
+        "baseline": {"en": [1] * 50 + [0] * 50, "de": [1] * 40 + [0] * 60},
+        "a": {"en": [1] * 70 + [0] * 30, "de": [1] * 50 + [0] * 50},
+        "b": {"en": [1] * 60 + [0] * 40},
+    }
+    scores, examples = _language_cells(tmp_path, cells, expected=["en", "de"])
     ci, _ = bootstrap_gains(scores, examples)
     assert one(ci, arm="a", target="xnli")["gain"] == pytest.approx(15.0)
     assert one(ci, arm="b", target="xnli")["gain"] == pytest.approx(10.0)
@@ -1017,12 +1006,14 @@ def test_the_summary_has_a_table_per_benchmark(tmp_path):
 # ---- per-language scores and intervals, training summaries ----------------------------------
 
 
-def _language_cells(tmp_path, cells: dict[str, dict[str, list[int]]]):
-    """Score and example files of xnli cells (seed 1): arm → language → 0/1 per example."""
+def _language_cells(tmp_path, cells: dict[str, dict[str, list[int]]], expected=None):
+    """Score and example files of xnli cells (seed 1): arm → language → 0/1 per example;
+    ``expected``: the languages every score file expects (default: its own)."""
     scores, examples = [], []
     for arm, per_lang in cells.items():
         langs = {lang: {"accuracy": 100.0 * sum(c) / len(c)} for lang, c in per_lang.items()}
-        scores.append(write_score(tmp_path, "m", arm, 1, "xnli", langs, list(per_lang)))
+        wanted = expected or list(per_lang)
+        scores.append(write_score(tmp_path, "m", arm, 1, "xnli", langs, wanted))
         path = tmp_path / f"m__{arm}__seed1__xnli.parquet"
         rows = [
             {"language": lang, "example": i, "correct": c}
