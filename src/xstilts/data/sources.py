@@ -42,9 +42,6 @@ class Source:
     # keep only rows whose "id" starts with this prefix (TyDiQA keeps all languages in one file
     # and names the language in the id: "english-...", "arabic-...")
     id_prefix: str | None = None
-    # a fold of the rows by their "id": (k, True) keeps the rows whose id's SHA-256 is 0 mod k,
-    # (k, False) all the others (a held-out fold; no task uses one now)
-    id_fold: tuple[int, bool] | None = None
     # sources whose question ids are dropped from this one when features are prepared (SQuAD
     # dev without XQuAD's questions, for model selection: see tasks/qa.py); their files are
     # inputs of the prepare step (features.source_paths)
@@ -297,13 +294,4 @@ def load(path: str | Path, source: Source | None = None) -> datasets.Dataset:
             ds = ds.filter(lambda v, value=value: v != value, input_columns=column)
         if source.id_prefix is not None:
             ds = ds.filter(lambda v: v.startswith(source.id_prefix), input_columns="id")
-        if source.id_fold is not None:
-            k, inside = source.id_fold
-            ds = ds.filter(lambda v: in_fold(v, k) == inside, input_columns="id")
     return ds
-
-
-def in_fold(example_id: str, k: int) -> bool:
-    """Whether an example falls in the held-out fold: its id's SHA-256, as a number, is 0 mod
-    ``k`` (the same rows whatever the order or the copy of the file)."""
-    return int.from_bytes(hashlib.sha256(example_id.encode()).digest(), "big") % k == 0
