@@ -336,6 +336,15 @@ FUSED_FORMS = (
 )
 
 _SEQEVAL = dict(metrics=("f1", "precision", "recall"), avg_metrics=("f1",))
+# what UD-POS's two readings (split words, fused forms) share: languages, metrics and tags
+_UDPOS = dict(
+    languages=UDPOS_LANGS,
+    more_languages=tuple(UDPOS_MORE),
+    metrics=("f1", "precision", "recall", "accuracy"),
+    avg_metrics=("f1",),
+    label_names=tuple(UPOS),
+    signal="pos",
+)
 
 TASKS = [
     TaggingTask(
@@ -358,18 +367,13 @@ TASKS = [
             "UD-POS (UD v2.5, 17 UPOS tags): train English, test 33 languages (XTREME-R: 38, "
             "the 5 added from UD v2.7)"
         ),
-        languages=UDPOS_LANGS,
-        more_languages=tuple(UDPOS_MORE),
-        metrics=("f1", "precision", "recall", "accuracy"),
-        avg_metrics=("f1",),
+        **_UDPOS,
         train=(udpos("train", "en", 21_253),),
         validation=(udpos("validation", "en", 3_974),),
         test=(
             *(udpos("test", lang, 5_440 if lang == "en" else 1_000) for lang in UDPOS_LANGS),
             *(ud_release(lang, 1_000) for lang in UDPOS_MORE),
         ),
-        label_names=tuple(UPOS),
-        signal="pos",
         tokenisation=SPLIT_WORDS,
     ),
     # UD-POS as XTREME builds it (scripts/download_data.sh): the UD v2.5 release (v2.7 for
@@ -384,10 +388,7 @@ TASKS = [
             "UD-POS with XTREME's words (multiword tokens fused, UD v2.5 release in "
             "data.local.ud_v25; XTREME-R's 5 from data.local.ud_v27)"
         ),
-        languages=UDPOS_LANGS,
-        more_languages=tuple(UDPOS_MORE),
-        metrics=("f1", "precision", "recall", "accuracy"),
-        avg_metrics=("f1",),
+        **_UDPOS,
         train=(ud_xtreme("ud_v25", "en", "train", 21_253),),
         validation=(ud_xtreme("ud_v25", "en", "validation", 3_974),),
         test=(
@@ -397,8 +398,6 @@ TASKS = [
             ),
             *(ud_xtreme("ud_v27", lang, "test", 1_000) for lang in UDPOS_MORE),
         ),  # fmt: skip
-        label_names=tuple(UPOS),
-        signal="pos",
         tokenisation=FUSED_FORMS,
     ),
     TaggingTask(
