@@ -133,7 +133,38 @@ def _try_claim(count, lock_dir, wanted, per_gpu, memory_mb, free_memory) -> list
     return None
 
 
-def run(snakemake, main: Callable, offline: bool = True) -> None:
+def cell_io(snakemake) -> tuple[dict | None, dict, dict]:
+    """A job's cell (its ``params.cell``, parsed; None for a rule without one) and its named
+    inputs and outputs (name → path, or list of paths)."""
+    import json
+
+    def named(files) -> dict:
+        return {
+            name: [str(f) for f in value] if isinstance(value, list) else str(value)
+            for name, value in files.items()
+        }
+
+    cell = getattr(snakemake.params, "cell", None)
+    return (
+        (json.loads(cell) if cell is not None else None),
+        named(snakemake.input),
+        named(snakemake.output),
+    )
+
+
+def _entry(reference: str) -> Callable:
+    """``"package.module:function"`` → the function, imported after the job's environment is
+    set (threads, devices, offline mode), which torch and the Hub libraries read once."""
+    from importlib import import_module
+
+    module, _, name = reference.partition(":")
+    return getattr(import_module(module), name)
+
+
+def run(snakemake, main: Callable | str, offline: bool = True, **extra) -> None:
+    """Run a workflow script's work: ``main`` is ``"module:function"``, called as
+    ``function(cell, inputs, outputs, **extra)`` (``cell_io``); ``extra`` holds what a job
+    reads beyond its cell, e.g. machine settings that are no part of its params."""
     if offline:  # read at import time by transformers/datasets: set before importing them
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -164,7 +195,11 @@ def run(snakemake, main: Callable, offline: bool = True) -> None:
         if int(threads) > 1:  # the fast tokenizer encodes a batch on that many threads
             os.environ["TOKENIZERS_PARALLELISM"] = "true"
             os.environ["RAYON_NUM_THREADS"] = threads
-        main(snakemake)
+        if isinstance(main, str):
+            main = _entry(main)
+            main(*cell_io(snakemake), **extra)
+        else:
+            main(snakemake)
     except UserError as err:
         log.error("%s", err)
         print(f"xstilts: {err} (log: {log_path})", file=sys.__stderr__)
