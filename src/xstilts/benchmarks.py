@@ -23,7 +23,7 @@ Metric = Literal["accuracy", "seqeval", "bucc_f1", "squad", "mlqa", "map@20"]
 
 
 @dataclass(frozen=True)
-class Task:
+class Scoring:
     """How evaluate.py reads and scores a task's ``test-<lang>.<suffix>`` files.
 
     ``reader``: ``label`` (one stripped line per example), ``tag`` (one tag per line, sentences
@@ -43,20 +43,20 @@ class Task:
 
 
 # The same task is read and scored the same way in both benchmarks.
-TASKS: dict[str, Task] = {
-    "pawsx": Task("label", "accuracy"),
-    "xnli": Task("label", "accuracy"),
-    "xcopa": Task("xcopa", "accuracy"),
-    "panx": Task("tag", "seqeval"),
-    "udpos": Task("tag", "seqeval"),
-    "bucc2018": Task("label", "bucc_f1"),
-    "tatoeba": Task("label", "accuracy"),
-    "mewslix": Task("json", "map@20"),
+TASKS: dict[str, Scoring] = {
+    "pawsx": Scoring("label", "accuracy"),
+    "xnli": Scoring("label", "accuracy"),
+    "xcopa": Scoring("xcopa", "accuracy"),
+    "panx": Scoring("tag", "seqeval"),
+    "udpos": Scoring("tag", "seqeval"),
+    "bucc2018": Scoring("label", "bucc_f1"),
+    "tatoeba": Scoring("label", "accuracy"),
+    "mewslix": Scoring("json", "map@20"),
     # XTREME-R reports LAReQA as mAP@20 too; evaluate.py cannot score it (see below)
-    "lareqa": Task("ranking", "map@20"),
-    "xquad": Task("json", "squad"),
-    "mlqa": Task("json", "mlqa"),
-    "tydiqa": Task("json", "squad"),
+    "lareqa": Scoring("ranking", "map@20"),
+    "xquad": Scoring("json", "squad"),
+    "mlqa": Scoring("json", "mlqa"),
+    "tydiqa": Scoring("json", "squad"),
 }
 
 
