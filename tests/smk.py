@@ -8,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from xstilts.plan import REPO, snakemake_jobs
+from xstilts.plan import snakemake_jobs
+
+REPO = Path(__file__).resolve().parents[1]  # the checkout these tests are in
 
 __all__ = ["REPO", "extend", "job_set", "run", "run_shipped"]
 
@@ -17,7 +19,14 @@ def run(
     workdir: Path, configfile: Path, dryrun: bool, cores: int = 2, targets: list[str] | None = None
 ) -> list[tuple[str, dict]]:
     """Jobs (rule, wildcards) that the run executed, or that a dry run would execute."""
-    jobs = snakemake_jobs(workdir, configfile, dryrun=dryrun, cores=cores, targets=targets)
+    jobs = snakemake_jobs(
+        workdir,
+        configfile,
+        dryrun=dryrun,
+        cores=cores,
+        targets=targets,
+        snakefile=REPO / "Snakefile",
+    )
     return [(j["rule"], j["wildcards"]) for j in jobs]
 
 

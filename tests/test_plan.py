@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from xstilts.plan import plan, reason_kinds
+import pandas as pd
+import pytest
+
+from xstilts import plan as plan_module
+from xstilts.errors import UserError
+from xstilts.plan import WORKFLOW_VARIABLE, find_snakefile, plan, reason_kinds
 
 
 def test_reason_kinds_are_snakemakes_reasons_without_their_files():
@@ -59,3 +64,42 @@ def test_plan_counts_done_and_to_run_and_sums_the_hours_of_what_runs():
     assert table.loc["train_target", "GPU-hours"] == 0.75
     assert table.loc["aggregate", ["jobs", "done", "to run", "GPU-hours"]].tolist() == [1, 0, 1, 0]
     assert table.loc["total", ["jobs", "done", "to run", "GPU-hours"]].tolist() == [5, 2, 3, 3.25]
+
+
+def _checkout(folder: Path) -> Path:
+    """A folder laid out as a checkout of the repository: a Snakefile and its rules."""
+    (folder / "workflow/rules").mkdir(parents=True)
+    (folder / "workflow/rules/common.smk").write_text("")
+    (folder / "Snakefile").write_text("")
+    return folder / "Snakefile"
+
+
+def test_the_workflow_is_the_checkout_the_command_runs_in(tmp_path, monkeypatch):
+    monkeypatch.delenv(WORKFLOW_VARIABLE, raising=False)
+    snakefile = _checkout(tmp_path / "checkout")
+    (tmp_path / "checkout/config").mkdir()
+    assert find_snakefile(cwd=tmp_path / "checkout") == snakefile
+    assert find_snakefile(cwd=tmp_path / "checkout/config") == snakefile  # a folder above
+    # a Snakefile alone is another project's, not a checkout of this one
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/Snakefile").write_text("")
+    monkeypatch.setattr(plan_module, "_SOURCE_CHECKOUT", tmp_path / "site-packages")
+    with pytest.raises(UserError, match=r"no xstilts workflow .* in \S+/other or a folder above"):
+        find_snakefile(cwd=tmp_path / "other")
+    # the checkout an editable install's source lies in, when the user is in none
+    monkeypatch.setattr(plan_module, "_SOURCE_CHECKOUT", tmp_path / "checkout")
+    assert find_snakefile(cwd=tmp_path / "other") == snakefile
+
+
+def test_snakefile_option_then_variable_name_the_workflow(tmp_path, monkeypatch):
+    mine, theirs = _checkout(tmp_path / "mine"), _checkout(tmp_path / "theirs")
+    monkeypatch.setenv(WORKFLOW_VARIABLE, str(tmp_path / "theirs"))  # a checkout
+    assert find_snakefile(cwd=tmp_path / "mine") == theirs
+    assert find_snakefile(mine, cwd=tmp_path / "theirs") == mine  # the option first
+    monkeypatch.setenv(WORKFLOW_VARIABLE, str(mine))  # or its Snakefile
+    assert find_snakefile(cwd=tmp_path) == mine
+    with pytest.raises(UserError, match="--snakefile nowhere is not a Snakefile nor a folder"):
+        find_snakefile("nowhere")
+    monkeypatch.setenv(WORKFLOW_VARIABLE, str(tmp_path))  # a folder without a Snakefile
+    with pytest.raises(UserError, match=f"XSTILTS_WORKFLOW {tmp_path} is not a Snakefile"):
+        find_snakefile(cwd=tmp_path / "mine")

@@ -16,8 +16,6 @@ from pathlib import Path
 from xstilts.benchmarks import BENCHMARKS
 from xstilts.errors import UserError
 
-REPO = Path(__file__).resolve().parents[2]  # the checkout this package is installed from
-
 
 def _score(args: argparse.Namespace) -> int:
     # here: it imports torch, other commands need not
@@ -152,17 +150,13 @@ def _plan(args: argparse.Namespace) -> int:
     config, schema = (str(Path(p).resolve()) if p else p for p in (args.config, args.schema))
     with contextlib.chdir(args.directory):  # data.local's relative folders are the run's
         grid = _load_grid(config, schema, check_local=True)
-    if not Path(args.snakefile).exists():
-        raise UserError(
-            f"Snakefile {args.snakefile} not found: run xstilts plan from the repository root "
-            "or give --snakefile PATH."
-        )
+    snakefile = plan.find_snakefile(args.snakefile)
     demo = _all_demo(grid)
     if not demo:
         _check_features(args, grid)
     costs = None if demo else cost.project(grid, _throughput(args), args.features)
     try:
-        kwargs = {"snakefile": args.snakefile, "cores": 1}
+        kwargs = {"snakefile": snakefile, "cores": 1}
         to_run = plan.snakemake_jobs(args.directory, args.config, **kwargs)
         every = plan.snakemake_jobs(args.directory, args.config, forceall=True, **kwargs)
     except Exception as err:  # Snakemake's own errors (a bad config, a missing input file)
@@ -264,7 +258,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_throughput_arguments(planner)
     planner.add_argument("--directory", default=".", help="the working directory of the run")
-    planner.add_argument("--snakefile", default=str(REPO / "Snakefile"))
+    planner.add_argument(
+        "--snakefile",
+        help="the workflow's Snakefile, or the checkout holding it (default: $XSTILTS_WORKFLOW, "
+        "else the checkout of the repository the command runs in: the current folder or one "
+        "above it)",
+    )
     planner.add_argument("--output", help="also write the table to this CSV")
     planner.set_defaults(run=_plan)
     return parser

@@ -3,6 +3,8 @@ already done, which will run and why (Snakemake's own reasons, from a dry run th
 Python API), and the projected GPU-hours of those that will run (xstilts.cost).
 
     xstilts plan --configfile config/config.yaml
+
+The workflow is the checkout the command runs in: :func:`find_snakefile`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,44 @@ from pathlib import Path
 
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[2]
+from xstilts.errors import UserError
+
+WORKFLOW_VARIABLE = "XSTILTS_WORKFLOW"  # a checkout of the repository, or its Snakefile
+# where the package's source lies in a checkout (pip install -e, or PYTHONPATH=src): its own
+# workflow; a package installed into site-packages has none beside it
+_SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _is_workflow(folder: Path) -> bool:
+    """A checkout of the repository: its Snakefile and the rules that file includes."""
+    return (folder / "Snakefile").is_file() and (folder / "workflow/rules/common.smk").is_file()
+
+
+def find_snakefile(given: str | Path | None = None, cwd: str | Path | None = None) -> Path:
+    """The Snakefile a plan runs: ``given`` (``--snakefile``), else $XSTILTS_WORKFLOW, each a
+    Snakefile or the folder holding one; else the workflow of the checkout the user is in (the
+    current directory or its nearest parent holding the Snakefile and workflow/rules/); else
+    that of the checkout this package's source lies in (an editable install)."""
+    named = [(given, "--snakefile"), (os.environ.get(WORKFLOW_VARIABLE), WORKFLOW_VARIABLE)]
+    for value, name in named:
+        if value:
+            path = Path(value).expanduser().resolve()
+            snakefile = path / "Snakefile" if path.is_dir() else path
+            if not snakefile.is_file():
+                raise UserError(
+                    f"{name} {value} is not a Snakefile nor a folder holding one: give the "
+                    "Snakefile of your checkout of the xstilts repository, or the checkout"
+                )
+            return snakefile
+    here = Path(cwd or os.getcwd()).resolve()
+    for folder in (here, *here.parents, _SOURCE_CHECKOUT):
+        if _is_workflow(folder):
+            return folder / "Snakefile"
+    raise UserError(
+        f"no xstilts workflow (a Snakefile beside workflow/rules/) in {here} or a folder above "
+        f"it: run xstilts plan in your checkout of the repository, or give --snakefile PATH or "
+        f"set {WORKFLOW_VARIABLE} to the checkout"
+    )
 
 
 class _JobCollector(logging.Handler):
@@ -59,7 +98,7 @@ def snakemake_jobs(
     )
 
     workdir, configfile = Path(workdir).resolve(), Path(configfile).resolve()
-    snakefile = Path(snakefile).resolve() if snakefile else REPO / "Snakefile"
+    snakefile = find_snakefile(snakefile)
     cwd, collector = os.getcwd(), _JobCollector()
     try:
         with SnakemakeApi(OutputSettings(dryrun=dryrun)) as api:
