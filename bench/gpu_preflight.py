@@ -70,8 +70,14 @@ def compiled_step(device: torch.device) -> dict:
     cfg = bench.config_for("tiny")
     lengths = bench.sample_lengths("xnli", 64, 13, None)
     rows = bench.examples(lengths, cfg.vocab_size, 13)
-    settings = {"learning_rate": 1e-5, "batch_size": 8, "gradient_accumulation_steps": 1,
-                "max_steps": 2, "warmup_ratio": 0.1, "precision": "bf16"}  # fmt: skip
+    settings = {
+        "learning_rate": 1e-5,
+        "batch_size": 8,
+        "gradient_accumulation_steps": 1,
+        "max_steps": 2,
+        "warmup_ratio": 0.1,
+        "precision": "bf16",
+    }
     runner = bench.build_runner(cfg, rows, settings, device, 13, buckets=2)
     started = time.perf_counter()
     report = compile_encoder(runner, True)
@@ -94,8 +100,10 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         out["compiled_step"] = compiled_step(device)
     except Exception as e:  # the versions above stay; the suite goes on
-        out["compiled_step"] = {"error": f"{type(e).__name__}: {e}",
-                                "traceback": traceback.format_exc()[-3000:]}  # fmt: skip
+        out["compiled_step"] = {
+            "error": f"{type(e).__name__}: {e}",
+            "traceback": traceback.format_exc()[-3000:],
+        }
     Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))
     if "error" in out["compiled_step"]:

@@ -84,10 +84,14 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     micro = args.micro or args.batch
     results: dict = {
-        "shape": args.shape, "device": args.device, "batch": args.batch,
-        "micro": f"{micro}x{args.batch // micro}", "warmup": args.warmup, "steps": args.steps,
+        "shape": args.shape,
+        "device": args.device,
+        "batch": args.batch,
+        "micro": f"{micro}x{args.batch // micro}",
+        "warmup": args.warmup,
+        "steps": args.steps,
         "by_jobs": {},
-    }  # fmt: skip
+    }
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     with tempfile.TemporaryDirectory() as tmp:
         for k in [int(x) for x in args.jobs.split(",")]:

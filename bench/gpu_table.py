@@ -8,8 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-THROUGHPUT = ("xstilts_4x8", "xstilts_32x1", "compiled_32x1", "compiled_4x8", "jiant_4x8",
-              "trainer_32x1")  # fmt: skip
+THROUGHPUT = (
+    "xstilts_4x8",
+    "xstilts_32x1",
+    "compiled_32x1",
+    "compiled_4x8",
+    "jiant_4x8",
+    "trainer_32x1",
+)
 
 
 def _read(path: Path) -> dict | None:
@@ -39,8 +45,11 @@ def table(out: Path) -> str:
             f"{'' if 'error' in step else ', compiled: ' + str(step.get('compiled'))}"
         )
         lines.append("")
-    phases = [json.loads(x) for x in (out / "phases.jsonl").read_text().splitlines() if x.strip()] \
-        if (out / "phases.jsonl").exists() else []  # fmt: skip
+    phases = (
+        [json.loads(x) for x in (out / "phases.jsonl").read_text().splitlines() if x.strip()]
+        if (out / "phases.jsonl").exists()
+        else []
+    )
     if phases:
         lines += ["| phase | status | seconds |", "|---|---|---:|"]
         for p in phases:

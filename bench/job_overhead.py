@@ -46,8 +46,8 @@ def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def _snakemake(tree: Path) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "-s", str(tree / "Snakefile"),
-            "--configfile", str(tree / "config/demo.yaml")]  # fmt: skip
+    snakefile, config = tree / "Snakefile", tree / "config/demo.yaml"
+    return [sys.executable, "-m", "snakemake", "-s", str(snakefile), "--configfile", str(config)]
 
 
 def dag_seconds(tree: Path, work: Path, repeats: int) -> float:
@@ -58,9 +58,12 @@ def dag_seconds(tree: Path, work: Path, repeats: int) -> float:
 def import_seconds(script: Path, work: Path, env: dict[str, str]) -> float:
     """The top-level imports' cumulative microseconds, as -X importtime reports them."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", str(script)], cwd=work, env=env,
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [sys.executable, "-X", "importtime", str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     total = 0
     for line in done.stderr.splitlines():
         found = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
@@ -99,16 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         baseline = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline),
-                        args.baseline], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline), args.baseline],
+            check=True,
+            capture_output=True,
+        )
         try:
             results = {
                 "baseline": measure(baseline, args.repeats),
                 "this tree": measure(REPO, args.repeats),
             }
         finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)],
-                           capture_output=True)  # fmt: skip
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)],
+                capture_output=True,
+            )
     rows = [
         ("snakemake -n, config/demo.yaml (s)", "dag_seconds"),
         ("cheapest job (one demo split), wall (s)", "job_seconds"),

@@ -86,6 +86,13 @@ DEMO_NOTE = (
 )
 
 
+HOURS_NOTE = (
+    "; hours: each training step the slower of its tokens at its family's throughput and its "
+    "micro-batches' launch floor, inference tokens / the throughput above, measured for XLM-R "
+    "Large on one H100 (docs/performance.md)"
+)
+
+
 def _all_demo(grid) -> bool:
     return all(grid.is_demo_model(m) for m in grid.models)
 
@@ -103,16 +110,19 @@ def _cost(args: argparse.Namespace) -> int:
         table = table.drop(columns="hours")
     else:
         rate = (
-            f"{throughput.train:,.0f}" if throughput.train is not None else
-            "each task family's measured"
-        )  # fmt: skip
+            f"{throughput.train:,.0f}"
+            if throughput.train is not None
+            else "each task family's measured"
+        )
+        tokens = (
+            "counted in the prepared features where they exist"
+            if args.features
+            else "estimated from the dataset cards' sizes"
+        )
         print(
             f"Projected GPU-hours for {args.config} on a {throughput.gpu_gib:g} GiB GPU at {rate} "
-            f"training and {throughput.infer:,.0f} inference tokens/s (real tokens; "
-            + ("counted in the prepared features where they exist" if args.features else
-               "estimated from the dataset cards' sizes")
-            + "):"
-        )  # fmt: skip
+            f"training and {throughput.infer:,.0f} inference tokens/s (real tokens; {tokens}):"
+        )
     shown = table.assign(
         train_tokens=(table.train_tokens / 1e6).round(1),
         infer_tokens=(table.infer_tokens / 1e6).round(1),
@@ -124,12 +134,8 @@ def _cost(args: argparse.Namespace) -> int:
     print(shown.to_markdown())
     print(
         "estimated: jobs whose tokens are the dataset cards' sizes x a per-task estimate, not "
-        "counted in prepared features (--features)"
-        + ("" if "hours" not in shown else "; hours: each training step the slower of its "
-           "tokens at its family's throughput and its micro-batches' launch floor, inference "
-           "tokens / the throughput above, measured for XLM-R Large on one H100 "
-           "(docs/performance.md)")
-    )  # fmt: skip
+        "counted in prepared features (--features)" + (HOURS_NOTE if "hours" in shown else "")
+    )
     guessed = jobs[jobs.step_basis == "estimated"]
     if not guessed.empty and "hours" in shown:
         families = sorted({r for r in guessed.arm.astype(str) + "/" + guessed.target.astype(str)})

@@ -59,8 +59,13 @@ def comparison(long: pd.DataFrame, best: pd.DataFrame, models: list[str]) -> pd.
                 ("ours_best", chosen.loc[target, "arm"]),
                 ("ours_baseline", "baseline"),
             ):
-                cells = long[(long.model == model) & (long.arm == arm) & (long.target == target)
-                             & (long.metric == metric) & long.language.isin(languages)]  # fmt: skip
+                cells = long[
+                    (long.model == model)
+                    & (long.arm == arm)
+                    & (long.target == target)
+                    & (long.metric == metric)
+                    & long.language.isin(languages)
+                ]
                 per_seed = cells.groupby("seed").value.mean()
                 row[label] = float(per_seed.mean()) if len(per_seed) else float("nan")
                 counts = cells.groupby("seed").language.nunique()

@@ -68,8 +68,10 @@ def read_scores(paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         if unscored:  # a test set without public gold (BUCC's): evaluated, nothing to score
             logging.getLogger("xstilts").warning(
                 "scores file %s has no scores for %s (a test set without gold): left out of "
-                "the summary", path, " ".join(unscored),
-            )  # fmt: skip
+                "the summary",
+                path,
+                " ".join(unscored),
+            )
         cell = doc["cell"]
         for lang, scores in doc["languages"].items():
             for metric, value in scores.items():

@@ -192,8 +192,9 @@ def overview_html(
     rows = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
     for key, cells in _display_rows(table, std):
         out = [f"<td>{escape(str(k))}</td>" for k in key]
-        out += [f"<td><b>{escape(c)}</b></td>" if bold else f"<td>{escape(c)}</td>"
-                for c, bold in cells]  # fmt: skip
+        out += [
+            f"<td><b>{escape(c)}</b></td>" if bold else f"<td>{escape(c)}</td>" for c, bold in cells
+        ]
         rows.append("<tr>" + "".join(out) + "</tr>")
     picture = base64.b64encode(Path(heatmap).read_bytes()).decode("ascii")
     return (
@@ -320,8 +321,11 @@ def languages_html(langs: pd.DataFrame, metric_names: dict[str, str]) -> str:
                     continue
                 gain = _gain_text(r)
                 mark = ' class="sig"' if r.significant else ""
-                cells.append(f"<td>{r.score:.1f}" + (f"<br><small{mark}>{escape(gain)}</small>"
-                             if gain else "") + "</td>")  # fmt: skip
+                cells.append(
+                    f"<td>{r.score:.1f}"
+                    + (f"<br><small{mark}>{escape(gain)}</small>" if gain else "")
+                    + "</td>"
+                )
             lines.append("<tr>" + "".join(cells) + "</tr>")
         metric = metric_names.get(target, "")
         title = f"{target} ({metric})" + (f", {model}" if langs.model.nunique() > 1 else "")

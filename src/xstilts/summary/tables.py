@@ -286,8 +286,9 @@ def language_scores(long: pd.DataFrame, meta: pd.DataFrame, intervals: list[dict
         seeds[(m, a, t)] for m, a, t in zip(scores.model, scores.arm, scores.target, strict=True)
     ]
     base = scores[scores.arm == BASELINE][["model", "target", "language", "score"]]
-    out = scores.merge(base.rename(columns={"score": "baseline"}), how="left",
-                       on=["model", "target", "language"])  # fmt: skip
+    out = scores.merge(
+        base.rename(columns={"score": "baseline"}), how="left", on=["model", "target", "language"]
+    )
     out["gain"] = out["score"] - out["baseline"]
     out.loc[out.arm == BASELINE, "gain"] = np.nan
     keys = ["model", "arm", "target", "language"]

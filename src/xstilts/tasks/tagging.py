@@ -397,7 +397,7 @@ TASKS = [
                 for lang in UDPOS_LANGS
             ),
             *(ud_xtreme("ud_v27", lang, "test", 1_000) for lang in UDPOS_MORE),
-        ),  # fmt: skip
+        ),
         tokenisation=FUSED_FORMS,
     ),
     TaggingTask(

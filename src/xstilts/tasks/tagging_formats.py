@@ -44,8 +44,13 @@ CCG = Features({"tokens": List(_S), "tags": List(ClassLabel(names=list(CCG_TAGS)
 # XTREME-R tests these on UD v2.7 (XTREME's 33 on v2.5, google/xtreme's udpos configs, which
 # lack them): read from the release's CoNLL-U files (data.local.ud_v27 = the unpacked
 # ud-treebanks-v2.7), the test files of all of a language's treebanks together
-UDPOS_MORE = {"lt": "Lithuanian", "pl": "Polish", "uk": "Ukrainian", "wo": "Wolof",
-              "ro": "Romanian"}  # fmt: skip
+UDPOS_MORE = {
+    "lt": "Lithuanian",
+    "pl": "Polish",
+    "uk": "Ukrainian",
+    "wo": "Wolof",
+    "ro": "Romanian",
+}
 
 
 def ud_test_pattern(lang: str) -> str:
@@ -117,8 +122,9 @@ def fused_sentence(rows: list[list[str]], lang: str) -> tuple[list[str], list[st
         if fields[6] != "_":
             heads.add(int(fields[6]))
         if fields[8] != "_":  # parse_deps: the pairs whose head is all digits
-            heads.update(int(h) for h, *_ in (p.split(":") for p in fields[8].split("|"))
-                         if h.isdigit())  # fmt: skip
+            heads.update(
+                int(h) for h, *_ in (p.split(":") for p in fields[8].split("|")) if h.isdigit()
+            )
 
     def ancestors(node: int) -> int:  # len(nx.ancestors(graph, node))
         seen: set[int] = set()
