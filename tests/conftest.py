@@ -100,8 +100,14 @@ def local_dirs(ccg_dir, bucc_dir) -> dict[str, str]:
 
 # ---- the quick-start grid (config/quickstart.yaml) ----
 # Its files decide what the grid computes: a finished grid of the same files is the same grid.
-QUICKSTART_INPUTS = ("Snakefile", "pyproject.toml", "config/quickstart.yaml", "src", "workflow",
-                     "profiles/default")  # fmt: skip
+QUICKSTART_INPUTS = (
+    "Snakefile",
+    "pyproject.toml",
+    "config/quickstart.yaml",
+    "src",
+    "workflow",
+    "profiles/default",
+)
 
 
 def code_hash() -> str:

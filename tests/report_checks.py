@@ -44,8 +44,9 @@ def assert_renders(report_html, tmp_path, categories: list[str], figures: list[s
     html = report_html.read_text()
     static = re.sub(r"<script.*?</script>", "", html, flags=re.S)
     assert not any(c in static for c in categories)  # drawn by the page's scripts, not static
-    rendered = re.sub(r"<script.*?</script>|<style.*?</style>", "", dump_dom(chromium, report_html),
-                      flags=re.S)  # fmt: skip
+    rendered = re.sub(
+        r"<script.*?</script>|<style.*?</style>", "", dump_dom(chromium, report_html), flags=re.S
+    )
     for category in categories:
         assert category in rendered, category
     # every figure as the browser decodes it: a page of <img> elements that writes each
@@ -106,14 +107,19 @@ def first_screen(report_html, tmp_path, width: int = 1400, height: int = 900) ->
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", *window]
     cmd.append("--virtual-time-budget=20000")
     shot = tmp_path / "first_screen.png"
-    done = subprocess.run([*cmd, f"--screenshot={shot}", report_html.as_uri()],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [*cmd, f"--screenshot={shot}", report_html.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-3000:]
     page = tmp_path / "measured.html"
     head, tail = report_html.read_text().rsplit("</body>", 1)  # the page's own end
     page.write_text(head + _MEASURE + "</body>" + tail)
-    done = subprocess.run([*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     found = re.search(r'<pre id="xstilts-boxes">(.*?)</pre>', done.stdout, re.S)
     assert found, "the landing page was not measured"

@@ -737,8 +737,11 @@ def test_the_latex_table_compiles_with_pdflatex(grid_files, tmp_path):
     )
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "paper.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -911,7 +914,7 @@ def test_gains_by_language_family():
                 "gain": g,
             }
             for t, lang, m, g in rows
-        ]  # fmt: skip
+        ]
     )
     meta = pd.DataFrame({"avg_metrics": [("accuracy",), ("accuracy",)]}, index=["xnli", "pawsx"])
     fam = gains_by_family(gains, meta).set_index(["target", "family"])

@@ -63,8 +63,12 @@ def test_the_fetch_target_stages_every_model_and_dataset_of_the_paper_grid(tmp_p
     # reads them imports them from data.local
     # and a pin job per Hub repository (13) and model (1): its revision (tests/test_pins.py)
     assert Counter(rule for rule, _ in jobs) == {
-        "fetch_dataset": 180, "fetch_model": 1, "fetch": 1, "pin_dataset": 13, "pin_model": 1
-    }  # fmt: skip
+        "fetch_dataset": 180,
+        "fetch_model": 1,
+        "fetch": 1,
+        "pin_dataset": 13,
+        "pin_model": 1,
+    }
     fetched = {(wc["repo"], wc["subset"], wc["split"]) for r, wc in jobs if r == "fetch_dataset"}
     assert ("facebook/xnli", "sw", "test") in fetched
     assert ("google/xtreme", "tydiqa", "train") in fetched
@@ -74,9 +78,12 @@ def test_the_fetch_target_stages_every_model_and_dataset_of_the_paper_grid(tmp_p
     assert [wc for r, wc in jobs if r == "fetch_model"] == [{"model": "xlmr_large"}]
     cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
     done = subprocess.run(
-        [*cmd, "--configfile", "paper.yaml"], cwd=tmp_path, capture_output=True, text=True,
+        [*cmd, "--configfile", "paper.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         timeout=300,
-    )  # fmt: skip
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     (message,) = [line for line in done.stderr.splitlines() if line.startswith("xstilts:")]
     assert "reads 2 dataset(s) that the Hugging Face Hub does not serve" in message
@@ -208,8 +215,9 @@ def test_a_source_the_hub_lacks_is_not_a_network_failure(tmp_path, monkeypatch):
     assert "this is no network failure" in message and "src/xstilts/data/hub.py" in message
     response = requests.Response()
     response.status_code = 404
-    gone = RevisionNotFoundError("Revision Not Found for url: https://huggingface.co/x",
-                                 response=response)  # fmt: skip
+    gone = RevisionNotFoundError(
+        "Revision Not Found for url: https://huggingface.co/x", response=response
+    )
     message = str(_load_error(gone, "mteb/BUCC", "de-en", "test", "4145722"))
     assert "at revision 4145722" in message and "this is no network failure" in message
     offline = ConnectionError("Couldn't reach 'mteb/BUCC' on the Hub (OfflineModeIsEnabled)")
@@ -239,9 +247,11 @@ def test_a_config_served_as_a_folder_of_the_parquet_branch(tmp_path, monkeypatch
 
     task, source = tasks.all_sources()["aps/super_glue/copa/train"]
     assert hub.load_arguments("aps/super_glue", "copa") == {
-        "path": "aps/super_glue", "name": None, "data_dir": "copa",
+        "path": "aps/super_glue",
+        "name": None,
+        "data_dir": "copa",
         "revision": "refs/convert/parquet",
-    }  # fmt: skip
+    }
     branch = tmp_path / "super_glue"
     for name in ("copa", "boolq"):  # another subset beside it, as on the Hub
         for split in ("train", "validation"):

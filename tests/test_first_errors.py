@@ -155,8 +155,8 @@ def test_score_names_a_folder_it_does_not_know(tmp_path, capsys):
     (predictions / "xnli_old").mkdir()
     with pytest.raises(UserError, match="has a folder xnli_old, which is no task of XTREME"):
         score.score_folder(predictions, labels, "xtreme")
-    err = _cli(["score", "--predictions", str(predictions), "--labels", str(labels),
-                "--benchmark", "xtreme"], capsys)  # fmt: skip
+    argv = ["score", "--predictions", str(predictions), "--labels", str(labels)]
+    err = _cli([*argv, "--benchmark", "xtreme"], capsys)
     assert "rename or remove it" in err
 
 
@@ -164,8 +164,8 @@ def test_score_with_nothing_to_score_says_so(tmp_path, capsys):
     predictions, labels = tmp_path / "empty", tmp_path / "labels"
     predictions.mkdir()
     labels.mkdir()
-    err = _cli(["score", "--predictions", str(predictions), "--labels", str(labels),
-                "--benchmark", "xtreme"], capsys)  # fmt: skip
+    argv = ["score", "--predictions", str(predictions), "--labels", str(labels)]
+    err = _cli([*argv, "--benchmark", "xtreme"], capsys)
     assert "holds no task folder of xtreme" in err and "nothing to score" in err
 
 

@@ -18,11 +18,18 @@ pytestmark = pytest.mark.grids
 def grid(quickstart_base, tmp_path_factory):
     work = tmp_path_factory.mktemp("multilingual")
     changes = {
-        "translated": {"mnli_en_de_sw": {"task": "mnli", "languages": ["en", "de", "sw"],
-                                         "targets": ["xnli"]}},
-        "mlm": {"mnli_mlm": {"task": "mnli", "languages": ["en", "de", "sw", "zh", "ar"],
-                             "ratio": 0.25, "targets": ["xnli"]}},
-    }  # fmt: skip
+        "translated": {
+            "mnli_en_de_sw": {"task": "mnli", "languages": ["en", "de", "sw"], "targets": ["xnli"]}
+        },
+        "mlm": {
+            "mnli_mlm": {
+                "task": "mnli",
+                "languages": ["en", "de", "sw", "zh", "ar"],
+                "ratio": 0.25,
+                "targets": ["xnli"],
+            }
+        },
+    }
     return work, *extend(quickstart_base, work, changes)
 
 
@@ -32,11 +39,13 @@ def test_adding_the_arms_runs_only_their_data_cells_and_summary(grid):
     # MNLI in German and Swahili (XNLI's translated training sets); text in 5 languages
     assert rules.count("prepare_language") == 2 + 5
     assert sorted(w["arm"] for r, w in jobs if r == "train_intermediate") == [
-        "mnli_en_de_sw", "mnli_mlm"
-    ]  # fmt: skip
+        "mnli_en_de_sw",
+        "mnli_mlm",
+    ]
     assert {w["arm"] for r, w in jobs if r in ("train_target", "evaluate_target")} == {
-        "mnli_en_de_sw", "mnli_mlm"
-    }  # fmt: skip
+        "mnli_en_de_sw",
+        "mnli_mlm",
+    }
     assert rules.count("multilingual_summary") == 1
     assert not {"prepare", "aggregate", "submission"} & set(rules)  # the main grid is done
 

@@ -28,11 +28,14 @@ def grid(quickstart_base, tmp_path_factory):
     work = tmp_path_factory.mktemp("robustness_similarity")
     changes = {
         "robustness": {
-            "targets": TARGETS, "arms": ARMS, "max_examples": 30,
-            "perturbations": PERTURBATIONS, "adversarial": {"max_examples": 10, "query_budget": 20},
+            "targets": TARGETS,
+            "arms": ARMS,
+            "max_examples": 30,
+            "perturbations": PERTURBATIONS,
+            "adversarial": {"max_examples": 10, "query_budget": 20},
         },
         "similarity": {"enabled": True, "examples": 64},
-    }  # fmt: skip
+    }
     return work, *extend(quickstart_base, work, changes)
 
 

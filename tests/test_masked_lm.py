@@ -124,8 +124,9 @@ def _grid(**over) -> xgrid.Grid:
 
 
 def test_an_mlm_arm_expands_into_its_jobs():
-    grid = _grid(mlm={"mnli_mlm": {"task": "mnli", "languages": ["zh", "en", "de"],
-                                   "targets": ["xnli"]}})  # fmt: skip
+    grid = _grid(
+        mlm={"mnli_mlm": {"task": "mnli", "languages": ["zh", "en", "de"], "targets": ["xnli"]}}
+    )
     assert grid.research_arms == ["mnli_mlm"] and "mnli_mlm" in grid.intermediate_arms
     assert grid.research_targets("mnli_mlm") == ["xnli"]
     cell = grid.intermediate_cell("x", "mnli_mlm", 1)

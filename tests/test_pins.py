@@ -70,9 +70,12 @@ def test_the_fetch_dry_run_of_a_fresh_checkout_names_every_sources_revision(tmp_
     (tmp_path / "paper.yaml").write_text((REPO / "config/config.yaml").read_text())
     cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
     done = subprocess.run(
-        [*cmd, "--configfile", "paper.yaml", "--", "fetch"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=300,
-    )  # fmt: skip
+        [*cmd, "--configfile", "paper.yaml", "--", "fetch"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout + done.stderr
     pins = dict(re.findall(r"pin the dataset (\S+) at (\{.*\})", out))
@@ -180,34 +183,32 @@ def test_a_split_fetched_before_manifests_is_not_fetched_again(tmp_path, monkeyp
     assert sorted(rule for rule, _ in jobs) == ["fetch_dataset", "pin_dataset"]
 
 
-def test_provenance_names_every_source_model_and_the_code_version(tmp_path, monkeypatch):
-    """provenance.json on a results tree of two scores: a Hub split fetched with its manifest, one
-    fetched before manifests, a demo split; a fetched model and a demo model; the code version
-    from git where the code is a checkout, none elsewhere."""
+COMMIT = "b8dd5d7af51114dbda02c0e3f6133f332186418e"  # a commit, as a fetch records one
+MODEL_COMMIT = "c" * 40
+FETCHED_FILES = [{"path": "en/test-00000-of-00001.parquet", "sha256": "ab" * 32}]
+
+
+def _two_scores_tree() -> tuple[list[dict], dict[str, Path]]:
+    """In the current folder, a results tree of two scores: XLM-R Large's on a Hub split fetched
+    with its manifest and one fetched before manifests, a demo model's on a demo split. The
+    provenance rule's cells, and the three splits by kind."""
     import pandas as pd
 
     from xstilts.data.sources import write_manifest
     from xstilts.modeling.fetch import write_model_manifest
-    from xstilts.summary.aggregate import provenance
 
-    from smk import REPO
-
-    monkeypatch.chdir(tmp_path)
     fetched = Path("resources/datasets/facebook/xnli/en/test.parquet")
     before = Path("resources/datasets/facebook/xnli/de/test.parquet")
     demo = Path("resources/demo/datasets/nyu-mll/glue/mnli/train.parquet")
     for i, path in enumerate((fetched, before, demo)):
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"x": list(range(i + 3))}).to_parquet(path)
-    commit = "b8dd5d7af51114dbda02c0e3f6133f332186418e"
-    origin = {"repo": "facebook/xnli", "config": "en", "split": "test", "revision": commit}
-    files = [{"path": "en/test-00000-of-00001.parquet", "sha256": "ab" * 32}]
-    write_manifest(fetched, origin | {"commit": commit, "files": files})
+    origin = {"repo": "facebook/xnli", "config": "en", "split": "test", "revision": COMMIT}
+    write_manifest(fetched, origin | {"commit": COMMIT, "files": FETCHED_FILES})
     model = Path("resources/models/xlmr_large")
     model.mkdir(parents=True)
     (model / "config.json").write_text("{}")
-    model_commit = "c" * 40
-    write_model_manifest(model, {"hub_id": "FacebookAI/xlm-roberta-large", "commit": model_commit})
+    write_model_manifest(model, {"hub_id": "FacebookAI/xlm-roberta-large", "commit": MODEL_COMMIT})
     demo_model = Path("resources/models/demo_tiny")
     demo_model.mkdir(parents=True)
     (demo_model / "config.json").write_text('{"hidden_size": 8}')
@@ -221,25 +222,42 @@ def test_provenance_names_every_source_model_and_the_code_version(tmp_path, monk
         cell = {"model": name, "arm": "baseline", "seed": 1}
         scores.write_text(json.dumps({"cell": cell, "task": "xnli"}))
         cells.append(
-            {"scores": str(scores), "model": name, "model_dir": str(Path("resources/models", name)),
-             "model_spec": spec, "data": [str(p) for p in data]}
-        )  # fmt: skip
+            {
+                "scores": str(scores),
+                "model": name,
+                "model_dir": str(Path("resources/models", name)),
+                "model_spec": spec,
+                "data": [str(p) for p in data],
+            }
+        )
+    return cells, {"fetched": fetched, "before": before, "demo": demo}
 
+
+def test_provenance_names_every_source_model_and_the_code_version(tmp_path, monkeypatch):
+    """provenance.json on a results tree of two scores: a Hub split fetched with its manifest, one
+    fetched before manifests, a demo split; a fetched model and a demo model; the code version
+    from git where the code is a checkout, none elsewhere."""
+    from xstilts import __version__
+    from xstilts.summary.aggregate import provenance
+
+    from smk import REPO
+
+    monkeypatch.chdir(tmp_path)
+    cells, splits = _two_scores_tree()
+    fetched, before, demo = splits["fetched"], splits["before"], splits["demo"]
     doc = provenance(cells, "results/summary/provenance.json", code_dir=REPO)
     assert json.loads(Path("results/summary/provenance.json").read_text()) == doc
     git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
     assert doc["code"]["git_commit"] == (git.stdout.strip() if git.returncode == 0 else None)
-    from xstilts import __version__
-
     assert doc["code"]["xstilts"] == __version__
     hub_score, demo_score = doc["scores"]
-    assert hub_score["model"] == "xlmr_large" and hub_score["model_commit"] == model_commit
+    assert hub_score["model"] == "xlmr_large" and hub_score["model_commit"] == MODEL_COMMIT
     assert [(s["path"], s["commit"]) for s in hub_score["sources"]] == [
         (str(before), None),
-        (str(fetched), commit),
+        (str(fetched), COMMIT),
     ]
     assert hub_score["sources"][1]["sha256"] == file_sha256(fetched)
-    assert doc["sources"][str(fetched)]["files"] == files
+    assert doc["sources"][str(fetched)]["files"] == FETCHED_FILES
     assert doc["sources"][str(fetched)]["unchanged_since_fetch"] is True
     assert (
         doc["sources"][str(before)]["kind"] == "hub"

@@ -66,8 +66,9 @@ def test_the_summary_sets_the_best_arm_beside_the_published_scores(tmp_path):
     # the same grid without the comparison (a demo grid): no such section
     summarize(files, outputs(tmp_path / "plain"))
     assert "Beside the published" not in (tmp_path / "plain/arm_target.md").read_text()
-    table = published.comparison(pd.read_parquet(out["long_parquet"]),
-                                 pd.read_csv(out["best_csv"]), ["xlmr_large"])  # fmt: skip
+    table = published.comparison(
+        pd.read_parquet(out["long_parquet"]), pd.read_csv(out["best_csv"]), ["xlmr_large"]
+    )
     assert table.set_index("target").best_minus_x_stilts.to_dict() == pytest.approx(
         {"xnli": 2.6, "xquad": -3.2}
     )
@@ -90,8 +91,10 @@ def test_ud_pos_is_compared_only_with_xtremes_words_and_the_report_says_which_wo
     for target, en, de in (("udpos", 90, 80), ("udpos_fused", 96, 86)):
         for arm, more, validation in (("baseline", 0, 60), ("mnli", 2, 70)):
             scores = {"en": {"f1": en + more}, "de": {"f1": de + more}}
-            files.append(write_score(d, "xlmr_large", arm, 1, target, scores, ["en", "de"],
-                                     avg_metrics=("f1",), validation=validation))  # fmt: skip
+            extra = {"avg_metrics": ("f1",), "validation": validation}
+            files.append(
+                write_score(d, "xlmr_large", arm, 1, target, scores, ["en", "de"], **extra)
+            )
     out = outputs(tmp_path / "summary")
     summarize(files, out, published_models=("xlmr_large",))
     md = out["table_md"].read_text()

@@ -235,8 +235,9 @@ def test_predictions_are_in_the_xtreme_layout(finished):
     assert set(answers) == set(gold["id"]) and all(isinstance(a, str) for a in answers.values())
     # BUCC: mined pairs "<source id><TAB><English id>"; Tatoeba: a line per English sentence
     lines = (cell / "predictions/bucc2018/test-de.tsv").read_text().splitlines()
-    assert lines and all(a.startswith("de-") and b.startswith("en-") for a, b in
-                         (line.split("\t") for line in lines))  # fmt: skip
+    assert lines and all(
+        a.startswith("de-") and b.startswith("en-") for a, b in (line.split("\t") for line in lines)
+    )
     assert len((cell / "predictions/tatoeba/test-ja.tsv").read_text().splitlines()) == 200
 
 

@@ -41,10 +41,13 @@ def test_the_mteb_copy_holds_one_row_with_one_based_gold_pairs():
     task = tasks.get("bucc2018_mteb")
     source = task.test[0]
     ds = datasets.Dataset.from_dict(
-        {"sentence1": [["Ein Hund", "Zwei Katzen"]], "sentence2": [["Two cats", "A dog"]],
-         "gold": [[[1, 2], [2, 1]]]},
+        {
+            "sentence1": [["Ein Hund", "Zwei Katzen"]],
+            "sentence2": [["Two cats", "A dog"]],
+            "gold": [[[1, 2], [2, 1]]],
+        },
         features=rt.MTEB_BUCC.to_datasets(),
-    )  # fmt: skip
+    )
     rows = task.sentence_rows(ds, source)
     # gold (1, 2): sentence1[0] "Ein Hund" ↔ sentence2[1] "A dog"; ids are 0-based positions
     assert rows["side"] == ["src", "src", "trg", "trg"]
@@ -66,10 +69,14 @@ def test_tatoeba_strips_the_hub_copys_trailing_newlines_and_reads_telugu_from_mt
         234,
     )
     ds = datasets.Dataset.from_dict(
-        {"source_sentence": ["Hallo\n"], "target_sentence": ["Hello\n"],
-         "source_lang": ["deu"], "target_lang": ["eng"]},
+        {
+            "source_sentence": ["Hallo\n"],
+            "target_sentence": ["Hello\n"],
+            "source_lang": ["deu"],
+            "target_lang": ["eng"],
+        },
         features=rt.TATOEBA.to_datasets(),
-    )  # fmt: skip
+    )
     rows = task.sentence_rows(ds, task.test[0])
     assert rows["text"] == ["Hallo", "Hello"]
 
@@ -87,7 +94,7 @@ def test_tatoebas_xtreme_r_languages_come_from_mtebs_copy_language_side_first():
             "sentence1": ["Cześć ", "Dziękuję"],
             "sentence2": ["Hello", "Thank you"],
             "lang": ["pol-eng", "pol-eng"],
-        },  # fmt: skip
+        },
         features=rt.MTEB_TATOEBA.to_datasets(),
     )
     rows = task.sentence_rows(ds, source)

@@ -114,15 +114,11 @@ def _scores(workdir: Path) -> pd.DataFrame:
     return df.sort_values(list(df.columns.drop("value"))).reset_index(drop=True)
 
 
-def test_the_grid_through_slurm_equals_the_local_run(cluster, tmp_path):
-    config = reduced_demo()
-    local, remote = tmp_path / "local", tmp_path / "slurm"
-    for d in (local, remote):
-        d.mkdir()
-        (d / "config.yaml").write_text(yaml.safe_dump(config))
-
+def _snakemake_on_slurm(remote: Path) -> list[str]:
+    """The command that runs the grid of ``remote/config.yaml`` there, every job through sbatch
+    (profiles/slurm), stopped after 25 minutes."""
     snakemake = Path(sys.executable).with_name("snakemake")
-    command = [
+    return [
         *("timeout", "-s", "INT", "-k", "30", "1500"),  # SIGINT: snakemake scancels its jobs
         str(snakemake),
         *("--snakefile", str(REPO / "Snakefile"), "--directory", str(remote)),
@@ -133,6 +129,15 @@ def test_the_grid_through_slurm_equals_the_local_run(cluster, tmp_path):
         *("--jobs", "4", "--retries", "1", "--latency-wait", "5"),
         "--slurm-keep-successful-logs",
     ]
+
+
+def test_the_grid_through_slurm_equals_the_local_run(cluster, tmp_path):
+    config = reduced_demo()
+    local, remote = tmp_path / "local", tmp_path / "slurm"
+    for d in (local, remote):
+        d.mkdir()
+        (d / "config.yaml").write_text(yaml.safe_dump(config))
+    command = _snakemake_on_slurm(remote)
     started = time.time()
     cancelled: list[str] = []
     with open(tmp_path / "snakemake.log", "w") as out:
@@ -162,8 +167,10 @@ def test_the_grid_through_slurm_equals_the_local_run(cluster, tmp_path):
     states = Counter(row["JobState"] for row in finished)
     assert states == {"COMPLETED": sum(expected.values()), "CANCELLED": 1}, states
     assert [r["JobState"] for r in finished if r["JobId"] == cancelled] == ["CANCELLED"]
-    logs = Counter(p.relative_to(remote / "logs/slurm").parts[0] for p in
-                   (remote / "logs/slurm").rglob("*.log"))  # fmt: skip
+    logs = Counter(
+        p.relative_to(remote / "logs/slurm").parts[0]
+        for p in (remote / "logs/slurm").rglob("*.log")
+    )
     assert logs == {f"rule_{r}": n for r, n in expected.items()} | {
         "rule_train_intermediate": expected["train_intermediate"] + 1
     }

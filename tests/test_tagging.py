@@ -279,8 +279,9 @@ def test_xtreme_r_languages_are_extra_test_splits_of_the_xtreme_tasks():
         xtreme, xtreme_r = (BENCHMARKS[b].languages[name] for b in ("xtreme", "xtreme-r"))
         assert set(task.languages) == set(xtreme)
         assert set(task.all_languages) == set(xtreme_r)
-        assert not any(s.startswith("test.") and s[5:] in task.more_languages
-                       for s in task.splits())  # fmt: skip
+        assert not any(
+            s.startswith("test.") and s[5:] in task.more_languages for s in task.splits()
+        )
         every = task.splits(task.all_languages)
         assert all(task.test_split(lang) in every for lang in task.more_languages)
     assert tasks.get("panx").splits(["pl"])["test.pl"][0].repo == "unimelb-nlp/wikiann"
@@ -295,19 +296,25 @@ def test_cconj_and_sconj_are_two_types_as_in_seqeval_0_0_12():
     types both CONJ, NOUN as OUN, VERB as ERB: every chunk matches and it gives 100.)"""
     gold, pred = [["CCONJ", "NOUN", "SCONJ", "VERB"]], [["SCONJ", "NOUN", "CCONJ", "VERB"]]
     assert tag_metrics.get_entities(gold) == [
-        ("CCONJ", 0, 0), ("NOUN", 1, 1), ("SCONJ", 2, 2), ("VERB", 3, 3)
-    ]  # fmt: skip
+        ("CCONJ", 0, 0),
+        ("NOUN", 1, 1),
+        ("SCONJ", 2, 2),
+        ("VERB", 3, 3),
+    ]
     scores = tag_metrics.seqeval_scores(pred, gold)
     assert scores == pytest.approx({"f1": 50.0, "precision": 50.0, "recall": 50.0})
     # S-tags never merge (prev_tag S ends a chunk): SCONJ SCONJ is two chunks; a sentence-final
     # X is a chunk of its own type (seqeval 1.x drops it: its type matches the "O" after it)
     assert tag_metrics.get_entities([["SCONJ", "SCONJ", "X"]]) == [
-        ("SCONJ", 0, 0), ("SCONJ", 1, 1), ("X", 2, 2)
-    ]  # fmt: skip
+        ("SCONJ", 0, 0),
+        ("SCONJ", 1, 1),
+        ("X", 2, 2),
+    ]
     # the sentences of a corpus are joined with an "O": positions run on across them
     assert tag_metrics.get_entities([["NOUN", "NOUN"], ["B-PER", "I-PER"]]) == [
-        ("NOUN", 0, 1), ("PER", 3, 4)
-    ]  # fmt: skip
+        ("NOUN", 0, 1),
+        ("PER", 3, 4),
+    ]
     # UD-POS (task level): the same numbers, token accuracy 2 of 4 = 50 beside them
     assert UDPOS.score(pred, gold)["f1"] == pytest.approx(50.0)
     assert UDPOS.score(pred, gold)["accuracy"] == pytest.approx(50.0)
@@ -358,8 +365,10 @@ def test_a_multiword_token_becomes_one_word_with_its_head_words_tag_as_xtremes_c
     # an enhanced dependency (DEPS) is an edge too: 4:det|3:fixed gives dem the ancestors
     # 5, 3, 2, 0 (four) against zu's three, so zu is the one highest word (heuristic 1) even
     # where the list would not decide; here the result is the same word, ADP
-    enhanced = [r[:8] + ["5:det|3:fixed"] + r[9:] if r[0] == "4" else r for r in
-                (line.split("\t") for line in ZUM.strip().split("\n"))]  # fmt: skip
+    enhanced = [
+        r[:8] + ["5:det|3:fixed"] + r[9:] if r[0] == "4" else r
+        for r in (line.split("\t") for line in ZUM.strip().split("\n"))
+    ]
     assert tagging_formats.fused_sentence(enhanced, "de")[1][2] == "ADP"
 
 
@@ -368,17 +377,20 @@ def test_the_tie_list_is_the_languages_and_a_tag_outside_it_stops_the_conversion
     AUX PRON NOUN ADJ ADV ADP DET ..." puts ADP first. Spanish's list "VERB AUX PRON ADP DET"
     lacks NOUN and ADJ: a tie between them makes list.index raise, and conllu_to_conll.py stops
     on the file, so XTREME has no copy of it."""
-    du = [line.split("\t") for line in _conllu(
+    text = _conllu(
         "1-2 du _ _ _ _ _ _ _ _",
         "1 de de ADP _ _ 3 case _ _",
         "2 le le DET _ _ 3 det _ _",
         "3 chat chat NOUN _ _ 0 root _ _",
-    ).strip().split("\n")]  # fmt: skip
+    )
+    du = [line.split("\t") for line in text.strip().split("\n")]
     assert tagging_formats.fused_sentence(du, "fr") == (["du", "chat"], ["ADP", "NOUN"])
     # Italian's list "VERB AUX ADV PRON ADP DET INTJ" also puts ADP before DET
     assert tagging_formats.fused_sentence(du, "it")[1] == ["ADP", "NOUN"]
-    tie = [r[:3] + [tag] + r[4:] if r[0] in "12" else r
-           for r, tag in zip(du, ["_", "NOUN", "ADJ", "NOUN"], strict=True)]  # fmt: skip
+    tie = [
+        r[:3] + [tag] + r[4:] if r[0] in "12" else r
+        for r, tag in zip(du, ["_", "NOUN", "ADJ", "NOUN"], strict=True)
+    ]
     with pytest.raises(tagging_formats.ConversionFailure):
         tagging_formats.fused_sentence(tie, "es")
     # the default list has them (NOUN 2nd, ADJ 5th)
@@ -390,10 +402,16 @@ def test_a_release_is_read_as_xtremes_download_builds_it(tmp_path):
     split from the name; a sentence whose words are nearly all "_" (withheld text: num_empty
     >= len - 1) is dropped, one with a single "_" of three kept; spaces and U+200C are removed
     inside words. A file conllu_to_conll.py fails on is absent."""
-    withheld = _conllu("1 _ _ NOUN _ _ 0 root _ _", "2 _ _ VERB _ _ 1 dep _ _",
-                       "3 x _ X _ _ 1 dep _ _")  # fmt: skip
-    one_gap = _conllu("1 a _ NOUN _ _ 0 root _ _", "2 _ _ VERB _ _ 1 dep _ _",
-                      "3 côngZty _ NOUN _ _ 1 dep _ _").replace("Z", "\u200c ")  # fmt: skip
+    withheld = _conllu(
+        "1 _ _ NOUN _ _ 0 root _ _",
+        "2 _ _ VERB _ _ 1 dep _ _",
+        "3 x _ X _ _ 1 dep _ _",
+    )
+    one_gap = _conllu(
+        "1 a _ NOUN _ _ 0 root _ _",
+        "2 _ _ VERB _ _ 1 dep _ _",
+        "3 côngZty _ NOUN _ _ 1 dep _ _",
+    ).replace("Z", "\u200c ")
     for folder, name, text in [
         ("UD_German-HDT", "de_hdt-ud-test.conllu", withheld + one_gap),
         ("UD_German-GSD", "de_gsd-ud-test.conllu", ZUM),

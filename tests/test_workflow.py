@@ -42,8 +42,10 @@ TRANSLATED_ARMS, MLM_ARMS = ["mnli_en_de_sw"], ["mnli_mlm"]
 # the research arms with an intermediate job of their own
 TRAINED_RESEARCH = SEQ_ARMS + TRAINED_BUDGETS + TRANSLATED_ARMS + MLM_ARMS
 RESEARCH_SUMMARIES = {
-    ("sequence_summary", ()), ("training_length_summary", ()), ("multilingual_summary", ())
-}  # fmt: skip
+    ("sequence_summary", ()),
+    ("training_length_summary", ()),
+    ("multilingual_summary", ()),
+}
 
 
 def _subs(*choices, seed="1") -> set:
@@ -109,11 +111,17 @@ FIGURES += ["results/summary/sequences/orders.png", "results/summary/training_le
 FIGURES.append("results/summary/training_curves.png")
 # ten sections: numbered 01 to 10, so that the menu, which sorts by name, keeps their order
 CATEGORIES = [
-    "01. Main grid", "02. Per-language scores and gains", "03. Retrieval", "04. Training",
-    "05. Research arms: robustness", "06. Research arms: task similarity",
-    "07. Research arms: task order", "08. Research arms: training length", "09. Provenance",
+    "01. Main grid",
+    "02. Per-language scores and gains",
+    "03. Retrieval",
+    "04. Training",
+    "05. Research arms: robustness",
+    "06. Research arms: task similarity",
+    "07. Research arms: task order",
+    "08. Research arms: training length",
+    "09. Provenance",
     "10. Configuration",
-]  # fmt: skip
+]
 
 
 def test_the_report_holds_every_figure_with_its_caption_and_the_config(finished_demo, report_html):
@@ -261,8 +269,10 @@ def test_retrieval_scores_every_arms_encoder(finished_demo):
     lines = (
         work / "results/eval/demo_tiny/mnli/seed1/predictions/bucc2018/test-de.tsv"
     ).read_text()
-    assert all(a.startswith("de-") and b.startswith("en-") for a, b in
-               (line.split("\t") for line in lines.splitlines()))  # fmt: skip
+    assert all(
+        a.startswith("de-") and b.startswith("en-")
+        for a, b in (line.split("\t") for line in lines.splitlines())
+    )
     ranks = (work / "results/eval/demo_tiny/mnli/seed1/predictions/tatoeba/test-ja.tsv").read_text()
     assert len(ranks.splitlines()) == 200
 
@@ -339,8 +349,12 @@ def test_xtreme_r_languages_are_tested_and_counted_only_in_xtreme_r(finished_dem
     )
     # PAN-X: XTREME's 40 languages plus XTREME-R's 8 (WikiANN) were tested; each benchmark
     # averages the F1 of its own languages, so only XTREME-R's counts pl, uk, ...
-    added = {"panx": "qu pl uk az lt pa gu ro", "udpos": "lt pl uk wo ro", "xquad": "ro",
-             "tatoeba": "az lt pl uk ro"}  # fmt: skip
+    added = {
+        "panx": "qu pl uk az lt pa gu ro",
+        "udpos": "lt pl uk wo ro",
+        "xquad": "ro",
+        "tatoeba": "az lt pl uk ro",
+    }
     for target, langs in added.items():
         tested = set(base[base.target == target].language)
         assert set(langs.split()) <= tested, target
