@@ -108,3 +108,83 @@ def test_jobs_share_a_gpu_up_to_its_slots_and_its_free_memory(tmp_path):
     little = lambda index: 20_000  # noqa: E731
     assert gpus._try_claim(1, shared, 1, 2, 30_000, little) is None  # would oversubscribe
     assert gpus._try_claim(1, shared, 1, 2, 30_000, plenty) == [0]
+
+
+ENTRY = """
+import json, os
+from pathlib import Path
+
+from xstilts.errors import UserError
+
+THREADS = os.environ.get("OMP_NUM_THREADS")  # read at import: after run set the job's threads
+
+
+def work(cell, inputs, outputs, **extra):
+    if cell and cell.get("fail"):
+        raise UserError("the key x is wrong: set it to y")
+    record = {"cell": cell, "inputs": inputs, "outputs": outputs, "extra": extra}
+    Path(outputs["out"]).write_text(json.dumps(record | {"threads": THREADS}))
+"""
+
+NAMED_JOB = """
+import sys
+from types import SimpleNamespace
+from snakemake.iocontainers import Namedlist
+from xstilts.job import run
+
+
+def files(**named):  # as Snakemake builds a rule's input and output: a list's files in a row
+    out = Namedlist()
+    for name, value in named.items():
+        start = len(out)
+        out.extend(value if isinstance(value, list) else [value])
+        out._set_name(name, start, end=len(out) if isinstance(value, list) else None)
+    return out
+
+
+sys.path.insert(0, sys.argv[1])
+smk = SimpleNamespace(
+    log=[sys.argv[2]], resources=SimpleNamespace(), threads=3,
+    params=files(cell=sys.argv[3]) if sys.argv[3] else files(),
+    input=files(model="m/dir", scores=["a.json", "b.json"], examples=["e.parquet"], none=[]),
+    output=files(out=sys.argv[1] + "/out.json"),
+)
+run(smk, "entry_module:work", checkpoint_dir="ckpt")
+"""
+
+
+def test_a_named_entry_gets_its_cell_inputs_outputs_and_extra(tmp_path):
+    """The string form of run: "module:function" imported after the job's threads are set,
+    called with the parsed params.cell, the named inputs and outputs, and run's keywords."""
+    import json
+
+    (tmp_path / "entry_module.py").write_text(ENTRY)
+    log = tmp_path / "job.log"
+    cell = '{"target": "xnli", "languages": ["de", "sw"]}'
+    command = [sys.executable, "-c", NAMED_JOB, str(tmp_path), str(log), cell]
+    subprocess.run(command, check=True, timeout=120)
+    record = json.loads((tmp_path / "out.json").read_text())
+    assert record == {
+        "cell": {"target": "xnli", "languages": ["de", "sw"]},
+        "inputs": {
+            "model": "m/dir",
+            "scores": ["a.json", "b.json"],
+            "examples": ["e.parquet"],  # a list of one file stays a list
+            "none": [],
+        },
+        "outputs": {"out": str(tmp_path / "out.json")},
+        "extra": {"checkpoint_dir": "ckpt"},
+        "threads": "3",
+    }
+    subprocess.run([*command[:-1], ""], check=True, timeout=120)  # a rule without a cell
+    assert json.loads((tmp_path / "out.json").read_text())["cell"] is None
+
+
+def test_a_named_entrys_user_error_is_one_line(tmp_path):
+    (tmp_path / "entry_module.py").write_text(ENTRY)
+    log = tmp_path / "job.log"
+    command = [sys.executable, "-c", NAMED_JOB, str(tmp_path), str(log), '{"fail": true}']
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == f"xstilts: the key x is wrong: set it to y (log: {log})\n"
+    assert "Traceback" not in log.read_text()
