@@ -41,7 +41,9 @@ def _entry(reference: str) -> Callable:
 def run(snakemake, main: Callable | str, offline: bool = True, **extra) -> None:
     """Run a workflow script's work: ``main`` is ``"module:function"``, called as
     ``function(cell, inputs, outputs, **extra)`` (``cell_io``); ``extra`` holds what a job
-    reads beyond its cell, e.g. machine settings that are no part of its params."""
+    reads beyond its cell, e.g. machine settings that are no part of its params. (A callable
+    ``main(snakemake)`` is the older form, kept while train.py and the analyses' scripts move
+    to the named one.)"""
     if offline:  # read at import time by transformers/datasets: set before importing them
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
