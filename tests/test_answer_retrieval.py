@@ -269,7 +269,9 @@ def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa
     langs = ["en", "de"]
     with mock.patch.object(AnswerRetrievalTask, "collate", counting):
         result = target_eval.evaluate_target(
-            work / "out", "lareqa", work / "features", langs, work / "pred", work / "s.json", {}
+            {"target": "lareqa", "languages": langs, "precision": "bf16"},
+            {"model": str(work / "out"), "features": str(work / "features")},
+            {"predictions": str(work / "pred"), "scores": str(work / "s.json")},
         )
     de = datasets.load_from_disk(str(work / "features/test.de"))
     pool = datasets.load_from_disk(str(work / "features/pool"))

@@ -124,14 +124,9 @@ def test_every_language_ranks_the_whole_pool(demo_model, tmp_path):
         checkpoint_dir=tmp_path / "ckpt",
     )
     result = target_eval.evaluate_target(
-        tmp_path / "out",
-        "mewslix",
-        tmp_path / "features",
-        ["de", "ja"],
-        tmp_path / "pred",
-        tmp_path / "scores.json",
-        {},
-        "fp32",
+        {"target": "mewslix", "languages": ["de", "ja"], "precision": "fp32"},
+        {"model": str(tmp_path / "out"), "features": str(tmp_path / "features")},
+        {"predictions": str(tmp_path / "pred"), "scores": str(tmp_path / "scores.json")},
     )
     ranked = json.loads((tmp_path / "pred/test-ja.json").read_text())
     assert len(ranked) == 200 and {len(r) for r in ranked.values()} == {20}

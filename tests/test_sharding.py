@@ -78,7 +78,7 @@ def test_a_batch_too_small_to_split_is_one_sentence(demo_model, demo_workdir, tm
 
 
 def test_a_local_job_claims_as_many_gpus_as_it_asks_for(tmp_path):
-    from xstilts.job import claim_gpus
+    from xstilts.gpus import claim_gpus
 
     assert claim_gpus(3, tmp_path, 2) == [0, 1]
     with pytest.raises(UserError, match="asks for 4 GPUs .* this machine has 3"):

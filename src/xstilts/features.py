@@ -62,6 +62,21 @@ def prepare(
     return sizes
 
 
+def prepare_job(cell: dict, inputs: dict, outputs: dict) -> dict[str, int]:
+    """Rules prepare and prepare_language: ``prepare`` of the cell's task (``task``,
+    ``max_seq_length``, ``data``, and ``language`` or ``more_languages`` where it has them)
+    with the model ``inputs["model"]``, into ``outputs["features"]``."""
+    return prepare(
+        cell["task"],
+        inputs["model"],
+        cell["data"],
+        cell["max_seq_length"],
+        outputs["features"],
+        language=cell.get("language"),
+        more_languages=cell.get("more_languages", ()),
+    )
+
+
 def _without_ids(ds, exclude: tuple, data_kind: str, src):
     """``ds`` (the rows of ``src``) less the rows whose "id" is an id of the sources
     ``exclude``; none left stops with the file to rebuild."""

@@ -43,7 +43,7 @@ rule fetch_model:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=model_spec,
+        cell=model_spec,
     message:
         "fetch the model {wildcards.model} at the revision {input.pin} pins"
     script:
@@ -61,7 +61,7 @@ rule build_demo_model:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=model_spec,
+        cell=model_spec,
     script:
         "../scripts/build_demo_model.py"
 
@@ -130,7 +130,7 @@ rule build_demo_dataset:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=demo_data_spec,
+        cell=demo_data_spec,
     script:
         "../scripts/build_demo_dataset.py"
 
@@ -154,7 +154,7 @@ rule import_local_dataset:
     conda:
         "../../envs/train.yaml"
     params:
-        source=local_source,
+        cell=local_source,
     script:
         "../scripts/import_local_dataset.py"
 
@@ -170,7 +170,7 @@ rule build_demo_local:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=demo_data_spec,
+        cell=demo_data_spec,
     script:
         "../scripts/build_demo_local.py"
 
@@ -186,7 +186,7 @@ rule prepare:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=prepare_spec,
+        cell=prepare_spec,
     script:
         "../scripts/prepare.py"
 
@@ -205,6 +205,6 @@ rule prepare_language:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=language_spec,
+        cell=language_spec,
     script:
         "../scripts/prepare.py"

@@ -13,7 +13,7 @@ rule labels:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=labels_spec,
+        cell=labels_spec,
     script:
         "../scripts/write_labels.py"
 
@@ -30,6 +30,6 @@ rule submission:
     conda:
         "../../envs/report.yaml"
     params:
-        spec=submission_spec,
+        cell=submission_spec,
     script:
         "../scripts/submission.py"

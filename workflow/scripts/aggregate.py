@@ -2,18 +2,9 @@
 
 from xstilts.job import run
 
-
-def main(smk):
-    from xstilts.summary.aggregate import summarize
-
-    summarize(
-        list(smk.input.scores),
-        dict(smk.output.items()),
-        list(smk.input.examples),
-        tuple(smk.params.benchmarks),
-        tuple(smk.params.published),
-        list(smk.input.models),
-    )
-
-
-run(snakemake, main)  # noqa: F821
+run(
+    snakemake,  # noqa: F821
+    "xstilts.summary.aggregate:aggregate_job",
+    benchmarks=snakemake.params.benchmarks,  # noqa: F821
+    published=snakemake.params.published,  # noqa: F821
+)

@@ -2,14 +2,12 @@
 
 from xstilts.job import run
 
-
-def main(smk):
-    from xstilts import tasks
-    from xstilts.data.sources import fetch
-
-    w = smk.wildcards
-    known = tasks.all_sources().get(f"{w.repo}/{w.subset}/{w.split}")
-    fetch(w.repo, w.subset, w.split, smk.output.data, source=known[1] if known else None)
-
-
-run(snakemake, main, offline=False)  # noqa: F821
+w = snakemake.wildcards  # noqa: F821
+run(
+    snakemake,  # noqa: F821
+    "xstilts.tasks.build:fetch_job",
+    offline=False,
+    repo=w.repo,
+    subset=w.subset,
+    split=w.split,
+)

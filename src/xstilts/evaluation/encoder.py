@@ -77,22 +77,19 @@ def _language_splits(task, lang: str, features_dir: Path) -> dict:
     return splits
 
 
-def evaluate_retrieval(
-    encoder_dir: str | Path,
-    features_dir: str | Path,
-    predictions_dir: str | Path,
-    scores_path: str | Path,
-    cell: dict,
-    examples_path: str | Path | None = None,
-) -> dict:
-    """Score every language of ``cell["target"]`` on the encoder; write the XTREME prediction
-    files and the score JSON (the same shape evaluate_target writes)."""
+def evaluate_retrieval(cell: dict, inputs: dict, outputs: dict) -> dict:
+    """Rule evaluate_retrieval: score every language of ``cell["target"]`` on the encoder
+    ``inputs["encoder"]`` with the features ``inputs["features"]``; write the XTREME prediction
+    files (``outputs["predictions"]``), the score JSON (``outputs["scores"]``, the same shape
+    evaluate_target writes) and, when named, the per-example statistics
+    (``outputs["examples"]``)."""
+    encoder_dir, features_dir = inputs["encoder"], inputs["features"]
     task = task_registry.get(cell["target"])
     assert isinstance(task, RetrievalTask)
     device, _ = device_and_autocast(cell["precision"])
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
     check_layer(cell["layer"], encoder, cell["model"])
-    predictions_dir = Path(predictions_dir)
+    predictions_dir = Path(outputs["predictions"])
     predictions_dir.mkdir(parents=True, exist_ok=True)
 
     def embed_rows(rows: datasets.Dataset) -> torch.Tensor:
@@ -145,6 +142,6 @@ def evaluate_retrieval(
         "validation": validation,
         "cell": cell,
     }
-    Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
-    write_examples(examples, examples_path)
+    Path(outputs["scores"]).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    write_examples(examples, outputs.get("examples"))
     return result

@@ -38,17 +38,15 @@ def write_examples(stats: dict[str, list[dict]], path: str | Path | None) -> Non
     pd.DataFrame(rows).to_parquet(path, index=False)
 
 
-def evaluate_target(
-    model_dir: str | Path,
-    task_name: str,
-    features_dir: str | Path,
-    languages: list[str],
-    predictions_dir: str | Path,
-    scores_path: str | Path,
-    cell: dict,
-    precision: str = "bf16",
-    examples_path: str | Path | None = None,
-) -> dict:
+def evaluate_target(cell: dict, inputs: dict, outputs: dict) -> dict:
+    """Rule evaluate_target: the fine-tuned model ``inputs["model"]`` scores every language of
+    ``cell["languages"]`` of the task ``cell["target"]`` on the test features
+    ``inputs["features"]`` (at ``cell["precision"]``); writes the predictions folder
+    ``outputs["predictions"]``, the score JSON ``outputs["scores"]`` (the cell inside it) and,
+    when named, the per-example statistics ``outputs["examples"]``; returns the scores."""
+    task_name, languages, precision = cell["target"], cell["languages"], cell["precision"]
+    model_dir, features_dir = inputs["model"], inputs["features"]
+    predictions_dir, scores_path = outputs["predictions"], outputs["scores"]
     task = task_registry.get(task_name)
     device, _ = device_and_autocast(precision)
     model, tokenizer = modeling.load(model_dir, device, task_name)
@@ -99,5 +97,5 @@ def evaluate_target(
         head = task_registry.head_of(task_name, list(validation))
         result["validation"] = {task_name: validation[head]} if head else validation
     Path(scores_path).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
-    write_examples(examples, examples_path)
+    write_examples(examples, outputs.get("examples"))
     return result

@@ -112,3 +112,9 @@ def build(out: str | Path, spec: dict, seed: int = 0) -> None:
     model = XLMRobertaModel(config, add_pooling_layer=False)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+
+
+def build_job(cell: dict, inputs: dict, outputs: dict) -> None:
+    """Rule build_demo_model: the demo model of the config's ``models.<name>`` entry (``cell``:
+    its ``demo`` sizes) into ``outputs["model"]``."""
+    build(outputs["model"], cell["demo"])

@@ -70,6 +70,12 @@ def fetch_model(hub_id: str, out: str | Path, revision: str | None = None) -> No
     print(f"{hub_id}: commit {manifest['commit']}, {len(manifest['files'])} files")
 
 
+def fetch_model_job(cell: dict, inputs: dict, outputs: dict) -> None:
+    """Rule fetch_model: the model of the config's ``models.<name>`` entry (``cell``: its
+    ``hub_id`` and, when set, its ``revision``) into ``outputs["model"]``."""
+    fetch_model(cell["hub_id"], outputs["model"], revision=cell.get("revision"))
+
+
 def write_model_manifest(folder: str | Path, origin: dict) -> dict:
     """Record in the model ``folder`` where it came from (``origin``) and each of its files with
     its SHA-256 (the manifest itself left out); returns the manifest."""

@@ -287,6 +287,37 @@ def provenance(cells: list[dict], out: str | Path, code_dir: str | Path | None =
     return document
 
 
+def aggregate_job(
+    cell: None, inputs: dict, outputs: dict, benchmarks: tuple, published: tuple
+) -> None:
+    """Rule aggregate: ``summarize`` of the score files ``inputs["scores"]``, with the
+    per-example statistics ``inputs["examples"]`` and the trained models ``inputs["models"]``;
+    ``benchmarks`` and ``published`` are the rule's params of those names."""
+    summarize(
+        inputs["scores"],
+        outputs,
+        inputs["examples"],
+        tuple(benchmarks),
+        tuple(published),
+        inputs["models"],
+    )
+
+
+def provenance_job(cell: list[dict], inputs: dict, outputs: dict) -> dict:
+    """Rule provenance: ``provenance`` of the cells (one per score file) into
+    ``outputs["provenance"]``."""
+    return provenance(cell, outputs["provenance"])
+
+
+def resolved_config_job(cell: dict, inputs: dict, outputs: dict) -> None:
+    """Rule resolved_config: the config as validated (``cell``, every default filled in, in
+    the config's own order) as YAML into ``outputs["config"]``."""
+    import yaml
+
+    Path(outputs["config"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(outputs["config"]).write_text(yaml.safe_dump(cell, sort_keys=False))
+
+
 def _phases(runs: pd.DataFrame) -> list[str]:
     """The training curve's panels: the intermediate training (when any arm has one), then
     every target trained."""

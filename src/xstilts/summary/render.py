@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from xstilts.grid import paths
 from xstilts.summary.bootstrap import CI_LEVEL
 from xstilts.summary.read import BASELINE
 from xstilts.summary.tables import NON_TARGET_COLUMNS
@@ -338,7 +339,7 @@ def languages_html(langs: pd.DataFrame, metric_names: dict[str, str]) -> str:
         f"{n_seeds} seed{'s' if n_seeds != 1 else ''}) per arm; under it the gain over the "
         f"baseline with its {CI_LEVEL:.0f} % interval from the paired bootstrap over seeds and "
         "test examples (the draws of the gains in arm_target.md, per language). † and bold: "
-        "the interval excludes 0. Every value is in results/summary/scores_by_language.csv."
+        f"the interval excludes 0. Every value is in {paths.summary_outputs()['languages_csv']}."
     )
     return _page("Scores and gains per language", intro, "\n".join(sections))
 
@@ -378,7 +379,7 @@ def training_html(training: pd.DataFrame, arms: list[tuple[str, str]]) -> str:
         "set, mean over seeds) of every task an arm's intermediate run trained, and of each "
         "target after fine-tuning from that arm's encoder: the scores the best arm per target "
         "is chosen on. The baseline has no intermediate run (its encoder is the pretrained "
-        "one). Every value is in results/summary/training.csv; the training curves are in "
-        "training_curves.png."
+        f"one). Every value is in {paths.summary_outputs()['training_csv']}; the training "
+        f"curves are in {paths.SUMMARY_FILES['training_curves']}."
     )
     return _page("English validation per arm", intro, "<table>\n" + "\n".join(lines) + "\n</table>")

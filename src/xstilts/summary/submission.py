@@ -102,3 +102,32 @@ def assemble(predictions: dict[str, Path], out_dir: Path, zip_path: Path, manife
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     base = str(Path(zip_path).with_suffix(""))
     shutil.make_archive(base, "zip", root_dir=out_dir)
+
+
+def labels_job(cell: dict, inputs: dict, outputs: dict) -> None:
+    """Rule labels: the gold of every evaluated target (``cell``: target → its ``features``
+    folder and ``languages``) into ``outputs["labels"]``."""
+    for target, spec in cell.items():
+        write_labels(target, spec["features"], spec["languages"], outputs["labels"])
+
+
+def submission_job(cell: dict, inputs: dict, outputs: dict) -> None:
+    """Rule submission: one arm's predictions of every target (``cell["choice"]``: an arm), or
+    per target the arm best on validation (``"best"``), into ``outputs["folder"]`` and
+    ``outputs["zip"]``; ``cell["targets"]``: target → arm → its predictions and validation
+    files, ``cell["arms"]`` in grid order (a tie goes to the first, as in the summary)."""
+    if cell["choice"] == "best":
+        validation = {
+            target: {
+                arm: validation_score(
+                    target, json.loads(Path(by_arm[arm]["validation"]).read_text())
+                )
+                for arm in cell["arms"]
+            }
+            for target, by_arm in cell["targets"].items()
+        }
+        chosen = choose_arms(validation)
+    else:
+        chosen = {t: {"arm": cell["choice"], "basis": "configured"} for t in cell["targets"]}
+    predictions = {t: Path(cell["targets"][t][c["arm"]]["predictions"]) for t, c in chosen.items()}
+    assemble(predictions, Path(outputs["folder"]), Path(outputs["zip"]), {"tasks": chosen})

@@ -50,3 +50,37 @@ def import_local(key: str, directory: str | Path, out: str | Path) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ds.to_parquet(str(out))
     return len(ds)
+
+
+# The entry points of the data rules, called as ``function(cell, inputs, outputs, ...)`` by
+# xstilts.job.run; the split a job builds is its wildcards (``repo``, ``subset``, ``split``).
+
+
+def fetch_job(cell: None, inputs: dict, outputs: dict, repo: str, subset: str, split: str) -> int:
+    """Rule fetch_dataset: one split of a Hub dataset into ``outputs["data"]``, checked against
+    the ``Source`` of the task that reads it (sources.fetch)."""
+    from xstilts.data.sources import fetch
+
+    known = task_registry.all_sources().get(f"{repo}/{subset}/{split}")
+    return fetch(repo, subset, split, outputs["data"], source=known[1] if known else None)
+
+
+def demo_split_job(cell: dict, inputs: dict, outputs: dict, repo: str, subset: str, split: str):
+    """Rule build_demo_dataset: the demo copy of one Hub split, at ``cell["demo_scale"]``."""
+    return build_demo_split(f"{repo}/{subset}/{split}", outputs["data"], cell["demo_scale"])
+
+
+def demo_local_job(cell: dict, inputs: dict, outputs: dict, name: str) -> None:
+    """Rule build_demo_local: the demo's files of local dataset ``name``, at
+    ``cell["demo_scale"]``, into ``outputs["directory"]``."""
+    build_demo_local(name, outputs["directory"], cell["demo_scale"])
+
+
+def import_local_job(cell: dict, inputs: dict, outputs: dict, name: str, subset: str, split: str):
+    """Rule import_local_dataset: one split of local dataset ``name`` from the folder
+    ``cell["directory"]`` (the user's, or the demo's copy) into ``outputs["data"]``."""
+    from xstilts.data.sources import LOCAL_PREFIX
+
+    return import_local(
+        f"{LOCAL_PREFIX}{name}/{subset}/{split}", cell["directory"], outputs["data"]
+    )
