@@ -64,6 +64,7 @@ from transformers import (
 )
 
 from xstilts.modeling import model as modeling
+from xstilts.settings import Training
 from xstilts.tasks import get as get_task
 from xstilts.training.inference import predict
 from xstilts.training.optim import linear_schedule
@@ -351,7 +352,7 @@ def run_trainer(cfg, train_ds, eval_ds, args, device, counter, workdir: Path) ->
 
 
 # ---- (c) the xstilts engine ------------------------------------------------------------------
-def build_runner(cfg, rows, settings: dict, device, seed: int, buckets: int = 0) -> Runner:
+def build_runner(cfg, rows, settings: Training, device, seed: int, buckets: int = 0) -> Runner:
     """The engine's state for XNLI-like rows: an encoder of ``cfg``'s shape with random
     weights, the xnli head, the runner that ``xstilts.training.train`` builds (bf16 autocast on
     CUDA unless ``settings`` say fp32)."""
@@ -361,7 +362,7 @@ def build_runner(cfg, rows, settings: dict, device, seed: int, buckets: int = 0)
             cfg, attn_implementation="sdpa", add_pooling_layer=False
         )
         model = modeling.MultiTaskModel(encoder, ["xnli"])
-    bf16 = device.type == "cuda" and settings.get("precision", "bf16") == "bf16"
+    bf16 = device.type == "cuda" and settings.precision == "bf16"
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else nullcontext
     task = get_task("xnli")
     return Runner(model, {"xnli": task}, {"xnli": rows}, settings, seed, device, autocast, PAD,
@@ -381,14 +382,14 @@ def wait_at_barrier(directory: str, n: int, timeout: float = 300.0) -> None:
 
 def run_xstilts(cfg, train_ds, eval_ds, args, device, counter, compile=False):
     micro = args.micro or args.batch
-    settings = {
-        "learning_rate": 1e-5,
-        "batch_size": args.batch,
-        "gradient_accumulation_steps": args.batch // micro,
-        "max_steps": args.warmup + args.steps,
-        "warmup_ratio": 0.1,
-        "precision": "bf16",
-    }  # fmt: skip
+    settings = Training.from_schema(  # the schema's defaults for the rest
+        learning_rate=1e-5,
+        batch_size=args.batch,
+        gradient_accumulation_steps=args.batch // micro,
+        max_steps=args.warmup + args.steps,
+        warmup_ratio=0.1,
+        precision="bf16",
+    )
     buckets = (6 if compile else 0) if args.buckets is None else args.buckets
     start = time.perf_counter()
     runner = build_runner(cfg, train_ds, settings, device, args.seed, buckets)
