@@ -12,6 +12,7 @@ Torch-free: the grid, the cost model and the workflow scripts import it.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -156,13 +157,18 @@ TRAINING_KEYS = _fields(ALWAYS)
 OPTIONAL_KEYS = _fields(OPTIONAL)
 
 
+@functools.cache
+def _schema() -> dict:
+    import yaml
+
+    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+
+
 def schema_defaults(values: Mapping | None = None) -> dict:
     """Training params from the schema's defaults (``$defs.training`` and the top-level
     ``precision``) with ``values`` on top; a given ``best_checkpoint`` filled with its schema
     defaults."""
-    import yaml
-
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema = copy.deepcopy(_schema())
     properties = schema["$defs"]["training"]["properties"]
     out = {k: properties[k]["default"] for k in TRAINING_KEYS}
     out["precision"] = schema["properties"]["precision"]["default"]
