@@ -28,6 +28,7 @@ import transformers
 sys.path.insert(0, str(Path(__file__).parent))
 import train_throughput as bench  # noqa: E402
 
+from xstilts.settings import Training  # noqa: E402
 from xstilts.training.runner import compile_encoder, compile_report  # noqa: E402
 
 # packages of the workflow (not of the bench) a bare GPU machine may lack
@@ -70,14 +71,9 @@ def compiled_step(device: torch.device) -> dict:
     cfg = bench.config_for("tiny")
     lengths = bench.sample_lengths("xnli", 64, 13, None)
     rows = bench.examples(lengths, cfg.vocab_size, 13)
-    settings = {
-        "learning_rate": 1e-5,
-        "batch_size": 8,
-        "gradient_accumulation_steps": 1,
-        "max_steps": 2,
-        "warmup_ratio": 0.1,
-        "precision": "bf16",
-    }
+    settings = Training.from_schema(
+        learning_rate=1e-5, batch_size=8, max_steps=2, warmup_ratio=0.1, precision="bf16"
+    )
     runner = bench.build_runner(cfg, rows, settings, device, 13, buckets=2)
     started = time.perf_counter()
     report = compile_encoder(runner, True)

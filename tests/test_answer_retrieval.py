@@ -14,6 +14,7 @@ import torch
 
 from xstilts import features, grid, tasks, training
 from xstilts.evaluation import target as target_eval
+from xstilts.settings import Training
 from xstilts.summary import score
 from xstilts.tasks.answer_retrieval import (
     XQUAD_R,
@@ -238,7 +239,9 @@ def lareqa_work(demo_model, tmp_path_factory):
 
 def test_the_demo_dual_encoder_learns_and_evaluation_embeds_the_pool_once(lareqa_work):
     work = lareqa_work
-    settings = {"learning_rate": 5e-4, "batch_size": 16, "max_steps": 150, "precision": "fp32"}
+    settings = Training.from_schema(
+        learning_rate=5e-4, batch_size=16, max_steps=150, precision="fp32"
+    )
     summary = training.train(
         encoder_dir=work / "model",
         features={"lareqa": work / "features"},

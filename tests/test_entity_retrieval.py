@@ -11,6 +11,7 @@ import pytest
 
 from xstilts import features, grid, tasks, training
 from xstilts.evaluation import target as target_eval
+from xstilts.settings import Training
 from xstilts.summary import score
 from xstilts.tasks.build import build_demo_local, import_local
 from xstilts.tasks.entity_retrieval import MENTION_LANGS, entity_text, mention_query
@@ -114,7 +115,9 @@ def test_every_language_ranks_the_whole_pool(demo_model, tmp_path):
                 import_local(src.key, tmp_path / "raw", src.path("demo"))
         sizes = features.prepare("mewslix", demo_model, "demo", 64, tmp_path / "features")
     assert sizes["pool"] == 2000 and all(sizes[f"test.{lang}"] == 200 for lang in MENTION_LANGS)
-    settings = {"learning_rate": 5e-4, "batch_size": 16, "max_steps": 5, "precision": "fp32"}
+    settings = Training.from_schema(
+        learning_rate=5e-4, batch_size=16, max_steps=5, precision="fp32"
+    )
     training.train(
         encoder_dir=demo_model,
         features={"mewslix": tmp_path / "features"},

@@ -12,6 +12,7 @@ import sys
 import pytest
 import torch
 
+from xstilts.settings import Machine, Training
 from xstilts.training.runner import compile_encoder, compile_mode, compile_report
 
 from conftest import REPO
@@ -28,14 +29,14 @@ ROWS, MICRO = 28, 8
 def _runner(device, accum: int, buckets: int, seed: int = 5):
     cfg = bench.config_for("tiny")
     rows = bench.examples(bench.sample_lengths("xnli", ROWS, seed, None), cfg.vocab_size, seed)
-    settings = {
-        "learning_rate": 0.0,  # the weights stay: every step's gradients are comparable
-        "batch_size": MICRO * accum,
-        "gradient_accumulation_steps": accum,
-        "max_steps": 10,
-        "warmup_ratio": 0.0,
-        "precision": "fp32",
-    }  # fmt: skip
+    settings = Training.from_schema(
+        learning_rate=0.0,  # the weights stay: every step's gradients are comparable
+        batch_size=MICRO * accum,
+        gradient_accumulation_steps=accum,
+        max_steps=10,
+        warmup_ratio=0.0,
+        precision="fp32",
+    )
     runner = bench.build_runner(cfg, rows, settings, torch.device(device), seed, buckets)
     runner.model.eval()  # no dropout: eager and compiled draw different masks
     return runner
@@ -119,7 +120,7 @@ def test_a_multi_task_run_pads_every_task_to_one_set_of_lengths():
     cfg = bench.config_for("tiny")
     short = bench.examples([10, 12, 14, 16] * 4, cfg.vocab_size, 1)
     long = bench.examples([60, 70, 80, 90] * 4, cfg.vocab_size, 2)
-    settings = {"learning_rate": 0.0, "batch_size": 4, "max_steps": 1}
+    settings = Training.from_schema(learning_rate=0.0, batch_size=4, max_steps=1)
     runner = bench.build_runner(cfg, short, settings, torch.device("cpu"), 1, buckets=3)
     from xstilts.tasks import get
 
@@ -174,7 +175,7 @@ def test_bf16_eager_and_compiled_train_as_well_as_fp32_on_cuda(tmp_path):
             seed=3,
             out_dir=tmp_path / name,
             checkpoint_dir=tmp_path / f"{name}_ckpt",
-            compile=compile,
+            machine=Machine(compile=compile),
         )
 
     fp32, bf16 = run("fp32", "fp32"), run("bf16", "bf16")

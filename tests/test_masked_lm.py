@@ -101,8 +101,7 @@ def test_an_mlm_arm_mixes_its_ratio_of_text_batches(demo_model, demo_workdir, ml
         encoder_dir=demo_model,
         features={"mnli": demo_workdir / "features/mnli"},
         train_sets={"mlm": mlm_text},
-        settings={k: v for k, v in SETTINGS.items() if k != "max_steps"}
-        | {"epochs": 1, "fixed_probabilities": {"mlm": 0.25}},
+        settings=SETTINGS | {"max_steps": 0, "epochs": 1, "fixed_probabilities": {"mlm": 0.25}},
         seed=1,
         out_dir=tmp_path / "m",
         checkpoint_dir=tmp_path / "c",

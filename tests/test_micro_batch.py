@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from xstilts import grid as xgrid
+from xstilts.settings import Training
 from xstilts.training import batches
 from xstilts.training.start import build as _build
 
@@ -52,7 +53,7 @@ def test_split_batch_keeps_every_example_once_longest_first():
 def test_steps_count_whole_batches_whatever_the_split():
     # MNLI's 392,702 pairs, 3 epochs of batch 32: ceil(392,702 / 32) = 12,272 batches an epoch
     for accum in (1, 8):
-        settings = {"batch_size": 32, "epochs": 3, "gradient_accumulation_steps": accum}
+        settings = Training.from_schema(batch_size=32, epochs=3, gradient_accumulation_steps=accum)
         assert batches.total_steps(settings, {"mnli": 392_702}) == 3 * 12_272
 
 
@@ -76,7 +77,9 @@ def _gradients(demo_model, demo_workdir, micro, rows=None):
     """The gradients of the first optimizer step of the demo XNLI run (dropout off), with
     batches split into micro-batches of at most ``micro``; ``rows``: the batch drawn (an
     epoch's partial last batch)."""
-    settings = {"learning_rate": 1e-4, "batch_size": 16, "max_steps": 3, "precision": "fp32"}
+    settings = Training.from_schema(
+        learning_rate=1e-4, batch_size=16, max_steps=3, precision="fp32"
+    )
     features = {"xnli": str(demo_workdir / "features/xnli")}
     runner, _ = _build(demo_model, features, settings, 1, None, "train", None, 0, micro)
     runner.model.eval()  # no dropout: the two runs compute the same function

@@ -11,6 +11,7 @@ import torch
 from test_train import SETTINGS, train_xnli
 
 from xstilts import training
+from xstilts.settings import Training
 from xstilts.training import batches
 from xstilts.training import runner as runner_module
 from xstilts.training.selection import Selection
@@ -102,8 +103,9 @@ def test_selection_bookkeeping():
     s.record(4000, 61.0)
     assert s.exhausted and s.best_score == 62.5
     assert s.due(5000, 12345) and not s.due(5500, 12345) and s.due(12345, 12345)
-    assert Selection.from_settings({"learning_rate": 1e-5}) is None
-    assert Selection.from_settings({"best_checkpoint": {"every": 0}}) is None
+    assert Selection.from_settings(Training.from_schema(learning_rate=1e-5)) is None
+    off = Training.from_schema(best_checkpoint={"every": 0})  # the schema's "0 = off"
+    assert Selection.from_settings(off) is None
 
 
 def test_a_resume_loads_the_best_its_checkpoint_records(tmp_path):
@@ -122,12 +124,12 @@ def test_a_resume_loads_the_best_its_checkpoint_records(tmp_path):
         if sel.record(step, score):
             save_best(model, tmp_path, sel)
 
-    sel = Selection(every=1000)
+    sel = Selection(every=1000, examples=500, patience=0)
     validate(sel, 1000, 80.0, 1.0)
     checkpoint = sel.state()  # the periodic checkpoint, then what the loop does after it
     sel.checkpointed = sel.best_step
     validate(sel, 2000, 82.0, 2.0)  # killed after this
-    resumed = Selection(every=1000)
+    resumed = Selection(every=1000, examples=500, patience=0)
     resumed.restore(checkpoint)
     validate(resumed, 2000, 79.9, 3.0)  # the replay: no gain
     validate(resumed, 3000, 79.0, 4.0)
@@ -190,7 +192,7 @@ def test_capped_multitask_steps_are_jiants():
     a 250,000 -> 100,000 / 32 = 3,125; b 30,000 / 32 = 937.5 -> 938; c 1,000 / 32 = 31.25 ->
     32; 3 epochs: 3 x (3,125 + 938 + 32) = 12,285 (uncapped it would be 26,349)."""
     sizes = {"a": 250_000, "b": 30_000, "c": 1_000}
-    settings = {"batch_size": 32, "gradient_accumulation_steps": 8, "epochs": 3}
+    settings = Training.from_schema(batch_size=32, gradient_accumulation_steps=8, epochs=3)
     assert batches.total_steps(settings | {"examples_cap": 100_000}, sizes) == 12_285
     # uncapped, whole batches: 3 x (ceil(250,000 / 32) + ceil(30,000 / 32) + ceil(1,000 / 32))
     # = 3 x (7,813 + 938 + 32) = 26,349, however the batch is split

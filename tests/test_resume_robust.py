@@ -19,6 +19,7 @@ from test_train import SETTINGS, _assert_same_weights
 
 from xstilts import training
 from xstilts.errors import UserError
+from xstilts.settings import Machine
 from xstilts.training import finished
 
 
@@ -41,8 +42,8 @@ def test_an_unreadable_checkpoint_is_set_aside_and_training_starts_over(
     training.train(out_dir=tmp_path / "straight", checkpoint_dir=tmp_path / "c1", **kwargs)
     ckpt = tmp_path / "c2"
     stopped = training.train(
-        out_dir=tmp_path / "b", checkpoint_dir=ckpt, checkpoint_every_steps=3, stop_at_step=3,
-        **kwargs,
+        out_dir=tmp_path / "b", checkpoint_dir=ckpt, machine=Machine(checkpoint_every_steps=3),
+        stop_at_step=3, **kwargs,
     )  # fmt: skip
     assert stopped is None
     # a kill during a write that was not atomic, or a full disk: the file ends half-way
@@ -62,7 +63,7 @@ def test_a_full_disk_is_one_sentence_and_keeps_the_last_checkpoint(
 ):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full (a device whose writes fail with ENOSPC)")
-    kwargs = _pawsx(demo_model, demo_workdir, checkpoint_every_steps=2)
+    kwargs = _pawsx(demo_model, demo_workdir, machine=Machine(checkpoint_every_steps=2))
     ckpt = tmp_path / "c"
     training.train(out_dir=tmp_path / "m", checkpoint_dir=ckpt, stop_at_step=2, **kwargs)
     # the next checkpoint's write goes to /dev/full, which fails as a full disk does (ENOSPC)
@@ -84,9 +85,10 @@ a = json.loads(sys.argv[1])
 smk = types.SimpleNamespace(log=[a["log"]], threads=1, resources=types.SimpleNamespace())
 def main(smk):
     from xstilts import training
+    from xstilts.settings import Machine, Training
     training.train(encoder_dir=a["encoder"], features={"pawsx": a["features"]},
-                   settings=a["settings"], seed=3, out_dir=a["out"], checkpoint_dir=a["ckpt"],
-                   log_seconds=0)
+                   settings=Training.from_params(a["settings"]), seed=3, out_dir=a["out"],
+                   checkpoint_dir=a["ckpt"], machine=Machine(log_seconds=0))
 run(smk, main)
 """
 
@@ -100,7 +102,7 @@ def test_ctrl_c_checkpoints_and_exits_with_one_line(demo_model, demo_workdir, tm
     args = {
         "encoder": str(demo_model),
         "features": str(demo_workdir / "features/pawsx"),
-        "settings": SETTINGS | {"max_steps": 60},
+        "settings": (SETTINGS | {"max_steps": 60}).params(),
         "out": str(tmp_path / "model"),
         "ckpt": str(tmp_path / "ckpt"),
         "log": str(log),

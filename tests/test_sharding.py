@@ -11,9 +11,10 @@ import torch
 
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
+from xstilts.settings import Machine, Training
 from xstilts.training import sharding
 
-SETTINGS = {"learning_rate": 1e-3, "batch_size": 8, "max_steps": 6, "precision": "fp32"}
+SETTINGS = Training.from_schema(learning_rate=1e-3, batch_size=8, max_steps=6, precision="fp32")
 
 
 def test_each_process_takes_every_nth_row_of_a_batch(monkeypatch):
@@ -56,7 +57,7 @@ def test_sharded_training_saves_the_usual_model_and_resumes_exactly(
     assert not torch.equal(model.encoder.state_dict()[word], pretrained.state_dict()[word])
     # stopped at step 3 (a preemption), then resumed: the same weights as the straight run
     resumed = tmp_path / "resumed"
-    stop = {"stop_at_step": 3, "checkpoint_every_steps": 2}
+    stop = {"stop_at_step": 3, "machine": Machine(checkpoint_every_steps=2)}
     sharding.launch(2, _arguments(demo_model, demo_workdir, resumed, **stop), tmp_path / "b.json")
     assert (tmp_path / "resumed.ckpt/checkpoint.pt").exists() and not resumed.exists()
     sharding.launch(2, _arguments(demo_model, demo_workdir, resumed), tmp_path / "c.json")

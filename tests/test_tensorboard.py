@@ -10,6 +10,7 @@ import yaml
 from test_train import SETTINGS
 
 from xstilts import grid, training
+from xstilts.settings import Curve, Machine
 from xstilts.training import events
 
 from conftest import REPO
@@ -93,9 +94,8 @@ def test_a_training_run_writes_its_curves(demo_model, demo_workdir, tmp_path):
         seed=7,
         out_dir=tmp_path / "m",
         checkpoint_dir=tmp_path / "c",
-        log_seconds=0,
-        tensorboard=tmp_path / "tb",
-        curve={"every": 3, "languages": ["de"], "max_examples": 20},
+        machine=Machine(log_seconds=0, tensorboard=str(tmp_path / "tb")),
+        curve=Curve(every=3, languages=("de",), max_examples=20),
     )
     [path] = (tmp_path / "tb").glob("events.out.tfevents.*")
     scalars = read_scalars(path)

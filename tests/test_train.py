@@ -10,18 +10,12 @@ import torch
 
 from xstilts import features, tasks, training
 from xstilts.modeling import model as modeling
+from xstilts.settings import Curve, Machine, Training
 from xstilts.tasks.pair_classification import PairClassificationTask
 from xstilts.training import batches, optim
 from xstilts.training.inference import score_split
 
-SETTINGS = {
-    "learning_rate": 1e-3,
-    "batch_size": 32,
-    "max_steps": 150,
-    "warmup_ratio": 0.1,
-    "weight_decay": 0.01,
-    "precision": "fp32",
-}
+SETTINGS = Training.from_schema(learning_rate=1e-3, batch_size=32, max_steps=150, precision="fp32")
 
 
 def train_xnli(demo_model, demo_workdir, out_dir, checkpoint_dir, settings=SETTINGS, **kwargs):
@@ -96,7 +90,7 @@ def test_resume_after_interruption_gives_the_same_model(demo_model, demo_workdir
         training.train(
             out_dir=tmp_path / "resumed",
             checkpoint_dir=tmp_path / "c2",
-            checkpoint_every_steps=3,
+            machine=Machine(checkpoint_every_steps=3),
             stop_at_step=5,
             **kwargs,
         )
@@ -203,9 +197,10 @@ import json, logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
 from xstilts import training
 args = json.loads(sys.argv[1])
+from xstilts.settings import Machine, Training
 training.train(encoder_dir=args["encoder"], features={"pawsx": args["features"]},
-            settings=args["settings"], seed=3, out_dir=args["out"],
-            checkpoint_dir=args["ckpt"], log_seconds=0)
+            settings=Training.from_params(args["settings"]), seed=3, out_dir=args["out"],
+            checkpoint_dir=args["ckpt"], machine=Machine(log_seconds=0))
 """
 
 
@@ -226,7 +221,7 @@ def test_sigterm_checkpoints_and_the_rerun_resumes_to_the_same_model(
         args = {
             "encoder": str(demo_model),
             "features": str(demo_workdir / "features/pawsx"),
-            "settings": settings,
+            "settings": settings.params(),
             "out": str(out),
             "ckpt": str(ckpt),
         }
@@ -284,7 +279,7 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
         settings=SETTINGS | {"max_steps": 12},
         seed=3,
     )
-    curve = {"every": 5, "languages": ["en", "de"], "max_examples": 40}
+    curve = Curve(every=5, languages=("en", "de"), max_examples=40)
     training.train(out_dir=tmp_path / "plain", checkpoint_dir=tmp_path / "c0", **kwargs)
     logged = training.train(
         out_dir=tmp_path / "curve", checkpoint_dir=tmp_path / "c1", curve=curve, **kwargs
@@ -305,7 +300,7 @@ def test_a_learning_curve_changes_no_weight_and_survives_a_resume(
     final = score_split(b, tasks.get("pawsx"), de, tok.pad_token_id, "fp32", "de")[1]
     assert points[-1]["metrics"] == pytest.approx(final)
     assert points[-1]["score"] == pytest.approx(final["accuracy"])  # PAWS-X's one avg metric
-    stopped = dict(checkpoint_every_steps=3, stop_at_step=7, curve=curve, **kwargs)
+    stopped = dict(machine=Machine(checkpoint_every_steps=3), stop_at_step=7, curve=curve, **kwargs)
     assert training.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped) is None
     stopped.pop("stop_at_step")
     resumed = training.train(out_dir=tmp_path / "r", checkpoint_dir=tmp_path / "c2", **stopped)
@@ -407,7 +402,7 @@ def test_staged_training_resumes_and_skips_a_finished_stage(
             out_dir=tmp_path / "b",
             checkpoint_dir=ckpt,
             stop_at_step=3,
-            checkpoint_every_steps=2,
+            machine=Machine(checkpoint_every_steps=2),
             **kwargs,
         )
         is None
@@ -499,7 +494,9 @@ def test_bucketed_training_is_equivalent(demo_model, demo_workdir, tmp_path, xnl
     so the runs are not bitwise equal."""
     _, plain = xnli_model
     out = tmp_path / "bucketed"
-    summary = train_xnli(demo_model, demo_workdir, out, tmp_path / "ckpt", buckets=4)
+    summary = train_xnli(
+        demo_model, demo_workdir, out, tmp_path / "ckpt", machine=Machine(buckets=4)
+    )
     assert len(summary["shapes"]["xnli"]) <= 4 and "shapes" not in plain
     accuracy = summary["validation"]["xnli"]["accuracy"]
     assert abs(accuracy - plain["validation"]["xnli"]["accuracy"]) <= 3.0

@@ -34,6 +34,7 @@ import pandas as pd
 
 from xstilts import tasks as task_registry
 from xstilts.grid import MLM_TASK, Grid
+from xstilts.settings import Curve, Training
 from xstilts.training.batches import (
     accumulation,
     micro_batch_limit,
@@ -200,11 +201,11 @@ class _Projection:
         micro-batches as the trainer splits a batch for the model on the projected GPU; its
         time per step the slower of its tokens at the family's throughput and its
         micro-batches' launch floor plus the optimizer update."""
-        settings, out = cell["training"], _Run()
+        settings, out = Training.from_cell(cell), _Run()
         t = self.throughput
         limit = micro_batch_limit(self.grid.model_spec(model).get("micro_batch_size"), t.gpu_gib)
-        batch = int(settings["batch_size"])
-        accum = accumulation(batch, int(settings.get("gradient_accumulation_steps", 1)), limit)
+        batch = int(settings.batch_size)
+        accum = accumulation(batch, int(settings.gradient_accumulation_steps), limit)
         floor = accum * t.micro_step_s + t.optimizer_s
         for split in task_registry.train_splits(cell["tasks"]):
             sets = self._training_sets(model, cell, split)
@@ -213,7 +214,7 @@ class _Projection:
             sizes = {n: rows for n, (_, rows) in sets.items()}
             run = total_steps(settings, sizes)
             probs = sampling_probabilities(
-                sizes, settings.get("examples_cap"), settings.get("fixed_probabilities")
+                sizes, settings.examples_cap, settings.fixed_probabilities
             )
             for n, (tokens, rows) in sets.items():
                 per_step = batch * tokens / rows
@@ -228,8 +229,8 @@ class _Projection:
     def validations(self, cell: dict, steps: int) -> int:
         """How often a run validates: model selection's every ``every`` steps and the last
         (selection.py), and once at the end for the training summary."""
-        select = cell["training"].get("best_checkpoint") or {}
-        return (-(-steps // int(select["every"])) if select.get("every") else 0) + 1
+        select = Training.from_cell(cell).best_checkpoint
+        return (-(-steps // select.every) if select is not None else 0) + 1
 
     def _selected(self, model: str, task: str, examples: int) -> float:
         """Tokens of one model-selection pass over ``task``: the first ``examples`` of each of
@@ -245,12 +246,11 @@ class _Projection:
         steps on its first ``examples``, plus a learning curve's points."""
         names = [n for n in cell["tasks"] if n != MLM_TASK]
         out = sum(self.count.tokens(model, n, "validation") for n in names)
-        select = cell["training"].get("best_checkpoint") or {}
-        if select.get("every"):
-            examples = int(select.get("examples", 500))
+        select = Training.from_cell(cell).best_checkpoint
+        if select is not None:
             checks = self.validations(cell, steps) - 1  # the selection's, the last one apart
-            out += checks * sum(self._selected(model, n, examples) for n in names)
-        curve = cell.get("curve")
+            out += checks * sum(self._selected(model, n, select.examples) for n in names)
+        curve = Curve.from_params(cell.get("curve"))
         if curve:
             (target,) = names
             point = sum(
@@ -258,12 +258,12 @@ class _Projection:
                     model,
                     target,
                     task_registry.get(target).curve_split(lang),
-                    curve["max_examples"],
+                    curve.max_examples,
                 )
-                for lang in curve["languages"]
+                for lang in curve.languages
             )
             # step 0, every N steps, and the last when it is not a multiple (training/loop.py)
-            out += point * (1 + steps // curve["every"] + (steps % curve["every"] != 0))
+            out += point * (1 + steps // curve.every + (steps % curve.every != 0))
         return out
 
     # ---- evaluation ----

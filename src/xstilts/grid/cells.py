@@ -9,19 +9,7 @@ import json
 from xstilts import tasks as task_registry
 from xstilts.grid import paths
 from xstilts.grid.arms import BASELINE, MLM_TASK, MULTITASK
-
-# the optimisation settings of one training run, as a cell's params carry them
-TRAINING_KEYS = (
-    "learning_rate",
-    "batch_size",
-    "gradient_accumulation_steps",
-    "epochs",
-    "max_steps",
-    "warmup_ratio",
-    "weight_decay",
-    "adam_epsilon",
-    "max_grad_norm",
-)
+from xstilts.settings import TRAINING_KEYS  # the settings every training cell carries
 
 
 def canonical(obj) -> str:

@@ -99,3 +99,31 @@ def summary_outputs(targets: list[str] | tuple[str, ...] = ()) -> dict[str, str]
     for target in targets:
         out[f"language_gains_{target}"] = fill(LANGUAGE_GAINS, target=target)
     return out
+
+
+# ---- TensorBoard event files of a training job (a logging option: no declared output) ----
+# the model's folder under results/tensorboard/<phase>/, less its last part ("model")
+INTERMEDIATE_TENSORBOARD = "results/tensorboard/intermediate/{model}/{arm}/seed{seed}"
+TARGET_TENSORBOARD = "results/tensorboard/target/{model}/{arm}/seed{seed}/{target}"
+
+
+def values(pattern: str, path: str) -> dict[str, str]:
+    """The wildcard values that ``fill`` turns into ``path`` (``fill``'s inverse), e.g.
+    ``values(LANGUAGE_FEATURES, "results/features/m/by_language/mnli.de")`` →
+    ``{"model": "m", "task": "mnli", "lang": "de"}``; a wildcard takes no "/", and where two
+    share a folder name the first takes the most it can (a language code has no ".").
+    A ValueError when ``path`` is not of ``pattern``."""
+    import re
+
+    regex, seen, at = "", set(), 0
+    for match in re.finditer(r"\{(\w+)\}", pattern):
+        regex += re.escape(pattern[at : match.start()])
+        name = match.group(1)
+        regex += f"(?P={name})" if name in seen else f"(?P<{name}>[^/]+)"
+        seen.add(name)
+        at = match.end()
+    regex += re.escape(pattern[at:])
+    found = re.fullmatch(regex, str(path))
+    if found is None:
+        raise ValueError(f"{path} is not a path of the pattern {pattern}")
+    return found.groupdict()

@@ -7,6 +7,9 @@
 - ``checkpoints``: a run's identity, atomic checkpoints, stop signals; ``selection``: model
   selection on English validation; ``curves``: learning curves; ``stages``: staged fine-tuning;
 - ``sharding`` and ``launch``: FSDP across the GPUs of one job, under torchrun;
+- ``entry``: the train_intermediate / train_target jobs' entry point (a cell, its inputs and
+  outputs, this machine's options), which reads the cell's settings once as a frozen
+  ``xstilts.settings.Training``: the engine reads that object, never the raw params;
 - ``inference``: the device, autocast and a model's logits, for training's validation,
   evaluation and the analyses.
 """

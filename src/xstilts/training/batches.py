@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from xstilts.settings import Training
+
 MEGABATCH = 50  # length grouping: sort within windows of 50 batches, as HF's length sampler
 
 
@@ -83,7 +85,7 @@ def sampling_probabilities(
     return {t: fixed[t] if t in fixed else rest * weights[t] / total for t in sizes}
 
 
-def total_steps(settings: dict, sizes: dict[str, int]) -> int:
+def total_steps(settings: Training, sizes: dict[str, int]) -> int:
     """Optimizer steps of a run over tasks of ``sizes`` examples: max_steps, or the epochs of
     the tasks sampled by size (those with a fixed share come on top), each step one batch of
     ``batch_size`` examples, the last of an epoch partial. How a batch is split into
@@ -95,21 +97,21 @@ def total_steps(settings: dict, sizes: dict[str, int]) -> int:
     batch (jiant/proj/main/scripts/configurator.py, SimpleAPIMultiTaskConfigurator:
     ``max_steps += self.epochs * math.ceil(capped_num_examples / effective_batch_size)`` with
     ``cap_examples`` = min(num_examples, cap), then ``int(max_steps)``)."""
-    if settings.get("max_steps"):
-        return int(settings["max_steps"])
-    batch = int(settings["batch_size"])
-    fixed = settings.get("fixed_probabilities") or {}
+    if settings.max_steps:
+        return int(settings.max_steps)
+    batch = int(settings.batch_size)
+    fixed = settings.fixed_probabilities or {}
     share = 1.0 - sum(p for task, p in fixed.items() if task in sizes)
-    cap = settings.get("examples_cap")
+    cap = settings.examples_cap
     if cap:
         steps = sum(
-            settings["epochs"] * math.ceil(min(n, int(cap)) / batch)
+            settings.epochs * math.ceil(min(n, int(cap)) / batch)
             for task, n in sizes.items()
             if task not in fixed
         )
         return math.ceil(int(steps) / share)
     per_epoch = sum(math.ceil(n / batch) for task, n in sizes.items() if task not in fixed)
-    return math.ceil(settings["epochs"] * per_epoch / share)
+    return math.ceil(settings.epochs * per_epoch / share)
 
 
 def micro_batch_limit(spec: int | dict | None, gpu_gib: float | None) -> int | None:

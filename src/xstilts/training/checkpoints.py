@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from xstilts.errors import UserError
+from xstilts.settings import Curve, Training
 
 log = logging.getLogger("xstilts")
 
@@ -25,24 +26,26 @@ log = logging.getLogger("xstilts")
 def fingerprint(
     encoder_dir: str | Path,
     features: dict,
-    settings: dict,
+    settings: Training,
     seed: int,
     train_split: str = "train",
     heads_from: str | Path | None = None,
-    curve: dict | None = None,
+    curve: Curve | None = None,
 ) -> str:
     """What makes a run the same run: its settings, data and encoder weights (a retrained
-    intermediate encoder keeps its path, so its files' identity counts too)."""
+    intermediate encoder keeps its path, so its files' identity counts too). The settings and
+    the curve count as the cell's params give them (``Training.params``): a checkpoint or a
+    finished run of an older xstilts, of the same cell, is this run."""
     weights = sorted(
         (p.name, p.stat().st_size, p.stat().st_mtime_ns)
         for p in Path(encoder_dir).glob("*.safetensors")
     )
-    identity = [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}, settings]
-    identity.append(seed)
+    identity = [str(encoder_dir), weights, {n: str(p) for n, p in features.items()}]
+    identity += [settings.params(), seed]
     if train_split != "train" or heads_from is not None:  # (the default keeps old fingerprints)
         identity += [train_split, str(heads_from)]
     if curve:  # the points logged so far belong to this curve (no curve: identity as before)
-        identity.append(curve)
+        identity.append(curve.params())
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 

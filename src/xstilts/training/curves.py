@@ -9,17 +9,18 @@ from pathlib import Path
 
 from xstilts.data.disk import load_split
 from xstilts.errors import UserError
+from xstilts.settings import Curve
 from xstilts.training.inference import eager, score_split
 
 
-def curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple]:
+def curve_sets(task_objs: dict, features: dict, curve: Curve) -> dict[str, tuple]:
     """language → (task, split, feature rows) a learning curve evaluates."""
     if len(task_objs) != 1:
         raise ValueError("a learning curve follows a run of one task")
     [(name, task)] = task_objs.items()
     root = Path(features[name])
     out = {}
-    for lang in curve["languages"]:
+    for lang in curve.languages:
         split = task.curve_split(lang)
         if not (root / split).exists():
             raise UserError(
@@ -29,7 +30,7 @@ def curve_sets(task_objs: dict, features: dict, curve: dict) -> dict[str, tuple]
         rows = load_split(root / split)
         if split != "validation":
             rows = task.with_pool(rows, root)
-        rows = task.first_examples(rows, curve["max_examples"])
+        rows = task.first_examples(rows, curve.max_examples)
         out[lang] = (name, split, rows)
     return out
 

@@ -25,7 +25,7 @@ def main(path: str) -> None:
     # one process speaks for the job; the others report only warnings and errors
     logging.getLogger("xstilts").setLevel(logging.INFO if rank == 0 else logging.WARNING)
     try:
-        train_in_stages(**json.loads(Path(path).read_text()))
+        train_in_stages(**sharding.from_json(json.loads(Path(path).read_text())))
     except UserError as err:
         log.error("%s", err)
         sys.exit(1)

@@ -23,6 +23,7 @@ import torch
 
 from xstilts.data.disk import load_split
 from xstilts.modeling import model as modeling
+from xstilts.settings import Curve, Machine, Training
 from xstilts.training import finished, sharding
 from xstilts.training.checkpoints import (
     Stopped,
@@ -116,7 +117,7 @@ class _Loop:
         """The curve and the validation due at this step; True when the run should stop
         (the validation's patience is exhausted)."""
         r, step = self.runner, self.runner.step
-        if self.curve_rows and (step % self.curve["every"] == 0 or step == r.total):
+        if self.curve_rows and (step % self.curve.every == 0 or step == r.total):
             self.curve_point(step)
         if self.selection is None or not self.selection.due(step, r.total):
             return False
@@ -305,70 +306,64 @@ def train(
     *,
     encoder_dir: str | Path,
     features: dict[str, str | Path],
-    settings: dict,
+    settings: Training,
     seed: int,
     out_dir: str | Path,
     checkpoint_dir: str | Path,
-    checkpoint_minutes: float = 15.0,
-    checkpoint_every_steps: int | None = None,
-    log_seconds: float = 20.0,
-    stop_at_step: int | None = None,
-    on_step: Callable[[int, torch.nn.Module], None] | None = None,
-    compile: bool = False,
-    buckets: int | None = None,
-    curve: dict | None = None,
+    machine: Machine | None = None,
+    curve: Curve | None = None,
     train_sets: dict[str, list[str | Path]] | None = None,
     train_split: str = "train",
     heads_from: str | Path | None = None,
-    micro_batch_size: int | dict | None = None,
-    tensorboard: str | Path | None = None,
+    stop_at_step: int | None = None,
+    on_step: Callable[[int, torch.nn.Module], None] | None = None,
 ) -> dict | None:
-    """Train the encoder plus one head per task in ``features`` (task → prepared features dir).
+    """Train the encoder plus one head per task in ``features`` (task → prepared features dir)
+    with ``settings`` (xstilts.settings.Training: the cell's optimisation settings, its model
+    selection and precision) under ``seed``.
 
-    ``settings``: learning_rate, batch_size, epochs or max_steps, warmup_ratio, weight_decay,
-    adam_epsilon, max_grad_norm, gradient_accumulation_steps, precision, examples_cap,
-    fixed_probabilities (task → p: those tasks' share of steps, the others in proportion to
-    size; epochs count the others' data), best_checkpoint (model selection, selection.py).
     Returns the training summary, or None when ``stop_at_step`` interrupted it (as a preemption
     would: the checkpoint stays and the next call resumes from it). ``on_step(step, model)`` is
-    called after every optimizer step. Speed options, not part of a cell's settings
-    (docs/performance.md): ``compile=True`` compiles the encoder on CUDA (``runner.compile_mode``;
-    the summary's ``compiled`` says whether it really ran compiled); ``buckets`` pads every batch
-    to one of that many lengths (None: COMPILED_BUCKETS when compiled, else none). ``curve``
-    ({every, languages, max_examples}) logs a learning curve (curves.py). ``train_sets`` (task →
-    prepared features dirs) replaces a task's training data by those dirs' ``train`` splits, or
-    adds a task trained only on them (an mlm arm's text); validation still comes from ``features``.
+    called after every optimizer step. ``machine`` (xstilts.settings.Machine; None: its
+    defaults) holds how the job runs here, no part of the cell (docs/performance.md):
+    ``compile`` compiles the encoder on CUDA (``runner.compile_mode``; the summary's
+    ``compiled`` says whether it really ran compiled), ``buckets`` pads every batch to one of
+    that many lengths (None: COMPILED_BUCKETS when compiled, else none), ``micro_batch_size``
+    bounds the examples of one forward and backward pass (a larger batch is split into
+    micro-batches, which changes no result beyond rounding), ``tensorboard`` (a folder) receives
+    TensorBoard event files (events.py), and the checkpoint and log cadence. ``curve``
+    (xstilts.settings.Curve) logs a learning curve (curves.py). ``train_sets`` (task → prepared
+    features dirs) replaces a task's training data by those dirs' ``train`` splits, or adds a
+    task trained only on them (an mlm arm's text); validation still comes from ``features``.
     ``train_split`` names the features split trained on (a staged task's "first_stage",
     stages.py); ``heads_from`` (a saved model directory) starts each task's head from that
-    model's. ``micro_batch_size`` (the model's, a number or {least GPU GiB: examples}) bounds
-    the examples of one forward and backward pass: a larger batch is split into micro-batches,
-    a machine setting that changes no result beyond rounding. ``tensorboard`` (a folder)
-    receives TensorBoard event files: the loss, learning rate and tokens per second at each log
-    line, validation and curve scores (events.py). A finished run whose ``train_summary.json``
-    is in ``out_dir`` with this run's fingerprint is not run again.
+    model's. A finished run whose ``train_summary.json`` is in ``out_dir`` with this run's
+    fingerprint is not run again.
     """
+    machine = machine if machine is not None else Machine()
     out_dir, checkpoint_dir = Path(out_dir), Path(checkpoint_dir)
     run_id = fingerprint(encoder_dir, features, settings, seed, train_split, heads_from, curve)
     done = _finished_before(out_dir, checkpoint_dir, run_id)
     if done is not None:
         return done
+    buckets = machine.buckets
     if buckets is None:  # fixed shapes pay with a compiled encoder (CUDA graphs per shape)
-        buckets = COMPILED_BUCKETS if compile and torch.cuda.is_available() else 0
+        buckets = COMPILED_BUCKETS if machine.compile and torch.cuda.is_available() else 0
     arguments = (encoder_dir, features, settings, seed, train_sets, train_split, heads_from)
-    runner, tokenizer = build(*arguments, buckets, micro_batch_size)
+    runner, tokenizer = build(*arguments, buckets, machine.micro_batch_size)
     selection, sets = selection_of(runner, features, settings)
     curve_rows = curve_sets(runner.tasks, features, curve) if curve else {}
     resume(runner, checkpoint_dir, run_id, selection)
     log_start(runner, train_split)
-    precision = settings.get("precision", "bf16")
+    precision = settings.precision
     loop = _Loop(runner, checkpoint_dir, run_id, selection, sets, curve, curve_rows, precision)
     # in place (state_dict keys unchanged); its mode follows the accumulation (runner.py)
-    compiled = compile_encoder(runner, bool(compile))
-    loop.open_events(tensorboard, train_split)
+    compiled = compile_encoder(runner, bool(machine.compile))
+    loop.open_events(machine.tensorboard, train_split)
     try:
-        run_args = (on_step, log_seconds, checkpoint_minutes, checkpoint_every_steps)
+        cadence = (machine.log_seconds, machine.checkpoint_minutes, machine.checkpoint_every_steps)
         started = time.time()
-        if not _run(loop, run_args, stop_at_step):
+        if not _run(loop, (on_step, *cadence), stop_at_step):
             return None
         # validation below runs eagerly: one more graph would not pay for itself
         compiled = compile_report(runner, compiled)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from xstilts.errors import UserError
+from xstilts.settings import Training
 from xstilts.tasks.base import padded_to
 from xstilts.training import sharding
 from xstilts.training.batches import (
@@ -40,7 +41,7 @@ class Runner:
     model: torch.nn.Module
     tasks: dict  # task name → Task
     data: dict  # task name → its training rows
-    settings: dict
+    settings: Training
     seed: int
     device: torch.device
     autocast: object
@@ -60,8 +61,8 @@ class Runner:
 
     def __post_init__(self):
         self.rank, self.world = sharding.world()
-        batch = int(self.settings["batch_size"])
-        least = int(self.settings.get("gradient_accumulation_steps", 1))
+        batch = int(self.settings.batch_size)
+        least = int(self.settings.gradient_accumulation_steps)
         self.accum = accumulation(batch, least, self.micro_limit, self.world)
         micro = batch // self.accum
         if micro < self.world:
@@ -77,8 +78,8 @@ class Runner:
         }
         self.probs = sampling_probabilities(
             {n: len(d) for n, d in self.data.items()},
-            self.settings.get("examples_cap"),
-            self.settings.get("fixed_probabilities"),
+            self.settings.examples_cap,
+            self.settings.fixed_probabilities,
         )
         # one set of lengths for all the run's tasks: the encoder they share then sees at most
         # ``buckets`` lengths, however many tasks an arm trains (a multi-task arm does not add
@@ -90,12 +91,12 @@ class Runner:
         self.shapes = dict.fromkeys(self.data, shared)
         self.compiled: CompiledEncoder | None = None
         self.total = total_steps(self.settings, {n: len(d) for n, d in self.data.items()})
-        self.warmup = int(self.settings.get("warmup_ratio", 0.1) * self.total)
-        lr = self.settings["learning_rate"]
+        self.warmup = int(self.settings.warmup_ratio * self.total)
+        lr = self.settings.learning_rate
         self.optimizer = torch.optim.AdamW(
-            param_groups(self.model, lr, self.settings.get("weight_decay", 0.01)),
+            param_groups(self.model, lr, self.settings.weight_decay),
             lr=lr,
-            eps=self.settings.get("adam_epsilon", 1e-8),
+            eps=self.settings.adam_epsilon,
             fused=self.device.type == "cuda" and self.world == 1,
         )
         self.schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -153,8 +154,7 @@ class Runner:
     def update(self) -> None:
         """Clip, the optimizer and schedule steps, gradients to none: the step is done (and,
         every ``loss_every`` steps, a point of the training curve)."""
-        max_norm = self.settings.get("max_grad_norm", 1.0)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
         self.optimizer.step()
         self.schedule.step()
         self.optimizer.zero_grad(set_to_none=True)

@@ -18,14 +18,18 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xstilts.settings import Training
+
 log = logging.getLogger("xstilts")
 
 
 @dataclass
 class Selection:
+    """The selection's state during a run; its settings are ``settings.Selection``'s."""
+
     every: int
-    examples: int = 500
-    patience: int = 0
+    examples: int
+    patience: int
     best_score: float = -math.inf
     best_step: int = -1
     since_best: int = 0
@@ -35,11 +39,12 @@ class Selection:
     checkpointed: int = -1
 
     @classmethod
-    def from_settings(cls, settings: dict) -> Selection | None:
-        spec = settings.get("best_checkpoint") or {}
-        if not spec.get("every"):
+    def from_settings(cls, settings: Training) -> Selection | None:
+        """The run's selection: None when its settings have no ``best_checkpoint``."""
+        spec = settings.best_checkpoint
+        if spec is None:
             return None
-        return cls(int(spec["every"]), int(spec.get("examples", 500)), int(spec.get("patience", 0)))
+        return cls(spec.every, spec.examples, spec.patience)
 
     def due(self, step: int, total: int) -> bool:
         return step % self.every == 0 or step == total

@@ -127,10 +127,11 @@ def gather(obj) -> list:
 
 def launch(gpus: int, arguments: dict, path: str | Path) -> None:
     """Run ``train_in_stages(**arguments)`` in ``gpus`` processes under torchrun (the
-    arguments go through the JSON file ``path``); a UserError when a process fails."""
+    arguments go through the JSON file ``path``: ``to_json``, read back by ``from_json``); a
+    UserError when a process fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(arguments, indent=1, default=str) + "\n")
+    path.write_text(json.dumps(to_json(arguments), indent=1, default=str) + "\n")
     command = [
         sys.executable,
         "-m",
@@ -157,3 +158,29 @@ def launch(gpus: int, arguments: dict, path: str | Path) -> None:
             f"the {gpus} sharded training processes failed (exit code {done.returncode}); "
             "their messages are in this job's log"
         )
+
+
+def to_json(arguments: dict) -> dict:
+    """``train_in_stages``' arguments as JSON values: the settings as their params, the
+    machine's options as a dict."""
+    import dataclasses
+
+    out = dict(arguments)
+    out["settings"] = arguments["settings"].params()
+    if arguments.get("machine") is not None:
+        out["machine"] = dataclasses.asdict(arguments["machine"])
+    if arguments.get("curve") is not None:
+        out["curve"] = arguments["curve"].params()
+    return out
+
+
+def from_json(values: dict) -> dict:
+    """``to_json``'s inverse: the arguments one process of the job trains with."""
+    from xstilts.settings import Curve, Machine, Training
+
+    out = dict(values)
+    out["settings"] = Training.from_params(values["settings"])
+    if values.get("machine") is not None:
+        out["machine"] = Machine(**values["machine"])
+    out["curve"] = Curve.from_params(values.get("curve"))
+    return out

@@ -13,6 +13,7 @@ from xstilts import tasks as task_registry
 from xstilts.data.disk import load_split
 from xstilts.errors import UserError
 from xstilts.modeling import model as modeling
+from xstilts.settings import Training
 from xstilts.training import sharding
 from xstilts.training.batches import micro_batch_limit
 from xstilts.training.checkpoints import load_checkpoint
@@ -50,7 +51,7 @@ def build(
     """The model (its heads from ``heads_from`` when given, sharded in a sharded run) and its
     runner, in the order that draws the same random numbers every time."""
     set_seed(seed)
-    device, autocast = device_and_autocast(settings.get("precision", "bf16"))
+    device, autocast = device_and_autocast(settings.precision)
     encoder, tokenizer = modeling.load_encoder(encoder_dir, device)
     log.info("starting from the encoder in %s", encoder_dir)
     names = sorted({*features, *(train_sets or {})})
@@ -83,7 +84,7 @@ def build(
     return runner, tokenizer
 
 
-def selection_of(runner: Runner, features: dict, settings: dict):
+def selection_of(runner: Runner, features: dict, settings: Training):
     """Model selection (None without best_checkpoint) and the validation rows it reads."""
     selection = Selection.from_settings(settings)
     sets = validation_sets(runner.tasks, features, selection.examples) if selection else {}
