@@ -104,7 +104,5 @@ def test_no_points_gives_empty_tables_and_a_figure(tmp_path):
     gains = _gains([])
     points, corr = similarity.analyse(sim, gains, None)
     assert points.empty and corr.empty and "spearman" in corr.columns
-    from xstilts.summary import figures as plots
-
-    plots.similarity(sim, points, corr, tmp_path / "s.png")
+    similarity.figure(sim, points, corr, tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 0

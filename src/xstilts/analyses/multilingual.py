@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts.analyses import sequences
-from xstilts.grid import BASELINE
+from xstilts.grid import BASELINE, paths
 from xstilts.summary.read import read_scores
 from xstilts.summary.tables import per_language_summary
 
-SUMMARY_DIR = "results/summary/multilingual"
+SUMMARY_DIR = paths.analysis_dir(__name__)
 FILES = {
     "scores_csv": "multilingual_scores.csv",
     "seen_csv": "gains_seen_unseen.csv",
