@@ -120,7 +120,8 @@ def test_every_analysis_has_the_one_interface():
     assert set(analyses.NAMES) == modules  # every analysis module is registered
     schema = config.schema()
     for name, analysis in zip(analyses.NAMES, analyses.all_analyses(), strict=True):
-        for member in ("NAME", "REPORT", "enabled", "outputs", "inputs", "spec", "summarize"):
+        members = ("NAME", "REPORT", "SCHEMA", "CELLS", "enabled", "outputs", "inputs", "spec")
+        for member in (*members, "summarize"):
             assert hasattr(analysis, member), f"{analysis.__name__} lacks {member}"
         if analysis.REPORT is not None:  # a section title (numbered by the report) and a caption
             title, caption = analysis.REPORT
@@ -128,11 +129,11 @@ def test_every_analysis_has_the_one_interface():
             assert (REPO / "workflow/report" / caption).exists()
         assert analyses.by_rule(f"{analysis.NAME}_summary") is analysis
         # its config sections are in the schema; its summary files in its own folder
-        for key in yaml.safe_load(getattr(analysis, "SCHEMA", None) or "{}"):
+        for key in yaml.safe_load(analysis.SCHEMA or "{}"):
             assert key.startswith("$") or key in schema["properties"], f"{name}: {key}"
         folder = paths.analysis_dir(name) + "/"
         assert all(p.startswith(folder) for p in analysis.outputs(_quickstart_grid()).values())
-        jobs = getattr(analysis, "CELLS", None)
+        jobs = analysis.CELLS
         if jobs is not None:  # its cell jobs: a rule of its own, a function that runs a cell
             assert isinstance(jobs, analyses.CellJobs) and callable(getattr(analysis, jobs.run))
             for pattern in analyses.cell_outputs(analysis.__name__, jobs).values():

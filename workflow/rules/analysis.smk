@@ -2,16 +2,6 @@
 # summary rule per analysis.
 
 
-def cell_inputs(jobs):
-    """A cell job's named input files (its analysis's ``CELLS.inputs``)."""
-    return lambda wc: jobs.inputs(GRID, **dict(wc.items()))
-
-
-def cell_params(jobs):
-    """A cell job's params: its analysis's ``CELLS.cell``, as one canonical JSON string."""
-    return lambda wc: xgrid.canonical(jobs.cell(GRID, **dict(wc.items())))
-
-
 # One rule per analysis that has jobs of its own, one job per cell (CELLS: its rule name, the
 # cell's wildcards, its params and inputs): robustness (config key robustness: each trained
 # target model of the chosen arms scored on noisy and adversarial copies of its test inputs,
@@ -24,7 +14,7 @@ for analysis in analyses.with_cells():
         name:
             jobs.rule
         input:
-            unpack(cell_inputs(jobs)),
+            unpack(analysis_cell_inputs(jobs)),
         output:
             **analyses.cell_outputs(analysis.__name__, jobs),
         log:
@@ -34,7 +24,7 @@ for analysis in analyses.with_cells():
         conda:
             f"../../envs/{jobs.env}.yaml"
         params:
-            cell=cell_params(jobs),
+            cell=analysis_cell_params(jobs),
         script:
             "../scripts/analysis_cell.py"
 

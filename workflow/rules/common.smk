@@ -107,6 +107,16 @@ def analysis_params(analysis):
     return {"spec": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
+def analysis_cell_inputs(jobs):
+    """A cell job's named input files (its analysis's ``CELLS.inputs``)."""
+    return lambda wc: jobs.inputs(GRID, **dict(wc.items()))
+
+
+def analysis_cell_params(jobs):
+    """A cell job's params: its analysis's ``CELLS.cell``, as one canonical JSON string."""
+    return lambda wc: xgrid.canonical(jobs.cell(GRID, **dict(wc.items())))
+
+
 def model_spec(wildcards):
     return xgrid.canonical(GRID.model_spec(wildcards.model))
 

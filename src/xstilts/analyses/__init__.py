@@ -6,9 +6,10 @@ has some), its summary, its figures and its report section. ``workflow/rules/ana
 
 - ``NAME``: its summary rule is ``<NAME>_summary``, logging to ``logs/<NAME>_summary.log``;
   its summary files live in ``paths.analysis_dir(<module name>)`` (results/summary/<module>);
-- ``SCHEMA``: its config sections as a YAML string (config key → JSON schema; ``$defs`` may
-  add definitions, ``$after`` names the config key its sections follow, else they come before
-  ``benchmarks``), merged into the grid's schema when it is read (xstilts.grid.config);
+- ``SCHEMA``: its config sections, a YAML string literal (config key → JSON schema; ``$defs``
+  may add definitions, ``$after`` names the config key its sections follow, else they come
+  before ``benchmarks``), or None; merged into the grid's schema when it is read, from the
+  module's source (xstilts.grid.config: the grid never imports the analyses);
 - ``REPORT``: (section title, caption file in workflow/report/) for its figures, or None; the
   report numbers its sections in the order of ``report_sections``;
 - ``enabled(grid)``: whether the config asks for it (then its outputs are targets of ``all``);
@@ -92,7 +93,7 @@ def enabled_outputs(grid) -> list[str]:
 
 def with_cells() -> list[ModuleType]:
     """The analyses that have per-cell jobs."""
-    return [a for a in all_analyses() if getattr(a, "CELLS", None) is not None]
+    return [a for a in all_analyses() if a.CELLS is not None]
 
 
 def cell_outputs(module: str, jobs: CellJobs) -> dict[str, str]:

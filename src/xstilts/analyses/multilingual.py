@@ -216,6 +216,8 @@ def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str])
 
 NAME = "multilingual"  # config keys translated and mlm; its summary rule is multilingual_summary
 REPORT = None  # tables only: not in the HTML report
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:

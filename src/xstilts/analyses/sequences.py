@@ -151,6 +151,8 @@ def figure(scores: pd.DataFrame, sequences: list[str], out) -> None:
 
 NAME = "sequence"  # config key sequences; its summary rule is sequence_summary
 REPORT = ("Research arms: task order", "sequences.rst")  # section title, caption
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:

@@ -182,6 +182,8 @@ def figure(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> Non
 
 NAME = "training_length"  # config key; its summary rule is training_length_summary
 REPORT = ("Research arms: training length", "training_length.rst")  # section title, caption
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:
