@@ -140,6 +140,19 @@ def test_every_analysis_has_the_one_interface():
                 assert pattern.startswith(f"results/{name}/{jobs.key}")
 
 
+def test_the_analyses_sections_keep_their_place_in_the_schema():
+    """Merged from their modules where schema.yaml had them (after retrieval; before
+    benchmarks): the validated config's defaults are filled in this order, which the resolved
+    config's params keep."""
+    from xstilts.grid import config
+
+    keys = list(config.schema()["properties"])
+    assert keys[keys.index("retrieval") + 1] == "robustness"
+    assert keys[keys.index("benchmarks") - 1] == "similarity"
+    raw = yaml.safe_load((PACKAGE / "grid/schema.yaml").read_text())
+    assert "robustness" not in raw["properties"] and "similarity" not in raw["properties"]
+
+
 def _quickstart_grid():
     from xstilts import grid
 

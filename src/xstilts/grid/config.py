@@ -160,13 +160,17 @@ def analysis_sections(folder: Path = ANALYSES) -> list[dict]:
 def _merge_analyses(out: dict, fragments: list[dict]) -> None:
     """Each analysis's sections into the schema's properties, after the key its ``$after``
     names, else before ``benchmarks`` (the order the validated config's defaults are filled
-    in, which the resolved config keeps), and its ``$defs``."""
+    in, which the resolved config keeps: the rule resolved_config's params), and its
+    ``$defs``."""
     for fragment in fragments:
         fragment = dict(fragment)
         out["$defs"].update(fragment.pop("$defs", {}))
         keys = list(out["properties"])
         after = fragment.pop("$after", None)
-        at = keys.index(after) + 1 if after in keys else keys.index("benchmarks")
+        if after in keys:
+            at = keys.index(after) + 1
+        else:
+            at = keys.index("benchmarks") if "benchmarks" in keys else len(keys)
         for key in fragment:
             if key in out["properties"]:
                 raise ValueError(f"analysis config key {key!r} is already in the schema")
