@@ -189,6 +189,25 @@ def test_convergence_per_language_and_for_the_mean_of_the_others():
     assert conv.loc["de", "steps_to_95"] == 20  # 95 % of 60 = 57 > 50
 
 
+def test_the_analyses_draw_their_figures_with_and_without_results(tmp_path):
+    """The figures each analysis draws itself (xstilts.analyses.<name>.figure)."""
+    curves = pd.DataFrame(_curve("en", [40, 78, 80]) + _curve("de", [30, 50, 60]))
+    budgets = pd.DataFrame(
+        [{"model": "m", "task": "mnli", "value": v, "unit": "steps", "target": "xnli"}
+         | {"test_score": s, "steps_to_95": n} for v, s, n in [(0, 50, 20), (50, 60, 10)]]
+    )  # fmt: skip
+    training_length.figure(curves, budgets, "xnli", tmp_path / "curves.png")
+    training_length.figure(curves.iloc[:0], budgets.iloc[:0], "xnli", tmp_path / "none.png")
+    scores = pd.DataFrame(
+        [{"model": "m", "arm": a, "target": "xnli", "score": v}
+         for a, v in [("baseline", 50), ("mnli", 55), ("mnli-qqp", 57)]]
+    )  # fmt: skip
+    sequences.figure(scores, ["mnli-qqp"], tmp_path / "orders.png")
+    sequences.figure(scores.iloc[:0], [], tmp_path / "no_orders.png")
+    for name in ("curves", "none", "orders", "no_orders"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 0
+
+
 # ---- task order ------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import json
 import datasets
 import pytest
 
-from xstilts import cost, grid
+from xstilts import analyses, cost, grid
 from xstilts.analyses import robustness
 
 from conftest import REPO, hub_config
@@ -133,11 +133,11 @@ def test_similarity_needs_a_baseline_and_three_tasks():
 
 def test_defaults_and_the_cell():
     g = grid.Grid(grid.validate(_config(targets=["xnli"]), SCHEMA, check_local=False))
-    assert g.robustness_files() == [
+    assert analyses.cell_files(robustness.__name__, robustness.CELLS, g) == [
         "results/robustness/xlmr_large/baseline/seed1/xnli.json",
         "results/robustness/xlmr_large/mnli/seed1/xnli.json",
     ]
-    cell = g.robustness_cell("xlmr_large", "mnli", 1, "xnli")
+    cell = robustness.robustness_cell(g, "xlmr_large", "mnli", 1, "xnli")
     assert cell["languages"] == ["de", "en"] and cell["max_examples"] == 1000
     assert set(cell["perturbations"]) == {
         "char_swap", "char_substitute", "char_insert", "char_delete", "word_drop", "word_swap"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from xstilts import analyses
 from xstilts.analyses import similarity
 
 
@@ -87,8 +88,12 @@ def test_similarity_against_gain_and_robustness_per_family():
 def test_embedding_tasks_on_the_demo_model(demo_workdir, demo_model, tmp_path):
     features = {t: str(demo_workdir / "features" / t) for t in ("mnli", "xnli", "pawsx")}
     cell = {"model": "demo_tiny", "layer": 2, "examples": 16, "precision": "fp32"}
-    table = similarity.embed_tasks(demo_model, features, cell, tmp_path / "sim.csv")
-    assert len(table) == 9 and (tmp_path / "sim.csv").exists()
+    # as the rule task_similarity runs it (workflow/scripts/analysis_cell.py)
+    inputs = {"encoder": str(demo_model), "features": list(features.values())}
+    out = {"similarity": str(tmp_path / "sim.csv")}
+    analyses.run_cell(cell | {"features": features}, inputs, out, rule="task_similarity")
+    table = pd.read_csv(tmp_path / "sim.csv")
+    assert len(table) == 9
     m = table.pivot_table(index="task_a", columns="task_b", values="similarity")
     assert np.allclose(np.diag(m), 1.0) and np.allclose(m, m.T)
     raw = table.pivot_table(index="task_a", columns="task_b", values="raw_cosine")
@@ -104,7 +109,5 @@ def test_no_points_gives_empty_tables_and_a_figure(tmp_path):
     gains = _gains([])
     points, corr = similarity.analyse(sim, gains, None)
     assert points.empty and corr.empty and "spearman" in corr.columns
-    from xstilts.summary import figures as plots
-
-    plots.similarity(sim, points, corr, tmp_path / "s.png")
+    similarity.figure(sim, points, corr, tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 0

@@ -114,15 +114,49 @@ def test_no_import_cycle_between_modules_or_packages():
 
 def test_every_analysis_has_the_one_interface():
     from xstilts import analyses
+    from xstilts.grid import config, paths
 
     modules = {p.stem for p in (PACKAGE / "analyses").glob("*.py") if p.stem != "__init__"}
     assert set(analyses.NAMES) == modules  # every analysis module is registered
-    for analysis in analyses.all_analyses():
-        for member in ("NAME", "REPORT", "enabled", "outputs", "inputs", "spec", "summarize"):
+    schema = config.schema()
+    for name, analysis in zip(analyses.NAMES, analyses.all_analyses(), strict=True):
+        members = ("NAME", "REPORT", "SCHEMA", "CELLS", "enabled", "outputs", "inputs", "spec")
+        for member in (*members, "summarize"):
             assert hasattr(analysis, member), f"{analysis.__name__} lacks {member}"
-        if analysis.REPORT is not None:
-            assert (REPO / "workflow/report" / analysis.REPORT[1]).exists()
+        if analysis.REPORT is not None:  # a section title (numbered by the report) and a caption
+            title, caption = analysis.REPORT
+            assert not title[0].isdigit(), f"{name}: the report numbers its sections"
+            assert (REPO / "workflow/report" / caption).exists()
         assert analyses.by_rule(f"{analysis.NAME}_summary") is analysis
+        # its config sections are in the schema; its summary files in its own folder
+        for key in yaml.safe_load(analysis.SCHEMA or "{}"):
+            assert key.startswith("$") or key in schema["properties"], f"{name}: {key}"
+        folder = paths.analysis_dir(name) + "/"
+        assert all(p.startswith(folder) for p in analysis.outputs(_quickstart_grid()).values())
+        jobs = analysis.CELLS
+        if jobs is not None:  # its cell jobs: a rule of its own, a function that runs a cell
+            assert isinstance(jobs, analyses.CellJobs) and callable(getattr(analysis, jobs.run))
+            for pattern in analyses.cell_outputs(analysis.__name__, jobs).values():
+                assert pattern.startswith(f"results/{name}/{jobs.key}")
+
+
+def test_the_analyses_sections_keep_their_place_in_the_schema():
+    """Merged from their modules where schema.yaml had them (after retrieval; before
+    benchmarks): the validated config's defaults are filled in this order, which the resolved
+    config's params keep."""
+    from xstilts.grid import config
+
+    keys = list(config.schema()["properties"])
+    assert keys[keys.index("retrieval") + 1] == "robustness"
+    assert keys[keys.index("benchmarks") - 1] == "similarity"
+    raw = yaml.safe_load((PACKAGE / "grid/schema.yaml").read_text())
+    assert "robustness" not in raw["properties"] and "similarity" not in raw["properties"]
+
+
+def _quickstart_grid():
+    from xstilts import grid
+
+    return grid.Grid(grid.load(REPO / "config/quickstart.yaml", check_local=False))
 
 
 def _pyproject() -> dict:

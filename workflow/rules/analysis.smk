@@ -1,46 +1,32 @@
-# Research analyses on the per-cell outputs: robustness, task similarity, task order and
-# training length.
-
-# Robustness (config key robustness): each trained target model of the chosen arms is scored on
-# noisy and adversarial copies of its test inputs; one summary groups the drops by family.
+# Research analyses (xstilts.analyses, one plug-in module each): their per-cell jobs, then one
+# summary rule per analysis.
 
 
-rule evaluate_robustness:
-    input:
-        model=target_model,
-        data=robustness_data,
-    output:
-        scores=paths.ROBUSTNESS,
-    log:
-        "logs/evaluate_robustness/{model}/{arm}/seed{seed}/{target}.log",
-    benchmark:
-        "benchmarks/evaluate_robustness/{model}/{arm}/seed{seed}/{target}.tsv"
-    conda:
-        "../../envs/train.yaml"
-    params:
-        cell=robustness_cell,
-    script:
-        "../scripts/evaluate_robustness.py"
+# One rule per analysis that has jobs of its own, one job per cell (CELLS: its rule name, the
+# cell's wildcards, its params and inputs): robustness (config key robustness: each trained
+# target model of the chosen arms scored on noisy and adversarial copies of its test inputs,
+# rule evaluate_robustness) and task similarity (config key similarity: every task embedded by
+# the pretrained encoder, rule task_similarity).
+for analysis in analyses.with_cells():
+    jobs = analysis.CELLS
 
-
-# Task similarity (config key similarity): every task embedded by the pretrained encoder, then
-# related to the gains and the robustness of each single-task arm, per language family.
-rule task_similarity:
-    input:
-        encoder=model_dir,
-        features=similarity_features,
-    output:
-        similarity=paths.SIMILARITY,
-    log:
-        "logs/task_similarity/{model}.log",
-    benchmark:
-        "benchmarks/task_similarity/{model}.tsv"
-    conda:
-        "../../envs/train.yaml"
-    params:
-        cell=similarity_cell,
-    script:
-        "../scripts/task_similarity.py"
+    rule:
+        name:
+            jobs.rule
+        input:
+            unpack(analysis_cell_inputs(jobs)),
+        output:
+            **analyses.cell_outputs(analysis.__name__, jobs),
+        log:
+            f"logs/{jobs.rule}/{jobs.key}.log",
+        benchmark:
+            f"benchmarks/{jobs.rule}/{jobs.key}.tsv"
+        conda:
+            f"../../envs/{jobs.env}.yaml"
+        params:
+            cell=analysis_cell_params(jobs),
+        script:
+            "../scripts/analysis_cell.py"
 
 
 # One summary rule per analysis (xstilts.analyses, in the order of the report): robustness,

@@ -82,19 +82,19 @@ if _COMMAND_ERROR:
 
 
 def reported(analysis):
-    """An analysis's summary outputs, its figures wrapped in report() under its category and
+    """An analysis's summary outputs, its figures wrapped in report() under its section and
     caption; a figure named figure_<target> is labelled with its target."""
     out = analysis.outputs(GRID)
     if analysis.REPORT is None:
         return out
-    category, caption = analysis.REPORT
+    title, caption = analysis.REPORT
     for name, path in out.items():
         if name == "figure" or name.startswith("figure_"):
             target = name.removeprefix("figure_") if name != "figure" else None
             out[name] = report(
                 path,
                 caption=f"../report/{caption}",
-                category=section(category),
+                category=section(title),
                 labels={"target": target} if target else {"figure": Path(path).name},
             )
     return out
@@ -107,32 +107,14 @@ def analysis_params(analysis):
     return {"spec": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
-def similarity_features(wildcards):
-    return list(GRID.similarity_cell(wildcards.model)["features"].values())
+def analysis_cell_inputs(jobs):
+    """A cell job's named input files (its analysis's ``CELLS.inputs``)."""
+    return lambda wc: jobs.inputs(GRID, **dict(wc.items()))
 
 
-def similarity_cell(wildcards):
-    return xgrid.canonical(GRID.similarity_cell(wildcards.model))
-
-
-def robustness_data(wildcards):
-    """The raw test files of the languages a robustness job perturbs."""
-    from xstilts import tasks
-
-    languages = GRID.languages(wildcards.target)
-    return [
-        str(s.path(GRID.data_kind))
-        for s in tasks.get(wildcards.target).test
-        if s.language in languages
-    ]
-
-
-def robustness_cell(wildcards):
-    return xgrid.canonical(
-        GRID.robustness_cell(
-            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
-        )
-    )
+def analysis_cell_params(jobs):
+    """A cell job's params: its analysis's ``CELLS.cell``, as one canonical JSON string."""
+    return lambda wc: xgrid.canonical(jobs.cell(GRID, **dict(wc.items())))
 
 
 def model_spec(wildcards):
@@ -285,39 +267,22 @@ def summary_spec(wildcards):
 # What `snakemake --report report.html` shows: category, caption (workflow/report/) per output;
 # the other summary files (CSV, Parquet, LaTeX) are results for downstream use, not the report.
 REPORTED = {
-    "heatmap": ("1. Main grid", "gains_heatmap.rst"),
-    "table_md": ("1. Main grid", "arm_target.rst"),
-    "table_tex": ("1. Main grid", "arm_target_tex.rst"),
-    "best_csv": ("1. Main grid", "best_per_target.rst"),
-    "overview": ("1. Main grid", "overview.rst"),
+    "heatmap": ("Main grid", "gains_heatmap.rst"),
+    "table_md": ("Main grid", "arm_target.rst"),
+    "table_tex": ("Main grid", "arm_target_tex.rst"),
+    "best_csv": ("Main grid", "best_per_target.rst"),
+    "overview": ("Main grid", "overview.rst"),
     "languages_html": ("Per-language scores and gains", "scores_by_language.rst"),
     "training_html": ("Training", "training.rst"),
     "training_curves": ("Training", "training_curves.rst"),
 }
 
 
-def report_sections():
-    """The report's sections this grid has, in the menu's order: the main grid, per
-    language, retrieval (when scored), training, each research analysis asked for, the
-    provenance and the configuration."""
-    titles = ["Main grid", "Per-language scores and gains"]
-    titles += ["Retrieval"] if GRID.retrieval_targets else []
-    titles.append("Training")
-    for analysis in analyses.all_analyses():
-        if analysis.REPORT is not None and analysis.enabled(GRID):
-            titles.append(re.sub(r"^\d+\.\s*", "", analysis.REPORT[0]))
-    return titles + ["Provenance", "Configuration"]
-
-
-def section(category):
-    """The report category of a section ("Retrieval", or "3. Retrieval" as an analysis may
-    name it), numbered by its place among the sections this grid has: the menu (sorted by
-    name) lists them in order, without gaps."""
-    title = re.sub(r"^\d+\.\s*", "", category)
-    titles = report_sections()
-    width = len(str(len(titles)))  # "01." before "10.": the menu sorts by name
-    number = f"{titles.index(title) + 1:0{width}d}" if title in titles else None
-    return f"{number}. {title}" if number else category
+def section(title):
+    """The report category of a section title, numbered by its place among the sections this
+    grid has (xstilts.analyses.report_sections: the main grid's, then each analysis's).
+    """
+    return analyses.section(GRID, title)
 
 
 def summary_report_outputs():

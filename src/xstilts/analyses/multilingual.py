@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts.analyses import sequences
-from xstilts.grid import BASELINE
+from xstilts.grid import BASELINE, paths
 from xstilts.summary.read import read_scores
 from xstilts.summary.tables import per_language_summary
 
-SUMMARY_DIR = "results/summary/multilingual"
+SUMMARY_DIR = paths.analysis_dir(__name__)
 FILES = {
     "scores_csv": "multilingual_scores.csv",
     "seen_csv": "gains_seen_unseen.csv",
@@ -216,6 +216,8 @@ def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str])
 
 NAME = "multilingual"  # config keys translated and mlm; its summary rule is multilingual_summary
 REPORT = None  # tables only: not in the HTML report
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:

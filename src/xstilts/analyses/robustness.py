@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xstilts import languages
+from xstilts import analyses, languages
 from xstilts import tasks as task_registry
 from xstilts.data import perturb
 from xstilts.data import sources as data_sources
+from xstilts.grid import paths
 from xstilts.tasks.base import Task, map_rows
 
 if TYPE_CHECKING:
@@ -215,8 +216,6 @@ def by_family(long: pd.DataFrame) -> pd.DataFrame:
 def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str]) -> None:
     """From every robustness cell's results (``inputs['results']``): robustness_long.csv,
     robustness_by_family.csv and one figure per target."""
-    from xstilts.summary import figures as plots
-
     long = read_results(inputs["results"])
     long.to_csv(outputs["long_csv"], index=False)
     families = by_family(long)
@@ -224,13 +223,182 @@ def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str])
     for name, path in outputs.items():
         if name.startswith("figure_"):
             target = name.removeprefix("figure_")
-            plots.robustness(long[long["target"] == target], target, path)
+            figure(long[long["target"] == target], target, path)
+
+
+def figure(long: pd.DataFrame, target: str, out) -> None:
+    """Drop from the clean score under each perturbation on one target: by language family
+    (left; mean over arms, seeds and the family's languages) and by arm (right; mean over
+    seeds and languages)."""
+    from xstilts.summary.figures import empty, plt, sns
+
+    fig, axes = plt.subplots(
+        1, 2, figsize=(12, 1.8 + 0.45 * max(4, long.family.nunique() if len(long) else 1)),
+        dpi=120, layout="constrained",
+    )  # fmt: skip
+    if long.empty:
+        for ax in axes:
+            empty(ax, f"no robustness results for {target}")
+    else:
+        columns = list(dict.fromkeys(long.perturbation))
+        order = [f for f in languages.FAMILY_ORDER if f in set(long.family)]
+        order += [f for f in dict.fromkeys(long.family) if f not in order]
+        panels = [
+            ("family", order, "language family"),
+            ("arm", list(dict.fromkeys(long.arm)), "intermediate-task arm"),
+        ]
+        bound = max(1.0, float(long.groupby(["family", "perturbation"])["drop"].mean().abs().max()))
+        for ax, (key, rows, label) in zip(axes, panels, strict=True):
+            table = long.pivot_table(index=key, columns="perturbation", values="drop")
+            sns.heatmap(
+                table.reindex(index=rows, columns=columns), ax=ax, annot=True, fmt=".1f",
+                cmap="rocket_r", vmin=min(0.0, -bound), vmax=bound, linewidths=0.5,
+                cbar_kws={"label": "drop from clean (points)"},
+            )  # fmt: skip
+            ax.set_xlabel("perturbation of the test input")
+            ax.set_ylabel(label)
+            ax.tick_params(axis="x", rotation=30)
+            ax.tick_params(axis="y", rotation=0)
+    fig.suptitle(f"{target}: score drop under perturbed inputs (clean − perturbed, points)")
+    fig.savefig(out)
+    plt.close(fig)
+
+
+# ---- its cells: one job per (model, arm, seed, target), rule evaluate_robustness ----
+
+
+def robustness_cells(grid) -> list[dict]:
+    """The wildcards of every robustness cell: each model, arm, seed and target it tests."""
+    section = grid.config["robustness"]
+    return [
+        {"model": m, "arm": a, "seed": s, "target": t}
+        for m in grid.models
+        for a in section["arms"]
+        for s in grid.seeds
+        for t in section["targets"]
+    ]
+
+
+def robustness_cell(grid, model: str, arm: str, seed: int | str, target: str) -> dict:
+    """A robustness cell's params: the evaluation cell's, with the perturbations."""
+    section = grid.config["robustness"]
+    return grid.evaluation_cell(model, arm, seed, target) | {
+        "max_seq_length": grid.max_seq_length(target),
+        "max_examples": section["max_examples"],
+        "perturbation_seed": section["seed"],
+        "perturbations": section["perturbations"],
+        "adversarial": section["adversarial"],
+        "data": grid.data_kind,
+    }
+
+
+def robustness_inputs(grid, model: str, arm: str, seed: int | str, target: str) -> dict:
+    """The trained target model, and the raw test files of the languages the job perturbs."""
+    languages = grid.languages(target)
+    return {
+        "model": grid.target_model_dir(model, arm, seed, target),
+        "data": [
+            str(s.path(grid.data_kind))
+            for s in task_registry.get(target).test
+            if s.language in languages
+        ],
+    }
+
+
+def evaluate_cell(cell: dict, inputs: dict, outputs: dict) -> None:
+    evaluate_robustness(inputs["model"], cell, cell["data"], outputs["scores"])
 
 
 # ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
 
 NAME = "robustness"  # config key; its summary rule is robustness_summary
-REPORT = ("4. Research arms: robustness", "robustness.rst")  # category, caption
+REPORT = ("Research arms: robustness", "robustness.rst")  # section title, caption
+CELLS = analyses.CellJobs(
+    rule="evaluate_robustness",
+    key="{model}/{arm}/seed{seed}/{target}",
+    outputs={"scores": ".json"},
+    cells=robustness_cells,
+    cell=robustness_cell,
+    inputs=robustness_inputs,
+    run="evaluate_cell",
+)
+SUMMARY_DIR = paths.analysis_dir(__name__)
+SCHEMA = """
+$after: retrieval
+$defs:
+  robust_target: {enum: []}  # targets whose inputs noise and attacks may change (filled)
+robustness:
+  description: >-
+    trained target models scored on perturbed test inputs (character and word noise, a greedy
+    black-box attack); the drop from clean per language, grouped by language family
+  type: object
+  default: {}
+  additionalProperties: false
+  properties:
+    targets:
+      description: classification and QA targets of this grid to test (none = off)
+      type: array
+      items: {$ref: "#/$defs/robust_target"}
+      uniqueItems: true
+      default: []
+    arms:
+      description: arms to test (default all of the grid's)
+      type: array
+      items: {type: string}
+      minItems: 1
+      uniqueItems: true
+    max_examples:
+      description: the first n test examples of every language are scored clean and perturbed
+      type: integer
+      minimum: 1
+      default: 1000
+    seed:
+      description: seed of the perturbations (the same perturbed inputs for every arm)
+      type: integer
+      minimum: 0
+      default: 0
+    perturbations:
+      description: name → noise; char ops insert, delete, swap, substitute; word ops drop, swap
+      type: object
+      default:
+        char_swap: {level: char, op: swap, rate: 0.05}
+        char_substitute: {level: char, op: substitute, rate: 0.05}
+        char_insert: {level: char, op: insert, rate: 0.05}
+        char_delete: {level: char, op: delete, rate: 0.05}
+        word_drop: {level: word, op: drop, rate: 0.1}
+        word_swap: {level: word, op: swap, rate: 0.1}
+      additionalProperties:
+        type: object
+        additionalProperties: false
+        required: [level, op, rate]
+        properties:
+          level: {enum: [char, word]}
+          op: {enum: [insert, delete, swap, substitute, drop]}
+          rate: {type: number, exclusiveMinimum: 0, maximum: 1}
+    adversarial:
+      description: greedy word substitution by misspellings, with the example's score as oracle
+      type: object
+      default: {}
+      additionalProperties: false
+      properties:
+        max_examples:
+          description: the first n test examples of every language are attacked (0 = off)
+          type: integer
+          minimum: 0
+          default: 200
+        query_budget: {type: integer, minimum: 1, default: 100}
+        candidates:
+          description: misspellings tried per word
+          type: integer
+          minimum: 1
+          default: 5
+        max_words:
+          description: the largest fraction of an input's words the attack may change
+          type: number
+          exclusiveMinimum: 0
+          maximum: 1
+          default: 0.25
+"""
 
 
 def enabled(grid) -> bool:
@@ -239,11 +407,11 @@ def enabled(grid) -> bool:
 
 def summary_outputs(targets: list[str]) -> dict[str, str]:
     out = {
-        "long_csv": "results/summary/robustness/robustness_long.csv",
-        "family_csv": "results/summary/robustness/robustness_by_family.csv",
+        "long_csv": f"{SUMMARY_DIR}/robustness_long.csv",
+        "family_csv": f"{SUMMARY_DIR}/robustness_by_family.csv",
     }
     for target in targets:
-        out[f"figure_{target}"] = f"results/summary/robustness/{target}.png"
+        out[f"figure_{target}"] = f"{SUMMARY_DIR}/{target}.png"
     return out
 
 
@@ -253,7 +421,7 @@ def outputs(grid) -> dict[str, str]:
 
 def inputs(grid) -> dict[str, list[str]]:
     """Every robustness cell's results (rule evaluate_robustness)."""
-    return {"results": grid.robustness_files()}
+    return {"results": analyses.cell_files(__name__, CELLS, grid)}
 
 
 def spec(grid) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE, Grid
+from xstilts.grid import BASELINE, Grid, paths
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, task_scores
 
-SUMMARY_DIR = "results/summary/sequences"
+SUMMARY_DIR = paths.analysis_dir(__name__)
 FILES = {
     "scores_csv": "sequence_scores.csv",
     "pairs_csv": "order_pairs.csv",
@@ -95,8 +95,6 @@ def pairs_markdown(pairs: pd.DataFrame) -> str:
 def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
     """``spec``: cells (xstilts.grid.Grid.research_cells of the sequence and reference arms)
     and pairs (order pairs). Writes the arm scores, the order comparisons and a figure."""
-    from xstilts.summary import figures as plots
-
     cells = spec["cells"]
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -105,13 +103,56 @@ def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str])
     scores.to_csv(outputs["scores_csv"], index=False)
     pairs.to_csv(outputs["pairs_csv"], index=False)
     Path(outputs["pairs_md"]).write_text(pairs_markdown(pairs))
-    plots.sequence_orders(scores, spec["arms"], outputs["figure"])
+    figure(scores, spec["arms"], outputs["figure"])
+
+
+def figure(scores: pd.DataFrame, sequences: list[str], out) -> None:
+    """Each target's score (mean over seeds and languages) of the baseline, each task trained
+    alone and every order of the sequences: a panel per (model, target)."""
+    from xstilts.summary.figures import empty, plt, sns
+
+    targets = list(dict.fromkeys(scores.target)) if len(scores) else []
+    models = list(dict.fromkeys(scores.model)) if len(scores) else []
+    fig, axes = plt.subplots(
+        max(1, len(models)), max(1, len(targets)),
+        figsize=(1 + 4 * max(1, len(targets)), 0.5 + 3.7 * max(1, len(models))),
+        dpi=120, layout="constrained", squeeze=False,
+    )  # fmt: skip
+    if not targets:
+        empty(axes[0][0], "no sequence arms scored")
+    order = [a for a in dict.fromkeys(scores.arm) if a not in sequences] if targets else []
+    order += [a for a in sequences if targets and a in set(scores.arm)]
+    for row, model in zip(axes, models, strict=False):
+        for ax, target in zip(row, targets, strict=False):
+            data = scores[(scores.target == target) & (scores.model == model)]
+            if data.empty:
+                empty(ax, f"{model}: no {target} scores")
+                continue
+            kind = ["sequence" if a in sequences else "reference" for a in data.arm]
+            sns.barplot(
+                data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
+                palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
+            )  # fmt: skip
+            for container in ax.containers:
+                ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
+            ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
+            ax.set_title(f"{target} ({model})" if len(models) > 1 else target)
+            ax.set_xlabel("score (mean over languages and seeds)")
+            ax.set_ylabel("arm (sequences: tasks in training order)")
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+    fig.suptitle("Order of sequential intermediate tasks (blue) against the baseline and each "
+                 "task alone (grey)")  # fmt: skip
+    fig.savefig(out)
+    plt.close(fig)
 
 
 # ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
 
 NAME = "sequence"  # config key sequences; its summary rule is sequence_summary
-REPORT = ("6. Research arms: task order", "sequences.rst")  # category, caption
+REPORT = ("Research arms: task order", "sequences.rst")  # section title, caption
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:

@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xstilts import languages
+from xstilts import analyses, languages
 from xstilts import tasks as task_registry
+from xstilts.grid import paths
 
 log = logging.getLogger("xstilts")
 
@@ -188,8 +189,6 @@ def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str])
     """From each model's task similarities, the main grid's gains and (when the grid has
     one) the robustness table: the similarity table, the points, the correlations per family
     and outcome, and a figure."""
-    from xstilts.summary import figures as plots
-
     similarity = pd.concat([pd.read_csv(f) for f in inputs["similarity"]], ignore_index=True)
     similarity.to_csv(outputs["similarity_csv"], index=False)
     (gains_file,) = inputs["gains"]
@@ -198,14 +197,117 @@ def summarize(inputs: dict[str, list[str]], spec: None, outputs: dict[str, str])
     points, correlations = analyse(similarity, gains, robust)
     points.to_csv(outputs["points_csv"], index=False)
     correlations.to_csv(outputs["correlations_csv"], index=False)
-    plots.similarity(similarity, points, correlations, outputs["figure"])
+    figure(similarity, points, correlations, outputs["figure"])
     log.info("similarity: %s", json.dumps(correlations.to_dict("records"))[:2000])
+
+
+def figure(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataFrame, out) -> None:
+    """The intermediate × target similarity matrix, and gain (and robustness gain) against
+    similarity over all languages, one point per (arm, target), coloured by target."""
+    from xstilts.summary.figures import plt, sns
+
+    outcomes = [o for o in ("gain", "robustness_gain") if o in points]
+    fig, axes = plt.subplots(
+        1, 1 + len(outcomes), figsize=(6 + 5 * len(outcomes), 5.5), dpi=120, layout="constrained"
+    )
+    model = table.model.iloc[0]
+    arms = sorted(set(points.arm)) or sorted(set(table.task_a))
+    targets = list(dict.fromkeys(points.target)) or sorted(set(table.task_b))
+    matrix = table[table.model == model].pivot_table(
+        index="task_a", columns="task_b", values="similarity"
+    )
+    sns.heatmap(
+        matrix.reindex(index=arms, columns=targets), ax=axes[0], annot=True, fmt=".2f",
+        cmap="vlag", center=0, vmin=-1, vmax=1, cbar_kws={"label": "centred cosine"},
+    )  # fmt: skip
+    axes[0].set_xlabel("target task")
+    axes[0].set_ylabel("intermediate task")
+    axes[0].set_title(f"task similarity ({model}, pretrained encoder)", fontsize=9)
+    overall = points[(points.family == "all") & (points.model == model)]
+    labels = {"gain": "gain over baseline (points)", "robustness_gain": "robustness gain (points)"}
+    for ax, outcome in zip(axes[1:], outcomes, strict=True):
+        data = overall.dropna(subset=[outcome])
+        sns.scatterplot(
+            data=data, x="similarity", y=outcome, hue="target", style="target", ax=ax,
+            palette="colorblind", s=60,
+        )  # fmt: skip
+        ax.axhline(0, color="black", linewidth=0.6)
+        rho = correlations[
+            (correlations.model == model)
+            & (correlations.family == "all")
+            & (correlations.outcome == outcome)
+        ]
+        value = rho.spearman.iloc[0] if len(rho) else float("nan")
+        ax.set_title(f"{labels[outcome]} vs similarity: Spearman ρ = {value:.2f}", fontsize=9)
+        ax.set_xlabel("similarity of the intermediate task to the target (centred cosine)")
+        ax.set_ylabel(labels[outcome])
+    fig.savefig(out)
+    plt.close(fig)
+
+
+# ---- its cells: one job per model, rule task_similarity ----
+
+
+def similarity_cells(grid) -> list[dict]:
+    """The wildcards of every similarity cell: each model, when the config asks for it."""
+    if not grid.config["similarity"]["enabled"]:
+        return []
+    return [{"model": m} for m in grid.models]
+
+
+def similarity_cell(grid, model: str) -> dict:
+    """A similarity cell's params: the layer, the examples and each task's features."""
+    return {
+        "model": model,
+        "layer": grid.retrieval_layer(model),
+        "examples": grid.config["similarity"]["examples"],
+        "precision": grid.config["precision"],
+        "features": {t: grid.features_dir(model, t) for t in grid.similarity_tasks()},
+    }
+
+
+def similarity_inputs(grid, model: str) -> dict:
+    """The pretrained encoder and the prepared features of every task it embeds."""
+    return {
+        "encoder": grid.model_dir(model),
+        "features": list(similarity_cell(grid, model)["features"].values()),
+    }
+
+
+def embed_cell(cell: dict, inputs: dict, outputs: dict) -> None:
+    embed_tasks(inputs["encoder"], cell["features"], cell, outputs["similarity"])
 
 
 # ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
 
 NAME = "similarity"  # config key; its summary rule is similarity_summary
-REPORT = ("5. Research arms: task similarity", "similarity.rst")  # category, caption
+REPORT = ("Research arms: task similarity", "similarity.rst")  # section title, caption
+CELLS = analyses.CellJobs(
+    rule="task_similarity",
+    key="{model}",
+    outputs={"similarity": ".csv"},
+    cells=similarity_cells,
+    cell=similarity_cell,
+    inputs=similarity_inputs,
+    run="embed_cell",
+)
+SUMMARY_DIR = paths.analysis_dir(__name__)
+SCHEMA = """
+similarity:
+  description: >-
+    similarity of every intermediate task to every target from the pretrained encoder, related
+    to gains and robustness per language family
+  type: object
+  default: {}
+  additionalProperties: false
+  properties:
+    enabled: {type: boolean, default: false}
+    examples:
+      description: English training inputs embedded per task (the first n)
+      type: integer
+      minimum: 2
+      default: 1000
+"""
 
 
 def enabled(grid) -> bool:
@@ -213,24 +315,22 @@ def enabled(grid) -> bool:
 
 
 def outputs(grid=None) -> dict[str, str]:
-    root = "results/summary/similarity"
     return {
-        "similarity_csv": f"{root}/task_similarity.csv",
-        "points_csv": f"{root}/similarity_points.csv",
-        "correlations_csv": f"{root}/correlations.csv",
-        "figure": f"{root}/similarity.png",
+        "similarity_csv": f"{SUMMARY_DIR}/task_similarity.csv",
+        "points_csv": f"{SUMMARY_DIR}/similarity_points.csv",
+        "correlations_csv": f"{SUMMARY_DIR}/correlations.csv",
+        "figure": f"{SUMMARY_DIR}/similarity.png",
     }
 
 
 def inputs(grid) -> dict[str, list[str]]:
     """Each model's task similarities (rule task_similarity), the main grid's gains and the
     robustness table the similarity is related to, when the grid has one."""
-    from xstilts import grid as xgrid
     from xstilts.analyses import robustness
 
     return {
-        "similarity": grid.similarity_files(),
-        "gains": [xgrid.summary_outputs()["gains_csv"]],
+        "similarity": analyses.cell_files(__name__, CELLS, grid),
+        "gains": [paths.summary_outputs()["gains_csv"]],
         "robustness": [robustness.outputs(grid)["long_csv"]] if robustness.enabled(grid) else [],
     }
 

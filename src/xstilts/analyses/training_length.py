@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE_AT_0
+from xstilts.grid import BASELINE_AT_0, paths
 from xstilts.summary.read import read_scores, task_scores
 
-SUMMARY_DIR = "results/summary/training_length"
+SUMMARY_DIR = paths.analysis_dir(__name__)
 FRACTION = 0.95
 OTHERS = "others"  # the mean curve of the non-English languages
 CELL = ["model", "task", "arm", "label", "budget", "value", "unit", "seed", "target"]
@@ -107,8 +107,6 @@ def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str])
     """``spec``: cells (every budget-axis cell on the curve targets, with its task, budget,
     value and unit) and targets. Writes the curves, the convergence table, the budget table and
     one figure per target."""
-    from xstilts.summary import figures as plots
-
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     cells = spec["cells"]
@@ -119,13 +117,73 @@ def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str])
     conv.to_csv(outputs["convergence_csv"], index=False)
     budgets.to_csv(outputs["budgets_csv"], index=False)
     for target in spec["targets"]:
-        plots.training_length(curves, budgets, target, outputs[f"figure_{target}"])
+        figure(curves, budgets, target, outputs[f"figure_{target}"])
+
+
+def figure(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> None:
+    """Learning curves of target training per intermediate budget (English validation; the
+    mean of the other languages), and the test score and the steps to 95 % of the final
+    English score against the budget."""
+    from xstilts.summary.figures import empty, plt, sns
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), dpi=120, layout="constrained")
+    axes = axes.ravel()
+    data = curves[curves.target == target]
+    if data.empty:
+        for ax in axes:
+            empty(ax, f"no learning curves for {target}")
+    else:
+        hue_order = list(dict.fromkeys(data.sort_values(["task", "value"]).label))
+        english = data[data.language == "en"]
+        others = (
+            data[data.language != "en"]
+            .groupby(["model", "label", "seed", "step"], as_index=False)["score"]
+            .mean()
+        )
+        panels = [
+            (english, "English (validation)"),
+            (others, "other languages (mean, test sample)"),
+        ]
+        for ax, (frame, title) in zip(axes[:2], panels, strict=True):
+            if frame.empty:
+                empty(ax, f"no {title}")
+                continue
+            sns.lineplot(
+                data=frame, x="step", y="score", hue="label", hue_order=hue_order, ax=ax,
+                marker="o", errorbar="sd", palette="viridis",
+                style="model" if frame.model.nunique() > 1 else None,
+            )  # fmt: skip
+            ax.set_title(f"{target} learning curve: {title}", fontsize=9)
+            ax.set_xlabel("target-training step")
+            ax.set_ylabel("score")
+            ax.legend(title="intermediate budget", fontsize=8)
+        rows = budgets[budgets.target == target]
+        for ax, (y, label) in zip(
+            axes[2:],
+            [("test_score", "test score (mean over languages)"),
+             ("steps_to_95", "steps to 95 % of the final English score")],
+            strict=True,
+        ):  # fmt: skip
+            style = [c for c in ("model", "unit") if rows[c].nunique() > 1]
+            sns.lineplot(
+                data=rows, x="value", y=y, hue="task", marker="o", ax=ax, errorbar="sd",
+                style=style[0] if style else None,
+            )  # fmt: skip
+            units = " or ".join(dict.fromkeys(rows.unit))
+            ax.set_xlabel(f"intermediate-training budget ({units}; 0 = baseline)")
+            ax.set_ylabel(label)
+            ax.set_title(f"{target}: {label} by budget", fontsize=9)
+    fig.suptitle(f"{target}: intermediate-training length, convergence and accuracy")
+    fig.savefig(out)
+    plt.close(fig)
 
 
 # ---- the analysis (xstilts.analyses: what the workflow asks of every analysis) ----
 
 NAME = "training_length"  # config key; its summary rule is training_length_summary
-REPORT = ("7. Research arms: training length", "training_length.rst")  # category, caption
+REPORT = ("Research arms: training length", "training_length.rst")  # section title, caption
+CELLS = None  # no jobs of its own: its summary reads finished cells
+SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:

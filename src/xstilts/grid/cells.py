@@ -183,27 +183,6 @@ class Cells:
             "precision": self.config["precision"],
         }
 
-    # ---- robustness ----
-    def robustness_cell(self, model: str, arm: str, seed: int, target: str) -> dict:
-        section = self.config["robustness"]
-        return self.evaluation_cell(model, arm, seed, target) | {
-            "max_seq_length": self.max_seq_length(target),
-            "max_examples": section["max_examples"],
-            "perturbation_seed": section["seed"],
-            "perturbations": section["perturbations"],
-            "adversarial": section["adversarial"],
-            "data": self.data_kind,
-        }
-
-    def similarity_cell(self, model: str) -> dict:
-        return {
-            "model": model,
-            "layer": self.retrieval_layer(model),
-            "examples": self.config["similarity"]["examples"],
-            "precision": self.config["precision"],
-            "features": {t: self.features_dir(model, t) for t in self.similarity_tasks()},
-        }
-
     def labels_spec(self) -> dict:
         """target → (features dir of the first model, languages): gold does not depend on
         the model's tokenizer."""

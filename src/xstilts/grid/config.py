@@ -4,6 +4,7 @@ error is one sentence naming the key and the fix (``ConfigError``)."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from pathlib import Path
@@ -130,12 +131,61 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+# the research analyses (xstilts.analyses): each module owns its config sections (its SCHEMA)
+ANALYSES = Path(__file__).parents[1] / "analyses"
+
+
+def _module_constant(path: Path, name: str):
+    """A module-level constant of a Python file (a literal), read without importing it."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    return None
+
+
+def analysis_sections(folder: Path = ANALYSES) -> list[dict]:
+    """Each research analysis's config sections (its module's ``SCHEMA``, a YAML string), in
+    the order of ``analyses.NAMES``. Read from the modules' source as data: the analyses import
+    the grid, so the grid never imports them."""
+    out = []
+    for name in _module_constant(folder / "__init__.py", "NAMES"):
+        text = _module_constant(folder / f"{name}.py", "SCHEMA")
+        if text:
+            out.append(yaml.safe_load(text))
+    return out
+
+
+def _merge_analyses(out: dict, fragments: list[dict]) -> None:
+    """Each analysis's sections into the schema's properties, after the key its ``$after``
+    names, else before ``benchmarks`` (the order the validated config's defaults are filled
+    in, which the resolved config keeps: the rule resolved_config's params), and its
+    ``$defs``."""
+    for fragment in fragments:
+        fragment = dict(fragment)
+        out["$defs"].update(fragment.pop("$defs", {}))
+        keys = list(out["properties"])
+        after = fragment.pop("$after", None)
+        if after in keys:
+            at = keys.index(after) + 1
+        else:
+            at = keys.index("benchmarks") if "benchmarks" in keys else len(keys)
+        for key in fragment:
+            if key in out["properties"]:
+                raise ValueError(f"analysis config key {key!r} is already in the schema")
+        items = list(out["properties"].items())
+        out["properties"] = dict(items[:at] + list(fragment.items()) + items[at:])
+
+
 def schema(path: str | Path = SCHEMA) -> dict:
-    """The schema, its enums of task names filled from the task registry (one description of
-    each task: its role says where a config may name it)."""
+    """The schema, with each research analysis's sections merged in, and its enums of task
+    names filled from the task registry (one description of each task: its role says where a
+    config may name it)."""
     from xstilts import tasks
 
     out = yaml.safe_load(Path(path).read_text())
+    _merge_analyses(out, analysis_sections())
     out["$defs"]["task_name"]["enum"] = list(tasks.INTERMEDIATE_TASKS)
     out["$defs"]["target_name"]["enum"] = list(
         tasks.TARGET_TASKS + tasks.XTREME_R_TARGETS + tasks.ALTERNATIVE_TARGETS

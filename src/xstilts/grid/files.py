@@ -27,21 +27,6 @@ class Files:
     def features_dir(model: str, task: str) -> str:
         return paths.fill(paths.FEATURES, model=model, task=task)
 
-    def robustness_files(self) -> list[str]:
-        section = self.config["robustness"]
-        return [
-            paths.fill(paths.ROBUSTNESS, model=m, arm=a, seed=s, target=t)
-            for m in self.models
-            for a in section["arms"]
-            for s in self.seeds
-            for t in section["targets"]
-        ]
-
-    def similarity_files(self) -> list[str]:
-        if not self.config["similarity"]["enabled"]:
-            return []
-        return [paths.fill(paths.SIMILARITY, model=m) for m in self.models]
-
     def resource_files(self) -> list[str]:
         """Every model directory and Hub dataset file the grid reads: what `snakemake fetch`
         stages (a dataset read from data.local is imported by the run that needs it)."""

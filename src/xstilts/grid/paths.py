@@ -31,8 +31,6 @@ EVAL = "results/eval/{model}/{arm}/seed{seed}"
 PREDICTIONS = EVAL + "/predictions/{target}"
 SCORES = EVAL + "/scores/{target}.json"
 EXAMPLES = EVAL + "/examples/{target}.parquet"
-ROBUSTNESS = "results/robustness/{model}/{arm}/seed{seed}/{target}.json"
-SIMILARITY = "results/similarity/{model}.csv"
 # training checkpoints for resume: outside the declared outputs, removed when a job succeeds
 INTERMEDIATE_CHECKPOINTS = "results/checkpoints/intermediate/{model}/{arm}/seed{seed}"
 TARGET_CHECKPOINTS = "results/checkpoints/target/{model}/{arm}/seed{seed}/{target}"
@@ -73,11 +71,19 @@ LANGUAGE_GAINS = SUMMARY_DIR + "/language_gains/{target}.png"
 RESOLVED_CONFIG = SUMMARY_DIR + "/config.yaml"  # the config as validated: the report's section
 # which data, model and code every score came from (the provenance rule)
 PROVENANCE = SUMMARY_DIR + "/provenance.json"
-# each analysis's folder of summary files (xstilts.analyses)
-ANALYSIS_DIRS = {
-    name: f"{SUMMARY_DIR}/{name}"
-    for name in ("robustness", "similarity", "sequences", "training_length", "multilingual")
-}
+
+
+# ---- the research analyses (xstilts.analyses): folders named after each analysis's module ----
+def analysis_dir(module: str) -> str:
+    """An analysis's folder of summary files, results/summary/<module> (``module``: its name in
+    ``analyses.NAMES``, or the module's ``__name__``)."""
+    return f"{SUMMARY_DIR}/{module.rpartition('.')[2]}"
+
+
+def analysis_cells(module: str, key: str) -> str:
+    """The pattern of an analysis's per-cell files, results/<module>/<key> (``key``: the cell's
+    wildcards and the file's suffix, e.g. ``{model}/{arm}/seed{seed}/{target}.json``)."""
+    return f"results/{module.rpartition('.')[2]}/{key}"
 
 
 def fill(pattern: str, **values) -> str:

@@ -1,4 +1,5 @@
-"""Seaborn figures of the summary tables."""
+"""Seaborn figures of the summary tables (each research analysis draws its own figures in its
+module, with ``plt``, ``sns`` and ``empty`` from here)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 
-def _empty(ax, text: str) -> None:
+def empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center")
     ax.set_axis_off()
 
@@ -85,7 +86,7 @@ def family_gains(families: pd.DataFrame, out) -> None:
         squeeze=False, layout="constrained",
     )  # fmt: skip
     if not models:
-        _empty(axes[0, 0], "no gains: the grid has no baseline arm")
+        empty(axes[0, 0], "no gains: the grid has no baseline arm")
     bound = max(1.0, float(data.gain.abs().max())) if len(data) else 1.0
     for ax, model in zip(axes[:, 0], models, strict=False):
         rows = data[data.model == model]
@@ -135,7 +136,7 @@ def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], o
     )  # fmt: skip
     label = " and ".join(metrics) or "score"
     if not panels:
-        _empty(axes[0, 0], f"no gains for {target}: no baseline arm")
+        empty(axes[0, 0], f"no gains for {target}: no baseline arm")
     for ax, panel in zip(axes[:, 0], panels, strict=False):
         rows = per_lang[per_lang.panel == panel].set_index("language").reindex(order)
         bars = ax.bar(range(len(order)), rows["gain"].fillna(0.0), edgecolor="white")
@@ -160,181 +161,6 @@ def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], o
     plt.close(fig)
 
 
-def robustness(long: pd.DataFrame, target: str, out) -> None:
-    """Drop from the clean score under each perturbation on one target: by language family
-    (left; mean over arms, seeds and the family's languages) and by arm (right; mean over
-    seeds and languages)."""
-    from xstilts import languages as lang_table
-
-    fig, axes = plt.subplots(
-        1, 2, figsize=(12, 1.8 + 0.45 * max(4, long.family.nunique() if len(long) else 1)),
-        dpi=120, layout="constrained",
-    )  # fmt: skip
-    if long.empty:
-        for ax in axes:
-            _empty(ax, f"no robustness results for {target}")
-    else:
-        columns = list(dict.fromkeys(long.perturbation))
-        order = [f for f in lang_table.FAMILY_ORDER if f in set(long.family)]
-        order += [f for f in dict.fromkeys(long.family) if f not in order]
-        panels = [
-            ("family", order, "language family"),
-            ("arm", list(dict.fromkeys(long.arm)), "intermediate-task arm"),
-        ]
-        bound = max(1.0, float(long.groupby(["family", "perturbation"])["drop"].mean().abs().max()))
-        for ax, (key, rows, label) in zip(axes, panels, strict=True):
-            table = long.pivot_table(index=key, columns="perturbation", values="drop")
-            sns.heatmap(
-                table.reindex(index=rows, columns=columns), ax=ax, annot=True, fmt=".1f",
-                cmap="rocket_r", vmin=min(0.0, -bound), vmax=bound, linewidths=0.5,
-                cbar_kws={"label": "drop from clean (points)"},
-            )  # fmt: skip
-            ax.set_xlabel("perturbation of the test input")
-            ax.set_ylabel(label)
-            ax.tick_params(axis="x", rotation=30)
-            ax.tick_params(axis="y", rotation=0)
-    fig.suptitle(f"{target}: score drop under perturbed inputs (clean − perturbed, points)")
-    fig.savefig(out)
-    plt.close(fig)
-
-
-def similarity(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataFrame, out) -> None:
-    """The intermediate × target similarity matrix, and gain (and robustness gain) against
-    similarity over all languages, one point per (arm, target), coloured by target."""
-    outcomes = [o for o in ("gain", "robustness_gain") if o in points]
-    fig, axes = plt.subplots(
-        1, 1 + len(outcomes), figsize=(6 + 5 * len(outcomes), 5.5), dpi=120, layout="constrained"
-    )
-    model = table.model.iloc[0]
-    arms = sorted(set(points.arm)) or sorted(set(table.task_a))
-    targets = list(dict.fromkeys(points.target)) or sorted(set(table.task_b))
-    matrix = table[table.model == model].pivot_table(
-        index="task_a", columns="task_b", values="similarity"
-    )
-    sns.heatmap(
-        matrix.reindex(index=arms, columns=targets), ax=axes[0], annot=True, fmt=".2f",
-        cmap="vlag", center=0, vmin=-1, vmax=1, cbar_kws={"label": "centred cosine"},
-    )  # fmt: skip
-    axes[0].set_xlabel("target task")
-    axes[0].set_ylabel("intermediate task")
-    axes[0].set_title(f"task similarity ({model}, pretrained encoder)", fontsize=9)
-    overall = points[(points.family == "all") & (points.model == model)]
-    labels = {"gain": "gain over baseline (points)", "robustness_gain": "robustness gain (points)"}
-    for ax, outcome in zip(axes[1:], outcomes, strict=True):
-        data = overall.dropna(subset=[outcome])
-        sns.scatterplot(
-            data=data, x="similarity", y=outcome, hue="target", style="target", ax=ax,
-            palette="colorblind", s=60,
-        )  # fmt: skip
-        ax.axhline(0, color="black", linewidth=0.6)
-        rho = correlations[
-            (correlations.model == model)
-            & (correlations.family == "all")
-            & (correlations.outcome == outcome)
-        ]
-        value = rho.spearman.iloc[0] if len(rho) else float("nan")
-        ax.set_title(f"{labels[outcome]} vs similarity: Spearman ρ = {value:.2f}", fontsize=9)
-        ax.set_xlabel("similarity of the intermediate task to the target (centred cosine)")
-        ax.set_ylabel(labels[outcome])
-    fig.savefig(out)
-    plt.close(fig)
-
-
-def sequence_orders(scores: pd.DataFrame, sequences: list[str], out) -> None:
-    """Each target's score (mean over seeds and languages) of the baseline, each task trained
-    alone and every order of the sequences: a panel per (model, target)."""
-    targets = list(dict.fromkeys(scores.target)) if len(scores) else []
-    models = list(dict.fromkeys(scores.model)) if len(scores) else []
-    fig, axes = plt.subplots(
-        max(1, len(models)), max(1, len(targets)),
-        figsize=(1 + 4 * max(1, len(targets)), 0.5 + 3.7 * max(1, len(models))),
-        dpi=120, layout="constrained", squeeze=False,
-    )  # fmt: skip
-    if not targets:
-        _empty(axes[0][0], "no sequence arms scored")
-    order = [a for a in dict.fromkeys(scores.arm) if a not in sequences] if targets else []
-    order += [a for a in sequences if targets and a in set(scores.arm)]
-    for row, model in zip(axes, models, strict=False):
-        for ax, target in zip(row, targets, strict=False):
-            data = scores[(scores.target == target) & (scores.model == model)]
-            if data.empty:
-                _empty(ax, f"{model}: no {target} scores")
-                continue
-            kind = ["sequence" if a in sequences else "reference" for a in data.arm]
-            sns.barplot(
-                data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
-                palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
-            )  # fmt: skip
-            for container in ax.containers:
-                ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
-            ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
-            ax.set_title(f"{target} ({model})" if len(models) > 1 else target)
-            ax.set_xlabel("score (mean over languages and seeds)")
-            ax.set_ylabel("arm (sequences: tasks in training order)")
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
-    fig.suptitle("Order of sequential intermediate tasks (blue) against the baseline and each "
-                 "task alone (grey)")  # fmt: skip
-    fig.savefig(out)
-    plt.close(fig)
-
-
-def training_length(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> None:
-    """Learning curves of target training per intermediate budget (English validation; the
-    mean of the other languages), and the test score and the steps to 95 % of the final
-    English score against the budget."""
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), dpi=120, layout="constrained")
-    axes = axes.ravel()
-    data = curves[curves.target == target]
-    if data.empty:
-        for ax in axes:
-            _empty(ax, f"no learning curves for {target}")
-    else:
-        hue_order = list(dict.fromkeys(data.sort_values(["task", "value"]).label))
-        english = data[data.language == "en"]
-        others = (
-            data[data.language != "en"]
-            .groupby(["model", "label", "seed", "step"], as_index=False)["score"]
-            .mean()
-        )
-        panels = [
-            (english, "English (validation)"),
-            (others, "other languages (mean, test sample)"),
-        ]
-        for ax, (frame, title) in zip(axes[:2], panels, strict=True):
-            if frame.empty:
-                _empty(ax, f"no {title}")
-                continue
-            sns.lineplot(
-                data=frame, x="step", y="score", hue="label", hue_order=hue_order, ax=ax,
-                marker="o", errorbar="sd", palette="viridis",
-                style="model" if frame.model.nunique() > 1 else None,
-            )  # fmt: skip
-            ax.set_title(f"{target} learning curve: {title}", fontsize=9)
-            ax.set_xlabel("target-training step")
-            ax.set_ylabel("score")
-            ax.legend(title="intermediate budget", fontsize=8)
-        rows = budgets[budgets.target == target]
-        for ax, (y, label) in zip(
-            axes[2:],
-            [("test_score", "test score (mean over languages)"),
-             ("steps_to_95", "steps to 95 % of the final English score")],
-            strict=True,
-        ):  # fmt: skip
-            style = [c for c in ("model", "unit") if rows[c].nunique() > 1]
-            sns.lineplot(
-                data=rows, x="value", y=y, hue="task", marker="o", ax=ax, errorbar="sd",
-                style=style[0] if style else None,
-            )  # fmt: skip
-            units = " or ".join(dict.fromkeys(rows.unit))
-            ax.set_xlabel(f"intermediate-training budget ({units}; 0 = baseline)")
-            ax.set_ylabel(label)
-            ax.set_title(f"{target}: {label} by budget", fontsize=9)
-    fig.suptitle(f"{target}: intermediate-training length, convergence and accuracy")
-    fig.savefig(out)
-    plt.close(fig)
-
-
 def training_curves(curves: pd.DataFrame, out, phases: list[str]) -> None:
     """The training loss against the optimizer step: a panel per phase (the intermediate
     training, then each target's fine-tuning), a line per arm (and seed, in the arm's colour);
@@ -349,7 +175,7 @@ def training_curves(curves: pd.DataFrame, out, phases: list[str]) -> None:
     for ax, phase in zip(axes.flat, phases, strict=False):
         data = curves[curves.phase == phase] if len(curves) else curves
         if data.empty:
-            _empty(ax, f"{phase}: no training curve recorded")
+            empty(ax, f"{phase}: no training curve recorded")
             continue
         multi_model = data.model.nunique() > 1
         for (model, arm, seed), g in data.groupby(["model", "arm", "seed"], sort=False):
