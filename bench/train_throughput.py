@@ -74,18 +74,27 @@ PAD = 1  # XLM-R's <pad>
 SHAPES = {
     # xlm-roberta-large's config.json
     "large": dict(
-        vocab_size=250002, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+        vocab_size=250002,
+        hidden_size=1024,
+        num_hidden_layers=24,
+        num_attention_heads=16,
         intermediate_size=4096,
     ),
     "base": dict(
-        vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+        vocab_size=250002,
+        hidden_size=768,
+        num_hidden_layers=12,
+        num_attention_heads=12,
         intermediate_size=3072,
     ),
     "tiny": dict(
-        vocab_size=8000, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+        vocab_size=8000,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
         intermediate_size=256,
     ),
-}  # fmt: skip
+}
 # Length distributions (XLM-R tokens, special tokens included) when no features are given.
 # Assumed, not measured here (the Hub is unreachable from the machine this was written on):
 # log-normal fits with the medians of MNLI/XNLI pairs and of SQuAD 1.1 windows; use
@@ -180,9 +189,12 @@ class TokenCounter:
         """The rate between the first and the last mark, kept as ``rates[phase]``."""
         (t0, c0), (t1, c1) = self.marks[0], self.marks[-1]
         tokens, squares = (c1 - c0).tolist()
-        self.rates[phase] = {"tokens": tokens, "seconds": t1 - t0,
-                             "tokens_per_s": tokens / (t1 - t0),
-                             "mean_length_weighted": squares / max(tokens, 1)}  # fmt: skip
+        self.rates[phase] = {
+            "tokens": tokens,
+            "seconds": t1 - t0,
+            "tokens_per_s": tokens / (t1 - t0),
+            "mean_length_weighted": squares / max(tokens, 1),
+        }
         self.marks.clear()
 
 
@@ -365,8 +377,17 @@ def build_runner(cfg, rows, settings: Training, device, seed: int, buckets: int 
     bf16 = device.type == "cuda" and settings.precision == "bf16"
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else nullcontext
     task = get_task("xnli")
-    return Runner(model, {"xnli": task}, {"xnli": rows}, settings, seed, device, autocast, PAD,
-                  buckets=buckets)  # fmt: skip
+    return Runner(
+        model,
+        {"xnli": task},
+        {"xnli": rows},
+        settings,
+        seed,
+        device,
+        autocast,
+        PAD,
+        buckets=buckets,
+    )
 
 
 def wait_at_barrier(directory: str, n: int, timeout: float = 300.0) -> None:
@@ -434,10 +455,15 @@ def memory_report(device: torch.device) -> dict:
     if shutil.which("nvidia-smi"):
         try:
             text = subprocess.run(
-                ["nvidia-smi", "--query-compute-apps=pid,used_memory",
-                 "--format=csv,noheader,nounits"],
-                capture_output=True, text=True, timeout=20,
-            ).stdout  # fmt: skip
+                [
+                    "nvidia-smi",
+                    "--query-compute-apps=pid,used_memory",
+                    "--format=csv,noheader,nounits",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout
             for line in text.splitlines():
                 pid, used = (x.strip() for x in line.split(","))
                 if pid == str(os.getpid()):
@@ -460,26 +486,59 @@ def mode_name(mode: str, args) -> str:
     return f"{mode}_{micro}x{args.batch // micro}"
 
 
-def main(argv: list[str] | None = None) -> dict:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     ap.add_argument("--task", choices=sorted(LENGTHS), default="xnli")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--batch", type=int, default=32, help="examples per optimizer step")
-    ap.add_argument("--micro", type=int, help="examples per micro-batch of the xstilts modes "
-                    "(default: the whole batch)")  # fmt: skip
+    ap.add_argument(
+        "--micro",
+        type=int,
+        help="examples per micro-batch of the xstilts modes (default: the whole batch)",
+    )
     ap.add_argument("--buckets", type=int, help="bucket lengths (default: 6 compiled, else 0)")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--eval-examples", type=int, default=2048)
     ap.add_argument("--eval-batch", type=int, default=64)
-    ap.add_argument("--modes", default="jiant,trainer,xstilts",
-                    help="any of jiant, trainer, xstilts, xstilts_compiled")  # fmt: skip
+    ap.add_argument(
+        "--modes",
+        default="jiant,trainer,xstilts",
+        help="any of jiant, trainer, xstilts, xstilts_compiled",
+    )
     ap.add_argument("--lengths-from", help="a prepared features split with a 'length' column")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--barrier", help="a directory: wait there after the warm-up")
     ap.add_argument("--barrier-n", type=int, default=1, help="processes the barrier waits for")
     ap.add_argument("--json", help="also write the results here (after every mode)")
+    return ap
+
+
+def _measured(mode: str, counter: TokenCounter, cfg, n_params: int, peak_tflops: float) -> dict:
+    """One mode's row: its training and inference rates and MFU, and what its counter saw."""
+    train_r, infer_r = counter.rates["train"], counter.rates["infer"]
+    fpt = flops_per_token(cfg, n_params, train_r["mean_length_weighted"])
+    row = {
+        "mode": mode,
+        "train_tokens_per_s": round(train_r["tokens_per_s"], 1),
+        "train_mfu": round(fpt * train_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
+        "infer_tokens_per_s": round(infer_r["tokens_per_s"], 1),
+        "infer_mfu": round(fpt / 3 * infer_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
+        "timed_train_tokens": int(train_r["tokens"]),
+        "timed_train_seconds": round(train_r["seconds"], 2),
+    }
+    if hasattr(counter, "first_step_seconds"):  # model build and any compilation
+        row["first_step_seconds"] = round(counter.first_step_seconds, 1)
+    if hasattr(counter, "wall_start"):  # the timed steps, for the overlap of jobs
+        row["wall_start"], row["wall_end"] = counter.wall_start, counter.wall_end
+    if hasattr(counter, "compiled"):  # whether it really ran compiled
+        row |= counter.compiled
+    return row
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = _parser()
     args = ap.parse_args(argv)
     if args.micro and args.batch % args.micro:
         ap.error(f"--batch {args.batch} is not a multiple of --micro {args.micro}")
@@ -498,12 +557,18 @@ def main(argv: list[str] | None = None) -> dict:
 
     results: dict = {
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "shape": args.shape, "task": args.task, "batch": args.batch, "steps": args.steps,
-        "warmup": args.warmup, "torch": torch.__version__,
-        "transformers": transformers.__version__, "matmul_peak_tflops": round(peak_tflops, 2),
-        "non_embedding_parameters": n_params, "lengths": args.lengths_from or "assumed",
+        "shape": args.shape,
+        "task": args.task,
+        "batch": args.batch,
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "matmul_peak_tflops": round(peak_tflops, 2),
+        "non_embedding_parameters": n_params,
+        "lengths": args.lengths_from or "assumed",
         "modes": {},
-    }  # fmt: skip
+    }
     runners = {
         "jiant": run_jiant,
         "trainer": run_trainer,
@@ -517,23 +582,7 @@ def main(argv: list[str] | None = None) -> dict:
                 torch.cuda.reset_peak_memory_stats(device)
             extra = (Path(tmp) / mode,) if mode == "trainer" else ()
             runners[mode](cfg, train_ds, eval_ds, args, device, counter, *extra)
-            train_r, infer_r = counter.rates["train"], counter.rates["infer"]
-            fpt = flops_per_token(cfg, n_params, train_r["mean_length_weighted"])
-            row = {
-                "mode": mode,
-                "train_tokens_per_s": round(train_r["tokens_per_s"], 1),
-                "train_mfu": round(fpt * train_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
-                "infer_tokens_per_s": round(infer_r["tokens_per_s"], 1),
-                "infer_mfu": round(fpt / 3 * infer_r["tokens_per_s"] / (peak_tflops * 1e12), 4),
-                "timed_train_tokens": int(train_r["tokens"]),
-                "timed_train_seconds": round(train_r["seconds"], 2),
-            }
-            if hasattr(counter, "first_step_seconds"):  # model build and any compilation
-                row["first_step_seconds"] = round(counter.first_step_seconds, 1)
-            if hasattr(counter, "wall_start"):  # the timed steps, for the overlap of jobs
-                row["wall_start"], row["wall_end"] = counter.wall_start, counter.wall_end
-            if hasattr(counter, "compiled"):  # whether it really ran compiled
-                row |= counter.compiled
+            row = _measured(mode, counter, cfg, n_params, peak_tflops)
             if device.type == "cuda":  # what one such job needs (gpu_mem_mb in the profile)
                 row |= memory_report(device)
                 torch.cuda.empty_cache()
