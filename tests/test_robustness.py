@@ -132,12 +132,12 @@ def test_similarity_needs_a_baseline_and_three_tasks():
 
 
 def test_defaults_and_the_cell():
-    g = grid.Grid(grid.validate(_config(targets=["xnli"]), SCHEMA, check_local=False))
-    assert g.robustness_files() == [
+    g = grid.resolve(grid.validate(_config(targets=["xnli"]), SCHEMA, check_local=False))
+    assert grid.files.robustness_files(g) == [
         "results/robustness/xlmr_large/baseline/seed1/xnli.json",
         "results/robustness/xlmr_large/mnli/seed1/xnli.json",
     ]
-    cell = g.robustness_cell("xlmr_large", "mnli", 1, "xnli")
+    cell = grid.cells.robustness_cell(g, "xlmr_large", "mnli", 1, "xnli")
     assert cell["languages"] == ["de", "en"] and cell["max_examples"] == 1000
     assert set(cell["perturbations"]) == {
         "char_swap", "char_substitute", "char_insert", "char_delete", "word_drop", "word_swap"
@@ -146,7 +146,7 @@ def test_defaults_and_the_cell():
 
 
 def test_cost_counts_every_pass_over_the_test_examples():
-    g = grid.Grid(
+    g = grid.resolve(
         grid.validate(
             _config(targets=["xnli"], arms=["mnli"], max_examples=100,
                     perturbations={"w": {"level": "word", "op": "drop", "rate": 0.1}},

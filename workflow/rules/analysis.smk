@@ -18,7 +18,7 @@ rule evaluate_robustness:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=robustness_cell,
+        cell=cell_params(cells.robustness_cell),
     script:
         "../scripts/evaluate_robustness.py"
 
@@ -38,7 +38,7 @@ rule task_similarity:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=similarity_cell,
+        cell=cell_params(cells.similarity_cell),
     script:
         "../scripts/task_similarity.py"
 

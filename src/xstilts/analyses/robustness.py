@@ -23,6 +23,7 @@ from xstilts import languages
 from xstilts import tasks as task_registry
 from xstilts.data import perturb
 from xstilts.data import sources as data_sources
+from xstilts.grid import files
 from xstilts.tasks.base import Task, map_rows
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ def outputs(grid) -> dict[str, str]:
 
 def inputs(grid) -> dict[str, list[str]]:
     """Every robustness cell's results (rule evaluate_robustness)."""
-    return {"results": grid.robustness_files()}
+    return {"results": files.robustness_files(grid)}
 
 
 def spec(grid) -> None:

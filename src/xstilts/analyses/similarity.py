@@ -227,9 +227,10 @@ def inputs(grid) -> dict[str, list[str]]:
     robustness table the similarity is related to, when the grid has one."""
     from xstilts import grid as xgrid
     from xstilts.analyses import robustness
+    from xstilts.grid import files
 
     return {
-        "similarity": grid.similarity_files(),
+        "similarity": files.similarity_files(grid),
         "gains": [xgrid.summary_outputs()["gains_csv"]],
         "robustness": [robustness.outputs(grid)["long_csv"]] if robustness.enabled(grid) else [],
     }

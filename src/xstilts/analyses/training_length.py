@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE_AT_0
+from xstilts.grid import BASELINE_AT_0, files
 from xstilts.summary.read import read_scores, task_scores
 
 SUMMARY_DIR = "results/summary/training_length"
@@ -129,7 +129,7 @@ REPORT = ("7. Research arms: training length", "training_length.rst")  # categor
 
 
 def enabled(grid) -> bool:
-    return bool(grid.budget_axis())
+    return bool(grid.budget_axis)
 
 
 def summary_outputs(targets: list[str]) -> dict[str, str]:
@@ -150,8 +150,8 @@ def spec(grid) -> dict:
     targets = grid.config["training_length"]["targets"]
     cells = [
         cell | budget
-        for budget in grid.budget_axis()
-        for cell in grid.research_cells([budget["arm"]], targets)
+        for budget in grid.budget_axis
+        for cell in files.research_cells(grid, [budget["arm"]], targets)
     ]
     return {"cells": cells, "targets": targets}
 
