@@ -256,6 +256,33 @@ def test_validation_does_not_modify_the_input():
     assert config == before
 
 
+def test_defaults_are_filled_before_the_checks_which_change_nothing():
+    from xstilts.grid import checks, defaults
+
+    config = hub_config(
+        targets={"xnli": {"epochs": 2, "batch_size": 32, "languages": ["sw", "en", "de"]}},
+        translated={"mnli_mt": {"task": "mnli", "languages": ["sw", "en", "de"]}},
+    )
+    filled = defaults.filled(grid.validate(config, SCHEMA, check_local=False))
+    # the task's order (XNLI's: ar bg de el en ..., as the configs of facebook/xnli), and an
+    # arm's with English first
+    assert filled["targets"]["xnli"]["languages"] == ["de", "en", "sw"]
+    assert filled["translated"]["mnli_mt"]["languages"] == ["en", "de", "sw"]
+    assert filled["translated"]["mnli_mt"]["targets"] == ["xnli"]  # default: every target
+    assert filled["robustness"]["arms"] == ["baseline", "mnli"]  # default: the main arms
+    before = copy.deepcopy(filled)
+    checks.check(filled)
+    assert filled == before
+    # a language the checks refuse is kept (after the known ones) for them to name
+    config["targets"]["xnli"]["languages"] = ["xx", "de"]
+    schema_valid = grid.validate(hub_config(), SCHEMA, check_local=False) | {
+        "targets": config["targets"]
+    }
+    assert defaults.filled(schema_valid)["targets"]["xnli"]["languages"] == ["de", "xx"]
+    with pytest.raises(grid.ConfigError, match="targets.xnli.languages': xx is not"):
+        grid.validate(config, SCHEMA, check_local=False)
+
+
 def test_snakemake_reports_a_config_error_in_one_line(tmp_path):
     config = demo()
     config["intermediate"]["mnli"]["learning_rate"] = "fast"
