@@ -38,22 +38,24 @@ PAPER_TARGETS = "xnli pawsx udpos panx xquad mlqa tydiqa".split()
 
 def test_shipped_configs_are_valid_and_get_defaults(local_dirs):
     for config, xtreme_r in ((paper(local_dirs), []), (demo(), ["xcopa", "lareqa", "mewslix"])):
-        g = grid.Grid(grid.validate(config, SCHEMA))
-        assert g.arms == ["baseline", *PAPER_TASKS, "multitask"]
-        assert g.targets == [*PAPER_TARGETS, *xtreme_r]  # the demo adds XTREME-R's three
+        g = grid.resolve(grid.validate(config, SCHEMA))
+        assert g.arms == ("baseline", *PAPER_TASKS, "multitask")
+        assert g.targets == (*PAPER_TARGETS, *xtreme_r)  # the demo adds XTREME-R's three
         assert sorted(g.config["multitask"]["tasks"]) == sorted(tasks.INTERMEDIATE_TASKS)
-    full = grid.Grid(grid.validate(paper(local_dirs), SCHEMA))
+    full = grid.resolve(grid.validate(paper(local_dirs), SCHEMA))
     assert full.config["targets"]["udpos"]["epochs"] == 10  # jiant's XTREME scripts
-    assert full.model_spec("xlmr_large") == {
+    assert grid.axes.model_spec(full, "xlmr_large") == {
         "hub_id": "FacebookAI/xlm-roberta-large",
         "micro_batch_size": {75: 32, 0: 4},  # a machine setting: examples a pass by GPU GiB
     }
     assert full.config["targets"]["xnli"]["languages"] == list(tasks.get("xnli").languages)
     assert full.config["targets"]["xnli"]["warmup_ratio"] == 0.1  # filled default
     assert full.config["targets"]["xquad"]["max_seq_length"] == 384
-    assert full.retrieval_targets == ["bucc2018", "tatoeba"]
-    assert full.retrieval_layer("xlmr_large") == 14  # PAPER.md §1.5
-    assert grid.Grid(grid.validate(demo(), SCHEMA)).retrieval_layer("demo_tiny") == 2  # 4 // 2
+    assert full.retrieval_targets == ("bucc2018", "tatoeba")
+    assert grid.cells.retrieval_layer(full, "xlmr_large") == 14  # PAPER.md §1.5
+    assert (
+        grid.cells.retrieval_layer(grid.resolve(grid.validate(demo(), SCHEMA)), "demo_tiny") == 2
+    )  # 4 // 2
     assert full.config["retrieval"]["tatoeba"]["languages"] == list(tasks.get("tatoeba").languages)
 
 
@@ -238,12 +240,12 @@ def test_bucc_release_directory_or_the_hub_copy(local_dirs, tmp_path):
     with pytest.raises(grid.ConfigError, match="keep one"):
         grid.validate(config, SCHEMA)
     del config["retrieval"]["bucc2018"]  # the Hub copy needs no local directory
-    assert grid.Grid(grid.validate(config, SCHEMA)).retrieval_targets == [
+    assert grid.resolve(grid.validate(config, SCHEMA)).retrieval_targets == (
         "tatoeba",
         "bucc2018_mteb",
-    ]
+    )
     config["models"]["xlmr_large"]["retrieval_layer"] = 30
-    layer = grid.Grid(grid.validate(config, SCHEMA)).retrieval_layer("xlmr_large")
+    layer = grid.cells.retrieval_layer(grid.resolve(grid.validate(config, SCHEMA)), "xlmr_large")
     assert layer == 30  # checked against the model's depth when the encoder is loaded
 
 
@@ -252,6 +254,33 @@ def test_validation_does_not_modify_the_input():
     before = copy.deepcopy(config)
     grid.validate(config, SCHEMA)
     assert config == before
+
+
+def test_defaults_are_filled_before_the_checks_which_change_nothing():
+    from xstilts.grid import checks, defaults
+
+    config = hub_config(
+        targets={"xnli": {"epochs": 2, "batch_size": 32, "languages": ["sw", "en", "de"]}},
+        translated={"mnli_mt": {"task": "mnli", "languages": ["sw", "en", "de"]}},
+    )
+    filled = defaults.filled(grid.validate(config, SCHEMA, check_local=False))
+    # the task's order (XNLI's: ar bg de el en ..., as the configs of facebook/xnli), and an
+    # arm's with English first
+    assert filled["targets"]["xnli"]["languages"] == ["de", "en", "sw"]
+    assert filled["translated"]["mnli_mt"]["languages"] == ["en", "de", "sw"]
+    assert filled["translated"]["mnli_mt"]["targets"] == ["xnli"]  # default: every target
+    assert filled["robustness"]["arms"] == ["baseline", "mnli"]  # default: the main arms
+    before = copy.deepcopy(filled)
+    checks.check(filled)
+    assert filled == before
+    # a language the checks refuse is kept (after the known ones) for them to name
+    config["targets"]["xnli"]["languages"] = ["xx", "de"]
+    schema_valid = grid.validate(hub_config(), SCHEMA, check_local=False) | {
+        "targets": config["targets"]
+    }
+    assert defaults.filled(schema_valid)["targets"]["xnli"]["languages"] == ["de", "xx"]
+    with pytest.raises(grid.ConfigError, match="targets.xnli.languages': xx is not"):
+        grid.validate(config, SCHEMA, check_local=False)
 
 
 def test_snakemake_reports_a_config_error_in_one_line(tmp_path):
@@ -287,11 +316,14 @@ def test_xtreme_r_adds_its_languages_to_the_xtreme_tasks_unless_a_list_says_othe
     local_dirs, tmp_path
 ):
     config = paper(local_dirs)  # benchmarks: [xtreme]
-    g = grid.Grid(grid.validate(config, SCHEMA))
+    g = grid.resolve(grid.validate(config, SCHEMA))
     assert g.config["targets"]["panx"]["languages"] == list(tasks.get("panx").languages)
-    assert g.more_languages("panx") == [] and g.test_languages("xquad")[-1] == "zh"
+    assert (
+        grid.axes.more_languages(g, "panx") == []
+        and grid.axes.test_languages(g, "xquad")[-1] == "zh"
+    )
     # a grid without XTREME-R's languages prepares exactly what it did before (nothing reruns)
-    assert "more_languages" not in g.prepare_params("xlmr_large", "panx")
+    assert "more_languages" not in grid.cells.prepare_params(g, "xlmr_large", "panx")
     config["benchmarks"] = ["xtreme", "xtreme-r"]
     # UD-POS's additions come from the UD v2.7 release files: named before anything runs
     with pytest.raises(grid.ConfigError) as err:
@@ -306,20 +338,20 @@ def test_xtreme_r_adds_its_languages_to_the_xtreme_tasks_unless_a_list_says_othe
         (tmp_path / f"UD_{name}").mkdir()
         code = {"Li": "lt", "Po": "pl", "Uk": "uk", "Wo": "wo", "Ro": "ro"}[name[:2]]
         (tmp_path / f"UD_{name}" / f"{code}_x-ud-test.conllu").write_text("")
-    g = grid.Grid(grid.validate(config, SCHEMA))
+    g = grid.resolve(grid.validate(config, SCHEMA))
     assert g.config["targets"]["panx"]["languages"][-8:] == "qu pl uk az lt pa gu ro".split()
     assert g.config["targets"]["xquad"]["languages"][-1] == "ro"
     assert g.config["retrieval"]["tatoeba"]["languages"][-5:] == "az lt pl uk ro".split()
-    assert g.more_languages("udpos") == ["lt", "pl", "uk", "wo", "ro"]
-    assert '"more_languages":["ro"]' in g.prepare_params("xlmr_large", "xquad")
-    assert g.more_languages("xnli") == []  # XNLI has the same languages in both
+    assert grid.axes.more_languages(g, "udpos") == ["lt", "pl", "uk", "wo", "ro"]
+    assert grid.cells.prepare_params(g, "xlmr_large", "xquad")["more_languages"] == ["ro"]
+    assert grid.axes.more_languages(g, "xnli") == []  # XNLI has the same languages in both
     # a list of languages is kept as written (in the task's order), extras included or not
     config["targets"]["udpos"]["languages"] = ["wo", "de"]
     del config["data"]["local"]["ud_v27"]
     with pytest.raises(grid.ConfigError, match="leave wo out of targets.udpos.languages"):
         grid.validate(config, SCHEMA)
     config["targets"]["udpos"]["languages"] = ["de", "en"]
-    assert grid.Grid(grid.validate(config, SCHEMA)).more_languages("udpos") == []
+    assert grid.axes.more_languages(grid.resolve(grid.validate(config, SCHEMA)), "udpos") == []
 
 
 def test_a_translated_squad_arm_needs_xtremes_translate_train_files(tmp_path):
@@ -339,13 +371,17 @@ def test_a_translated_squad_arm_needs_xtremes_translate_train_files(tmp_path):
     with pytest.raises(grid.ConfigError, match=r"has no squad\.translate\.train\.en-hi\.json"):
         grid.validate(copy.deepcopy(config), SCHEMA)
     (tmp_path / "squad.translate.train.en-hi.json").write_text("{}")
-    g = grid.Grid(grid.validate(config, SCHEMA))
-    assert g.intermediate_cell("xlmr_large", "squad_de_hi", 1)["languages"] == ["en", "de", "hi"]
-    assert g.seen_languages("squad_de_hi") == ["en", "de", "hi"]
+    g = grid.resolve(grid.validate(config, SCHEMA))
+    assert grid.cells.intermediate_cell(g, "xlmr_large", "squad_de_hi", 1)["languages"] == [
+        "en",
+        "de",
+        "hi",
+    ]
+    assert grid.axes.seen_languages(g, "squad_de_hi") == ["en", "de", "hi"]
     # read by the arm's data preparation, imported by the run (fetch stages Hub data only)
     hindi = "resources/datasets/local/squad_translate_train/en-hi/train.parquet"
     assert source_paths("squad_v1", "hub", "hi") == [hindi]
-    assert hindi not in g.resource_files()
+    assert hindi not in grid.files.resource_files(g)
     # Swahili has no translate-train SQuAD (XTREME translated it into XQuAD's languages)
     config["translated"]["squad_de_hi"]["languages"] = ["en", "sw"]
     with pytest.raises(grid.ConfigError, match="squad_v1 has no training data in sw"):

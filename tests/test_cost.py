@@ -16,7 +16,7 @@ SCHEMA = REPO / "src/xstilts/grid/schema.yaml"
 
 def _grid(**over) -> grid.Grid:
     config = hub_config(submission={"arms": ["baseline"]}) | over
-    return grid.Grid(grid.validate(config, SCHEMA, check_local=False))
+    return grid.resolve(grid.validate(config, SCHEMA, check_local=False))
 
 
 def test_tokens_and_hours_from_the_dataset_cards():
@@ -201,7 +201,7 @@ def test_retrieval_similarity_and_candidate_pools_are_counted():
     sim = rows[("task_similarity", "", "")].infer_tokens
     assert sim > 0 and sim == sum(
         min(1000, sum(s.num_rows for s in tasks.get(t).train)) * tasks.get(t).tokens_per_example
-        for t in g.similarity_tasks()
+        for t in grid.axes.similarity_tasks(g)
     )
 
 

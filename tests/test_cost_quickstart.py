@@ -20,7 +20,7 @@ from conftest import REPO, chdir
 def test_projected_tokens_steps_and_validations_match_the_quick_starts_logs(quickstart_run):
     work, _, _ = quickstart_run
     with chdir(work):
-        g = xgrid.Grid(xgrid.load("quickstart.yaml", check_local=False))
+        g = xgrid.resolve(xgrid.load("quickstart.yaml", check_local=False))
         jobs = cost.project(g, cost.Throughput(), "results/features")
     training = jobs[jobs.rule.isin(cost.TRAINING_RULES)]
     # 3 intermediate arms, 4 arms x 3 targets
@@ -32,7 +32,7 @@ def test_projected_tokens_steps_and_validations_match_the_quick_starts_logs(quic
                 xgrid.paths.INTERMEDIATE_MODEL, model=job.model, arm=job.arm, seed=job.seed
             )
         else:
-            folder = g.target_model_dir(job.model, job.arm, job.seed, job.target)
+            folder = xgrid.files.target_model_dir(g, job.model, job.arm, job.seed, job.target)
         logged = json.loads((work / folder / "train_summary.json").read_text())
         where = f"{job.rule} {job.arm} {job.target}"
         assert job.steps == logged["steps"], where
@@ -53,8 +53,8 @@ def test_projected_tokens_steps_and_validations_match_the_quick_starts_logs(quic
 
 def _cell(g, job) -> dict:
     if job.rule == "train_intermediate":
-        return g.intermediate_cell(job.model, job.arm, job.seed)
-    return g.target_cell(job.model, job.arm, job.seed, job.target)
+        return xgrid.cells.intermediate_cell(g, job.model, job.arm, job.seed)
+    return xgrid.cells.target_cell(g, job.model, job.arm, job.seed, job.target)
 
 
 def _sets(g, job, work) -> dict:
@@ -80,9 +80,9 @@ def _tokens_at(g, job, shares: dict, work) -> float:
 
 def cost_validations(g, job) -> int:
     cell = (
-        g.intermediate_cell(job.model, job.arm, job.seed)
+        xgrid.cells.intermediate_cell(g, job.model, job.arm, job.seed)
         if job.rule == "train_intermediate"
-        else g.target_cell(job.model, job.arm, job.seed, job.target)
+        else xgrid.cells.target_cell(g, job.model, job.arm, job.seed, job.target)
     )
     return cost._Projection(g, None, cost.Throughput()).validations(cell, job.steps)
 
@@ -91,11 +91,11 @@ def _paper_grid_projections():
     """The paper grid's projection as shipped, and with every batch in jiant's passes of 4
     (gradient_accumulation_steps = batch_size / 4)."""
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    shipped = cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    shipped = cost.project(xgrid.resolve(xgrid.validate(config, check_local=False)))
     for section in [*config["intermediate"].values(), *config["targets"].values()]:
         section["gradient_accumulation_steps"] = section["batch_size"] // 4
     config["multitask"]["gradient_accumulation_steps"] = 8
-    return shipped, cost.project(xgrid.Grid(xgrid.validate(config, check_local=False)))
+    return shipped, cost.project(xgrid.resolve(xgrid.validate(config, check_local=False)))
 
 
 def test_jiants_four_per_pass_costs_more_than_one_pass_per_batch():

@@ -101,9 +101,11 @@ def test_numbers_that_config_passes_as_strings_are_numbers(tmp_path):
     # the same cells as the numbers written in a file: nothing reruns for the spelling
     written = grid.validate(quickstart() | {"seeds": [1, 2]}, SCHEMA)
     for seed in (1, 2):
-        assert grid.canonical(grid.Grid(done).intermediate_cell("demo_tiny", "mnli", seed)) == (
-            grid.canonical(grid.Grid(written).intermediate_cell("demo_tiny", "mnli", seed))
-        )
+        cells = [
+            grid.cells.intermediate_cell(grid.resolve(c), "demo_tiny", "mnli", seed)
+            for c in (done, written)
+        ]
+        assert grid.canonical(cells[0]) == grid.canonical(cells[1])
     # steps or epochs: "50" is the integer 50, "0.5ep" stays the string its pattern takes
     given = parse_config(["training_length={budgets: {mnli: [50, 0.5ep]}}"])
     assert given["training_length"]["budgets"]["mnli"] == ["50", "0.5ep"]
@@ -126,7 +128,7 @@ def test_a_folder_as_config_is_one_sentence(tmp_path, capsys):
 
 
 def test_a_target_path_outside_the_grid_lists_the_grids_names(tmp_path):
-    g = grid.Grid(grid.validate(quickstart(), SCHEMA))
+    g = grid.resolve(grid.validate(quickstart(), SCHEMA))
     assert target_path_error(g, "results/eval/demo_tiny/mnli/seed1/scores/xnli.json") is None
     assert target_path_error(g, "results/summary/arm_target.md") is None
     unknown = {
@@ -145,7 +147,7 @@ def test_a_target_path_outside_the_grid_lists_the_grids_names(tmp_path):
 
 
 def test_report_before_the_grid_has_finished_says_what_to_run(tmp_path):
-    g = grid.Grid(grid.validate(quickstart(), SCHEMA))
+    g = grid.resolve(grid.validate(quickstart(), SCHEMA))
     outputs = [str(tmp_path / "a"), str(tmp_path / "b")]
     (tmp_path / "a").write_text("")
     argv = ["--configfile", "qs.yaml", "--report", "r.html"]

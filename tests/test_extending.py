@@ -133,8 +133,8 @@ import json
 from xstilts import cost, grid, languages, tasks
 from xstilts.tasks.build import build_demo_split
 schema = grid.config.schema()
-g = grid.Grid(grid.load("grid.yaml"))
-jobs = cost.project(grid.Grid(grid.load("hub.yaml")), cost.Throughput(1.0, 1.0))
+g = grid.resolve(grid.load("grid.yaml"))
+jobs = cost.project(grid.resolve(grid.load("hub.yaml")), cost.Throughput(1.0, 1.0))
 test = jobs[(jobs.rule == "evaluate_target") & (jobs.target == "americasnli")]
 rows = build_demo_split("nala-cub/americas_nli/gn/test", "gn.parquet", 100)
 print(json.dumps({

@@ -69,10 +69,10 @@ def test_an_exponent_without_a_dot_is_read_as_the_number_it_is(tmp_path):
     config = grid.validate(raw, SCHEMA)
     assert config["intermediate"]["mnli"]["learning_rate"] == 0.001
     # the same cell as 1.0e-3: nothing reruns for the spelling
-    g, ref = grid.Grid(config), grid.Grid(grid.validate(quickstart(), SCHEMA))
-    assert grid.canonical(g.intermediate_cell("demo_tiny", "mnli", 1)) == grid.canonical(
-        ref.intermediate_cell("demo_tiny", "mnli", 1)
-    )
+    g, ref = grid.resolve(config), grid.resolve(grid.validate(quickstart(), SCHEMA))
+    assert grid.canonical(
+        grid.cells.intermediate_cell(g, "demo_tiny", "mnli", 1)
+    ) == grid.canonical(grid.cells.intermediate_cell(ref, "demo_tiny", "mnli", 1))
     (tmp_path / "exp.yaml").write_text(text)
     done = _snakemake_dry_run(tmp_path, "exp.yaml")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -187,8 +187,8 @@ def test_score_says_which_folders_another_benchmark_scores(tmp_path, capsys):
 def test_a_local_model_folder_is_accepted_as_hub_id(demo_model, tmp_path):
     config = quickstart()
     config["models"] = {"mine": {"hub_id": str(demo_model)}}
-    g = grid.Grid(grid.validate(config, SCHEMA))
-    assert not g.is_demo_model("mine")
+    g = grid.resolve(grid.validate(config, SCHEMA))
+    assert not grid.axes.is_demo_model(g, "mine")
     # fetched offline, as a Hub download is: saved into resources/models/<name>
     from xstilts.modeling.fetch import fetch_model
     from xstilts.modeling.model import load_encoder

@@ -77,7 +77,7 @@ def test_udpos_fused_needs_the_ud_v25_release_and_leaves_the_hub_udpos_as_it_was
     schema = "src/xstilts/grid/schema.yaml"
     settings = {"epochs": 2, "batch_size": 32, "languages": ["en", "de"]}
     config = hub_config(targets={"udpos": settings, "udpos_fused": dict(settings)})
-    before = grid.Grid(grid.validate(hub_config(targets={"udpos": dict(settings)}), schema))
+    before = grid.resolve(grid.validate(hub_config(targets={"udpos": dict(settings)}), schema))
     with pytest.raises(grid.ConfigError) as err:
         grid.validate(config, schema)
     message = str(err.value)
@@ -92,9 +92,13 @@ def test_udpos_fused_needs_the_ud_v25_release_and_leaves_the_hub_udpos_as_it_was
         (tmp_path / f"UD_{name}-X").mkdir()
         for split in ("train", "dev", "test") if code == "en" else ("test",):
             (tmp_path / f"UD_{name}-X" / f"{code}_x-ud-{split}.conllu").write_text("")
-    g = grid.Grid(grid.validate(config, schema))
-    assert g.prepare_params("xlmr_large", "udpos") == before.prepare_params("xlmr_large", "udpos")
-    assert g.target_cell("xlmr_large", "mnli", 1, "udpos") == before.target_cell(
-        "xlmr_large", "mnli", 1, "udpos"
+    g = grid.resolve(grid.validate(config, schema))
+    assert grid.cells.prepare_params(g, "xlmr_large", "udpos") == grid.cells.prepare_params(
+        before, "xlmr_large", "udpos"
     )
-    assert g.features_dir("xlmr_large", "udpos_fused") != g.features_dir("xlmr_large", "udpos")
+    assert grid.cells.target_cell(g, "xlmr_large", "mnli", 1, "udpos") == grid.cells.target_cell(
+        before, "xlmr_large", "mnli", 1, "udpos"
+    )
+    assert grid.files.features_dir("xlmr_large", "udpos_fused") != grid.files.features_dir(
+        "xlmr_large", "udpos"
+    )

@@ -119,30 +119,34 @@ def _grid(**over) -> xgrid.Grid:
         targets={"xnli": {"epochs": 2, "batch_size": 32}, "pawsx": {"epochs": 2, "batch_size": 32}},
         **over,
     )
-    return xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
+    return xgrid.resolve(xgrid.validate(config, SCHEMA, check_local=False))
 
 
 def test_an_mlm_arm_expands_into_its_jobs():
     grid = _grid(
         mlm={"mnli_mlm": {"task": "mnli", "languages": ["zh", "en", "de"], "targets": ["xnli"]}}
     )
-    assert grid.research_arms == ["mnli_mlm"] and "mnli_mlm" in grid.intermediate_arms
-    assert grid.research_targets("mnli_mlm") == ["xnli"]
-    cell = grid.intermediate_cell("x", "mnli_mlm", 1)
+    assert grid.research_arms == ("mnli_mlm",) and "mnli_mlm" in grid.intermediate_arms
+    assert xgrid.axes.research_targets(grid, "mnli_mlm") == ["xnli"]
+    cell = xgrid.cells.intermediate_cell(grid, "x", "mnli_mlm", 1)
     assert cell["tasks"] == ["mnli"]  # MNLI's features; the text comes by language
     assert cell["mlm"] == {"languages": ["en", "de", "zh"]}  # English first, then sorted
-    assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"] | {
+    assert cell["training"] == xgrid.cells.intermediate_cell(grid, "x", "mnli", 1)["training"] | {
         "fixed_probabilities": {"mlm": 0.25}  # the default ratio
     }
-    assert grid.language_dirs("x", "mnli_mlm") == [
+    assert xgrid.files.language_dirs(grid, "x", "mnli_mlm") == [
         f"results/features/x/by_language/mlm.{lang}" for lang in ("en", "de", "zh")
     ]
-    assert grid.seen_languages("mnli_mlm") == ["en", "de", "zh"]
-    assert grid.evaluation_cell("x", "mnli_mlm", 1, "xnli")["seen_languages"] == ["en", "de", "zh"]
+    assert xgrid.axes.seen_languages(grid, "mnli_mlm") == ["en", "de", "zh"]
+    assert xgrid.cells.evaluation_cell(grid, "x", "mnli_mlm", 1, "xnli")["seen_languages"] == [
+        "en",
+        "de",
+        "zh",
+    ]
     # the text is the user's: imported by the run that reads it, never fetched
     text = "resources/datasets/local/mlm_text/zh/train.parquet"
     assert features.source_paths("mlm", "hub", "zh") == [text]
-    assert text not in grid.resource_files()
+    assert text not in xgrid.files.resource_files(grid)
 
 
 def test_an_mlm_arm_costs_its_text_batches_on_top():

@@ -62,12 +62,12 @@ def test_micro_batch_size_changes_no_cells_params():
         spec = {"hub_id": "FacebookAI/xlm-roberta-large"}
         if micro is not None:
             spec["micro_batch_size"] = micro
-        g = xgrid.Grid(
+        g = xgrid.resolve(
             xgrid.validate(hub_config(models={"xlmr_large": spec}), SCHEMA, check_local=False)
         )
         return (
-            g.intermediate_cell("xlmr_large", "mnli", 1),
-            g.target_cell("xlmr_large", "mnli", 1, "xnli"),
+            xgrid.cells.intermediate_cell(g, "xlmr_large", "mnli", 1),
+            xgrid.cells.target_cell(g, "xlmr_large", "mnli", 1, "xnli"),
         )
 
     assert cells(None) == cells(4) == cells({75: 32, 0: 4})

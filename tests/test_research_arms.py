@@ -3,6 +3,7 @@ trains, and the analyses on hand-made results (task order, convergence)."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pandas as pd
@@ -31,7 +32,7 @@ def _grid(**over) -> xgrid.Grid:
         },
         **over,
     )
-    return xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
+    return xgrid.resolve(xgrid.validate(config, SCHEMA, check_local=False))
 
 
 def test_permute_expands_every_order_and_sequences_share_their_first_stages():
@@ -42,25 +43,27 @@ def test_permute_expands_every_order_and_sequences_share_their_first_stages():
             "targets": ["xnli"],
         }
     )
-    assert grid.sequence_arms == ["mnli-qqp-squad_v1", "mnli-qqp", "qqp-mnli"]
+    assert grid.sequence_arms == ("mnli-qqp-squad_v1", "mnli-qqp", "qqp-mnli")
     assert grid.research_arms == grid.sequence_arms
     # mnli-qqp is both a tested arm and the first two stages of mnli-qqp-squad_v1: one job
-    assert grid.intermediate_arms == ["mnli", "qqp", "squad_v1", "mnli-qqp", "mnli-qqp-squad_v1",
-                                      "qqp-mnli"]  # fmt: skip
-    assert grid.parent_arm("mnli-qqp-squad_v1") == "mnli-qqp"
-    assert grid.parent_arm("mnli") is None
-    assert grid.stage_encoder("x", "mnli-qqp-squad_v1", 3) == (
+    assert grid.intermediate_arms == ("mnli", "qqp", "squad_v1", "mnli-qqp", "mnli-qqp-squad_v1",
+                                      "qqp-mnli")  # fmt: skip
+    assert xgrid.arms.parent_arm("mnli-qqp-squad_v1") == "mnli-qqp"
+    assert xgrid.arms.parent_arm("mnli") is None
+    assert xgrid.files.stage_encoder(grid, "x", "mnli-qqp-squad_v1", 3) == (
         "results/intermediate/x/mnli-qqp/seed3/model"
     )
-    assert grid.stage_encoder("x", "mnli", 3) == "resources/models/x"
-    cell = grid.intermediate_cell("x", "qqp-mnli", 1)
-    assert cell["tasks"] == ["mnli"] and cell["after"] == grid.intermediate_cell("x", "qqp", 1)
-    assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
-    assert "after" not in grid.intermediate_cell("x", "mnli", 1)
+    assert xgrid.files.stage_encoder(grid, "x", "mnli", 3) == "resources/models/x"
+    cell = xgrid.cells.intermediate_cell(grid, "x", "qqp-mnli", 1)
+    assert cell["tasks"] == ["mnli"] and cell["after"] == xgrid.cells.intermediate_cell(
+        grid, "x", "qqp", 1
+    )
+    assert cell["training"] == xgrid.cells.intermediate_cell(grid, "x", "mnli", 1)["training"]
+    assert "after" not in xgrid.cells.intermediate_cell(grid, "x", "mnli", 1)
     # tested on the sequence targets only, and kept out of the main grid's score files
-    assert ("mnli-qqp", "xnli") in grid.target_cells()
-    assert ("mnli-qqp", "pawsx") not in grid.target_cells()
-    assert not any("mnli-qqp" in f for f in grid.scores_files())
+    assert ("mnli-qqp", "xnli") in grid.target_cells
+    assert ("mnli-qqp", "pawsx") not in grid.target_cells
+    assert not any("mnli-qqp" in f for f in xgrid.files.scores_files(grid))
 
 
 def test_order_pairs_are_orders_of_the_same_tasks():
@@ -84,46 +87,60 @@ def test_budgets_become_arms_with_their_own_training_length():
             "curve": {"every": 100, "max_examples": 50},
         }
     )
-    axis = [(b["arm"], b["value"], b["unit"]) for b in grid.budget_axis()]
+    axis = [(b["arm"], b["value"], b["unit"]) for b in grid.budget_axis]
     # 0 takes the unit of the task's other budgets, so the baseline point joins its line
     assert axis == [("baseline@0", 0, "steps"), ("mnli@250", 250, "steps"),
                     ("mnli@1000", 1000, "steps"), ("qqp@0.5ep", 0.5, "epochs"),
                     ("qqp@2ep", 2, "epochs"), ("baseline@0", 0, "epochs")]  # fmt: skip
-    assert grid.research_arms == ["baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep"]
+    assert grid.research_arms == ("baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep")
     # 0 is the pretrained encoder, 1000 steps and 2 epochs the tasks' own arms' encoders: only
     # the other budgets train an intermediate model
-    assert grid.intermediate_arms == ["mnli", "qqp", "squad_v1", "mnli@250", "qqp@0.5ep"]
-    assert grid.encoder_dir("x", "baseline@0", 1) == "resources/models/x"
-    assert grid.encoder_dir("x", "mnli@1000", 1) == "results/intermediate/x/mnli/seed1/model"
-    assert grid.encoder_dir("x", "qqp@2ep", 1) == "results/intermediate/x/qqp/seed1/model"
-    assert grid.intermediate_cell("x", "mnli@250", 1)["training"]["max_steps"] == 250
-    half = grid.intermediate_cell("x", "qqp@0.5ep", 1)["training"]
+    assert grid.intermediate_arms == ("mnli", "qqp", "squad_v1", "mnli@250", "qqp@0.5ep")
+    assert xgrid.files.encoder_dir(grid, "x", "baseline@0", 1) == "resources/models/x"
+    assert (
+        xgrid.files.encoder_dir(grid, "x", "mnli@1000", 1)
+        == "results/intermediate/x/mnli/seed1/model"
+    )
+    assert (
+        xgrid.files.encoder_dir(grid, "x", "qqp@2ep", 1) == "results/intermediate/x/qqp/seed1/model"
+    )
+    assert xgrid.cells.intermediate_cell(grid, "x", "mnli@250", 1)["training"]["max_steps"] == 250
+    half = xgrid.cells.intermediate_cell(grid, "x", "qqp@0.5ep", 1)["training"]
     assert (half["epochs"], half["max_steps"], half["learning_rate"]) == (0.5, 0, 2e-5)
     # every cell on the axis logs a curve on the training-length targets, in target jobs of
     # its own: no main-grid cell changes (the baseline's and mnli's stay as they were)
     curve = {"every": 100, "languages": list(tasks.get("xnli").languages), "max_examples": 50}
     for arm in ("baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep"):
-        assert grid.target_cell("x", arm, 1, "xnli")["curve"] == curve
-        assert (arm, "pawsx") not in grid.target_cells()
+        assert xgrid.cells.target_cell(grid, "x", arm, 1, "xnli")["curve"] == curve
+        assert (arm, "pawsx") not in grid.target_cells
     for arm in ("baseline", "mnli", "qqp"):
-        assert "curve" not in grid.target_cell("x", arm, 1, "xnli")
-    assert grid.target_cell("x", "mnli", 1, "xnli") == _grid().target_cell("x", "mnli", 1, "xnli")
+        assert "curve" not in xgrid.cells.target_cell(grid, "x", arm, 1, "xnli")
+    assert xgrid.cells.target_cell(grid, "x", "mnli", 1, "xnli") == xgrid.cells.target_cell(
+        _grid(), "x", "mnli", 1, "xnli"
+    )
 
 
 def test_a_budget_written_otherwise_than_the_setting_still_reuses_its_arm():
     grid = _grid(training_length={"budgets": {"qqp": ["2.0ep"]}, "targets": ["xnli"]})
-    assert grid.encoder_arm("qqp@2.0ep") == "qqp" and grid.intermediate_arms == grid.trained_arms
+    assert (
+        xgrid.axes.encoder_arm(grid, "qqp@2.0ep") == "qqp"
+        and grid.intermediate_arms == grid.trained_arms
+    )
     grid = _grid(training_length={"budgets": {"qqp": [2000]}, "targets": ["xnli"]})
-    assert grid.encoder_arm("qqp@2000") == "qqp@2000"  # steps, where qqp trains 2 epochs
+    assert (
+        xgrid.axes.encoder_arm(grid, "qqp@2000") == "qqp@2000"
+    )  # steps, where qqp trains 2 epochs
 
 
 def test_a_later_stage_carries_the_settings_of_the_stages_before_it():
     """Editing the first task reruns the sequence by params alone (--rerun-triggers params)."""
     config = {"sequences": {"orders": [["mnli", "qqp"]], "targets": ["xnli"]}}
-    before = _grid(**config).intermediate_cell("x", "mnli-qqp", 1)
-    edited = _grid(**config)
-    edited.config["intermediate"]["mnli"]["learning_rate"] = 5e-6
-    after = edited.intermediate_cell("x", "mnli-qqp", 1)
+    grid = _grid(**config)
+    before = xgrid.cells.intermediate_cell(grid, "x", "mnli-qqp", 1)
+    changed = copy.deepcopy(grid.config)
+    changed["intermediate"]["mnli"]["learning_rate"] = 5e-6
+    edited = xgrid.resolve(changed)
+    after = xgrid.cells.intermediate_cell(edited, "x", "mnli-qqp", 1)
     assert before["training"] == after["training"]  # QQP's own settings are unchanged
     assert before["after"]["training"]["learning_rate"] == 1e-5
     assert after["after"]["training"]["learning_rate"] == 5e-6
@@ -137,22 +154,22 @@ def test_without_xnli_the_budget_axis_needs_its_targets_named():
     with pytest.raises(xgrid.ConfigError, match="'training_length.targets'.*pawsx"):
         xgrid.validate(config, SCHEMA, check_local=False)
     config["training_length"]["targets"] = ["pawsx"]
-    grid = xgrid.Grid(xgrid.validate(config, SCHEMA, check_local=False))
-    assert grid.research_cells(["mnli@100"], ["pawsx"])[0]["target"] == "pawsx"
+    grid = xgrid.resolve(xgrid.validate(config, SCHEMA, check_local=False))
+    assert xgrid.files.research_cells(grid, ["mnli@100"], ["pawsx"])[0]["target"] == "pawsx"
 
 
 def test_a_grid_without_research_arms_keeps_its_cells():
     """Finished grids from before these axes existed must not rerun: no new keys in cells."""
     grid = _grid()
-    assert grid.research_arms == [] and grid.intermediate_arms == grid.trained_arms
+    assert grid.research_arms == () and grid.intermediate_arms == grid.trained_arms
     training = {"learning_rate": 1e-5, "batch_size": 32, "gradient_accumulation_steps": 1,
                 "epochs": 3, "max_steps": 1000, "warmup_ratio": 0.1, "weight_decay": 0.01,
                 "adam_epsilon": 1e-8, "max_grad_norm": 1.0}  # fmt: skip
-    assert grid.intermediate_cell("x", "mnli", 1) == {
+    assert xgrid.cells.intermediate_cell(grid, "x", "mnli", 1) == {
         "phase": "intermediate", "model": "x", "arm": "mnli", "seed": 1, "tasks": ["mnli"],
         "precision": "bf16", "training": training,
     }  # fmt: skip
-    assert set(grid.target_cell("x", "mnli", 1, "xnli")) == {
+    assert set(xgrid.cells.target_cell(grid, "x", "mnli", 1, "xnli")) == {
         "phase", "model", "arm", "seed", "target", "tasks", "precision", "training"
     }  # fmt: skip
 
@@ -253,32 +270,45 @@ def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
 def test_a_translated_arm_trains_on_its_languages_and_records_them():
     grid = _grid(translated={"mnli_mt": {"task": "mnli", "languages": ["sw", "de", "en"],
                                          "targets": ["xnli"]}})  # fmt: skip
-    assert grid.research_arms == ["mnli_mt"] and "mnli_mt" in grid.intermediate_arms
-    assert grid.research_targets("mnli_mt") == ["xnli"]
-    assert ("mnli_mt", "xnli") in grid.target_cells()
-    assert ("mnli_mt", "pawsx") not in grid.target_cells()
+    assert grid.research_arms == ("mnli_mt",) and "mnli_mt" in grid.intermediate_arms
+    assert xgrid.axes.research_targets(grid, "mnli_mt") == ["xnli"]
+    assert ("mnli_mt", "xnli") in grid.target_cells
+    assert ("mnli_mt", "pawsx") not in grid.target_cells
     # English first, then XNLI's order; the settings are MNLI's own
-    cell = grid.intermediate_cell("x", "mnli_mt", 1)
+    cell = xgrid.cells.intermediate_cell(grid, "x", "mnli_mt", 1)
     assert cell["languages"] == ["en", "de", "sw"] and cell["tasks"] == ["mnli"]
-    assert cell["training"] == grid.intermediate_cell("x", "mnli", 1)["training"]
-    assert grid.language_dirs("x", "mnli_mt") == [
+    assert cell["training"] == xgrid.cells.intermediate_cell(grid, "x", "mnli", 1)["training"]
+    assert xgrid.files.language_dirs(grid, "x", "mnli_mt") == [
         "results/features/x/by_language/mnli.de", "results/features/x/by_language/mnli.sw"
     ]  # fmt: skip
-    assert grid.language_dirs("x", "mnli") == []
+    assert xgrid.files.language_dirs(grid, "x", "mnli") == []
     # the prepared translations read XNLI's training split in each language
-    assert grid.prepare_params("x", "mnli", "de") == xgrid.canonical(
-        {"task": "mnli", "max_seq_length": 256, "data": "hub", "language": "de"}
+    assert xgrid.cells.prepare_params(grid, "x", "mnli", "de") == {
+        "task": "mnli",
+        "max_seq_length": 256,
+        "data": "hub",
+        "language": "de",
+    }
+    assert "resources/datasets/facebook/xnli/sw/train.parquet" in xgrid.files.resource_files(grid)
+    assert xgrid.cells.evaluation_cell(grid, "x", "mnli_mt", 1, "xnli")["seen_languages"] == [
+        "en",
+        "de",
+        "sw",
+    ]
+    assert "seen_languages" not in xgrid.cells.evaluation_cell(grid, "x", "mnli", 1, "xnli")
+    assert (
+        xgrid.axes.seen_languages(grid, "mnli") == ["en"]
+        and xgrid.axes.seen_languages(grid, "baseline") == []
     )
-    assert "resources/datasets/facebook/xnli/sw/train.parquet" in grid.resource_files()
-    assert grid.evaluation_cell("x", "mnli_mt", 1, "xnli")["seen_languages"] == ["en", "de", "sw"]
-    assert "seen_languages" not in grid.evaluation_cell("x", "mnli", 1, "xnli")
-    assert grid.seen_languages("mnli") == ["en"] and grid.seen_languages("baseline") == []
 
 
 def test_translate_train_without_english():
     grid = _grid(translated={"mnli_de": {"task": "mnli", "languages": ["de"]}})
-    assert grid.intermediate_cell("x", "mnli_de", 1)["languages"] == ["de"]
-    assert grid.research_targets("mnli_de") == ["xnli", "pawsx"]  # default: every target
+    assert xgrid.cells.intermediate_cell(grid, "x", "mnli_de", 1)["languages"] == ["de"]
+    assert xgrid.axes.research_targets(grid, "mnli_de") == [
+        "xnli",
+        "pawsx",
+    ]  # default: every target
     assert tasks.get("mnli").language_source("de").key == "facebook/xnli/de/train"
     with pytest.raises(KeyError, match="mnli has no training data by language in 'en'"):
         tasks.get("mnli").language_source("en")

@@ -132,7 +132,7 @@ def test_similarity_needs_a_baseline_and_three_tasks():
 
 
 def test_defaults_and_the_cell():
-    g = grid.Grid(grid.validate(_config(targets=["xnli"]), SCHEMA, check_local=False))
+    g = grid.resolve(grid.validate(_config(targets=["xnli"]), SCHEMA, check_local=False))
     assert analyses.cell_files(robustness.__name__, robustness.CELLS, g) == [
         "results/robustness/xlmr_large/baseline/seed1/xnli.json",
         "results/robustness/xlmr_large/mnli/seed1/xnli.json",
@@ -146,7 +146,7 @@ def test_defaults_and_the_cell():
 
 
 def test_cost_counts_every_pass_over_the_test_examples():
-    g = grid.Grid(
+    g = grid.resolve(
         grid.validate(
             _config(targets=["xnli"], arms=["mnli"], max_examples=100,
                     perturbations={"w": {"level": "word", "op": "drop", "rate": 0.1}},

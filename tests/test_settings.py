@@ -129,16 +129,16 @@ def test_settings_are_frozen_and_change_by_a_copy():
 
 def _grid(name: str) -> grid.Grid:
     config = yaml.safe_load((REPO / "config" / name).read_text())
-    return grid.Grid(grid.validate(config, check_local=False))
+    return grid.resolve(grid.validate(config, check_local=False))
 
 
 def _training_cells(g: grid.Grid):
     for model in g.models:
         for seed in g.seeds:
             for arm in g.intermediate_arms:
-                yield g.intermediate_cell(model, arm, seed)
-            for arm, target in g.target_cells():
-                yield g.target_cell(model, arm, seed, target)
+                yield grid.cells.intermediate_cell(g, model, arm, seed)
+            for arm, target in g.target_cells:
+                yield grid.cells.target_cell(g, model, arm, seed, target)
 
 
 @pytest.mark.parametrize("config", ["quickstart.yaml", "demo.yaml", "config.yaml"])

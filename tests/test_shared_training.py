@@ -39,20 +39,20 @@ def test_the_paper_grid_trains_66_target_models(local_dirs, tmp_path):
 
 
 def test_xquad_and_mlqa_share_one_model_unless_their_settings_differ(local_dirs):
-    g = grid.Grid(grid.validate(_paper(local_dirs), check_local=False))
-    xquad = g.target_model_dir("xlmr_large", "mnli", 1, "xquad")
-    assert g.target_model_dir("xlmr_large", "mnli", 1, "mlqa") == xquad
+    g = grid.resolve(grid.validate(_paper(local_dirs), check_local=False))
+    xquad = grid.files.target_model_dir(g, "xlmr_large", "mnli", 1, "xquad")
+    assert grid.files.target_model_dir(g, "xlmr_large", "mnli", 1, "mlqa") == xquad
     assert xquad == "results/target/xlmr_large/mnli/seed1/xquad/model"
     # every other target keeps its own model, named by its own path as before
     for target in ("xnli", "pawsx", "udpos", "panx", "tydiqa"):
         own = f"results/target/xlmr_large/mnli/seed1/{target}/model"
-        assert g.target_model_dir("xlmr_large", "mnli", 1, target) == own
+        assert grid.files.target_model_dir(g, "xlmr_large", "mnli", 1, target) == own
 
     # a different learning rate for MLQA: two trainings again
     config = _paper(local_dirs)
     config["targets"]["mlqa"]["learning_rate"] = 3.0e-5
-    g = grid.Grid(grid.validate(config, check_local=False))
-    mlqa = g.target_model_dir("xlmr_large", "mnli", 1, "mlqa")
+    g = grid.resolve(grid.validate(config, check_local=False))
+    mlqa = grid.files.target_model_dir(g, "xlmr_large", "mnli", 1, "mlqa")
     assert mlqa == "results/target/xlmr_large/mnli/seed1/mlqa/model"
 
 
@@ -61,8 +61,8 @@ def test_a_grid_with_mlqa_alone_keeps_its_paths():
     config = hub_config(
         targets={"mlqa": {"epochs": 2, "batch_size": 16, "languages": ["en", "de"]}}
     )
-    g = grid.Grid(grid.validate(config, check_local=False))
-    assert g.target_model_dir("xlmr_large", "mnli", 1, "mlqa") == (
+    g = grid.resolve(grid.validate(config, check_local=False))
+    assert grid.files.target_model_dir(g, "xlmr_large", "mnli", 1, "mlqa") == (
         "results/target/xlmr_large/mnli/seed1/mlqa/model"
     )
 

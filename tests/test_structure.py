@@ -112,6 +112,82 @@ def test_no_import_cycle_between_modules_or_packages():
     assert _cycles(packages) == []
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _class_members(cls: ast.ClassDef) -> set[str]:
+    """The names a class defines: in its body, and as ``self.<name> = ...`` in its methods."""
+    out = set()
+    for node in cls.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        out |= {t.id for t in targets if isinstance(t, ast.Name)}
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                out.add(node.attr)
+    return out
+
+
+def _foreign_private(source: str, own: set[str]) -> list[str]:
+    """In one module's source: ``self._<name>`` of a member its class does not define, a
+    ``_private`` name imported from another xstilts module, or one read off an xstilts module
+    (``own``: the module's own names, e.g. ``xstilts.grid.axes``)."""
+    tree = ast.parse(source)
+    found = []
+    for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        members = _class_members(cls)
+        for node in ast.walk(cls):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+                and _private(node.attr)
+                and node.attr not in members
+            ):
+                found.append(f"{cls.name}: self.{node.attr} (line {node.lineno})")
+    modules: set[str] = set()  # local names bound to an xstilts module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("xstilts"):
+            for alias in node.names:
+                if _private(alias.name) and node.module not in own:
+                    found.append(f"from {node.module} import {alias.name} (line {node.lineno})")
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name.startswith("xstilts") and a.asname}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            if isinstance(node.value, ast.Name) and node.value.id in modules:
+                found.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
+    return found
+
+
+def test_the_private_finder_finds_what_crosses_a_boundary():
+    mixins = (
+        "class A:\n    def f(self):\n        return self._g() + self._h\n"
+        "    def _g(self):\n        self._h = 1\n"
+        "class B:\n    def f(self):\n        return self._g()\n"
+    )
+    assert _foreign_private(mixins, set()) == ["B: self._g (line 8)"]
+    imports = "from xstilts.grid.cells import _training\nfrom xstilts.grid import axes\naxes._x\n"
+    assert _foreign_private(imports, set()) == [
+        "from xstilts.grid.cells import _training (line 1)",
+        "axes._x (line 3)",
+    ]
+    assert _foreign_private("from xstilts.a import _b\n", {"xstilts.a"}) == []
+
+
+def test_no_private_member_or_name_used_across_classes_or_modules():
+    """A class reads only the private members it defines (no mixins calling each other's
+    ``self._...``), and a module imports or reads no ``_private`` name of another module."""
+    found = []
+    for name, path in _modules().items():
+        found += [f"{name}: {f}" for f in _foreign_private(path.read_text(), {name})]
+    assert found == []
+
+
 def test_every_analysis_has_the_one_interface():
     from xstilts import analyses
     from xstilts.grid import config, paths

@@ -120,10 +120,10 @@ def test_the_tensorboard_key_changes_no_cell():
     config = yaml.safe_load((REPO / "config/quickstart.yaml").read_text())
     on, off = grid.validate(config), grid.validate(config | {"tensorboard": False})
     assert on["tensorboard"] is True and off["tensorboard"] is False
-    a, b = grid.Grid(on), grid.Grid(off)
+    a, b = grid.resolve(on), grid.resolve(off)
     for cell in (
-        lambda g: g.intermediate_cell("demo_tiny", "mnli", 1),
-        lambda g: g.target_cell("demo_tiny", "mnli", 1, "xnli"),
+        lambda g: grid.cells.intermediate_cell(g, "demo_tiny", "mnli", 1),
+        lambda g: grid.cells.target_cell(g, "demo_tiny", "mnli", 1, "xnli"),
     ):
         assert grid.canonical(cell(a)) == grid.canonical(cell(b))
         assert "tensorboard" not in grid.canonical(cell(a))

@@ -46,7 +46,7 @@ def _load_grid(config_path: str, schema: str | None, check_local: bool = False):
 
     if schema is not None and not Path(schema).exists():
         raise UserError(f"schema {schema} not found; give an existing --schema or none")
-    return grid.Grid(grid.load(config_path, schema, check_local=check_local))
+    return grid.resolve(grid.load(config_path, schema, check_local=check_local))
 
 
 def _check_features(args: argparse.Namespace, grid) -> None:
@@ -94,7 +94,9 @@ HOURS_NOTE = (
 
 
 def _all_demo(grid) -> bool:
-    return all(grid.is_demo_model(m) for m in grid.models)
+    from xstilts.grid import axes
+
+    return all(axes.is_demo_model(grid, m) for m in grid.models)
 
 
 def _cost(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts import tasks as task_registry
-from xstilts.grid import MLM_TASK, Grid
+from xstilts.grid import MLM_TASK, Grid, axes, cells
 from xstilts.settings import Curve, Training
 from xstilts.training.batches import (
     accumulation,
@@ -203,7 +203,8 @@ class _Projection:
         micro-batches' launch floor plus the optimizer update."""
         settings, out = Training.from_cell(cell), _Run()
         t = self.throughput
-        limit = micro_batch_limit(self.grid.model_spec(model).get("micro_batch_size"), t.gpu_gib)
+        table = axes.model_spec(self.grid, model).get("micro_batch_size")
+        limit = micro_batch_limit(table, t.gpu_gib)
         batch = int(settings.batch_size)
         accum = accumulation(batch, int(settings.gradient_accumulation_steps), limit)
         floor = accum * t.micro_step_s + t.optimizer_s
@@ -273,7 +274,7 @@ class _Projection:
         task = task_registry.get(target)
         test = sum(
             self.count.tokens(model, target, task.test_split(lang))
-            for lang in self.grid.languages(target)
+            for lang in axes.languages(self.grid, target)
         )
         return test + (self.count.tokens(model, target, "pool") if task.pool else 0.0)
 
@@ -284,7 +285,7 @@ class _Projection:
         adversarial = robust["adversarial"]
         passes = 1 + len(robust["perturbations"])
         total = 0.0
-        for lang in self.grid.languages(target):
+        for lang in axes.languages(self.grid, target):
             split = f"test.{lang}"
             total += self.count.first(model, target, split, robust["max_examples"]) * passes
             attacked = self.count.first(model, target, split, adversarial["max_examples"])
@@ -300,7 +301,7 @@ class _Projection:
     def similarity(self, model: str) -> float:
         """The first ``similarity.examples`` training inputs of every task embedded."""
         n = self.grid.config["similarity"]["examples"]
-        return sum(self.count.first(model, t, "train", n) for t in self.grid.similarity_tasks())
+        return sum(self.count.first(model, t, "train", n) for t in axes.similarity_tasks(self.grid))
 
     # ---- the jobs ----
     def jobs(self):
@@ -321,12 +322,12 @@ class _Projection:
                 yield job("task_similarity", model, infer=self.similarity(model))
             for seed in grid.seeds:
                 for arm in grid.intermediate_arms:
-                    cell = grid.intermediate_cell(model, arm, seed)
+                    cell = cells.intermediate_cell(grid, model, arm, seed)
                     yield trained("train_intermediate", model, arm, seed, "", cell)
-                for arm, target in grid.target_cells():
-                    # targets trained alike share one job (Grid.training_target): count it once
-                    if grid.training_target(model, arm, seed, target) == target:
-                        cell = grid.target_cell(model, arm, seed, target)
+                for arm, target in grid.target_cells:
+                    # targets trained alike share one job (axes.training_target): count it once
+                    if axes.training_target(grid, model, arm, seed, target) == target:
+                        cell = cells.target_cell(grid, model, arm, seed, target)
                         yield trained("train_target", model, arm, seed, target, cell)
                     test = self.evaluation(model, target)
                     yield job("evaluate_target", model, arm, seed, target, test)
@@ -362,7 +363,7 @@ def project(
         counter.estimated = False
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["hours"] = (df.train_seconds + df.infer_tokens / throughput.infer) / 3600
-    df.loc[df.model.map(grid.is_demo_model).astype(bool), "hours"] = float("nan")
+    df.loc[df.model.map(lambda m: axes.is_demo_model(grid, m)).astype(bool), "hours"] = float("nan")
     return df
 
 

@@ -3,9 +3,9 @@
 
 rule aggregate:
     input:
-        scores=GRID.scores_files(),
-        examples=GRID.example_files(),
-        models=GRID.trained_model_dirs(),
+        scores=files.scores_files(GRID),
+        examples=files.example_files(GRID),
+        models=files.trained_model_dirs(GRID),
     output:
         **summary_report_outputs(),
     log:
@@ -26,7 +26,7 @@ rule aggregate:
 # changes (a refetched split retrains its cells) or the grid's cells do.
 rule provenance:
     input:
-        scores=GRID.scores_files(),
+        scores=files.scores_files(GRID),
     output:
         provenance=report(
             paths.PROVENANCE,
@@ -39,7 +39,7 @@ rule provenance:
     conda:
         "../../envs/report.yaml"
     params:
-        cell=xgrid.canonical(GRID.provenance_cells()),
+        cell=xgrid.canonical(files.provenance_cells(GRID)),
     script:
         "../scripts/provenance.py"
 
@@ -48,7 +48,7 @@ rule provenance:
 # written again whenever the config changes, so the report shows the config that produced it.
 rule resolved_config:
     output:
-        config=report(
+        report(
             paths.RESOLVED_CONFIG,
             caption="../report/config.rst",
             category=section("Configuration"),
@@ -61,6 +61,6 @@ rule resolved_config:
         "../../envs/report.yaml"
     params:
         # in the config's own order (the page shows it as written); a reordering reruns this
-        cell=json.dumps(GRID.config),
+        config=json.dumps(GRID.config),
     script:
         "../scripts/resolved_config.py"

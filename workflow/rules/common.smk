@@ -1,6 +1,7 @@
 # Grid → targets: validate the config (defaults filled), build the cells, constrain wildcards.
 # Every rule gets its cell's resolved settings as one canonical JSON string in params, so
 # Snakemake's params trigger reruns exactly the cells whose settings changed.
+import inspect
 import json
 import re
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 try:
     from xstilts import analyses
     from xstilts import grid as xgrid
-    from xstilts.grid import paths
+    from xstilts.grid import axes, cells, files, paths
     from xstilts.grid.checks import command_line_error
     from xstilts.grid.config import check_duplicate_keys
 except ImportError as err:
@@ -22,7 +23,7 @@ try:
     # Snakemake's YAML reader keeps the last of a key written twice: said before anything runs
     for _configfile in workflow.configfiles:
         check_duplicate_keys(_configfile)
-    GRID = xgrid.Grid(
+    GRID = xgrid.resolve(
         # the schema is the package's (src/xstilts/grid/schema.yaml); numbers that --config
         # passes as strings inside lists and mappings are taken as numbers there
         xgrid.validate(config, check_local=False),  # local data: below, only where read
@@ -41,8 +42,8 @@ def _alternatives(names):
 
 # a Hugging Face dataset id (owner/name); local datasets live under "local/<name>" instead
 HUB_REPO = r"(?!local/)[^/]+/[^/]+"
-HUB_MODELS = [m for m in GRID.models if not GRID.is_demo_model(m)]
-DEMO_MODELS = [m for m in GRID.models if GRID.is_demo_model(m)]
+HUB_MODELS = [m for m in GRID.models if not axes.is_demo_model(GRID, m)]
+DEMO_MODELS = [m for m in GRID.models if axes.is_demo_model(GRID, m)]
 
 
 wildcard_constraints:
@@ -52,17 +53,20 @@ wildcard_constraints:
     target=_alternatives(GRID.targets),
     rtarget=_alternatives(GRID.retrieval_targets),
     choice=_alternatives(["best", *GRID.arms]),
-    task=_alternatives(GRID.tasks_used()),
+    task=_alternatives(axes.tasks_used(GRID)),
 
 
 def final_outputs():
     return (
-        GRID.scores_files()
+        files.scores_files(GRID)
         + list(xgrid.summary_outputs(GRID.evaluated_targets).values())
         + [paths.RESOLVED_CONFIG]
-        + GRID.submission_files()
+        + files.submission_files(GRID)
         # the research arms' score files, then the summaries of the analyses asked for
-        + [c["scores"] for c in GRID.research_cells(GRID.research_arms, GRID.targets)]
+        + [
+            c["scores"]
+            for c in files.research_cells(GRID, GRID.research_arms, GRID.targets)
+        ]
         + analyses.enabled_outputs(GRID)
         + [paths.PROVENANCE]
     )
@@ -107,6 +111,24 @@ def analysis_params(analysis):
     return {"spec": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
+def cell_params(function, **wildcard_names):
+    """A rule's params: ``function(GRID, ...)`` (xstilts.grid.cells) as one canonical JSON
+    string, its arguments the job's wildcards of the same name (``wildcard_names``: an
+    argument's wildcard where its name differs, e.g. ``target="rtarget"``)."""
+    arguments = list(inspect.signature(function).parameters)[1:]
+
+    def params(wildcards):
+        given = wildcards.keys()
+        values = {
+            name: wildcards[wildcard_names.get(name, name)]
+            for name in arguments
+            if wildcard_names.get(name, name) in given
+        }
+        return xgrid.canonical(function(GRID, **values))
+
+    return params
+
+
 def analysis_cell_inputs(jobs):
     """A cell job's named input files (its analysis's ``CELLS.inputs``)."""
     return lambda wc: jobs.inputs(GRID, **dict(wc.items()))
@@ -114,20 +136,7 @@ def analysis_cell_inputs(jobs):
 
 def analysis_cell_params(jobs):
     """A cell job's params: its analysis's ``CELLS.cell``, as one canonical JSON string."""
-    return lambda wc: xgrid.canonical(jobs.cell(GRID, **dict(wc.items())))
-
-
-def model_spec(wildcards):
-    return xgrid.canonical(GRID.model_spec(wildcards.model))
-
-
-def demo_data_spec(wildcards):
-    key = getattr(wildcards, "repo", None) and (
-        wildcards.repo,
-        wildcards.subset,
-        wildcards.split,
-    )
-    return xgrid.canonical(GRID.demo_data_spec(*key) if key else GRID.demo_data_spec())
+    return cell_params(jobs.cell)
 
 
 def demo_local_dir(wildcards):
@@ -143,13 +152,11 @@ def local_source(wildcards):
         return xgrid.canonical({"directory": demo_local_dir(wildcards)})
     if MISSING_LOCAL:
         sys.exit(f"xstilts: {xgrid.local_data_message(MISSING_LOCAL)}")
-    return xgrid.canonical(
-        GRID.local_source(wildcards.name, wildcards.subset, wildcards.split)
-    )
+    return cell_params(cells.local_source)(wildcards)
 
 
 def model_dir(wildcards):
-    return GRID.model_dir(wildcards.model)
+    return files.model_dir(wildcards.model)
 
 
 def prepare_data(wildcards):
@@ -158,26 +165,23 @@ def prepare_data(wildcards):
     return source_paths(
         wildcards.task,
         GRID.data_kind,
-        more_languages=GRID.more_languages(wildcards.task),
+        more_languages=axes.more_languages(GRID, wildcards.task),
     )
 
 
-def prepare_spec(wildcards):
-    return GRID.prepare_params(wildcards.model, wildcards.task)
-
-
 def stage_encoder(wildcards):
-    return GRID.stage_encoder(wildcards.model, wildcards.arm, wildcards.seed)
+    return files.stage_encoder(GRID, wildcards.model, wildcards.arm, wildcards.seed)
 
 
 def intermediate_features(wildcards):
     return [
-        GRID.features_dir(wildcards.model, t) for t in GRID.arm_tasks(wildcards.arm)
+        files.features_dir(wildcards.model, t)
+        for t in axes.arm_tasks(GRID, wildcards.arm)
     ]
 
 
 def language_features(wildcards):
-    return GRID.language_dirs(wildcards.model, wildcards.arm)
+    return files.language_dirs(GRID, wildcards.model, wildcards.arm)
 
 
 def language_data(wildcards):
@@ -186,71 +190,29 @@ def language_data(wildcards):
     return source_paths(wildcards.task, GRID.data_kind, wildcards.lang)
 
 
-def language_spec(wildcards):
-    return GRID.prepare_params(wildcards.model, wildcards.task, wildcards.lang)
-
-
-def intermediate_cell(wildcards):
-    return xgrid.canonical(
-        GRID.intermediate_cell(wildcards.model, wildcards.arm, wildcards.seed)
-    )
-
-
 def arm_encoder(wildcards):
-    return GRID.encoder_dir(wildcards.model, wildcards.arm, wildcards.seed)
+    return files.encoder_dir(GRID, wildcards.model, wildcards.arm, wildcards.seed)
 
 
 def target_model(wildcards):
     """The fine-tuned model a target cell is tested with (shared by targets trained alike)."""
-    return GRID.target_model_dir(
-        wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
-    )
-
-
-def target_cell(wildcards):
-    return xgrid.canonical(
-        GRID.target_cell(
-            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
-        )
-    )
-
-
-def evaluation_cell(wildcards):
-    return xgrid.canonical(
-        GRID.evaluation_cell(
-            wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
-        )
-    )
-
-
-def retrieval_cell(wildcards):
-    return xgrid.canonical(
-        GRID.retrieval_cell(
-            wildcards.model, wildcards.arm, wildcards.seed, wildcards.rtarget
-        )
-    )
-
-
-def labels_spec(wildcards):
-    return xgrid.canonical(GRID.labels_spec())
-
-
-def submission_spec(wildcards):
-    return xgrid.canonical(
-        GRID.submission_spec(wildcards.model, wildcards.seed, wildcards.choice)
+    return files.target_model_dir(
+        GRID, wildcards.model, wildcards.arm, wildcards.seed, wildcards.target
     )
 
 
 def submission_inputs(wildcards):
     """Every predictions folder the submission copies, and the files it chooses arms by: the
     target model directory (train_summary.json inside) or the retrieval score file."""
-    spec = GRID.submission_spec(wildcards.model, wildcards.seed, wildcards.choice)
+    spec = cells.submission_spec(
+        GRID, wildcards.model, wildcards.seed, wildcards.choice
+    )
     inputs = {"predictions": [], "validation": []}
     for by_arm in spec["targets"].values():
-        for files in by_arm.values():
-            inputs["predictions"].append(files["predictions"])
+        for paths_of in by_arm.values():
+            inputs["predictions"].append(paths_of["predictions"])
             if wildcards.choice == "best":
-                inputs["validation"].append(files["validation_input"])
+                inputs["validation"].append(paths_of["validation_input"])
     return inputs
 
 
@@ -258,10 +220,6 @@ def published_models():
     from xstilts.summary.published import comparable_models
 
     return comparable_models(GRID.config)
-
-
-def summary_spec(wildcards):
-    return xgrid.canonical({"files": GRID.scores_files()})
 
 
 # What `snakemake --report report.html` shows: category, caption (workflow/report/) per output;
@@ -326,7 +284,7 @@ def summary_report_outputs():
 def model_pin(wildcards):
     from xstilts.modeling.fetch import model_revision
 
-    spec = GRID.model_spec(wildcards.model)
+    spec = axes.model_spec(GRID, wildcards.model)
     revision = model_revision(spec["hub_id"], spec.get("revision"))
     return xgrid.canonical({"hub_id": spec["hub_id"], "revision": revision or "main"})
 
@@ -334,7 +292,7 @@ def model_pin(wildcards):
 def fetch_model_pin_file(wildcards):
     from xstilts.modeling.fetch import MANIFEST
 
-    folder = Path(GRID.model_dir(wildcards.model))
+    folder = Path(files.model_dir(wildcards.model))
     if folder.exists() and not (folder / MANIFEST).exists():
         return []
     return paths.fill(paths.MODEL_PIN, model=wildcards.model)

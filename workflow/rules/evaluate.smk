@@ -16,7 +16,7 @@ rule evaluate_target:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=evaluation_cell,
+        cell=cell_params(cells.evaluation_cell),
     script:
         "../scripts/evaluate.py"
 
@@ -38,6 +38,6 @@ rule evaluate_retrieval:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=retrieval_cell,
+        cell=cell_params(cells.retrieval_cell, target="rtarget"),
     script:
         "../scripts/evaluate_retrieval.py"

@@ -8,7 +8,7 @@
 # dataset the config needs into resources/; every other job then runs offline from there.
 rule fetch:
     input:
-        GRID.resource_files(),
+        files.resource_files(GRID),
     localrule: True
 
 
@@ -23,11 +23,11 @@ rule pin_model:
     conda:
         "../../envs/report.yaml"
     params:
-        pin=model_pin,
+        cell=model_pin,
     message:
-        "pin the model {wildcards.model} at {params.pin}"
+        "pin the model {wildcards.model} at {params.cell}"
     shell:
-        "echo {params.pin:q} > {output.pin}"
+        "echo {params.cell:q} > {output.pin}"
 
 
 rule fetch_model:
@@ -43,7 +43,7 @@ rule fetch_model:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=model_spec,
+        cell=cell_params(axes.model_spec),
     message:
         "fetch the model {wildcards.model} at the revision {input.pin} pins"
     script:
@@ -61,7 +61,7 @@ rule build_demo_model:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=model_spec,
+        cell=cell_params(axes.model_spec),
     script:
         "../scripts/build_demo_model.py"
 
@@ -77,11 +77,11 @@ rule pin_dataset:
     conda:
         "../../envs/report.yaml"
     params:
-        pin=hub_pin,
+        cell=hub_pin,
     message:
-        "pin the dataset {wildcards.repo} at {params.pin}"
+        "pin the dataset {wildcards.repo} at {params.cell}"
     shell:
-        "echo {params.pin:q} > {output.pin}"
+        "echo {params.cell:q} > {output.pin}"
 
 
 rule fetch_dataset:
@@ -130,7 +130,7 @@ rule build_demo_dataset:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=demo_data_spec,
+        cell=cell_params(cells.demo_data_spec),
     script:
         "../scripts/build_demo_dataset.py"
 
@@ -170,7 +170,7 @@ rule build_demo_local:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=demo_data_spec,
+        cell=cell_params(cells.demo_data_spec),
     script:
         "../scripts/build_demo_local.py"
 
@@ -186,7 +186,7 @@ rule prepare:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=prepare_spec,
+        cell=cell_params(cells.prepare_params),
     script:
         "../scripts/prepare.py"
 
@@ -200,11 +200,11 @@ rule prepare_language:
     log:
         "logs/prepare/{model}/by_language/{task}.{lang}.log",
     wildcard_constraints:
-        task=_alternatives(sorted({t for t, _ in GRID.language_data_used()})),
+        task=_alternatives(sorted({t for t, _ in axes.language_data_used(GRID)})),
         lang=r"[a-z]+",
     conda:
         "../../envs/train.yaml"
     params:
-        cell=language_spec,
+        cell=cell_params(cells.prepare_params, language="lang"),
     script:
         "../scripts/prepare.py"

@@ -4,7 +4,7 @@
 
 rule labels:
     input:
-        features=[spec["features"] for spec in GRID.labels_spec().values()],
+        features=[spec["features"] for spec in cells.labels_spec(GRID).values()],
     output:
         labels=directory(paths.LABELS),
     log:
@@ -13,7 +13,7 @@ rule labels:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=labels_spec,
+        cell=cell_params(cells.labels_spec),
     script:
         "../scripts/write_labels.py"
 
@@ -30,6 +30,6 @@ rule submission:
     conda:
         "../../envs/report.yaml"
     params:
-        cell=submission_spec,
+        cell=cell_params(cells.submission_spec),
     script:
         "../scripts/submission.py"

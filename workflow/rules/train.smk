@@ -21,7 +21,7 @@ rule train_intermediate:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=intermediate_cell,
+        cell=cell_params(cells.intermediate_cell),
         checkpoint_dir=paths.INTERMEDIATE_CHECKPOINTS,
     script:
         "../scripts/train.py"
@@ -40,7 +40,7 @@ rule train_target:
     conda:
         "../../envs/train.yaml"
     params:
-        cell=target_cell,
+        cell=cell_params(cells.target_cell),
         checkpoint_dir=paths.TARGET_CHECKPOINTS,
     script:
         "../scripts/train.py"

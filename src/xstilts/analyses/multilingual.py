@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts.analyses import sequences
-from xstilts.grid import BASELINE, paths
+from xstilts.grid import BASELINE, axes, files, paths
 from xstilts.summary.read import read_scores
 from xstilts.summary.tables import per_language_summary
 
@@ -194,7 +194,7 @@ def _signed(value: float) -> str:
 
 
 def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
-    """``spec``: cells (xstilts.grid.Grid.research_cells of the translated and mlm arms and their
+    """``spec``: cells (xstilts.grid.files.research_cells of the translated and mlm arms and their
     references) and english (each such arm → its task, the English-only arm). Writes the
     scores, the seen/unseen split, the gap to English-only by model and a Markdown page;
     model_dirs (model → directory) give each model's size."""
@@ -231,18 +231,18 @@ def outputs(grid=None) -> dict[str, str]:
 def spec(grid) -> dict:
     """The translated and mlm arms and their references (the baseline, each task on English
     alone) on each arm's targets."""
-    specs = {arm: grid.language_spec(arm) for arm in grid.translated_arms + grid.mlm_arms}
+    specs = {arm: axes.language_spec(grid, arm) for arm in grid.translated_arms + grid.mlm_arms}
     references = reference_arms(specs, grid.arms)
     cells = [
         cell
         for arm, arm_spec in specs.items()
-        for cell in grid.research_cells(references + [arm], arm_spec["targets"])
+        for cell in files.research_cells(grid, references + [arm], arm_spec["targets"])
     ]
     return {
         "cells": list({c["scores"]: c for c in cells}.values()),
         "english": {arm: arm_spec["task"] for arm, arm_spec in specs.items()},
         # each model's size (its encoder's parameters) for the gap-by-model table
-        "model_dirs": {m: grid.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)},
+        "model_dirs": {m: files.model_dir(m) for m in dict.fromkeys(c["model"] for c in cells)},
     }
 
 

@@ -23,7 +23,7 @@ from xstilts import analyses, languages
 from xstilts import tasks as task_registry
 from xstilts.data import perturb
 from xstilts.data import sources as data_sources
-from xstilts.grid import paths
+from xstilts.grid import axes, cells, files, paths
 from xstilts.tasks.base import Task, map_rows
 
 if TYPE_CHECKING:
@@ -282,8 +282,8 @@ def robustness_cells(grid) -> list[dict]:
 def robustness_cell(grid, model: str, arm: str, seed: int | str, target: str) -> dict:
     """A robustness cell's params: the evaluation cell's, with the perturbations."""
     section = grid.config["robustness"]
-    return grid.evaluation_cell(model, arm, seed, target) | {
-        "max_seq_length": grid.max_seq_length(target),
+    return cells.evaluation_cell(grid, model, arm, seed, target) | {
+        "max_seq_length": axes.max_seq_length(grid, target),
         "max_examples": section["max_examples"],
         "perturbation_seed": section["seed"],
         "perturbations": section["perturbations"],
@@ -294,9 +294,9 @@ def robustness_cell(grid, model: str, arm: str, seed: int | str, target: str) ->
 
 def robustness_inputs(grid, model: str, arm: str, seed: int | str, target: str) -> dict:
     """The trained target model, and the raw test files of the languages the job perturbs."""
-    languages = grid.languages(target)
+    languages = axes.languages(grid, target)
     return {
-        "model": grid.target_model_dir(model, arm, seed, target),
+        "model": files.target_model_dir(grid, model, arm, seed, target),
         "data": [
             str(s.path(grid.data_kind))
             for s in task_registry.get(target).test

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE, Grid, paths
+from xstilts.grid import BASELINE, arms, files, paths
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, task_scores
 
@@ -31,13 +31,13 @@ def order_pairs(arms: list[str]) -> list[tuple[str, str]]:
     """Every pair of sequence arms over the same tasks in different orders, in listed order."""
     by_set: dict[tuple, list[str]] = {}
     for arm in arms:
-        by_set.setdefault(tuple(sorted(Grid.stages(arm))), []).append(arm)
+        by_set.setdefault(tuple(sorted(arms.stages(arm))), []).append(arm)
     return [p for group in by_set.values() for p in itertools.combinations(group, 2)]
 
 
 def reference_arms(arms: list[str], baseline: bool) -> list[str]:
     """What a sequence is read against: the baseline and each of its tasks trained alone."""
-    singles = dict.fromkeys(s for arm in arms for s in Grid.stages(arm))
+    singles = dict.fromkeys(s for arm in arms for s in arms.stages(arm))
     return ([BASELINE] if baseline else []) + list(singles)
 
 
@@ -52,7 +52,7 @@ def arm_scores(cells: list[dict]) -> pd.DataFrame:
     base = out[out.arm == BASELINE].set_index(["model", "target"]).score
     key = pd.MultiIndex.from_frame(out[["model", "target"]])
     out["gain"] = out.score.to_numpy() - base.reindex(key).to_numpy()
-    out["stages"] = [len(Grid.stages(a)) if a != BASELINE else 0 for a in out.arm]
+    out["stages"] = [len(arms.stages(a)) if a != BASELINE else 0 for a in out.arm]
     return out[["model", "arm", "stages", "target", "score", "gain", "seeds", "complete"]]
 
 
@@ -93,7 +93,7 @@ def pairs_markdown(pairs: pd.DataFrame) -> str:
 
 
 def summarize(inputs: dict[str, list[str]], spec: dict, outputs: dict[str, str]) -> None:
-    """``spec``: cells (xstilts.grid.Grid.research_cells of the sequence and reference arms)
+    """``spec``: cells (xstilts.grid.files.research_cells of the sequence and reference arms)
     and pairs (order pairs). Writes the arm scores, the order comparisons and a figure."""
     cells = spec["cells"]
     for path in outputs.values():
@@ -171,7 +171,7 @@ def spec(grid) -> dict:
     targets = grid.config["sequences"]["targets"]
     return {
         "arms": arms,
-        "cells": grid.research_cells(references + arms, targets),
+        "cells": files.research_cells(grid, references + arms, targets),
         "pairs": order_pairs(arms),
     }
 

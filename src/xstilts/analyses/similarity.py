@@ -24,7 +24,7 @@ import pandas as pd
 
 from xstilts import analyses, languages
 from xstilts import tasks as task_registry
-from xstilts.grid import paths
+from xstilts.grid import axes, cells, files, paths
 
 log = logging.getLogger("xstilts")
 
@@ -259,17 +259,17 @@ def similarity_cell(grid, model: str) -> dict:
     """A similarity cell's params: the layer, the examples and each task's features."""
     return {
         "model": model,
-        "layer": grid.retrieval_layer(model),
+        "layer": cells.retrieval_layer(grid, model),
         "examples": grid.config["similarity"]["examples"],
         "precision": grid.config["precision"],
-        "features": {t: grid.features_dir(model, t) for t in grid.similarity_tasks()},
+        "features": {t: files.features_dir(model, t) for t in axes.similarity_tasks(grid)},
     }
 
 
 def similarity_inputs(grid, model: str) -> dict:
     """The pretrained encoder and the prepared features of every task it embeds."""
     return {
-        "encoder": grid.model_dir(model),
+        "encoder": files.model_dir(model),
         "features": list(similarity_cell(grid, model)["features"].values()),
     }
 

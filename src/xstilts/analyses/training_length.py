@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE_AT_0, paths
+from xstilts.grid import BASELINE_AT_0, files, paths
 from xstilts.summary.read import read_scores, task_scores
 
 SUMMARY_DIR = paths.analysis_dir(__name__)
@@ -187,7 +187,7 @@ SCHEMA = None  # its config keys define arms: the grid's schema has them
 
 
 def enabled(grid) -> bool:
-    return bool(grid.budget_axis())
+    return bool(grid.budget_axis)
 
 
 def summary_outputs(targets: list[str]) -> dict[str, str]:
@@ -208,8 +208,8 @@ def spec(grid) -> dict:
     targets = grid.config["training_length"]["targets"]
     cells = [
         cell | budget
-        for budget in grid.budget_axis()
-        for cell in grid.research_cells([budget["arm"]], targets)
+        for budget in grid.budget_axis
+        for cell in files.research_cells(grid, [budget["arm"]], targets)
     ]
     return {"cells": cells, "targets": targets}
 

@@ -6,10 +6,14 @@ canonical JSON string (sorted keys), so Snakemake's params trigger reruns exactl
 cells. The workflow builds every target path from here; scripts never read the config.
 
 - ``config``: reading and validating a config (the schema is ``schema.yaml`` beside it);
-  ``checks``: what the schema cannot say.
+  ``defaults``: the defaults that depend on other keys, filled into a new config;
+  ``checks``: what the schema cannot say (they only check).
 - ``arms``: the arm-name grammar (stages, ``@`` budgets), as pure functions.
-- ``Grid`` = ``axes`` (models, arms, targets) + ``cells`` (each rule's params, the rerun
-  contract) + ``files`` (what each rule reads and what ``rule all`` asks for).
+- ``Grid`` (``grid``): the validated config and its axes, resolved once by ``resolve``
+  (``resolved``). Plain functions take it first, in modules that import one way:
+  ``axes`` (an arm's tasks and languages, a target's settings) ← ``files`` (each cell's paths,
+  what each rule reads and what ``rule all`` asks for) ← ``cells`` (each rule's params, the
+  rerun contract).
 - ``paths``: every path pattern, which the rules use too.
 """
 
@@ -32,6 +36,7 @@ from xstilts.grid.checks import is_model_folder, local_data_message, missing_loc
 from xstilts.grid.config import SCHEMA, load, read_config, validate
 from xstilts.grid.grid import Grid
 from xstilts.grid.paths import SUMMARY_DIR, SUMMARY_FILES, summary_outputs
+from xstilts.grid.resolved import resolve
 
 __all__ = [
     "BASELINE",
@@ -55,6 +60,7 @@ __all__ = [
     "max_tokens",
     "missing_local_data",
     "read_config",
+    "resolve",
     "summary_outputs",
     "validate",
 ]

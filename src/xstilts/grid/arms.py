@@ -46,3 +46,11 @@ def budget_arm(task: str, budget: int | str) -> str:
     if budget_value(budget) == 0:
         return BASELINE_AT_0
     return f"{task}{BUDGET_SEP}{budget}"
+
+
+def budget_override(budget: str) -> dict:
+    """The training settings a budget sets: ``max_steps`` for steps, ``epochs`` (and no step
+    limit) for "<x>ep"."""
+    if budget.endswith("ep"):
+        return {"epochs": budget_value(budget), "max_steps": 0}
+    return {"max_steps": int(budget)}

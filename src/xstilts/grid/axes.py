@@ -1,12 +1,9 @@
-"""The grid's axes: models, seeds, arms (the main grid's and the research arms'), targets, and
-the tasks and languages they use."""
+"""Queries on a grid's axes: the tasks and languages of an arm, a target's settings, the
+models' specs (``Grid``'s resolved fields hold the axes themselves)."""
 
 from __future__ import annotations
 
-import itertools
-
 from xstilts import tasks as task_registry
-from xstilts.grid import arms as arm_names
 from xstilts.grid.arms import (
     BASELINE,
     BASELINE_AT_0,
@@ -14,253 +11,157 @@ from xstilts.grid.arms import (
     MLM_TASK,
     MULTITASK,
     STAGE_SEP,
-    budget_value,
+    budget_override,
+    last_stage,
 )
+from xstilts.grid.grid import Grid
 
 
-class Axes:
-    """What the config sets out to run (a mixin of ``Grid``, which holds ``config``)."""
+def encoder_arm(grid: Grid, arm: str) -> str:
+    """The arm whose encoder ``arm`` uses: the baseline for ``baseline@0``, the task's own
+    arm for a budget equal to its settings (no second intermediate job), else itself."""
+    return encoder_arm_of(grid.config, arm)
 
-    config: dict
 
-    # ---- axes ----
-    @property
-    def models(self) -> list[str]:
-        return list(self.config["models"])
+def encoder_arm_of(config: dict, arm: str) -> str:
+    """``encoder_arm`` from the validated config alone (what resolving the grid uses)."""
+    if arm == BASELINE_AT_0:
+        return BASELINE
+    task, budget = last_stage(arm)
+    if budget and STAGE_SEP not in arm and task in config["intermediate"]:
+        own = config["intermediate"][task]
+        if all(own[key] == value for key, value in budget_override(budget).items()):
+            return task
+    return arm
 
-    @property
-    def seeds(self) -> list[int]:
-        return list(self.config["seeds"])
 
-    @property
-    def trained_arms(self) -> list[str]:
-        arms = list(self.config["intermediate"])
-        if self.config["multitask"]["enabled"]:
-            arms.append(MULTITASK)
-        return arms
+def language_spec(grid: Grid, arm: str) -> dict | None:
+    """A translated or mlm arm's entry (task, languages, targets; mlm: ratio), else None."""
+    for section in LANGUAGE_SECTIONS:
+        if arm in grid.config[section]:
+            return grid.config[section][arm]
+    return None
 
-    @property
-    def arms(self) -> list[str]:
-        return ([BASELINE] if self.config["baseline"] else []) + self.trained_arms
 
-    @property
-    def targets(self) -> list[str]:
-        return list(self.config["targets"])
+def language_data(grid: Grid, arm: str) -> dict[str, list[str]]:
+    """Task → the languages whose training data the arm reads by language (a translated
+    arm: its task, English meaning the task's own set; an mlm arm: the masked-LM text)."""
+    if arm in grid.translated_arms:
+        spec = grid.config["translated"][arm]
+        return {spec["task"]: list(spec["languages"])}
+    if arm in grid.mlm_arms:
+        return {MLM_TASK: list(grid.config["mlm"][arm]["languages"])}
+    return {}
 
-    # ---- research arms: sequences and intermediate-training budgets ----
-    @property
-    def sequence_arms(self) -> list[str]:
-        """Every listed order, then every order of each permuted set, without repeats."""
-        section = self.config["sequences"]
-        orders = [list(o) for o in section["orders"]]
-        orders += [list(p) for s in section["permute"] for p in itertools.permutations(s)]
-        return list(dict.fromkeys(STAGE_SEP.join(o) for o in orders))
 
-    budget_arm = staticmethod(arm_names.budget_arm)
+def seen_languages(grid: Grid, arm: str) -> list[str]:
+    """The languages of an arm's intermediate training data (none for the baseline)."""
+    if arm in grid.translated_arms:
+        return list(grid.config["translated"][arm]["languages"])
+    if arm in grid.mlm_arms:  # the task's English and the text's languages
+        return list(dict.fromkeys(["en", *grid.config["mlm"][arm]["languages"]]))
+    return [] if encoder_arm(grid, arm) == BASELINE else ["en"]
 
-    def _budget_settings(self, task: str, budget: str) -> dict:
-        """The task's training settings with ``budget`` ("<steps>" or "<epochs>ep")."""
-        training = self._training(self.config["intermediate"][task])
-        if budget.endswith("ep"):
-            return training | {"epochs": budget_value(budget), "max_steps": 0}
-        return training | {"max_steps": int(budget)}
 
-    def encoder_arm(self, arm: str) -> str:
-        """The arm whose encoder ``arm`` uses: the baseline for ``baseline@0``, the task's own
-        arm for a budget equal to its settings (no second intermediate job), else itself."""
-        if arm == BASELINE_AT_0:
-            return BASELINE
-        task, budget = self.last_stage(arm)
-        if budget and STAGE_SEP not in arm and task in self.config["intermediate"]:
-            own = self._training(self.config["intermediate"][task])
-            if self._budget_settings(task, budget) == own:
-                return task
-        return arm
+def language_sets(grid: Grid, arm: str) -> list[tuple[str, str]]:
+    """(task, language) of each training set by language the arm reads (not the task's
+    own English set, which its features hold)."""
+    return [
+        (task, lang)
+        for task, langs in language_data(grid, arm).items()
+        for lang in langs
+        if lang in task_registry.get(task).source_languages
+    ]
 
-    def budget_axis(self) -> list[dict]:
-        """One entry per (task, budget): the arm, its budget label, and the budget as a number
-        (steps, or epochs) with its unit, for ordering and plotting (0 takes the unit of the
-        task's other budgets)."""
-        out = []
-        for task, budgets in self.config["training_length"]["budgets"].items():
-            units = ["epochs" if isinstance(b, str) else "steps" for b in budgets]
-            nonzero = [u for b, u in zip(budgets, units, strict=True) if budget_value(b) != 0]
-            for budget, unit in zip(budgets, units, strict=True):
-                out.append(
-                    {
-                        "task": task,
-                        "arm": self.budget_arm(task, budget),
-                        "budget": str(budget),
-                        "value": budget_value(budget),
-                        "unit": unit if budget_value(budget) or not nonzero else nonzero[0],
-                    }
-                )
-        return out
 
-    @property
-    def research_arms(self) -> list[str]:
-        """Arms beyond the main grid, tested on their own targets only."""
-        budget_arms = [b["arm"] for b in self.budget_axis()]
-        language_arms = self.translated_arms + self.mlm_arms
-        return list(dict.fromkeys(self.sequence_arms + budget_arms + language_arms))
+def language_data_used(grid: Grid) -> list[tuple[str, str]]:
+    """(task, language) of every training set by language an arm reads."""
+    arms = grid.translated_arms + grid.mlm_arms
+    return sorted({pair for arm in arms for pair in language_sets(grid, arm)})
 
-    @property
-    def translated_arms(self) -> list[str]:
-        """Arms trained on an intermediate task's data in several languages (English and
-        machine-translated copies)."""
-        return list(self.config["translated"])
 
-    @property
-    def mlm_arms(self) -> list[str]:
-        """Arms trained on an intermediate task with masked-LM batches mixed in."""
-        return list(self.config["mlm"])
+def research_targets(grid: Grid, arm: str) -> list[str]:
+    """The targets a research arm is tested on, in the grid's order."""
+    targets = set()
+    spec = language_spec(grid, arm)
+    if spec is not None:
+        targets |= set(spec["targets"])
+    if arm in grid.sequence_arms:
+        targets |= set(grid.config["sequences"]["targets"])
+    if arm in [b["arm"] for b in grid.budget_axis]:
+        targets |= set(grid.config["training_length"]["targets"])
+    return [t for t in grid.targets if t in targets]
 
-    def language_spec(self, arm: str) -> dict | None:
-        """A translated or mlm arm's entry (task, languages, targets; mlm: ratio), else None."""
-        for section in LANGUAGE_SECTIONS:
-            if arm in self.config[section]:
-                return self.config[section][arm]
-        return None
 
-    def language_data(self, arm: str) -> dict[str, list[str]]:
-        """Task → the languages whose training data the arm reads by language (a translated
-        arm: its task, English meaning the task's own set; an mlm arm: the masked-LM text)."""
-        if arm in self.translated_arms:
-            spec = self.config["translated"][arm]
-            return {spec["task"]: list(spec["languages"])}
-        if arm in self.mlm_arms:
-            return {MLM_TASK: list(self.config["mlm"][arm]["languages"])}
-        return {}
+def training_target(grid: Grid, model: str, arm: str, seed: int | str, target: str) -> str:
+    """The target whose ``train_target`` job trains this cell's model: the first of the
+    arm's targets, in the task registry's order (not the config's, so reordering a config
+    moves nothing), that trains the same model — the same task identity
+    (``Task.training_identity``), length and settings. XQuAD and MLQA share SQuAD 1.1's
+    fine-tuning: one job, XQuAD's when the grid has both."""
+    return grid.training_targets.get((model, arm, target), target)
 
-    def seen_languages(self, arm: str) -> list[str]:
-        """The languages of an arm's intermediate training data (none for the baseline)."""
-        if arm in self.translated_arms:
-            return list(self.config["translated"][arm]["languages"])
-        if arm in self.mlm_arms:  # the task's English and the text's languages
-            return list(dict.fromkeys(["en", *self.config["mlm"][arm]["languages"]]))
-        return [] if self.encoder_arm(arm) == BASELINE else ["en"]
 
-    def _language_sets(self, arm: str) -> list[tuple[str, str]]:
-        """(task, language) of each training set by language the arm reads (not the task's
-        own English set, which its features hold)."""
-        return [
-            (task, lang)
-            for task, langs in self.language_data(arm).items()
-            for lang in langs
-            if lang in task_registry.get(task).source_languages
-        ]
+def local_dir(grid: Grid, name: str) -> str:
+    """The user's directory of a local dataset (checked by the validation when used)."""
+    return grid.config["data"]["local"][name]
 
-    def language_data_used(self) -> list[tuple[str, str]]:
-        """(task, language) of every training set by language an arm reads."""
-        arms = self.translated_arms + self.mlm_arms
-        return sorted({pair for arm in arms for pair in self._language_sets(arm)})
 
-    def research_targets(self, arm: str) -> list[str]:
-        targets = set()
-        spec = self.language_spec(arm)
-        if spec is not None:
-            targets |= set(spec["targets"])
-        if arm in self.sequence_arms:
-            targets |= set(self.config["sequences"]["targets"])
-        if arm in [b["arm"] for b in self.budget_axis()]:
-            targets |= set(self.config["training_length"]["targets"])
-        return [t for t in self.targets if t in targets]
+# ---- models ----
+def model_spec(grid: Grid, model: str) -> dict:
+    return grid.config["models"][model]
 
-    stages = staticmethod(arm_names.stages)
 
-    last_stage = staticmethod(arm_names.last_stage)
+def is_demo_model(grid: Grid, model: str) -> bool:
+    return "demo" in model_spec(grid, model)
 
-    parent_arm = staticmethod(arm_names.parent_arm)
 
-    @property
-    def intermediate_arms(self) -> list[str]:
-        """Every arm with an intermediate job: the trained arms, the research arms with an
-        encoder of their own and the first stages of each sequence (trained, not tested,
-        unless an arm themselves)."""
-        out = list(self.trained_arms)
-        for arm in [a for a in self.research_arms if self.encoder_arm(a) == a]:
-            prefixes = [
-                STAGE_SEP.join(self.stages(arm)[:i]) for i in range(1, len(self.stages(arm)))
-            ]
-            out += [*prefixes, arm]
-        return list(dict.fromkeys(a for a in out if a != BASELINE))
+# ---- tasks used and their features ----
+def arm_tasks(grid: Grid, arm: str) -> list[str]:
+    """The tasks of the arm's (last) intermediate stage."""
+    if arm == MULTITASK:
+        return sorted(grid.config["multitask"]["tasks"])
+    if arm == BASELINE:
+        return []
+    spec = language_spec(grid, arm)
+    if spec is not None:
+        return [spec["task"]]
+    return [last_stage(arm)[0]]
 
-    @property
-    def all_arms(self) -> list[str]:
-        return list(dict.fromkeys(self.arms + self.research_arms + self.intermediate_arms))
 
-    def target_cells(self) -> list[tuple[str, str]]:
-        """(arm, target) of every target job: the main grid's, then the research arms'."""
-        cells = [(a, t) for a in self.arms for t in self.targets]
-        return cells + [(a, t) for a in self.research_arms for t in self.research_targets(a)]
+def max_seq_length(grid: Grid, task: str) -> int:
+    for section in ("targets", "intermediate", "retrieval"):
+        if task in grid.config[section]:
+            return grid.config[section][task]["max_seq_length"]
+    return task_registry.get(task).default_max_seq_length  # multitask-only task
 
-    @property
-    def retrieval_targets(self) -> list[str]:
-        return list(self.config["retrieval"])
 
-    @property
-    def data_kind(self) -> str:
-        return self.config["data"]["source"]
+def tasks_used(grid: Grid) -> list[str]:
+    used = {t for arm in grid.intermediate_arms for t in arm_tasks(grid, arm)}
+    used |= set(grid.targets)
+    return sorted(used | set(grid.retrieval_targets))
 
-    def local_dir(self, name: str) -> str:
-        """The user's directory of a local dataset (checked by the validation when used)."""
-        return self.config["data"]["local"][name]
 
-    # ---- models ----
-    def model_spec(self, model: str) -> dict:
-        return self.config["models"][model]
+def test_languages(grid: Grid, task: str) -> list[str]:
+    """The languages whose test data the task's prepared features hold."""
+    return [*task_registry.get(task).languages, *more_languages(grid, task)]
 
-    def is_demo_model(self, model: str) -> bool:
-        return "demo" in self.model_spec(model)
 
-    # ---- tasks used and their features ----
-    def arm_tasks(self, arm: str) -> list[str]:
-        """The tasks of the arm's (last) intermediate stage."""
-        if arm == MULTITASK:
-            return sorted(self.config["multitask"]["tasks"])
-        if arm == BASELINE:
-            return []
-        spec = self.language_spec(arm)
-        if spec is not None:
-            return [spec["task"]]
-        return [self.last_stage(arm)[0]]
+def more_languages(grid: Grid, task: str) -> list[str]:
+    """The languages beyond the task's own set (its ``more_languages``, e.g. XTREME-R's)
+    that this grid evaluates it on: their test data is fetched and prepared too."""
+    if task not in grid.evaluated_targets:
+        return []
+    own = task_registry.get(task).languages
+    return [lang for lang in languages(grid, task) if lang not in own]
 
-    def max_seq_length(self, task: str) -> int:
-        if task in self.config["targets"]:
-            return self.config["targets"][task]["max_seq_length"]
-        if task in self.config["intermediate"]:
-            return self.config["intermediate"][task]["max_seq_length"]
-        if task in self.config["retrieval"]:
-            return self.config["retrieval"][task]["max_seq_length"]
-        return task_registry.get(task).default_max_seq_length  # multitask-only task
 
-    def tasks_used(self) -> list[str]:
-        used = {t for arm in self.intermediate_arms for t in self.arm_tasks(arm)}
-        used |= set(self.targets)
-        return sorted(used | set(self.retrieval_targets))
+def languages(grid: Grid, target: str) -> list[str]:
+    """The languages an evaluated target is scored on (canonical order)."""
+    section = "retrieval" if target in grid.config["retrieval"] else "targets"
+    return grid.config[section][target]["languages"]
 
-    def test_languages(self, task: str) -> list[str]:
-        """The languages whose test data the task's prepared features hold."""
-        return [*task_registry.get(task).languages, *self.more_languages(task)]
 
-    def more_languages(self, task: str) -> list[str]:
-        """The languages beyond the task's own set (its ``more_languages``, e.g. XTREME-R's)
-        that this grid evaluates it on: their test data is fetched and prepared too."""
-        if task not in self.evaluated_targets:
-            return []
-        own = task_registry.get(task).languages
-        return [lang for lang in self.languages(task) if lang not in own]
-
-    # ---- labels and submissions (XTREME layout) ----
-    @property
-    def evaluated_targets(self) -> list[str]:
-        return self.targets + self.retrieval_targets
-
-    def languages(self, target: str) -> list[str]:
-        section = "retrieval" if target in self.config["retrieval"] else "targets"
-        return self.config[section][target]["languages"]
-
-    # ---- task similarity ----
-    def similarity_tasks(self) -> list[str]:
-        """The tasks embedded: every single-task arm's and every fine-tuned target."""
-        return sorted(set(self.config["intermediate"]) | set(self.targets))
+def similarity_tasks(grid: Grid) -> list[str]:
+    """The tasks embedded: every single-task arm's and every fine-tuned target."""
+    return sorted(set(grid.config["intermediate"]) | set(grid.targets))

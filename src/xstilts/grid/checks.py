@@ -1,5 +1,6 @@
 """What a schema cannot say about a config: tasks and their languages, arms, models and the
-datasets read from data.local; each check raises ConfigError naming the key and the fix."""
+datasets read from data.local; each check raises ConfigError naming the key and the fix, and
+changes nothing (the defaults the checks rely on are filled before, by ``defaults.filled``)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,16 @@ import re
 from pathlib import Path
 
 from xstilts import tasks as task_registry
-from xstilts.benchmarks import BENCHMARKS
 from xstilts.errors import ConfigError
 from xstilts.features import max_tokens
+from xstilts.grid import axes
 from xstilts.grid.arms import BASELINE, LANGUAGE_SECTIONS, MLM_TASK, MULTITASK
+from xstilts.grid.resolved import main_arms, resolve
 
 
 def check(config: dict) -> None:
-    """Every cross-check, filling what the checks settle (each task's max_seq_length, each
-    target's languages in canonical order, the research arms' defaults)."""
-    from xstilts.grid.grid import Grid
-
-    for section in ("intermediate", "targets"):
-        for name, settings in config[section].items():
-            settings.setdefault("max_seq_length", task_registry.get(name).default_max_seq_length)
+    """Every cross-check of a schema-valid config whose defaults are filled
+    (``defaults.filled``); raises ConfigError for the first that fails."""
     _check_models(config)
     _check_batches(config)
     if {"bucc2018", "bucc2018_mteb"} <= set(config["retrieval"]):
@@ -30,7 +27,7 @@ def check(config: dict) -> None:
         )
     _check_languages(config)
     _check_micro_batches(config)
-    arms = Grid(config).arms
+    arms = main_arms(config)
     for choice in config["submission"]["arms"]:
         if choice != "best" and choice not in arms:
             raise ConfigError(
@@ -72,29 +69,19 @@ def _check_micro_batches(config: dict) -> None:
 
 
 def _check_languages(config: dict) -> None:
-    """Each evaluated target's languages: known ones, in canonical order; by default the task's
-    own, and those a reported benchmark adds (XTREME-R's PAN-X adds pl, uk, ...)."""
+    """Each evaluated target's languages: known ones (defaults.filled put them in canonical
+    order, and wrote the default: the task's own and those a reported benchmark adds)."""
     evaluated = [("targets", t, s) for t, s in config["targets"].items()]
     evaluated += [("retrieval", t, s) for t, s in config["retrieval"].items()]
     for section, target, settings in evaluated:
-        task = task_registry.get(target)
-        known = task.all_languages
-        reported = {
-            lang
-            for name in config["benchmarks"]
-            for lang in BENCHMARKS[name].languages.get(task.xtreme_name, ())
-        }
-        langs = settings.get(
-            "languages", [lang for lang in known if lang in task.languages or lang in reported]
-        )
-        unknown = [lang for lang in langs if lang not in known]
+        known = task_registry.get(target).all_languages
+        unknown = [lang for lang in settings["languages"] if lang not in known]
         if unknown:
             raise ConfigError(
                 f"config key '{section}.{target}.languages': {', '.join(unknown)} "
                 f"{'is' if len(unknown) == 1 else 'are'} not {target} test language(s); "
                 f"choose from {' '.join(known)}"
             )
-        settings["languages"] = [lang for lang in known if lang in langs]  # canonical order
 
 
 HUB_ID = re.compile(r"[^/\s]+/[^/\s]+")
@@ -165,9 +152,8 @@ def _check_research_arms(config: dict) -> None:
                 f"config key 'training_length.budgets.{task}': {task} is not under intermediate, "
                 "whose entry gives the budgets' other training settings; add it there"
             )
-    length.setdefault("targets", ["xnli"] if "xnli" in config["targets"] else [])
     for key in ("sequences", "training_length"):
-        for target in config[key].setdefault("targets", list(config["targets"])):
+        for target in config[key]["targets"]:
             if target not in config["targets"]:
                 raise ConfigError(
                     f"config key '{key}.targets': {target} is not a target of this grid; add it "
@@ -192,8 +178,7 @@ def _check_research_arms(config: dict) -> None:
 
 
 def _check_language_arms(config: dict) -> None:
-    """The translated and mlm arms: names, tasks, languages (put in canonical order; English
-    first) and targets (default all)."""
+    """The translated and mlm arms: names, tasks, languages and targets."""
     taken = {BASELINE, MULTITASK, *task_registry.REGISTRY}
     for section in LANGUAGE_SECTIONS:
         for arm, spec in config[section].items():
@@ -230,9 +215,6 @@ def _check_language_arms(config: dict) -> None:
                         f"{sub('languages')}: {data.name} has no training data in {lang}; "
                         "choose from " + " ".join(known)
                     )
-            order = ["en", *(lang for lang in known if lang != "en")]
-            spec["languages"] = [lang for lang in order if lang in spec["languages"]]
-            spec.setdefault("targets", list(config["targets"]))
             for target in spec["targets"]:
                 if target not in config["targets"]:
                     raise ConfigError(
@@ -251,7 +233,7 @@ def _check_robustness(config: dict, arms: list[str]) -> None:
                 f"config key 'robustness.targets': {target} is not a target of this grid; add "
                 f"it under targets or remove it (targets: {', '.join(config['targets'])})"
             )
-    for arm in section.setdefault("arms", list(arms)):
+    for arm in section["arms"]:
         if arm not in arms:
             raise ConfigError(
                 f"config key 'robustness.arms': {arm} is not an arm of this grid; use one of "
@@ -272,8 +254,6 @@ def _check_robustness(config: dict, arms: list[str]) -> None:
 
 
 def _check_similarity(config: dict, arms: list[str]) -> None:
-    from xstilts.grid.grid import Grid
-
     if not config["similarity"]["enabled"]:
         return
     if BASELINE not in arms:
@@ -281,7 +261,7 @@ def _check_similarity(config: dict, arms: list[str]) -> None:
             "config key 'similarity.enabled': the analysis relates similarity to gains over the "
             "baseline arm, which this grid has not; set baseline: true or disable similarity"
         )
-    tasks = Grid(config).similarity_tasks()
+    tasks = sorted(set(config["intermediate"]) | set(config["targets"]))  # axes.similarity_tasks
     if not config["intermediate"] or len(tasks) < 3:
         raise ConfigError(
             "config key 'similarity.enabled': it needs at least one task in intermediate and "
@@ -295,21 +275,20 @@ def missing_local_data(config: dict) -> list[str]:
     them) whose folder is not set or lacks a file: one line each, with where to get it and what
     to drop instead. Empty when all are there, or for the demo (it writes its own copies)."""
     from xstilts.data.local import LOCAL_DATASETS, split_files
-    from xstilts.grid.grid import Grid
 
     if config["data"]["source"] != "hub":
         return []
     needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
     retrieval = set(config["retrieval"])
-    grid = Grid(config)
+    grid = resolve(config)
     used = [
         (t, s)
-        for t in grid.tasks_used()
-        for ss in task_registry.get(t).splits(grid.test_languages(t)).values()
+        for t in axes.tasks_used(grid)
+        for ss in task_registry.get(t).splits(axes.test_languages(grid, t)).values()
         for s in ss
     ]
     by_language = [
-        (t, task_registry.get(t).language_source(lang)) for t, lang in grid.language_data_used()
+        (t, task_registry.get(t).language_source(lang)) for t, lang in axes.language_data_used(grid)
     ]
     used += by_language
     # local name → the languages of training data by language read from it (not masked-LM text)

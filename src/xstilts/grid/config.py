@@ -219,12 +219,14 @@ def _schema_error(err, config: dict) -> ConfigError:
 
 
 def validate(config: dict, schema_path: str | Path | None = None, check_local: bool = True) -> dict:
-    """Check the config against the JSON schema, fill defaults, check tasks and languages;
-    ``check_local``: also that every dataset read from data.local is there.
+    """Check the config against the JSON schema, fill defaults (the schema's, then those that
+    depend on other keys: ``defaults.filled``), check tasks and languages; ``check_local``:
+    also that every dataset read from data.local is there. Returns a new config; the one given
+    is left as it was.
 
     Raises ConfigError with one sentence naming the offending key.
     """
-    from xstilts.grid import checks
+    from xstilts.grid import checks, defaults
 
     config = copy.deepcopy(config)
     rules = schema(schema_path or SCHEMA)
@@ -235,6 +237,7 @@ def validate(config: dict, schema_path: str | Path | None = None, check_local: b
     # a second pass: the defaults filled in the first pass are validated too
     for err in _Validator(rules).iter_errors(config):
         raise ConfigError(f"config key '{_key(err.absolute_path)}': {err.message}")
+    config = defaults.filled(config)
     checks.check(config)
     if check_local:
         missing = checks.missing_local_data(config)

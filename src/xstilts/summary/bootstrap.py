@@ -13,7 +13,7 @@ from xstilts.benchmarks import XTREME_TASKS
 from xstilts.summary.read import BASELINE, read_examples_file, read_score_file
 
 
-def _interval(sample) -> dict:
+def gain_interval(sample) -> dict:
     """The 95 % percentile interval of bootstrap draws of a gain (NaN without draws; a
     baseline's draws are all 0: no interval to speak of, not significant)."""
     if sample is None:
@@ -176,7 +176,7 @@ def bootstrap_gains(
                     by_language.append(
                         {"model": model, "arm": arm, "target": target, "language": lang}
                         | {"gain": float(full[0])}
-                        | _interval(language_sample)
+                        | gain_interval(language_sample)
                     )
             draws[(model, arm, target)] = sample
             rows.append(_ci_row(model, arm, target, observed, sample, len(seeds), resamples))
@@ -204,7 +204,7 @@ def _xtreme_averages(rows: list[dict], draws: dict, resamples: int) -> list[dict
 def _ci_row(model, arm, target, observed, sample, n_seeds, resamples) -> dict:
     return (
         {"model": model, "arm": arm, "target": target, "gain": observed}
-        | _interval(sample)
+        | gain_interval(sample)
         | {"seeds": n_seeds, "resamples": resamples, "targets": ""}
     )
 

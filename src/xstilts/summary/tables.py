@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from xstilts.benchmarks import XTREME_TASKS
-from xstilts.summary.bootstrap import _interval
+from xstilts.summary.bootstrap import gain_interval
 from xstilts.summary.read import BASELINE, CELL, task_scores
 
 NON_TARGET_COLUMNS = ("xtreme_avg", "xtreme_tasks", "xtreme_complete")
@@ -158,7 +158,7 @@ def best_table(
                     "baseline": baseline,
                     "gain": score - baseline,
                 }
-                | _interval(sample)
+                | gain_interval(sample)
             )
         picked = [r for r in rows if r["model"] == model and r["target"] in XTREME_TASKS]
         if picked:
@@ -177,7 +177,7 @@ def best_table(
                     "baseline": baseline,
                     "gain": score - baseline,
                 }
-                | _interval(sample)
+                | gain_interval(sample)
             )
     columns = ["model", "target", "arm", "basis", "validation", "score", "baseline", "gain"]
     return pd.DataFrame(rows, columns=[*columns, "ci_low", "ci_high", "significant"])

@@ -177,7 +177,7 @@ FEATURES = Features(  # one schema for every split, so a test split and the pool
         "targets": List(_S),
     }
 )
-_COLUMNS = tuple(FEATURES)
+COLUMNS = tuple(FEATURES)
 
 
 @dataclass(frozen=True)
@@ -326,13 +326,13 @@ class AnswerRetrievalTask(Task):
         if source in self.train:
             return self._training_features(ds, tokenizer, query_length, max_length)
         pool = build_pool(ds)
-        out: dict[str, list] = {col: [] for col in _COLUMNS}
+        out: dict[str, list] = {col: [] for col in COLUMNS}
         if source not in self.pool:
             questions = [q for q in pool.questions if q["language"] == source.language]
             texts = [q["question"] for q in questions]
             enc = tokenizer(texts, truncation=True, max_length=query_length)
             for q, ids in zip(questions, enc["input_ids"], strict=True):
-                self._append(out, ids, [], "question", q["key"], pool.answers[q["xling_id"]])
+                self.append_row(out, ids, [], "question", q["key"], pool.answers[q["xling_id"]])
         if source not in self.test:
             keys = list(pool.candidates)
             pairs = [pool.candidates[k] for k in keys]
@@ -340,19 +340,20 @@ class AnswerRetrievalTask(Task):
                 [s for s, _ in pairs], [p for _, p in pairs], truncation=True, max_length=max_length
             )
             for key, ids in zip(keys, enc["input_ids"], strict=True):
-                self._append(out, ids, [], "candidate", key, [])
+                self.append_row(out, ids, [], "candidate", key, [])
         return schema.from_dict(out, FEATURES)
 
     @staticmethod
-    def _append(out, ids, answer_ids, kind, key, targets) -> None:
+    def append_row(out, ids, answer_ids, kind, key, targets) -> None:
+        """One row of the features (``out``: column → values), shared with the subclasses."""
         for col, value in zip(
-            _COLUMNS, (ids, answer_ids, len(ids) + len(answer_ids), kind, key, targets), strict=True
+            COLUMNS, (ids, answer_ids, len(ids) + len(answer_ids), kind, key, targets), strict=True
         ):
             out[col].append(value)
 
     def _training_features(self, ds, tokenizer, query_length: int, max_length: int):
         def encode(batch):
-            out: dict[str, list] = {col: [] for col in _COLUMNS}
+            out: dict[str, list] = {col: [] for col in COLUMNS}
             questions, sentences, contexts, ids = [], [], [], []
             for j, context in enumerate(batch["context"]):
                 answers = batch["answers"][j]
@@ -373,7 +374,7 @@ class AnswerRetrievalTask(Task):
             q = tokenizer(questions, truncation=True, max_length=query_length)["input_ids"]
             a = tokenizer(sentences, contexts, truncation=True, max_length=max_length)["input_ids"]
             for row in zip(q, a, ids, strict=True):
-                self._append(out, row[0], row[1], "pair", row[2], [])
+                self.append_row(out, row[0], row[1], "pair", row[2], [])
             return out
 
         return map_rows(

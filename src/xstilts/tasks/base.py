@@ -120,7 +120,7 @@ class Task(ABC):
     def training_identity(self) -> tuple:
         """What fine-tuning on this task depends on: its family and every field but the
         ``EVALUATION_FIELDS``. Equal identities (with equal settings) train one shared model
-        (``Grid.training_target``; ``tasks.head_of``)."""
+        (``xstilts.grid.axes.training_target``; ``tasks.head_of``)."""
         from dataclasses import fields
 
         kept = [f.name for f in fields(self) if f.name not in self.EVALUATION_FIELDS]

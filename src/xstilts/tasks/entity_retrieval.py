@@ -48,7 +48,7 @@ from xstilts.data import demo, schema
 from xstilts.data.schema import Features, List, Value
 from xstilts.data.sources import Source
 from xstilts.errors import UserError
-from xstilts.tasks.answer_retrieval import _COLUMNS, FEATURES, AnswerRetrievalTask
+from xstilts.tasks.answer_retrieval import COLUMNS, FEATURES, AnswerRetrievalTask
 
 if TYPE_CHECKING:  # imported where used: describing a task (the DAG) needs neither
     import datasets
@@ -314,7 +314,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
         ``answer_ids``). Test: a row per mention; the pool: a row per entity; validation: each
         dev mention, then the dev pairs' entities. ``row_key``: the example or entity id."""
 
-        out: dict[str, list] = {col: [] for col in _COLUMNS}
+        out: dict[str, list] = {col: [] for col in COLUMNS}
 
         def encode(texts):
             return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
@@ -325,7 +325,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
                 for d, s in zip(ds["description"], ds["sentence_spans"], strict=True)
             ]
             for key, ids in zip(ds["entity_id"], encode(texts), strict=True):
-                self._append(out, ids, [], "candidate", key, [])
+                self.append_row(out, ids, [], "candidate", key, [])
             return schema.from_dict(out, FEATURES)
         queries = [
             mention_query(
@@ -347,10 +347,10 @@ class EntityRetrievalTask(AnswerRetrievalTask):
                 ]
             )
             for key, q, a in zip(ds["example_id"], encode(queries), entities, strict=True):
-                self._append(out, q, a, "pair", key, [])
+                self.append_row(out, q, a, "pair", key, [])
             return schema.from_dict(out, FEATURES)
         for key, gold, ids in zip(ds["example_id"], ds["entity_id"], encode(queries), strict=True):
-            self._append(out, ids, [], "question", key, [gold])
+            self.append_row(out, ids, [], "question", key, [gold])
         if source in self.validation:  # the dev pairs' entities are its candidates
             entities = {}
             for e, d, s in zip(
@@ -358,7 +358,7 @@ class EntityRetrievalTask(AnswerRetrievalTask):
             ):
                 entities.setdefault(e, entity_text(d, s))
             for key, ids in zip(entities, encode(list(entities.values())), strict=True):
-                self._append(out, ids, [], "candidate", key, [])
+                self.append_row(out, ids, [], "candidate", key, [])
         return schema.from_dict(out, FEATURES)
 
     def write_predictions(self, predictions, path: Path) -> None:
