@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from xstilts.grid import BASELINE, arms, files, paths
+from xstilts.grid import BASELINE, files, paths
+from xstilts.grid import arms as arm_names
 from xstilts.summary.bootstrap import bootstrap_gains
 from xstilts.summary.read import read_scores, task_scores
 
@@ -31,13 +32,13 @@ def order_pairs(arms: list[str]) -> list[tuple[str, str]]:
     """Every pair of sequence arms over the same tasks in different orders, in listed order."""
     by_set: dict[tuple, list[str]] = {}
     for arm in arms:
-        by_set.setdefault(tuple(sorted(arms.stages(arm))), []).append(arm)
+        by_set.setdefault(tuple(sorted(arm_names.stages(arm))), []).append(arm)
     return [p for group in by_set.values() for p in itertools.combinations(group, 2)]
 
 
 def reference_arms(arms: list[str], baseline: bool) -> list[str]:
     """What a sequence is read against: the baseline and each of its tasks trained alone."""
-    singles = dict.fromkeys(s for arm in arms for s in arms.stages(arm))
+    singles = dict.fromkeys(s for arm in arms for s in arm_names.stages(arm))
     return ([BASELINE] if baseline else []) + list(singles)
 
 
@@ -52,7 +53,7 @@ def arm_scores(cells: list[dict]) -> pd.DataFrame:
     base = out[out.arm == BASELINE].set_index(["model", "target"]).score
     key = pd.MultiIndex.from_frame(out[["model", "target"]])
     out["gain"] = out.score.to_numpy() - base.reindex(key).to_numpy()
-    out["stages"] = [len(arms.stages(a)) if a != BASELINE else 0 for a in out.arm]
+    out["stages"] = [len(arm_names.stages(a)) if a != BASELINE else 0 for a in out.arm]
     return out[["model", "arm", "stages", "target", "score", "gain", "seeds", "complete"]]
 
 
@@ -166,7 +167,7 @@ def outputs(grid=None) -> dict[str, str]:
 def spec(grid) -> dict:
     """The sequence arms and their references (the baseline, each task alone) on the sequence
     targets, and the order pairs."""
-    arms = grid.sequence_arms
+    arms = list(grid.sequence_arms)
     references = reference_arms(arms, grid.config["baseline"])
     targets = grid.config["sequences"]["targets"]
     return {
