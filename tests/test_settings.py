@@ -17,9 +17,9 @@ from xstilts.settings import (
     OPTIONAL_KEYS,
     SCHEMA,
     TRAINING_KEYS,
+    BestCheckpoint,
     Curve,
     Machine,
-    Selection,
     Training,
 )
 
@@ -29,7 +29,7 @@ from conftest import REPO
 
 # every name a training setting goes by, nested ones included
 SETTING_NAMES = {
-    f.name for cls in (Training, Selection, Curve) for f in dataclasses.fields(cls)
+    f.name for cls in (Training, BestCheckpoint, Curve) for f in dataclasses.fields(cls)
 } - {"source"}
 
 
@@ -82,7 +82,7 @@ def test_every_training_setting_has_its_default_in_the_schema():
     assert nested["required"] == ["every"]
     for name in ("examples", "patience"):
         assert "default" in nested["properties"][name], name
-    assert {f.name for f in dataclasses.fields(Selection)} == {"every", "examples", "patience"}
+    assert {f.name for f in dataclasses.fields(BestCheckpoint)} == {"every", "examples", "patience"}
     # every field is carried by a cell: always, when on, or beside ``training`` (precision)
     assert set(TRAINING_KEYS) | set(OPTIONAL_KEYS) | {"precision", "source"} == {
         f.name for f in dataclasses.fields(Training)
@@ -99,7 +99,7 @@ def test_the_schema_helper_fills_the_schemas_defaults():
         1.0,
     )
     assert (settings.max_steps, settings.epochs, settings.precision) == (0, 3, "bf16")
-    assert settings.best_checkpoint == Selection(every=10, examples=500, patience=0)
+    assert settings.best_checkpoint == BestCheckpoint(every=10, examples=500, patience=0)
     # an optional setting left out is off, never a number
     assert settings.examples_cap is settings.fixed_probabilities is settings.task_sampling is None
     assert Training.from_schema().best_checkpoint is None

@@ -33,7 +33,7 @@ def _carried(how: str):
 
 
 @dataclass(frozen=True)
-class Selection:
+class BestCheckpoint:
     """Model selection on English validation (training/selection.py): validate every ``every``
     optimizer steps and at the last, on the first ``examples`` examples of each task (0: all),
     and stop after ``patience`` validations without a gain (0: never early)."""
@@ -43,7 +43,7 @@ class Selection:
     patience: int
 
     @classmethod
-    def from_params(cls, params: Mapping | None) -> Selection | None:
+    def from_params(cls, params: Mapping | None) -> BestCheckpoint | None:
         """None when the params have no selection (or ``every`` 0, which the schema calls off)."""
         if not params or not params.get("every"):
             return None
@@ -95,7 +95,7 @@ class Training:
     # "per_step": one task per optimizer step (how the runner always draws; the params say so
     # for multi-task cells with gradient accumulation)
     task_sampling: str | None = _carried(OPTIONAL)
-    best_checkpoint: Selection | None = _carried(OPTIONAL)
+    best_checkpoint: BestCheckpoint | None = _carried(OPTIONAL)
     # the params this was built from, as given: the run's fingerprint hashes them, so a
     # checkpoint of an older run of the same cell is recognised (``params()``)
     source: Mapping = field(default_factory=dict, compare=False, repr=False)
@@ -125,7 +125,7 @@ class Training:
             examples_cap=params.get("examples_cap"),
             fixed_probabilities=MappingProxyType(dict(fixed)) if fixed is not None else None,
             task_sampling=params.get("task_sampling"),
-            best_checkpoint=Selection.from_params(params.get("best_checkpoint")),
+            best_checkpoint=BestCheckpoint.from_params(params.get("best_checkpoint")),
             source=MappingProxyType(copy.deepcopy(dict(params))),
         )
 

@@ -25,7 +25,7 @@ log = logging.getLogger("xstilts")
 
 @dataclass
 class Selection:
-    """The selection's state during a run; its settings are ``settings.Selection``'s."""
+    """The selection's state during a run; its settings are ``settings.BestCheckpoint``'s."""
 
     every: int
     examples: int
