@@ -213,7 +213,7 @@ def test_a_new_analysis_with_cell_jobs_is_four_files_and_the_grid_plans_it(with_
 import json
 from xstilts import analyses, grid
 from xstilts.plan import snakemake_jobs
-g = grid.Grid(grid.load("grid.yaml"))
+g = grid.resolve(grid.load("grid.yaml"))
 jobs = snakemake_jobs(".", "grid.yaml", dryrun=True, snakefile={str(with_analysis / "Snakefile")!r})
 print(json.dumps({{
     "schema": "seed_spread" in grid.config.schema()["properties"],

@@ -232,7 +232,7 @@ def test_the_analyses_sections_keep_their_place_in_the_schema():
 def _quickstart_grid():
     from xstilts import grid
 
-    return grid.Grid(grid.load(REPO / "config/quickstart.yaml", check_local=False))
+    return grid.resolve(grid.load(REPO / "config/quickstart.yaml", check_local=False))
 
 
 def _pyproject() -> dict:
