@@ -48,7 +48,7 @@ rule provenance:
 # written again whenever the config changes, so the report shows the config that produced it.
 rule resolved_config:
     output:
-        report(
+        config=report(
             paths.RESOLVED_CONFIG,
             caption="../report/config.rst",
             category=section("Configuration"),
@@ -61,6 +61,6 @@ rule resolved_config:
         "../../envs/report.yaml"
     params:
         # in the config's own order (the page shows it as written); a reordering reruns this
-        config=json.dumps(GRID.config),
+        cell=json.dumps(GRID.config),
     script:
         "../scripts/resolved_config.py"
