@@ -70,14 +70,17 @@ import logging, sys
 from types import SimpleNamespace
 from xstilts.job import run
 
-def main(smk):
+def main(cell, inputs, outputs):
     log = logging.getLogger("xstilts")
     log.info("first record")
     sys.stderr.write("progress \u2588\u2588\u2588 " * 50 + "\\n")
     log.info("second record")
 
-smk = SimpleNamespace(log=[sys.argv[1]], resources=SimpleNamespace(), threads=1)
-run(smk, main)
+smk = SimpleNamespace(
+    log=[sys.argv[1]], resources=SimpleNamespace(), threads=1, params=SimpleNamespace(),
+    input={}, output={},
+)
+run(smk, "__main__:main")
 """
 
 

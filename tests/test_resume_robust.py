@@ -82,14 +82,15 @@ JOB = """
 import json, sys, types
 from xstilts.job import run
 a = json.loads(sys.argv[1])
-smk = types.SimpleNamespace(log=[a["log"]], threads=1, resources=types.SimpleNamespace())
-def main(smk):
+smk = types.SimpleNamespace(log=[a["log"]], threads=1, resources=types.SimpleNamespace(),
+                            params=types.SimpleNamespace(), input={}, output={})
+def main(cell, inputs, outputs):
     from xstilts import training
     from xstilts.settings import Machine, Training
     training.train(encoder_dir=a["encoder"], features={"pawsx": a["features"]},
                    settings=Training.from_params(a["settings"]), seed=3, out_dir=a["out"],
                    checkpoint_dir=a["ckpt"], machine=Machine(log_seconds=0))
-run(smk, main)
+run(smk, "__main__:main")
 """
 
 

@@ -38,12 +38,10 @@ def _entry(reference: str) -> Callable:
     return getattr(import_module(module), name)
 
 
-def run(snakemake, main: Callable | str, offline: bool = True, **extra) -> None:
+def run(snakemake, main: str, offline: bool = True, **extra) -> None:
     """Run a workflow script's work: ``main`` is ``"module:function"``, called as
     ``function(cell, inputs, outputs, **extra)`` (``cell_io``); ``extra`` holds what a job
-    reads beyond its cell, e.g. machine settings that are no part of its params. (A callable
-    ``main(snakemake)`` is the older form, kept while train.py and the analyses' scripts move
-    to the named one.)"""
+    reads beyond its cell, e.g. machine settings that are no part of its params."""
     if offline:  # read at import time by transformers/datasets: set before importing them
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -75,11 +73,7 @@ def run(snakemake, main: Callable | str, offline: bool = True, **extra) -> None:
         if int(threads) > 1:  # the fast tokenizer encodes a batch on that many threads
             os.environ["TOKENIZERS_PARALLELISM"] = "true"
             os.environ["RAYON_NUM_THREADS"] = threads
-        if isinstance(main, str):
-            main = _entry(main)
-            main(*cell_io(snakemake), **extra)
-        else:
-            main(snakemake)
+        _entry(main)(*cell_io(snakemake), **extra)
     except UserError as err:
         log.error("%s", err)
         print(f"xstilts: {err} (log: {log_path})", file=sys.__stderr__)

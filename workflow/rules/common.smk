@@ -105,10 +105,10 @@ def reported(analysis):
 
 
 def analysis_params(analysis):
-    """The summary's spec as params (so a change reruns it), for analyses that have one."""
+    """The summary's spec as its params (so a change reruns it), for analyses that have one."""
     if analysis.spec(GRID) is None:
         return {}
-    return {"spec": lambda wc: xgrid.canonical(analysis.spec(GRID))}
+    return {"cell": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
 def cell_params(function, **wildcard_names):

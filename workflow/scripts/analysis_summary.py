@@ -1,20 +1,6 @@
-"""One research analysis's summary (the analysis is the one whose rule runs this)."""
-
-import json
+"""One research analysis's summary (the analysis whose summary rule runs this: its
+``summarize``, called with its inputs, its spec and its outputs)."""
 
 from xstilts.job import run
 
-
-def main(smk):
-    from xstilts import analyses
-
-    analysis = analyses.by_rule(smk.rule)
-    spec = json.loads(smk.params.spec) if "spec" in smk.params.keys() else None
-    inputs = {
-        name: [files] if isinstance(files, str) else list(files)
-        for name, files in smk.input.items()
-    }
-    analysis.summarize(inputs, spec, dict(smk.output.items()))
-
-
-run(snakemake, main)  # noqa: F821
+run(snakemake, "xstilts.analyses:run_summary", rule=snakemake.rule)  # noqa: F821

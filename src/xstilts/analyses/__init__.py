@@ -120,6 +120,14 @@ def run_cell(cell: dict, inputs: dict, outputs: dict, rule: str) -> None:
     raise KeyError(f"no analysis has a cell rule named {rule!r}")
 
 
+def run_summary(cell: dict | None, inputs: dict, outputs: dict, rule: str) -> None:
+    """A summary job (workflow/scripts/analysis_summary.py): the ``summarize`` of the analysis
+    whose summary rule ``rule`` is, with its spec (the job's cell, None for an analysis without
+    one) and each input as a list of files."""
+    files = {name: [f] if isinstance(f, str) else list(f) for name, f in inputs.items()}
+    by_rule(rule).summarize(files, cell, outputs)
+
+
 # ---- the report ----
 
 
