@@ -80,3 +80,23 @@ def test_a_submission_folder_and_zip_hold_every_task_under_its_xtreme_name(tmp_p
     folders["bucc2018"] = folders["bucc2018_mteb"]
     with pytest.raises(UserError, match="both fill the submission folder bucc2018"):
         submission.assemble(folders, out, zipped, {})
+
+
+def test_a_submission_assembled_again_is_the_same_zip_byte_for_byte(tmp_path):
+    """The zip holds what shutil.make_archive would (the same names), and assembling it again
+    from the same predictions later gives the same bytes: no entry carries its file's time."""
+    import os
+    import shutil
+
+    folder = tmp_path / "preds/xnli"
+    folder.mkdir(parents=True)
+    (folder / "test-de.tsv").write_text("entailment\n")
+    first, second = tmp_path / "a.zip", tmp_path / "b.zip"
+    submission.assemble({"xnli": folder}, tmp_path / "sub", first, {"tasks": {}})
+    os.utime(folder / "test-de.tsv", (86_400 * 365 * 30, 86_400 * 365 * 30))  # a later copy
+    submission.assemble({"xnli": folder}, tmp_path / "sub", second, {"tasks": {}})
+    assert first.read_bytes() == second.read_bytes()
+    reference = shutil.make_archive(str(tmp_path / "ref"), "zip", root_dir=tmp_path / "sub")
+    with zipfile.ZipFile(first) as ours, zipfile.ZipFile(reference) as theirs:
+        assert sorted(ours.namelist()) == sorted(theirs.namelist())
+        assert ours.read("xnli/test-de.tsv") == b"entailment\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 from xstilts import tasks as task_registry
@@ -100,8 +101,25 @@ def assemble(predictions: dict[str, Path], out_dir: Path, zip_path: Path, manife
             )
         shutil.copytree(folder, out_dir / name)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    base = str(Path(zip_path).with_suffix(""))
-    shutil.make_archive(base, "zip", root_dir=out_dir)
+    write_zip(out_dir, Path(zip_path))
+
+
+# every entry's time in the archive: the zip format's earliest, so a submission assembled again
+# from the same predictions is the same file, byte for byte
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_zip(folder: Path, zip_path: Path) -> None:
+    """``folder``'s files and subfolders, by relative path in sorted order (as
+    ``shutil.make_archive`` lays them out), with fixed times and permissions."""
+    entries = sorted(p for p in Path(folder).rglob("*"))
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in entries:
+            name = path.relative_to(folder).as_posix() + ("/" if path.is_dir() else "")
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.external_attr = (0o40755 if path.is_dir() else 0o100644) << 16
+            info.compress_type = zipfile.ZIP_STORED if path.is_dir() else zipfile.ZIP_DEFLATED
+            archive.writestr(info, b"" if path.is_dir() else path.read_bytes())
 
 
 def labels_job(cell: dict, inputs: dict, outputs: dict) -> None:
