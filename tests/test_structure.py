@@ -5,6 +5,7 @@ environments pinning what pyproject.toml pins."""
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -264,3 +265,48 @@ def test_every_package_data_pattern_matches_a_file():
     patterns = _pyproject()["tool"]["setuptools"]["package-data"]["xstilts"]
     for pattern in patterns:
         assert list(PACKAGE.glob(pattern)), f"package-data {pattern} matches no file"
+
+
+def _package(module: str) -> str:
+    """xstilts.grid.cells → grid; xstilts.cost → cost; xstilts → xstilts."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _documented_imports(text: str) -> dict[str, set[str]]:
+    """A page's packages (its ``### `name` `` headings) and each one's *May import* line."""
+    out = {}
+    for name, line in re.findall(r"^### `(\w+)`\n.*?^\*May import:\* (.*?)$", text, re.M | re.S):
+        out[name] = set() if line.strip() == "nothing." else set(re.findall(r"`(\w+)`", line))
+    return out
+
+
+def test_every_package_imports_what_the_architecture_page_says_and_nothing_else():
+    """The page's *May import* lines are the layering: a package importing anything else (in a
+    function too) fails, as does a line naming a package the code no longer imports, so the
+    page is the code's own map."""
+    modules = _modules()
+    actual: dict[str, set[str]] = {_package(m): set() for m in modules if m != "xstilts"}
+    for name, path in modules.items():
+        for imported in _imports(name, path, modules):
+            source, target = _package(name), _package(imported)
+            if source != target and target != "xstilts" and source != "xstilts":
+                actual[source].add(target)
+    documented = _documented_imports((REPO / "docs/architecture.md").read_text())
+    assert set(documented) == set(actual), "a package without its paragraph, or a stale one"
+    for package in sorted(actual):
+        extra = actual[package] - documented[package]
+        assert not extra, f"{package} imports {sorted(extra)}, which docs/architecture.md forbids"
+        stale = documented[package] - actual[package]
+        assert not stale, (
+            f"docs/architecture.md says {package} imports {sorted(stale)}; it does not"
+        )
+
+
+def test_the_layering_reader_reads_each_packages_line():
+    """The reader above on a page of two packages (so a page it misreads cannot pass)."""
+    text = (
+        "### `a`\nholds a.\n*May import:* nothing.\n\n"
+        "### `b`\nholds b,\nover two lines.\n*May import:* `a`, `c`.\n"
+    )
+    assert _documented_imports(text) == {"a": set(), "b": {"a", "c"}}
