@@ -53,8 +53,20 @@ H100_TRAIN_BY_FAMILY = {"PairClassificationTask": 26_829.0, "QATask": 23_814.0}
 H100_MICRO_STEP_S = 0.0604
 H100_OPTIMIZER_S = 0.0064 + 0.0027
 H100_GIB = 79.2  # what torch reports for an 80 GB H100 or A100 (total_memory / 2**30)
-COLUMNS = ["rule", "model", "arm", "seed", "target", "train_tokens", "infer_tokens", "steps",
-           "micro_steps", "train_seconds", "step_basis", "tokens"]  # fmt: skip
+COLUMNS = [
+    "rule",
+    "model",
+    "arm",
+    "seed",
+    "target",
+    "train_tokens",
+    "infer_tokens",
+    "steps",
+    "micro_steps",
+    "train_seconds",
+    "step_basis",
+    "tokens",
+]
 
 
 @dataclass(frozen=True)
@@ -310,8 +322,15 @@ class _Projection:
         grid, robust = self.grid, self.grid.config["robustness"]
 
         def job(rule, model, arm="", seed="", target="", infer=0.0, run=None):
-            return {"rule": rule, "model": model, "arm": arm, "seed": seed, "target": target,
-                    "run": run, "infer_tokens": infer}  # fmt: skip
+            return {
+                "rule": rule,
+                "model": model,
+                "arm": arm,
+                "seed": seed,
+                "target": target,
+                "run": run,
+                "infer_tokens": infer,
+            }
 
         def trained(rule, model, arm, seed, target, cell):
             run = self.training(model, cell)
@@ -352,14 +371,22 @@ def project(
     rows = []
     for job in _Projection(grid, counter, throughput).jobs():
         run = job.pop("run") or _Run()
-        basis = "" if job["rule"] not in TRAINING_RULES else (
-            "measured" if run.measured else "estimated"
-        )  # fmt: skip
-        rows.append(job | {
-            "train_tokens": run.tokens, "steps": run.steps, "micro_steps": run.micro_steps,
-            "train_seconds": run.seconds, "step_basis": basis,
-            "tokens": "estimated" if counter.estimated else "counted",
-        })  # fmt: skip
+        basis = (
+            ""
+            if job["rule"] not in TRAINING_RULES
+            else ("measured" if run.measured else "estimated")
+        )
+        rows.append(
+            job
+            | {
+                "train_tokens": run.tokens,
+                "steps": run.steps,
+                "micro_steps": run.micro_steps,
+                "train_seconds": run.seconds,
+                "step_basis": basis,
+                "tokens": "estimated" if counter.estimated else "counted",
+            }
+        )
         counter.estimated = False
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["hours"] = (df.train_seconds + df.infer_tokens / throughput.infer) / 3600

@@ -105,8 +105,16 @@ def model_gaps(
     from the smallest model to the largest); an arm without its English arm in the grid has no
     row. ``values`` and ``seen`` as for seen_unseen; ``scores``: sequences.arm_scores."""
     parameters = parameters or {}
-    columns = ["model", "parameters", "arm", "english_arm", "target", "gap", "gap_seen",
-               "gap_unseen"]  # fmt: skip
+    columns = [
+        "model",
+        "parameters",
+        "arm",
+        "english_arm",
+        "target",
+        "gap",
+        "gap_seen",
+        "gap_unseen",
+    ]
     score = scores.set_index(["model", "arm", "target"]).score
     values = values.set_index(["model", "arm", "target", "language"]).value
     rows = []

@@ -233,9 +233,12 @@ def figure(long: pd.DataFrame, target: str, out) -> None:
     from xstilts.summary.figures import empty, plt, sns
 
     fig, axes = plt.subplots(
-        1, 2, figsize=(12, 1.8 + 0.45 * max(4, long.family.nunique() if len(long) else 1)),
-        dpi=120, layout="constrained",
-    )  # fmt: skip
+        1,
+        2,
+        figsize=(12, 1.8 + 0.45 * max(4, long.family.nunique() if len(long) else 1)),
+        dpi=120,
+        layout="constrained",
+    )
     if long.empty:
         for ax in axes:
             empty(ax, f"no robustness results for {target}")
@@ -251,10 +254,16 @@ def figure(long: pd.DataFrame, target: str, out) -> None:
         for ax, (key, rows, label) in zip(axes, panels, strict=True):
             table = long.pivot_table(index=key, columns="perturbation", values="drop")
             sns.heatmap(
-                table.reindex(index=rows, columns=columns), ax=ax, annot=True, fmt=".1f",
-                cmap="rocket_r", vmin=min(0.0, -bound), vmax=bound, linewidths=0.5,
+                table.reindex(index=rows, columns=columns),
+                ax=ax,
+                annot=True,
+                fmt=".1f",
+                cmap="rocket_r",
+                vmin=min(0.0, -bound),
+                vmax=bound,
+                linewidths=0.5,
                 cbar_kws={"label": "drop from clean (points)"},
-            )  # fmt: skip
+            )
             ax.set_xlabel("perturbation of the test input")
             ax.set_ylabel(label)
             ax.tick_params(axis="x", rotation=30)

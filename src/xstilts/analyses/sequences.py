@@ -115,10 +115,13 @@ def figure(scores: pd.DataFrame, sequences: list[str], out) -> None:
     targets = list(dict.fromkeys(scores.target)) if len(scores) else []
     models = list(dict.fromkeys(scores.model)) if len(scores) else []
     fig, axes = plt.subplots(
-        max(1, len(models)), max(1, len(targets)),
+        max(1, len(models)),
+        max(1, len(targets)),
         figsize=(1 + 4 * max(1, len(targets)), 0.5 + 3.7 * max(1, len(models))),
-        dpi=120, layout="constrained", squeeze=False,
-    )  # fmt: skip
+        dpi=120,
+        layout="constrained",
+        squeeze=False,
+    )
     if not targets:
         empty(axes[0][0], "no sequence arms scored")
     order = [a for a in dict.fromkeys(scores.arm) if a not in sequences] if targets else []
@@ -131,9 +134,15 @@ def figure(scores: pd.DataFrame, sequences: list[str], out) -> None:
                 continue
             kind = ["sequence" if a in sequences else "reference" for a in data.arm]
             sns.barplot(
-                data=data.assign(kind=kind), x="score", y="arm", hue="kind", order=order, ax=ax,
-                palette={"sequence": "#4c72b0", "reference": "#bbbbbb"}, errorbar=None,
-            )  # fmt: skip
+                data=data.assign(kind=kind),
+                x="score",
+                y="arm",
+                hue="kind",
+                order=order,
+                ax=ax,
+                palette={"sequence": "#4c72b0", "reference": "#bbbbbb"},
+                errorbar=None,
+            )
             for container in ax.containers:
                 ax.bar_label(container, fmt="%.1f", fontsize=8, padding=2)
             ax.set_xlim(0, 1.15 * max(1.0, float(data.score.max())))
@@ -142,8 +151,10 @@ def figure(scores: pd.DataFrame, sequences: list[str], out) -> None:
             ax.set_ylabel("arm (sequences: tasks in training order)")
             if ax.get_legend() is not None:
                 ax.get_legend().remove()
-    fig.suptitle("Order of sequential intermediate tasks (blue) against the baseline and each "
-                 "task alone (grey)")  # fmt: skip
+    fig.suptitle(
+        "Order of sequential intermediate tasks (blue) against the baseline and each "
+        "task alone (grey)"
+    )
     fig.savefig(out)
     plt.close(fig)
 

@@ -217,9 +217,16 @@ def figure(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataFrame
         index="task_a", columns="task_b", values="similarity"
     )
     sns.heatmap(
-        matrix.reindex(index=arms, columns=targets), ax=axes[0], annot=True, fmt=".2f",
-        cmap="vlag", center=0, vmin=-1, vmax=1, cbar_kws={"label": "centred cosine"},
-    )  # fmt: skip
+        matrix.reindex(index=arms, columns=targets),
+        ax=axes[0],
+        annot=True,
+        fmt=".2f",
+        cmap="vlag",
+        center=0,
+        vmin=-1,
+        vmax=1,
+        cbar_kws={"label": "centred cosine"},
+    )
     axes[0].set_xlabel("target task")
     axes[0].set_ylabel("intermediate task")
     axes[0].set_title(f"task similarity ({model}, pretrained encoder)", fontsize=9)
@@ -228,9 +235,15 @@ def figure(table: pd.DataFrame, points: pd.DataFrame, correlations: pd.DataFrame
     for ax, outcome in zip(axes[1:], outcomes, strict=True):
         data = overall.dropna(subset=[outcome])
         sns.scatterplot(
-            data=data, x="similarity", y=outcome, hue="target", style="target", ax=ax,
-            palette="colorblind", s=60,
-        )  # fmt: skip
+            data=data,
+            x="similarity",
+            y=outcome,
+            hue="target",
+            style="target",
+            ax=ax,
+            palette="colorblind",
+            s=60,
+        )
         ax.axhline(0, color="black", linewidth=0.6)
         rho = correlations[
             (correlations.model == model)

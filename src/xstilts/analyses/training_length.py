@@ -149,10 +149,17 @@ def figure(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> Non
                 empty(ax, f"no {title}")
                 continue
             sns.lineplot(
-                data=frame, x="step", y="score", hue="label", hue_order=hue_order, ax=ax,
-                marker="o", errorbar="sd", palette="viridis",
+                data=frame,
+                x="step",
+                y="score",
+                hue="label",
+                hue_order=hue_order,
+                ax=ax,
+                marker="o",
+                errorbar="sd",
+                palette="viridis",
                 style="model" if frame.model.nunique() > 1 else None,
-            )  # fmt: skip
+            )
             ax.set_title(f"{target} learning curve: {title}", fontsize=9)
             ax.set_xlabel("target-training step")
             ax.set_ylabel("score")
@@ -160,15 +167,23 @@ def figure(curves: pd.DataFrame, budgets: pd.DataFrame, target: str, out) -> Non
         rows = budgets[budgets.target == target]
         for ax, (y, label) in zip(
             axes[2:],
-            [("test_score", "test score (mean over languages)"),
-             ("steps_to_95", "steps to 95 % of the final English score")],
+            [
+                ("test_score", "test score (mean over languages)"),
+                ("steps_to_95", "steps to 95 % of the final English score"),
+            ],
             strict=True,
-        ):  # fmt: skip
+        ):
             style = [c for c in ("model", "unit") if rows[c].nunique() > 1]
             sns.lineplot(
-                data=rows, x="value", y=y, hue="task", marker="o", ax=ax, errorbar="sd",
+                data=rows,
+                x="value",
+                y=y,
+                hue="task",
+                marker="o",
+                ax=ax,
+                errorbar="sd",
                 style=style[0] if style else None,
-            )  # fmt: skip
+            )
             units = " or ".join(dict.fromkeys(rows.unit))
             ax.set_xlabel(f"intermediate-training budget ({units}; 0 = baseline)")
             ax.set_ylabel(label)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -61,6 +62,30 @@ def summarize(
     curve."""
     from xstilts.summary import figures as plots  # seaborn only where figures are drawn
 
+    found = _tables(score_files, example_files, benchmarks, published_models, model_dirs)
+    writers = _writers(found, plots)
+    for name, path in outputs.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if name.startswith(LANGUAGE_GAINS):
+            target = name.removeprefix(LANGUAGE_GAINS)
+            _language_gains(plots, found.gains, found.meta, target, path)
+        elif name != "overview":
+            writers[name](path)
+    if "overview" in outputs:  # after the heatmap it shows
+        page = overview_html(found.table, found.metric_names, found.std, outputs["heatmap"])
+        beside = found.beside
+        if beside:  # the published numbers under the heatmap, as Markdown in a <pre>
+            from html import escape
+
+            page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
+        Path(outputs["overview"]).write_text(page, encoding="utf-8")
+
+
+def _tables(
+    score_files, example_files, benchmarks, published_models, model_dirs
+) -> SimpleNamespace:
+    """Every table the summary writes, read from the score files (and the examples and
+    model directories beside them)."""
     long, meta = read_scores(score_files)
     tasks = task_scores(long, meta)
     table = arm_target_table(tasks)
@@ -86,43 +111,59 @@ def summarize(
     report = report_markdown(
         table, metric_names, std, ci, best, beside, bench, benchmarks, metrics, meta
     )
-    writers = {
-        "long_parquet": lambda p: long.to_parquet(p, index=False),
-        "long_csv": lambda p: long.to_csv(p, index=False),
-        "table_csv": lambda p: table.to_csv(p),
-        "table_md": lambda p: Path(p).write_text(report),
-        "metrics_csv": lambda p: metrics.to_csv(p),
-        "table_tex": lambda p: Path(p).write_text(latex(table, metric_names, std)),
-        "best_csv": lambda p: best.to_csv(p, index=False),
-        "gains_ci_csv": lambda p: ci.to_csv(p, index=False),
-        "gains_parquet": lambda p: gains.to_parquet(p, index=False),
-        "gains_csv": lambda p: gains.to_csv(p, index=False),
-        "heatmap": lambda p: plots.gain_heatmap(
-            gains_table(table), p, xtreme_label(table), significant
-        ),
-        "family_csv": lambda p: families.to_csv(p, index=False),
-        "benchmarks_csv": lambda p: bench.to_csv(p, index=False),
-        "family_heatmap": lambda p: plots.family_gains(families, p),
-        "languages_csv": lambda p: langs.to_csv(p, index=False),
-        "languages_html": lambda p: Path(p).write_text(languages_html(langs, metric_names)),
-        "training_csv": lambda p: runs.to_csv(p, index=False),
-        "curves_csv": lambda p: curves.to_csv(p, index=False),
-        "training_html": lambda p: Path(p).write_text(training_html(runs, list(table.index))),
-        "training_curves": lambda p: plots.training_curves(curves, p, _phases(runs)),
-    }
-    for name, path in outputs.items():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        if name.startswith(LANGUAGE_GAINS):
-            _language_gains(plots, gains, meta, name.removeprefix(LANGUAGE_GAINS), path)
-        elif name != "overview":
-            writers[name](path)
-    if "overview" in outputs:  # after the heatmap it shows
-        page = overview_html(table, metric_names, std, outputs["heatmap"])
-        if beside:  # the published numbers under the heatmap, as Markdown in a <pre>
-            from html import escape
+    return SimpleNamespace(
+        long=long,
+        meta=meta,
+        table=table,
+        std=std,
+        gains=gains,
+        families=families,
+        metric_names=metric_names,
+        metrics=metrics,
+        bench=bench,
+        langs=langs,
+        runs=runs,
+        curves=curves,
+        best=best,
+        ci=ci,
+        significant=significant,
+        beside=beside,
+        report=report,
+    )
 
-            page += f"<h3>Beside the published numbers</h3>\n<pre>{escape(beside)}</pre>\n"
-        Path(outputs["overview"]).write_text(page, encoding="utf-8")
+
+def _writers(found: SimpleNamespace, plots) -> dict:
+    """Summary output name → the function that writes it to a path."""
+    return {
+        "long_parquet": lambda p: found.long.to_parquet(p, index=False),
+        "long_csv": lambda p: found.long.to_csv(p, index=False),
+        "table_csv": lambda p: found.table.to_csv(p),
+        "table_md": lambda p: Path(p).write_text(found.report),
+        "metrics_csv": lambda p: found.metrics.to_csv(p),
+        "table_tex": lambda p: Path(p).write_text(
+            latex(found.table, found.metric_names, found.std)
+        ),
+        "best_csv": lambda p: found.best.to_csv(p, index=False),
+        "gains_ci_csv": lambda p: found.ci.to_csv(p, index=False),
+        "gains_parquet": lambda p: found.gains.to_parquet(p, index=False),
+        "gains_csv": lambda p: found.gains.to_csv(p, index=False),
+        "heatmap": lambda p: plots.gain_heatmap(
+            gains_table(found.table), p, xtreme_label(found.table), found.significant
+        ),
+        "family_csv": lambda p: found.families.to_csv(p, index=False),
+        "benchmarks_csv": lambda p: found.bench.to_csv(p, index=False),
+        "family_heatmap": lambda p: plots.family_gains(found.families, p),
+        "languages_csv": lambda p: found.langs.to_csv(p, index=False),
+        "languages_html": lambda p: Path(p).write_text(
+            languages_html(found.langs, found.metric_names)
+        ),
+        "training_csv": lambda p: found.runs.to_csv(p, index=False),
+        "curves_csv": lambda p: found.curves.to_csv(p, index=False),
+        "training_html": lambda p: Path(p).write_text(
+            training_html(found.runs, list(found.table.index))
+        ),
+        "training_curves": lambda p: plots.training_curves(found.curves, p, _phases(found.runs)),
+    }
 
 
 def _language_gains(plots, gains: pd.DataFrame, meta: pd.DataFrame, target: str, path) -> None:

@@ -82,9 +82,13 @@ def family_gains(families: pd.DataFrame, out) -> None:
     arms = list(dict.fromkeys(data.arm)) if len(data) else []
     height = 1.5 + (0.45 * max(1, len(arms)) + 0.6) * max(1, len(models))
     fig, axes = plt.subplots(
-        max(1, len(models)), 1, figsize=(3.5 + 0.9 * max(1, len(order)), height), dpi=120,
-        squeeze=False, layout="constrained",
-    )  # fmt: skip
+        max(1, len(models)),
+        1,
+        figsize=(3.5 + 0.9 * max(1, len(order)), height),
+        dpi=120,
+        squeeze=False,
+        layout="constrained",
+    )
     if not models:
         empty(axes[0, 0], "no gains: the grid has no baseline arm")
     bound = max(1.0, float(data.gain.abs().max())) if len(data) else 1.0
@@ -93,15 +97,24 @@ def family_gains(families: pd.DataFrame, out) -> None:
         matrix = rows.pivot_table(index="arm", columns="family", values="gain")
         counts = rows.groupby("family").languages.max()
         sns.heatmap(
-            matrix.reindex(index=arms, columns=order), ax=ax, annot=True, fmt=".1f",
-            cmap="vlag", center=0, vmin=-bound, vmax=bound, linewidths=0.5,
+            matrix.reindex(index=arms, columns=order),
+            ax=ax,
+            annot=True,
+            fmt=".1f",
+            cmap="vlag",
+            center=0,
+            vmin=-bound,
+            vmax=bound,
+            linewidths=0.5,
             cbar_kws={"label": "gain over baseline (points)"},
-        )  # fmt: skip
+        )
         ax.set_xticks(
             [i + 0.5 for i in range(len(order))],
-            [f"{f}\n({int(counts.get(f, 0))})" for f in order], rotation=45, ha="right",
+            [f"{f}\n({int(counts.get(f, 0))})" for f in order],
+            rotation=45,
+            ha="right",
             fontsize=8,
-        )  # fmt: skip
+        )
         ax.set_xlabel("language family (WALS; language scores averaged, over all targets)")
         ax.set_ylabel("intermediate-task arm")
         ax.tick_params(axis="y", rotation=0)
@@ -131,9 +144,15 @@ def language_gains(gains: pd.DataFrame, target: str, metrics: tuple[str, ...], o
     style = {f: (colours[i % 10], "" if i < 10 else "///") for i, f in enumerate(families)}
     width = 3.0 + 0.28 * max(1, len(order))
     fig, axes = plt.subplots(
-        max(1, len(panels)), 1, figsize=(width, 1.2 + 1.4 * max(1, len(panels))), dpi=120,
-        sharex=True, sharey=True, squeeze=False, layout="constrained",
-    )  # fmt: skip
+        max(1, len(panels)),
+        1,
+        figsize=(width, 1.2 + 1.4 * max(1, len(panels))),
+        dpi=120,
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
     label = " and ".join(metrics) or "score"
     if not panels:
         empty(axes[0, 0], f"no gains for {target}: no baseline arm")
@@ -170,8 +189,7 @@ def training_curves(curves: pd.DataFrame, out, phases: list[str]) -> None:
     colours = dict(zip(arms, sns.color_palette("tab10", max(1, len(arms))), strict=False))
     width = min(4, len(phases))
     rows = -(-len(phases) // width)
-    fig, axes = plt.subplots(rows, width, figsize=(4.2 * width, 3.2 * rows), dpi=120,
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(rows, width, figsize=(4.2 * width, 3.2 * rows), dpi=120, squeeze=False)
     for ax, phase in zip(axes.flat, phases, strict=False):
         data = curves[curves.phase == phase] if len(curves) else curves
         if data.empty:

@@ -192,8 +192,11 @@ class _Loop:
                     t_ckpt = now
                 if stop_at_step is not None and r.step >= stop_at_step and r.step < r.total:
                     self.checkpoint()
-                    log.info("stopped at step %d; the checkpoint in %s resumes it", r.step,
-                             self.checkpoint_dir)  # fmt: skip
+                    log.info(
+                        "stopped at step %d; the checkpoint in %s resumes it",
+                        r.step,
+                        self.checkpoint_dir,
+                    )
                     return False
                 if stop.received is not None and r.step < r.total:
                     self.checkpoint()
@@ -282,8 +285,9 @@ def _keep_best(runner: Runner, checkpoint_dir: Path, selection) -> None:
     """With model selection, put the best state back when it is not the last."""
     if selection is not None and selection.best_step != runner.step:
         load_best(runner.model, checkpoint_dir, selection, runner.device)
-        log.info("kept the best state: step %d (score %.3f)", selection.best_step,
-                 selection.best_score)  # fmt: skip
+        log.info(
+            "kept the best state: step %d (score %.3f)", selection.best_step, selection.best_score
+        )
 
 
 def _finished_before(out_dir: Path, checkpoint_dir: Path, run_id: str) -> dict | None:
