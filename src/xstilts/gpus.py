@@ -80,8 +80,11 @@ def claim_gpus(
             logging.getLogger("xstilts").warning(
                 "fewer than %d of the %d GPUs have a free slot (%d per GPU); waiting (run "
                 "snakemake with --resources gpu_slots=%d to queue GPU jobs in Snakemake instead)",
-                wanted, count, per_gpu, count * per_gpu,
-            )  # fmt: skip
+                wanted,
+                count,
+                per_gpu,
+                count * per_gpu,
+            )
             warned = True
         time.sleep(wait_seconds)
 

@@ -119,9 +119,12 @@ def _with_defaults(cls):
 
     return validators.extend(
         cls,
-        {"properties": set_defaults, "additionalProperties": coerce_additional,
-         "items": coerce_items},
-    )  # fmt: skip
+        {
+            "properties": set_defaults,
+            "additionalProperties": coerce_additional,
+            "items": coerce_items,
+        },
+    )
 
 
 _Validator = _with_defaults(Draft202012Validator)

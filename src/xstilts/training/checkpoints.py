@@ -179,6 +179,8 @@ def load_checkpoint(path: Path, map_location) -> dict | None:
         log.warning(
             "checkpoint %s cannot be read (%s): set aside as %s; training starts from the "
             "beginning",
-            file, reason[:200], aside,
-        )  # fmt: skip
+            file,
+            reason[:200],
+            aside,
+        )
         return None

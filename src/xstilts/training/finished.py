@@ -91,8 +91,9 @@ def restore(checkpoint_dir: Path, out_dir: Path) -> None:
     log.info(
         "this run finished before in %s (Snakemake had not recorded it): its model is linked "
         "into %s, not trained again",
-        Path(checkpoint_dir) / FINISHED, out_dir,
-    )  # fmt: skip
+        Path(checkpoint_dir) / FINISHED,
+        out_dir,
+    )
 
 
 def _persistence_path(folder: Path, key: str) -> Path:
