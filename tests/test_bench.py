@@ -46,8 +46,22 @@ def test_flops_per_token_of_xlmr_large():
 
 def test_all_modes_run_on_the_cpu(tmp_path):
     out = tmp_path / "bench.json"
-    bench.main(["--steps", "3", "--warmup", "1", "--eval-examples", "64", "--micro", "4",
-                "--modes", "jiant,trainer,xstilts", "--json", str(out)])  # fmt: skip
+    bench.main(
+        [
+            "--steps",
+            "3",
+            "--warmup",
+            "1",
+            "--eval-examples",
+            "64",
+            "--micro",
+            "4",
+            "--modes",
+            "jiant,trainer,xstilts",
+            "--json",
+            str(out),
+        ]
+    )
     result = json.loads(out.read_text())
     # the micro-batch shapes: jiant's 4 x 8, the Trainer's whole batch, xstilts at --micro
     assert set(result["modes"]) == {"jiant_4x8", "trainer_32x1", "xstilts_4x8"}
@@ -76,8 +90,12 @@ def test_the_sharing_aggregate_counts_the_whole_window():
     import gpu_sharing
 
     def job(start, end):
-        return {"wall_start": start, "wall_end": end, "timed_train_tokens": 1000,
-                "train_tokens_per_s": 1000 / (end - start)}  # fmt: skip
+        return {
+            "wall_start": start,
+            "wall_end": end,
+            "timed_train_tokens": 1000,
+            "train_tokens_per_s": 1000 / (end - start),
+        }
 
     both = gpu_sharing.aggregate([job(0.0, 10.0), job(5.0, 15.0)])
     assert both["train_tokens_per_s_sum"] == 200.0
@@ -117,14 +135,26 @@ def test_the_gpu_suite_rehearses_on_the_cpu(tmp_path):
 
     results = tmp_path / "suite"
     env = os.environ | {
-        "SHAPE": "tiny", "DEVICE": "cpu", "WARMUP": "1", "STEPS": "2", "EVAL": "32",
-        "JOBS": "1,two", "SCALE": "4", "BUDGET": "1800", "RESULTS": str(results),
+        "SHAPE": "tiny",
+        "DEVICE": "cpu",
+        "WARMUP": "1",
+        "STEPS": "2",
+        "EVAL": "32",
+        "JOBS": "1,two",
+        "SCALE": "4",
+        "BUDGET": "1800",
+        "RESULTS": str(results),
         "PYTHON": _no_datasets_python(tmp_path),
         "PHASES": "preflight,xstilts_4x8,compiled_32x1,sharing,tests",
-    }  # fmt: skip
+    }
     env.pop("PYTHONPATH", None)  # the suite puts src/ there itself
-    done = subprocess.run(["bash", str(REPO / "bench/gpu_suite.sh")], cwd=REPO, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(REPO / "bench/gpu_suite.sh")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     phases = {
         p["phase"]: p for p in map(json.loads, (results / "phases.jsonl").read_text().splitlines())
@@ -149,9 +179,16 @@ def test_the_gpu_table_reads_what_the_phases_left(tmp_path):
     sys.path.insert(0, str(REPO / "bench"))
     import gpu_table
 
-    row = {"train_tokens_per_s": 20000.0, "train_mfu": 0.05, "infer_tokens_per_s": 1.0,
-           "compiled": True, "compile": {"mode": "reduce-overhead"}, "peak_reserved_mb": 9000,
-           "context_mb": 600, "peak_memory_mb": 9600}  # fmt: skip
+    row = {
+        "train_tokens_per_s": 20000.0,
+        "train_mfu": 0.05,
+        "infer_tokens_per_s": 1.0,
+        "compiled": True,
+        "compile": {"mode": "reduce-overhead"},
+        "peak_reserved_mb": 9000,
+        "context_mb": 600,
+        "peak_memory_mb": 9600,
+    }
     (tmp_path / "compiled_32x1.json").write_text(json.dumps({"modes": {"x": row}}))
     (tmp_path / "phases.jsonl").write_text(
         '{"phase": "compiled_32x1", "status": "ok", "rc": 0, "seconds": 80}\n'

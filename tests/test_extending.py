@@ -235,9 +235,14 @@ print(json.dumps({{
     # its report section: after training (the quick start enables no other analysis with
     # figures), numbered by its place among the seven sections
     assert found["sections"] == [
-        "Main grid", "Per-language scores and gains", "Retrieval", "Training", "Seed spread",
-        "Provenance", "Configuration",
-    ]  # fmt: skip
+        "Main grid",
+        "Per-language scores and gains",
+        "Retrieval",
+        "Training",
+        "Seed spread",
+        "Provenance",
+        "Configuration",
+    ]
     assert found["section"] == "5. Seed spread"
 
 

@@ -81,8 +81,10 @@ def test_the_compile_mode_follows_the_accumulation():
 def test_a_run_that_asks_for_compile_on_the_cpu_says_it_did_not_and_why():
     runner = _runner("cpu", accum=2, buckets=0)
     report = compile_report(runner, compile_encoder(runner, True))
-    assert report == {"compiled": False, "compile": {"fallback": compile_mode(
-        runner.device, 2, 1)[1]}}  # fmt: skip
+    assert report == {
+        "compiled": False,
+        "compile": {"fallback": compile_mode(runner.device, 2, 1)[1]},
+    }
     assert runner.model.encoder._compiled_call_impl is None
     assert compile_encoder(runner, False) == {"compiled": False}  # not asked: as before
 
@@ -95,8 +97,9 @@ def test_a_run_that_falls_back_to_eager_says_so():
 
     runner = _runner("cpu", accum=1, buckets=0)  # every batch its own length
     started = compile_encoder(runner, True, mode="default")
-    runner.compiled.call = torch.compile(runner.model.encoder._call_impl, backend="eager",
-                                         dynamic=False)  # fmt: skip
+    runner.compiled.call = torch.compile(
+        runner.model.encoder._call_impl, backend="eager", dynamic=False
+    )
     with torch._dynamo.config.patch(recompile_limit=1):
         for _ in range(3):
             runner.train_step()
@@ -124,9 +127,17 @@ def test_a_multi_task_run_pads_every_task_to_one_set_of_lengths():
     runner = bench.build_runner(cfg, short, settings, torch.device("cpu"), 1, buckets=3)
     from xstilts.tasks import get
 
-    two = type(runner)(runner.model, {"xnli": get("xnli"), "mnli": get("mnli")},
-                       {"xnli": short, "mnli": long}, runner.settings, 1, runner.device,
-                       runner.autocast, bench.PAD, buckets=3)  # fmt: skip
+    two = type(runner)(
+        runner.model,
+        {"xnli": get("xnli"), "mnli": get("mnli")},
+        {"xnli": short, "mnli": long},
+        runner.settings,
+        1,
+        runner.device,
+        runner.autocast,
+        bench.PAD,
+        buckets=3,
+    )
     assert two.shapes["xnli"] == two.shapes["mnli"]
     assert len(two.shapes["xnli"]) <= 3 and max(two.shapes["xnli"]) == 96  # 90 rounded to 8
 

@@ -58,8 +58,13 @@ def test_the_best_validated_state_is_the_one_kept(demo_model, demo_workdir, tmp_
     at step 80 or before, as the hook copied them then."""
     kept: dict = {}
     selection = {"best_checkpoint": {"every": EVERY, "examples": 100, "patience": 0}}
-    summary = _run(demo_model, demo_workdir, tmp_path, {"max_steps": 120} | selection,
-                   on_step=_spoil_the_head_after(80, kept))  # fmt: skip
+    summary = _run(
+        demo_model,
+        demo_workdir,
+        tmp_path,
+        {"max_steps": 120} | selection,
+        on_step=_spoil_the_head_after(80, kept),
+    )
     chosen = summary["selection"]
     scores = {int(step): score for step, score in chosen["validations"]}
     assert list(scores) == list(range(EVERY, 121, EVERY))  # every 10 steps, the last included

@@ -46,8 +46,14 @@ def test_permute_expands_every_order_and_sequences_share_their_first_stages():
     assert grid.sequence_arms == ("mnli-qqp-squad_v1", "mnli-qqp", "qqp-mnli")
     assert grid.research_arms == grid.sequence_arms
     # mnli-qqp is both a tested arm and the first two stages of mnli-qqp-squad_v1: one job
-    assert grid.intermediate_arms == ("mnli", "qqp", "squad_v1", "mnli-qqp", "mnli-qqp-squad_v1",
-                                      "qqp-mnli")  # fmt: skip
+    assert grid.intermediate_arms == (
+        "mnli",
+        "qqp",
+        "squad_v1",
+        "mnli-qqp",
+        "mnli-qqp-squad_v1",
+        "qqp-mnli",
+    )
     assert xgrid.arms.parent_arm("mnli-qqp-squad_v1") == "mnli-qqp"
     assert xgrid.arms.parent_arm("mnli") is None
     assert xgrid.files.stage_encoder(grid, "x", "mnli-qqp-squad_v1", 3) == (
@@ -89,9 +95,14 @@ def test_budgets_become_arms_with_their_own_training_length():
     )
     axis = [(b["arm"], b["value"], b["unit"]) for b in grid.budget_axis]
     # 0 takes the unit of the task's other budgets, so the baseline point joins its line
-    assert axis == [("baseline@0", 0, "steps"), ("mnli@250", 250, "steps"),
-                    ("mnli@1000", 1000, "steps"), ("qqp@0.5ep", 0.5, "epochs"),
-                    ("qqp@2ep", 2, "epochs"), ("baseline@0", 0, "epochs")]  # fmt: skip
+    assert axis == [
+        ("baseline@0", 0, "steps"),
+        ("mnli@250", 250, "steps"),
+        ("mnli@1000", 1000, "steps"),
+        ("qqp@0.5ep", 0.5, "epochs"),
+        ("qqp@2ep", 2, "epochs"),
+        ("baseline@0", 0, "epochs"),
+    ]
     assert grid.research_arms == ("baseline@0", "mnli@250", "mnli@1000", "qqp@0.5ep", "qqp@2ep")
     # 0 is the pretrained encoder, 1000 steps and 2 epochs the tasks' own arms' encoders: only
     # the other budgets train an intermediate model
@@ -162,16 +173,36 @@ def test_a_grid_without_research_arms_keeps_its_cells():
     """Finished grids from before these axes existed must not rerun: no new keys in cells."""
     grid = _grid()
     assert grid.research_arms == () and grid.intermediate_arms == grid.trained_arms
-    training = {"learning_rate": 1e-5, "batch_size": 32, "gradient_accumulation_steps": 1,
-                "epochs": 3, "max_steps": 1000, "warmup_ratio": 0.1, "weight_decay": 0.01,
-                "adam_epsilon": 1e-8, "max_grad_norm": 1.0}  # fmt: skip
+    training = {
+        "learning_rate": 1e-5,
+        "batch_size": 32,
+        "gradient_accumulation_steps": 1,
+        "epochs": 3,
+        "max_steps": 1000,
+        "warmup_ratio": 0.1,
+        "weight_decay": 0.01,
+        "adam_epsilon": 1e-8,
+        "max_grad_norm": 1.0,
+    }
     assert xgrid.cells.intermediate_cell(grid, "x", "mnli", 1) == {
-        "phase": "intermediate", "model": "x", "arm": "mnli", "seed": 1, "tasks": ["mnli"],
-        "precision": "bf16", "training": training,
-    }  # fmt: skip
+        "phase": "intermediate",
+        "model": "x",
+        "arm": "mnli",
+        "seed": 1,
+        "tasks": ["mnli"],
+        "precision": "bf16",
+        "training": training,
+    }
     assert set(xgrid.cells.target_cell(grid, "x", "mnli", 1, "xnli")) == {
-        "phase", "model", "arm", "seed", "target", "tasks", "precision", "training"
-    }  # fmt: skip
+        "phase",
+        "model",
+        "arm",
+        "seed",
+        "target",
+        "tasks",
+        "precision",
+        "training",
+    }
 
 
 # ---- convergence ------------------------------------------------------------------------------
@@ -189,8 +220,10 @@ def test_steps_to_95_percent_of_the_final_score():
 def _curve(language, scores, steps=(0, 10, 20)):
     cell = {"model": "m", "task": "mnli", "arm": "mnli@50", "label": "mnli @ 50", "budget": "50"}
     cell |= {"value": 50.0, "unit": "steps", "seed": 1, "target": "xnli"}
-    return [cell | {"language": language, "split": "test", "step": s, "score": v}
-            for s, v in zip(steps, scores, strict=True)]  # fmt: skip
+    return [
+        cell | {"language": language, "split": "test", "step": s, "score": v}
+        for s, v in zip(steps, scores, strict=True)
+    ]
 
 
 def test_convergence_per_language_and_for_the_mean_of_the_others():
@@ -210,15 +243,20 @@ def test_the_analyses_draw_their_figures_with_and_without_results(tmp_path):
     """The figures each analysis draws itself (xstilts.analyses.<name>.figure)."""
     curves = pd.DataFrame(_curve("en", [40, 78, 80]) + _curve("de", [30, 50, 60]))
     budgets = pd.DataFrame(
-        [{"model": "m", "task": "mnli", "value": v, "unit": "steps", "target": "xnli"}
-         | {"test_score": s, "steps_to_95": n} for v, s, n in [(0, 50, 20), (50, 60, 10)]]
-    )  # fmt: skip
+        [
+            {"model": "m", "task": "mnli", "value": v, "unit": "steps", "target": "xnli"}
+            | {"test_score": s, "steps_to_95": n}
+            for v, s, n in [(0, 50, 20), (50, 60, 10)]
+        ]
+    )
     training_length.figure(curves, budgets, "xnli", tmp_path / "curves.png")
     training_length.figure(curves.iloc[:0], budgets.iloc[:0], "xnli", tmp_path / "none.png")
     scores = pd.DataFrame(
-        [{"model": "m", "arm": a, "target": "xnli", "score": v}
-         for a, v in [("baseline", 50), ("mnli", 55), ("mnli-qqp", 57)]]
-    )  # fmt: skip
+        [
+            {"model": "m", "arm": a, "target": "xnli", "score": v}
+            for a, v in [("baseline", 50), ("mnli", 55), ("mnli-qqp", 57)]
+        ]
+    )
     sequences.figure(scores, ["mnli-qqp"], tmp_path / "orders.png")
     sequences.figure(scores.iloc[:0], [], tmp_path / "no_orders.png")
     for name in ("curves", "none", "orders", "no_orders"):
@@ -241,10 +279,9 @@ def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
     }
     scores, examples = ci_grid(tmp_path / "cells", cells_in)
     cells = [
-        {"model": "m", "arm": arm, "seed": seed, "target": t, "scores": str(s),
-         "examples": str(e)}
+        {"model": "m", "arm": arm, "seed": seed, "target": t, "scores": str(s), "examples": str(e)}
         for ((arm, seed, t), s, e) in zip(cells_in, scores, examples, strict=True)
-    ]  # fmt: skip
+    ]
     pairs = sequences.compare_orders(cells, [("mnli-qqp", "qqp-mnli")])
     row = pairs[pairs.target == "xnli"].iloc[0]
     assert (row["first"], row["second"]) == ("mnli-qqp", "qqp-mnli")
@@ -268,8 +305,11 @@ def test_two_orders_compared_with_a_paired_bootstrap(tmp_path):
 
 
 def test_a_translated_arm_trains_on_its_languages_and_records_them():
-    grid = _grid(translated={"mnli_mt": {"task": "mnli", "languages": ["sw", "de", "en"],
-                                         "targets": ["xnli"]}})  # fmt: skip
+    grid = _grid(
+        translated={
+            "mnli_mt": {"task": "mnli", "languages": ["sw", "de", "en"], "targets": ["xnli"]}
+        }
+    )
     assert grid.research_arms == ("mnli_mt",) and "mnli_mt" in grid.intermediate_arms
     assert xgrid.axes.research_targets(grid, "mnli_mt") == ["xnli"]
     assert ("mnli_mt", "xnli") in grid.target_cells
@@ -279,8 +319,9 @@ def test_a_translated_arm_trains_on_its_languages_and_records_them():
     assert cell["languages"] == ["en", "de", "sw"] and cell["tasks"] == ["mnli"]
     assert cell["training"] == xgrid.cells.intermediate_cell(grid, "x", "mnli", 1)["training"]
     assert xgrid.files.language_dirs(grid, "x", "mnli_mt") == [
-        "results/features/x/by_language/mnli.de", "results/features/x/by_language/mnli.sw"
-    ]  # fmt: skip
+        "results/features/x/by_language/mnli.de",
+        "results/features/x/by_language/mnli.sw",
+    ]
     assert xgrid.files.language_dirs(grid, "x", "mnli") == []
     # the prepared translations read XNLI's training split in each language
     assert xgrid.cells.prepare_params(grid, "x", "mnli", "de") == {
@@ -333,8 +374,10 @@ def test_seen_language_bookkeeping_reaches_the_summary(tmp_path):
         score("mnli", acc(en=84, de=62, sw=50, zh=56)),
         score("mnli_mt", acc(en=83, de=68, sw=60, zh=56), seen=["en", "de", "sw"]),
     ]
-    cells = [{"model": "m", "arm": a, "seed": 1, "target": "xnli", "scores": str(p)}
-             for a, p in zip(["baseline", "mnli", "mnli_mt"], paths, strict=True)]  # fmt: skip
+    cells = [
+        {"model": "m", "arm": a, "seed": 1, "target": "xnli", "scores": str(p)}
+        for a, p in zip(["baseline", "mnli", "mnli_mt"], paths, strict=True)
+    ]
     out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}
     multilingual.summarize({}, {"cells": cells}, out)
     split = pd.read_csv(out["seen_csv"]).set_index(["arm", "seen"])
@@ -377,11 +420,20 @@ def test_the_gap_to_english_only_by_model_size(tmp_path):
     # model sizes from the safetensors headers: small 10 x 4 embeddings + a 4 x 4 layer = 56
     # (its masked-LM head's 10 biases not counted); large two shards of 3,000,000 + 4,000
     dirs = {
-        "small": _checkpoint(tmp_path / "small", {"embeddings.word_embeddings.weight": [10, 4],
-                             "encoder.layer.0.w": [4, 4], "lm_head.bias": [10]}),
-        "large": _checkpoint(tmp_path / "large", {"roberta.embeddings.x": [3000, 1000]},
-                             {"roberta.encoder.y": [4, 1000], "roberta.pooler.dense.w": [2, 2]}),
-    }  # fmt: skip
+        "small": _checkpoint(
+            tmp_path / "small",
+            {
+                "embeddings.word_embeddings.weight": [10, 4],
+                "encoder.layer.0.w": [4, 4],
+                "lm_head.bias": [10],
+            },
+        ),
+        "large": _checkpoint(
+            tmp_path / "large",
+            {"roberta.embeddings.x": [3000, 1000]},
+            {"roberta.encoder.y": [4, 1000], "roberta.pooler.dense.w": [2, 2]},
+        ),
+    }
     assert multilingual.encoder_parameters(dirs["small"]) == 56
     assert multilingual.encoder_parameters(tmp_path) is None  # no safetensors there
     out = {k: str(tmp_path / "out" / v) for k, v in multilingual.FILES.items()}

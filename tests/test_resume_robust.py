@@ -42,9 +42,12 @@ def test_an_unreadable_checkpoint_is_set_aside_and_training_starts_over(
     training.train(out_dir=tmp_path / "straight", checkpoint_dir=tmp_path / "c1", **kwargs)
     ckpt = tmp_path / "c2"
     stopped = training.train(
-        out_dir=tmp_path / "b", checkpoint_dir=ckpt, machine=Machine(checkpoint_every_steps=3),
-        stop_at_step=3, **kwargs,
-    )  # fmt: skip
+        out_dir=tmp_path / "b",
+        checkpoint_dir=ckpt,
+        machine=Machine(checkpoint_every_steps=3),
+        stop_at_step=3,
+        **kwargs,
+    )
     assert stopped is None
     # a kill during a write that was not atomic, or a full disk: the file ends half-way
     data = (ckpt / "checkpoint.pt").read_bytes()

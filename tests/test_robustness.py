@@ -33,7 +33,7 @@ def _result(path, arm, langs):
                     "examples": 5,
                     "attacked": 5,
                 },
-            }  # fmt: skip
+            }
             for lang, (clean, noisy) in langs.items()
         },
     }
@@ -105,17 +105,21 @@ def _config(**robust):
         ({"targets": ["udpos"]}, "robustness.targets"),  # not a text-perturbable target
         ({"targets": ["xnli"], "arms": ["qqp"]}, "'robustness.arms': qqp is not an arm"),
         (
-            {"targets": ["xnli"], "perturbations": {"adversarial": {"level": "word", "op": "drop",
-                                                                    "rate": 0.1}}},
+            {
+                "targets": ["xnli"],
+                "perturbations": {"adversarial": {"level": "word", "op": "drop", "rate": 0.1}},
+            },
             "'robustness.perturbations.adversarial': the name is the attack's",
         ),
         (
-            {"targets": ["xnli"], "perturbations": {"x": {"level": "word", "op": "delete",
-                                                          "rate": 0.1}}},
+            {
+                "targets": ["xnli"],
+                "perturbations": {"x": {"level": "word", "op": "delete", "rate": 0.1}},
+            },
             "'robustness.perturbations.x.op': delete is not a word-level operation",
         ),
     ],
-)  # fmt: skip
+)
 def test_config_errors_name_the_key(robust, key):
     with pytest.raises(grid.ConfigError, match=key.replace("(", r"\(")):
         grid.validate(_config(**robust), SCHEMA, check_local=False)
@@ -140,20 +144,30 @@ def test_defaults_and_the_cell():
     cell = robustness.robustness_cell(g, "xlmr_large", "mnli", 1, "xnli")
     assert cell["languages"] == ["de", "en"] and cell["max_examples"] == 1000
     assert set(cell["perturbations"]) == {
-        "char_swap", "char_substitute", "char_insert", "char_delete", "word_drop", "word_swap"
-    }  # fmt: skip
+        "char_swap",
+        "char_substitute",
+        "char_insert",
+        "char_delete",
+        "word_drop",
+        "word_swap",
+    }
     assert cell["adversarial"]["query_budget"] == 100
 
 
 def test_cost_counts_every_pass_over_the_test_examples():
     g = grid.resolve(
         grid.validate(
-            _config(targets=["xnli"], arms=["mnli"], max_examples=100,
-                    perturbations={"w": {"level": "word", "op": "drop", "rate": 0.1}},
-                    adversarial={"max_examples": 10, "query_budget": 8}),
-            SCHEMA, check_local=False,
+            _config(
+                targets=["xnli"],
+                arms=["mnli"],
+                max_examples=100,
+                perturbations={"w": {"level": "word", "op": "drop", "rate": 0.1}},
+                adversarial={"max_examples": 10, "query_budget": 8},
+            ),
+            SCHEMA,
+            check_local=False,
         )
-    )  # fmt: skip
+    )
     jobs = cost.project(g, cost.Throughput(train=1.0, infer=1.0))
     rows = jobs[jobs.rule == "evaluate_robustness"]
     assert list(rows.arm) == ["mnli"]

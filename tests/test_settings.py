@@ -175,27 +175,50 @@ def _old_fingerprint(encoder_dir, features, settings: dict, seed, curve=None) ->
 # examples_cap null, not left out) and a budget arm's target cell with a learning curve
 OLD_CELLS = [
     {
-        "arm": "multitask", "model": "xlmr_large", "phase": "intermediate", "precision": "bf16",
-        "seed": 1, "tasks": ["anli_plus", "mnli"],
+        "arm": "multitask",
+        "model": "xlmr_large",
+        "phase": "intermediate",
+        "precision": "bf16",
+        "seed": 1,
+        "tasks": ["anli_plus", "mnli"],
         "training": {
-            "adam_epsilon": 1e-08, "batch_size": 32,
-            "best_checkpoint": {"every": 1000, "examples": 500, "patience": 30}, "epochs": 3,
-            "examples_cap": None, "gradient_accumulation_steps": 1, "learning_rate": 1e-05,
-            "max_grad_norm": 1.0, "max_steps": 0, "warmup_ratio": 0.1, "weight_decay": 0.01,
+            "adam_epsilon": 1e-08,
+            "batch_size": 32,
+            "best_checkpoint": {"every": 1000, "examples": 500, "patience": 30},
+            "epochs": 3,
+            "examples_cap": None,
+            "gradient_accumulation_steps": 1,
+            "learning_rate": 1e-05,
+            "max_grad_norm": 1.0,
+            "max_steps": 0,
+            "warmup_ratio": 0.1,
+            "weight_decay": 0.01,
         },
     },
     {
-        "arm": "mnli@1000", "model": "demo_tiny", "phase": "target", "precision": "fp32",
-        "seed": 1, "target": "xnli", "tasks": ["xnli"],
+        "arm": "mnli@1000",
+        "model": "demo_tiny",
+        "phase": "target",
+        "precision": "fp32",
+        "seed": 1,
+        "target": "xnli",
+        "tasks": ["xnli"],
         "curve": {"every": 5, "languages": ["en", "de"], "max_examples": 40},
         "training": {
-            "adam_epsilon": 1e-08, "batch_size": 32, "epochs": 2,
-            "gradient_accumulation_steps": 4, "learning_rate": 2e-05, "max_grad_norm": 1.0,
-            "max_steps": 0, "task_sampling": "per_step", "warmup_ratio": 0.1,
-            "weight_decay": 0.01, "fixed_probabilities": {"mlm": 0.25},
+            "adam_epsilon": 1e-08,
+            "batch_size": 32,
+            "epochs": 2,
+            "gradient_accumulation_steps": 4,
+            "learning_rate": 2e-05,
+            "max_grad_norm": 1.0,
+            "max_steps": 0,
+            "task_sampling": "per_step",
+            "warmup_ratio": 0.1,
+            "weight_decay": 0.01,
+            "fixed_probabilities": {"mlm": 0.25},
         },
     },
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("cell", OLD_CELLS, ids=lambda c: c["arm"])
@@ -319,10 +342,15 @@ def test_the_train_script_trains_its_cell_with_the_cells_settings(
 
     training = Training.from_schema(learning_rate=1e-3, batch_size=8, max_steps=3)
     cell = {
-        "phase": "target", "model": "demo_tiny", "arm": "baseline", "seed": 2,
-        "target": "pawsx", "tasks": ["pawsx"], "precision": "fp32",
+        "phase": "target",
+        "model": "demo_tiny",
+        "arm": "baseline",
+        "seed": 2,
+        "target": "pawsx",
+        "tasks": ["pawsx"],
+        "precision": "fp32",
         "training": {k: v for k, v in training.params().items() if k != "precision"},
-    }  # fmt: skip
+    }
     model = "results/target/demo_tiny/baseline/seed2/pawsx/model"
     features = str(demo_workdir / "features/pawsx")
     args = {

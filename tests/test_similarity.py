@@ -56,13 +56,16 @@ def test_similarity_against_gain_and_robustness_per_family():
     )
     gains = _gains(
         [
-            ("mnli", "en", "accuracy", 3.0), ("mnli", "de", "accuracy", 5.0),
-            ("qqp", "en", "accuracy", 1.0), ("qqp", "de", "accuracy", 1.0),
-            ("squad_v1", "en", "accuracy", -1.0), ("squad_v1", "sw", "accuracy", -3.0),
+            ("mnli", "en", "accuracy", 3.0),
+            ("mnli", "de", "accuracy", 5.0),
+            ("qqp", "en", "accuracy", 1.0),
+            ("qqp", "de", "accuracy", 1.0),
+            ("squad_v1", "en", "accuracy", -1.0),
+            ("squad_v1", "sw", "accuracy", -3.0),
             ("mnli", "en", "f1", 99.0),  # not XNLI's summary metric: ignored
             ("xnli", "en", "accuracy", 7.0),  # an arm named as the target: not compared
         ]
-    )  # fmt: skip
+    )
     drops = pd.DataFrame(
         [
             {"model": "m", "arm": a, "seed": 1, "target": "xnli", "language": "en"}

@@ -29,10 +29,13 @@ def test_a_scalar_event_is_encoded_as_protobuf_encodes_it():
     value = b"\x0a\x01a" + b"\x15" + bytes.fromhex("0000003f")  # tag "a"; float 0.5 LE
     summary = b"\x0a" + bytes([len(value)]) + value  # Summary.value = 1
     expected = (
-        b"\x09" + bytes.fromhex("000000000000f03f")  # wall_time = 1, double 1.0 LE
+        b"\x09"
+        + bytes.fromhex("000000000000f03f")  # wall_time = 1, double 1.0 LE
         + b"\x10\x03"  # step = 2, varint 3
-        + b"\x2a" + bytes([len(summary)]) + summary  # summary = 5, length-delimited
-    )  # fmt: skip
+        + b"\x2a"
+        + bytes([len(summary)])
+        + summary  # summary = 5, length-delimited
+    )
     assert events.event(1.0, 3, {"a": 0.5}) == expected
     assert events.event(0.0, 0, version="brain.Event:2").endswith(b"\x1a\x0dbrain.Event:2")
 
