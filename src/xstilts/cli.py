@@ -54,11 +54,14 @@ def _check_features(args: argparse.Namespace, grid) -> None:
     then estimated from the dataset cards, as without --features)."""
     if args.features is None:
         return
+    from xstilts.grid import paths
+
+    args.features = args.features or paths.FEATURES_ROOT  # --features without a folder
     folder = Path(args.features)
     if not folder.is_dir():
         raise UserError(
             f"--features {args.features} is not a folder; give the folder of the prepared "
-            "features (results/features in the run's directory), or leave --features out to "
+            f"features ({paths.FEATURES_ROOT} in the run's directory), or leave --features out to "
             "estimate every job from the dataset cards' sizes"
         )
     if not any((folder / model).is_dir() for model in grid.models):
@@ -196,9 +199,9 @@ def _add_throughput_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--features",
         nargs="?",
-        const="results/features",
-        help="count real tokens in prepared features under this folder (default "
-        "results/features) where they exist",
+        const="",
+        help="count real tokens in prepared features under this folder (without a folder: "
+        "the run's, results/features) where they exist",
     )
     parser.add_argument(
         "--train-tokens-per-s",

@@ -21,8 +21,9 @@ MODEL_PIN = "resources/models/{model}.pin.json"
 HUB_PIN = "resources/datasets/{repo}/pin.json"
 
 # ---- per task × model ----
-FEATURES = "results/features/{model}/{task}"
-LANGUAGE_FEATURES = "results/features/{model}/by_language/{task}.{lang}"
+FEATURES_ROOT = "results/features"  # every model's prepared features (xstilts cost --features)
+FEATURES = FEATURES_ROOT + "/{model}/{task}"
+LANGUAGE_FEATURES = FEATURES_ROOT + "/{model}/by_language/{task}.{lang}"
 
 # ---- per cell ----
 INTERMEDIATE_MODEL = "results/intermediate/{model}/{arm}/seed{seed}/model"
