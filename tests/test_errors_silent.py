@@ -229,13 +229,20 @@ def test_damaged_local_files_name_the_file(tmp_path):
         read_ccg_files(tmp_path / "ccg", "validation")
 
 
-def test_cost_says_when_the_features_folder_is_missing(tmp_path, capsys):
+def test_cost_says_when_the_features_folder_is_missing(tmp_path, capsys, monkeypatch):
     path = tmp_path / "hub.yaml"
     path.write_text(yaml.safe_dump(hub_config()))
     err = _cli(["cost", "--config", str(path), "--features", str(tmp_path / "none")], capsys)
     assert f"--features {tmp_path / 'none'} is not a folder" in err
     assert cli.main(["cost", "--config", str(path), "--features", str(tmp_path)]) == 0
     assert "holds no features of xlmr_large" in capsys.readouterr().err
+    # --features without a folder: the run's own (results/features, in the directory run from)
+    monkeypatch.chdir(tmp_path)
+    err = _cli(["cost", "--config", str(path), "--features"], capsys)
+    assert "--features results/features is not a folder" in err
+    (tmp_path / "results/features").mkdir(parents=True)
+    assert cli.main(["cost", "--config", str(path), "--features"]) == 0
+    assert "--features results/features holds no features" in capsys.readouterr().err
 
 
 # ---- xstilts score: evaluate.py's values, and a word on what it drops ------------------------
