@@ -270,16 +270,10 @@ def _check_similarity(config: dict, arms: list[str]) -> None:
         )
 
 
-def missing_local_data(config: dict) -> list[str]:
-    """The datasets the grid reads from data.local.<name> (not served by the Hub as it needs
-    them) whose folder is not set or lacks a file: one line each, with where to get it and what
-    to drop instead. Empty when all are there, or for the demo (it writes its own copies)."""
-    from xstilts.data.local import LOCAL_DATASETS, split_files
-
-    if config["data"]["source"] != "hub":
-        return []
-    needed: dict[str, tuple[str, list[str]]] = {}  # local name → (a task reading it, files)
-    retrieval = set(config["retrieval"])
+def _local_reads(config: dict) -> tuple[dict, dict, dict]:
+    """What the grid reads from data.local: local name → (a task reading it, its files);
+    local name → the test languages read from it beyond its target's own; local name → the
+    languages of training data by language read from it (not masked-LM text)."""
     grid = resolve(config)
     used = [
         (t, s)
@@ -291,12 +285,12 @@ def missing_local_data(config: dict) -> list[str]:
         (t, task_registry.get(t).language_source(lang)) for t, lang in axes.language_data_used(grid)
     ]
     used += by_language
-    # local name → the languages of training data by language read from it (not masked-LM text)
     translated: dict[str, list[str]] = {}
     for t, src in by_language:
         if src.is_local and t != MLM_TASK:
             translated.setdefault(src.local_name, []).append(src.language)
-    languages: dict[str, list[str]] = {}  # local name → the test languages read from it
+    needed: dict[str, tuple[str, list[str]]] = {}
+    languages: dict[str, list[str]] = {}
     for task_name, src in used:
         if src.is_local:
             files = needed.setdefault(src.local_name, (task_name, []))[1]
@@ -306,33 +300,48 @@ def missing_local_data(config: dict) -> list[str]:
                 and src.language not in task_registry.get(task_name).languages
             ):
                 languages.setdefault(src.local_name, []).append(src.language)
+    return needed, languages, translated
+
+
+def _instead(config: dict, name: str, task_name: str, languages: dict, translated: dict) -> str:
+    """What a grid without local dataset ``name`` (read by ``task_name``) drops instead."""
+    if name in languages:
+        return (
+            f"leave {' '.join(dict.fromkeys(languages[name]))} out of "
+            f"targets.{task_name}.languages (a grid whose benchmarks include xtreme-r "
+            "evaluates them unless the list says otherwise)"
+        )
+    if task_name in config["retrieval"]:
+        return (
+            f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
+            "which has no dev set, so its threshold is an oracle one)"
+        )
+    if task_name == MLM_TASK:
+        return "remove the mlm arms (or the languages without a file)"
+    if task_name in config["targets"]:
+        return f"remove {task_name} from targets"
+    if name in translated:
+        return (
+            f"leave {' '.join(dict.fromkeys(translated[name]))} out of the languages of the "
+            f"translated arms of {task_name}"
+        )
+    return f"remove {task_name} from intermediate and multitask.tasks"
+
+
+def missing_local_data(config: dict) -> list[str]:
+    """The datasets the grid reads from data.local.<name> (not served by the Hub as it needs
+    them) whose folder is not set or lacks a file: one line each, with where to get it and what
+    to drop instead. Empty when all are there, or for the demo (it writes its own copies)."""
+    from xstilts.data.local import LOCAL_DATASETS, split_files
+
+    if config["data"]["source"] != "hub":
+        return []
+    needed, languages, translated = _local_reads(config)
     lines = []
     for name, (task_name, files) in needed.items():
         key, directory = f"data.local.{name}", config["data"]["local"].get(name)
-        if name in languages:
-            instead = (
-                f"leave {' '.join(dict.fromkeys(languages[name]))} out of "
-                f"targets.{task_name}.languages (a grid whose benchmarks include xtreme-r "
-                "evaluates them unless the list says otherwise)"
-            )
-        elif task_name in retrieval:
-            instead = (
-                f"replace retrieval.{task_name} by retrieval.{task_name}_mteb (the Hub's copy, "
-                "which has no dev set, so its threshold is an oracle one)"
-            )
-        elif task_name == MLM_TASK:
-            instead = "remove the mlm arms (or the languages without a file)"
-        elif task_name in config["targets"]:
-            instead = f"remove {task_name} from targets"
-        elif name in translated:
-            instead = (
-                f"leave {' '.join(dict.fromkeys(translated[name]))} out of the languages of the "
-                f"translated arms of {task_name}"
-            )
-        else:
-            instead = f"remove {task_name} from intermediate and multitask.tasks"
         source = LOCAL_DATASETS[name]
-        instead = source.instead or instead
+        instead = source.instead or _instead(config, name, task_name, languages, translated)
         if not directory:
             problem = "is not set"
         else:
