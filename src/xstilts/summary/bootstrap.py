@@ -107,6 +107,22 @@ def _language_gain(task, arm_frames, base_frames, weighting, counts) -> np.ndarr
     return ((a - b) * weighting).sum(axis=1)
 
 
+def _seed_picks(cells: dict, reference: str, seed: int, resamples: int) -> dict:
+    """(model, arm) → (its seeds shared with the reference, draws × seed indices): one draw of
+    seeds per arm, shared by all its targets (a seed is one intermediate model for every
+    target)."""
+    picks = {}
+    for model, arm in dict.fromkeys((k[0], k[1]) for k in cells if k[1] != reference):
+        universe = _shared_seeds(cells, model, arm, reference)
+        if universe:
+            rng = _rng(seed, "seeds", model, arm)
+            picks[(model, arm)] = (
+                universe,
+                rng.integers(0, len(universe), (resamples, len(universe))),
+            )
+    return picks
+
+
 def bootstrap_gains(
     score_files,
     example_files,
@@ -133,15 +149,7 @@ def bootstrap_gains(
     from xstilts import tasks as task_registry
 
     cells = _load_examples(score_files, example_files)
-    picks = {}  # (model, arm) -> (its seeds shared with the reference, draws × seed indices)
-    for model, arm in dict.fromkeys((k[0], k[1]) for k in cells if k[1] != reference):
-        universe = _shared_seeds(cells, model, arm, reference)
-        if universe:
-            rng = _rng(seed, "seeds", model, arm)
-            picks[(model, arm)] = (
-                universe,
-                rng.integers(0, len(universe), (resamples, len(universe))),
-            )
+    picks = _seed_picks(cells, reference, seed, resamples)
     rows, draws = [], {}
     for model, _, target in [k for k in cells if k[1] == reference]:
         task = task_registry.get(target)
