@@ -111,27 +111,34 @@ def analysis_params(analysis):
     return {"cell": lambda wc: xgrid.canonical(analysis.spec(GRID))}
 
 
-def cell_params(function, **wildcard_names):
-    """A rule's params: ``function(GRID, ...)`` (xstilts.grid.cells) as one canonical JSON
-    string, its arguments the job's wildcards of the same name (``wildcard_names``: an
-    argument's wildcard where its name differs, e.g. ``target="rtarget"``)."""
+def on_grid(function, **wildcard_names):
+    """``function(GRID, ...)`` of a job's wildcards: its arguments are the wildcards of the same
+    name (``wildcard_names``: an argument's wildcard where its name differs, e.g.
+    ``target="rtarget"``)."""
     arguments = list(inspect.signature(function).parameters)[1:]
 
-    def params(wildcards):
+    def call(wildcards):
         given = wildcards.keys()
         values = {
             name: wildcards[wildcard_names.get(name, name)]
             for name in arguments
             if wildcard_names.get(name, name) in given
         }
-        return xgrid.canonical(function(GRID, **values))
+        return function(GRID, **values)
 
-    return params
+    return call
+
+
+def cell_params(function, **wildcard_names):
+    """A rule's params: ``function(GRID, ...)`` (xstilts.grid.cells) of the job's wildcards
+    (``on_grid``), as one canonical JSON string."""
+    call = on_grid(function, **wildcard_names)
+    return lambda wildcards: xgrid.canonical(call(wildcards))
 
 
 def analysis_cell_inputs(jobs):
     """A cell job's named input files (its analysis's ``CELLS.inputs``)."""
-    return lambda wc: jobs.inputs(GRID, **dict(wc.items()))
+    return on_grid(jobs.inputs)
 
 
 def analysis_cell_params(jobs):
